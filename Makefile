@@ -1,0 +1,48 @@
+# Corridor developer commands. Every target sets itself up: a private uv in .tools/, then the
+# project's virtualenv (.venv/) with the versions locked in uv.lock.
+#
+#   make serve   run the service on its embedded defaults (SQLite, the bundled network)
+#   make test    lint, type-check, check the architecture and data, run the test suite
+#   make bench   print the benchmarks
+#   make data    rebuild data/network.geojson from data/src/
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+RUN := $(UV) run --frozen --no-sync
+SYNCED := .venv/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: serve test lint bench data clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(SYNCED): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --all-groups
+	rm -f .venv/.synced-*
+	touch $@
+
+serve: $(SYNCED)
+	$(RUN) corridor serve
+
+lint: $(SYNCED)
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) lint-imports
+	$(RUN) python scripts/build_network.py --check
+	$(RUN) corridor network validate
+
+test: lint
+	$(RUN) pytest
+
+bench: $(SYNCED)
+	$(RUN) python bench/load_network.py
+
+data: $(SYNCED)
+	$(RUN) python scripts/build_network.py
+	$(RUN) corridor network validate
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,49 @@
+"""Service settings, read once from the environment (``CORRIDOR_*``) with working defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CORRIDOR_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{ROOT / 'corridor.db'}",
+        description="SQLAlchemy URL: a SQLite file by default, postgresql+psycopg://... "
+        "in production.",
+    )
+    network_path: Path = Field(
+        default=ROOT / "data" / "network.geojson",
+        description="The network file; sources.toml, tariffs.toml and emission_factors.toml "
+        "are read from the same folder.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_driver(cls, url: str) -> str:
+        """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+        if url.startswith("postgresql://"):
+            return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        if url.startswith("postgres://"):
+            return "postgresql+psycopg://" + url.removeprefix("postgres://")
+        return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return Settings()

@@ -1,0 +1,232 @@
+"""Read the data files, validate them together and build a :class:`~graph.network.Network`.
+
+The network file is GeoJSON read with geopandas (pyogrio); the source registry, fee catalogue
+and emission factors are TOML files next to it. Everything is validated before anything is
+built, and every problem is reported at once in one
+:class:`~graph.errors.NetworkValidationError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+from pyogrio.errors import DataSourceError
+
+from graph.emissions import EmissionFactors, parse_emission_factors
+from graph.errors import NetworkValidationError, Problem
+from graph.fields import as_list, is_missing
+from graph.network import Network
+from graph.sources import Source, parse_sources
+from graph.tariffs import TariffCatalogue, parse_catalogue
+from graph.validate import Catalogues, RawFeature, validate_features
+
+DEFAULT_NETWORK_PATH = Path("data/network.geojson")
+
+
+@dataclass(frozen=True, slots=True)
+class DataFiles:
+    """The four files that make a network; the catalogues default to the network's folder."""
+
+    network: Path
+    sources: Path
+    tariffs: Path
+    emission_factors: Path
+
+    @classmethod
+    def beside(cls, network: Path | str) -> DataFiles:
+        """The standard layout: the three catalogue files in the network file's folder."""
+        path = Path(network)
+        folder = path.parent
+        return cls(
+            network=path,
+            sources=folder / "sources.toml",
+            tariffs=folder / "tariffs.toml",
+            emission_factors=folder / "emission_factors.toml",
+        )
+
+
+def load_network(path: Path | str = DEFAULT_NETWORK_PATH) -> Network:
+    """Load, validate and build the network in ``path`` and the catalogues beside it.
+
+    Raises
+    ------
+    NetworkValidationError
+        Listing every problem in every file, each naming the item and field.
+    """
+    return load_files(DataFiles.beside(path))
+
+
+def load_files(files: DataFiles) -> Network:
+    """Like :func:`load_network`, with each file's path given."""
+    problems: list[Problem] = []
+    sources: dict[str, Source] = {}
+    sources_data = _read_toml(files.sources, "sources", problems)
+    if sources_data is not None:
+        sources, found = parse_sources(sources_data)
+        problems.extend(found)
+
+    tariffs: TariffCatalogue | None = None
+    tariff_data = _read_toml(files.tariffs, "tariffs", problems)
+    if tariff_data is not None:
+        tariffs, found = parse_catalogue(tariff_data, sources)
+        problems.extend(found)
+
+    factors: EmissionFactors | None = None
+    factor_data = _read_toml(files.emission_factors, "emission_factors", problems)
+    if factor_data is not None:
+        factors, found = parse_emission_factors(factor_data, sources)
+        problems.extend(found)
+
+    features = read_features(files.network, problems)
+    catalogues = Catalogues(frozenset(sources), tariffs, factors)
+    locations, legs, found = validate_features(features, catalogues)
+    problems.extend(found)
+    if problems or tariffs is None or factors is None:
+        raise NetworkValidationError(problems)
+    return Network(
+        locations=locations,
+        legs=legs,
+        tariffs=tariffs,
+        emission_factors=factors,
+        sources=sources,
+    )
+
+
+def read_frame(path: Path | str) -> gpd.GeoDataFrame:
+    """The network file as a GeoDataFrame (EPSG:4326), nested properties decoded.
+
+    Raises
+    ------
+    NetworkValidationError
+        If the file cannot be read or is not in WGS84 longitude/latitude.
+    """
+    problems: list[Problem] = []
+    frame = _read_frame(Path(path), problems)
+    if frame is None:
+        raise NetworkValidationError(problems)
+    return frame
+
+
+def read_features(path: Path, problems: list[Problem]) -> list[RawFeature]:
+    """The features of the network file, or none (with a problem) if it cannot be read."""
+    frame = _read_frame(path, problems)
+    if frame is None:
+        return []
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    features = []
+    for index, (record, geometry) in enumerate(
+        zip(frame[columns].to_dict("records"), frame.geometry, strict=True), start=1
+    ):
+        geometry_type = None if geometry is None else geometry.geom_type
+        coordinates: tuple[tuple[float, float], ...] = ()
+        if geometry_type in ("Point", "LineString"):
+            coordinates = tuple((float(x), float(y)) for x, y, *_ in geometry.coords)
+        properties = {key: _plain(value) for key, value in record.items() if not is_missing(value)}
+        features.append(RawFeature(index, properties, geometry_type, coordinates))
+    return features
+
+
+def to_geojson(network: Network) -> dict[str, Any]:
+    """The network as a GeoJSON FeatureCollection in the file format :func:`load_network` reads."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [location.lon, location.lat]},
+            "properties": location.to_data(),
+        }
+        for location in network.list_locations()
+    ]
+    features += [
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [list(p) for p in leg.geometry]},
+            "properties": leg.to_data(),
+        }
+        for leg in sorted(network.legs.values(), key=lambda leg: (leg.service, leg.seq))
+    ]
+    return {"type": "FeatureCollection", "name": "corridor-network", "features": features}
+
+
+def to_csv(network: Network, layer: str) -> str:
+    """One layer (``locations`` or ``legs``) as CSV; nested values as JSON, geometry as WKT.
+
+    Raises
+    ------
+    ValueError
+        For an unknown layer.
+    """
+    rows: list[dict[str, Any]]
+    if layer == "locations":
+        rows = [
+            {**loc.to_data(), "wkt": f"POINT ({loc.lon} {loc.lat})"}
+            for loc in network.list_locations()
+        ]
+    elif layer == "legs":
+        rows = [
+            {
+                **leg.to_data(),
+                "wkt": "LINESTRING (" + ", ".join(f"{x} {y}" for x, y in leg.geometry) + ")",
+            }
+            for leg in sorted(network.legs.values(), key=lambda leg: (leg.service, leg.seq))
+        ]
+    else:
+        msg = f"unknown layer {layer!r} (expected locations or legs)"
+        raise ValueError(msg)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["id"])
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _csv_value(value) for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def _plain(value: object) -> object:
+    """JSON-like Python values: GDAL hands string lists over as numpy arrays."""
+    if isinstance(value, str | bytes):
+        return value
+    listed = as_list(value)
+    return value if listed is None else [_plain(item) for item in listed]
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "" if value is None else value
+
+
+def _read_frame(path: Path, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    if not path.is_file():
+        problems.append(Problem("network", str(path), "", "file not found"))
+        return None
+    try:
+        # Dates stay strings: the validator parses them and reports malformed ones by feature.
+        frame = gpd.read_file(path, engine="pyogrio", datetime_as_string=True)
+    except (DataSourceError, pyogrio.errors.DataLayerError, ValueError) as err:
+        problems.append(Problem("network", str(path), "", f"cannot read the file: {err}"))
+        return None
+    if frame.crs is None or frame.crs.to_epsg() != 4326:
+        problems.append(
+            Problem("network", str(path), "crs", f"expected EPSG:4326 (WGS84), got {frame.crs}")
+        )
+        return None
+    return frame
+
+
+def _read_toml(path: Path, where: str, problems: list[Problem]) -> Mapping[str, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        problems.append(Problem(where, str(path), "", "file not found"))
+    except tomllib.TOMLDecodeError as err:
+        problems.append(Problem(where, str(path), "", f"not valid TOML: {err}"))
+    return None

@@ -1,0 +1,303 @@
+"""The domain types of the corridor network: plain, typed and immutable.
+
+Units live in the names (``transit_hours``, ``distance_km``, ``capacity_teu``). Every
+quantitative field of a location or service leg carries its :class:`Provenance`: the sources it
+was read from, or the derivation of an estimate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from graph.timetable import Timetable
+
+
+class Mode(StrEnum):
+    """How a service leg moves boxes."""
+
+    SEA = "sea"
+    RAIL = "rail"
+    RIVER = "river"
+    CANAL = "canal"
+    ROAD = "road"
+    AIR = "air"
+
+
+class LocationKind(StrEnum):
+    """What a location is; terminals within a city have their own location."""
+
+    SEAPORT = "seaport"
+    RIVER_PORT = "river_port"
+    RAIL_TERMINAL = "rail_terminal"
+    DRY_PORT = "dry_port"
+    BORDER_CROSSING = "border_crossing"
+    AIRPORT = "airport"
+    CITY = "city"
+
+
+class CargoClass(StrEnum):
+    """Cargo classes a service accepts."""
+
+    DRY = "dry"
+    REEFER = "reefer"
+    DANGEROUS = "dangerous"
+    BULK = "bulk"
+
+
+class Status(StrEnum):
+    """Whether a service leg runs: only ``active`` legs have departures."""
+
+    ACTIVE = "active"
+    PLANNED = "planned"
+    SUSPENDED = "suspended"
+
+
+ANY_MODE = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where one value comes from.
+
+    A published value names its ``sources``; an estimate carries its ``derivation`` and may
+    name the sources it was derived from.
+    """
+
+    sources: tuple[str, ...] = ()
+    derivation: str | None = None
+
+    @property
+    def estimate(self) -> bool:
+        """True when the value was derived rather than published."""
+        return self.derivation is not None
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        data: dict[str, Any] = {}
+        if self.sources:
+            data["source"] = list(self.sources)
+        if self.derivation is not None:
+            data["estimate"] = True
+            data["derivation"] = self.derivation
+        return data
+
+
+Provenances = Mapping[str, Provenance]
+
+
+@dataclass(frozen=True, slots=True)
+class Customs:
+    """Customs capability of a location: clearance hours and fee codes per direction.
+
+    ``None`` hours mean the direction is not cleared here. At a border crossing both countries'
+    agencies work at the crossing, so its hours cover leaving one country and entering the other.
+    """
+
+    export_hours: float | None
+    import_hours: float | None
+    export_fees: tuple[str, ...] = ()
+    import_fees: tuple[str, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        return {
+            "export_hours": self.export_hours,
+            "import_hours": self.import_hours,
+            "export_fees": list(self.export_fees),
+            "import_fees": list(self.import_fees),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A port, terminal, dry port, border crossing or city where boxes change hands.
+
+    ``handling_hours`` maps ``"<mode in>><mode out>"`` (either side may be ``*``) to the
+    minimum hours between arriving on one mode and the cut-off of the next; ``fees`` maps a mode
+    to the catalogue codes charged for each box loaded onto or discharged from that mode here.
+    """
+
+    id: str
+    name: str
+    name_zh: str | None
+    kind: LocationKind
+    country: str
+    tz: str
+    lon: float
+    lat: float
+    unlocode: str | None = None
+    handling_hours: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    fees: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    customs: Customs | None = None
+    tags: frozenset[str] = frozenset()
+    enabled: bool = True
+    source: tuple[str, ...] = ()
+    provenance: Provenances = field(default_factory=lambda: MappingProxyType({}))
+    notes: str | None = None
+
+    def handling_hours_between(self, arriving: Mode | None, leaving: Mode | None) -> float:
+        """Minimum hours between arrival on ``arriving`` and the cut-off of ``leaving``.
+
+        ``None`` stands for the start or end of the journey; the most specific entry wins
+        (exact pair, then ``in>*``, ``*>out``, ``*>*``), and no entry means no handling time.
+        """
+        into = arriving.value if arriving else ANY_MODE
+        out = leaving.value if leaving else ANY_MODE
+        for key in (f"{into}>{out}", f"{into}>{ANY_MODE}", f"{ANY_MODE}>{out}", "*>*"):
+            if key in self.handling_hours:
+                return self.handling_hours[key]
+        return 0.0
+
+    def fees_for(self, mode: Mode) -> tuple[str, ...]:
+        """Catalogue codes charged per box loaded onto or discharged from ``mode`` here."""
+        return self.fees.get(mode.value, ())
+
+    def to_data(self) -> dict[str, Any]:
+        """The GeoJSON ``properties`` of this location (geometry excluded)."""
+        return {
+            "feature_type": "location",
+            "id": self.id,
+            "name": self.name,
+            "name_zh": self.name_zh,
+            "kind": self.kind.value,
+            "country": self.country,
+            "tz": self.tz,
+            "unlocode": self.unlocode,
+            "handling_hours": dict(self.handling_hours),
+            "fees": {mode: list(codes) for mode, codes in self.fees.items()},
+            "customs": self.customs.to_data() if self.customs else None,
+            "tags": sorted(self.tags),
+            "enabled": self.enabled,
+            "source": list(self.source),
+            "estimate": any(p.estimate for p in self.provenance.values()),
+            "provenance": {name: p.to_data() for name, p in self.provenance.items()},
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLeg:
+    """One leg of a service between two consecutive calls.
+
+    Legs of one ``service`` (a line, train or barge rotation) share its id and are ordered by
+    ``seq``; a box that stays aboard from one leg to the next is not handled in between.
+    """
+
+    id: str
+    service: str
+    seq: int
+    mode: Mode
+    operator: str
+    origin: str
+    destination: str
+    timetable: Timetable
+    transit_hours: float
+    cutoff_hours: float
+    distance_km: float
+    capacity_teu: int | None
+    cargo_classes: frozenset[CargoClass]
+    status: Status
+    geometry: tuple[tuple[float, float], ...]
+    emission_class: str
+    tariff: tuple[str, ...] = ()
+    service_name: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    tags: frozenset[str] = frozenset()
+    max_dwt: int | None = None
+    enabled: bool = True
+    source: tuple[str, ...] = ()
+    provenance: Provenances = field(default_factory=lambda: MappingProxyType({}))
+    notes: str | None = None
+
+    @property
+    def operating(self) -> bool:
+        """True when the leg runs at all (it may still be outside its validity dates)."""
+        return self.enabled and self.status is Status.ACTIVE
+
+    def valid_on(self, day: date) -> bool:
+        """True when ``day`` (local at the origin) lies in the leg's validity window."""
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """The GeoJSON ``properties`` of this leg (geometry excluded)."""
+        return {
+            "feature_type": "service_leg",
+            "id": self.id,
+            "service": self.service,
+            "service_name": self.service_name,
+            "seq": self.seq,
+            "mode": self.mode.value,
+            "operator": self.operator,
+            "origin": self.origin,
+            "destination": self.destination,
+            "departures": self.timetable.to_data(),
+            "transit_hours": self.transit_hours,
+            "cutoff_hours": self.cutoff_hours,
+            "distance_km": self.distance_km,
+            "capacity_teu": self.capacity_teu,
+            "cargo_classes": sorted(c.value for c in self.cargo_classes),
+            "status": self.status.value,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "tags": sorted(self.tags),
+            "tariff": list(self.tariff),
+            "emission_class": self.emission_class,
+            "max_dwt": self.max_dwt,
+            "enabled": self.enabled,
+            "source": list(self.source),
+            "estimate": any(p.estimate for p in self.provenance.values()),
+            "provenance": {name: p.to_data() for name, p in self.provenance.items()},
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Closure:
+    """A location, service, leg or tag (``tag:<name>``) closed over ``[start, end)`` (UTC)."""
+
+    target: str
+    start: datetime
+    end: datetime
+    reason: str = ""
+
+    def covers(self, instant: datetime) -> bool:
+        """True when ``instant`` lies in the closed window."""
+        return self.start <= instant < self.end
+
+    def to_data(self) -> dict[str, str]:
+        """The serialised form."""
+        return {
+            "target": self.target,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """One departure of a service leg: the unit that carries capacity.
+
+    ``on_demand`` marks a continuous (road) leg, which leaves whenever the box is ready.
+    """
+
+    leg_id: str
+    service: str
+    departure: datetime
+    arrival: datetime
+    cutoff: datetime
+    capacity_teu: int | None
+    on_demand: bool = False
+
+    @property
+    def key(self) -> str:
+        """A stable identifier of this departure: leg id and UTC departure instant."""
+        return f"{self.leg_id}@{self.departure.strftime('%Y-%m-%dT%H:%MZ')}"

@@ -1,0 +1,289 @@
+"""The immutable :class:`Network`: locations, service legs, catalogues, closures and a version.
+
+A network is built once (from the data files or by applying a scenario to a base network) and
+never changes; every quote and study records its :attr:`Network.version`, the content hash of
+everything that can change an answer, so the answer can be reproduced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
+
+import networkx as nx
+
+from graph.emissions import EmissionFactors
+from graph.errors import UnknownLocation, UnknownService, UnknownServiceLeg
+from graph.model import Closure, Departure, Location, ServiceLeg
+from graph.sources import Source
+from graph.tariffs import TariffCatalogue
+from graph.timetable import local_date, zone
+
+TAG_PREFIX = "tag:"
+
+
+class Network:
+    """A validated, read-only corridor network.
+
+    Build one with :func:`graph.io.load_network` or :func:`graph.scenario.apply_scenario`;
+    the constructor assumes its inputs were validated.
+
+    Examples
+    --------
+    >>> network = load_network("data/network.geojson")  # doctest: +SKIP
+    >>> network.get_location("CNQZH").name  # doctest: +SKIP
+    'Qinzhou'
+    """
+
+    __slots__ = (
+        "__dict__",
+        "_closures",
+        "_closures_by_target",
+        "_digest",
+        "_legs",
+        "_locations",
+        "_outgoing",
+        "_services",
+        "emission_factors",
+        "sources",
+        "tariffs",
+    )
+
+    def __init__(
+        self,
+        *,
+        locations: Mapping[str, Location],
+        legs: Mapping[str, ServiceLeg],
+        tariffs: TariffCatalogue,
+        emission_factors: EmissionFactors,
+        sources: Mapping[str, Source],
+        closures: Iterable[Closure] = (),
+    ) -> None:
+        self._locations: Mapping[str, Location] = MappingProxyType(dict(locations))
+        self._legs: Mapping[str, ServiceLeg] = MappingProxyType(dict(legs))
+        self.tariffs = tariffs
+        self.emission_factors = emission_factors
+        self.sources: Mapping[str, Source] = MappingProxyType(dict(sources))
+        self._closures: tuple[Closure, ...] = tuple(sorted(closures))
+
+        services: dict[str, list[ServiceLeg]] = defaultdict(list)
+        outgoing: dict[str, list[str]] = defaultdict(list)
+        for leg in self._legs.values():
+            services[leg.service].append(leg)
+            outgoing[leg.origin].append(leg.id)
+        self._services: Mapping[str, tuple[ServiceLeg, ...]] = MappingProxyType(
+            {sid: tuple(sorted(ls, key=lambda leg: leg.seq)) for sid, ls in services.items()}
+        )
+        self._outgoing: Mapping[str, tuple[str, ...]] = MappingProxyType(
+            {origin: tuple(sorted(ids)) for origin, ids in outgoing.items()}
+        )
+        by_target: dict[str, list[Closure]] = defaultdict(list)
+        for closure in self._closures:
+            by_target[closure.target].append(closure)
+        self._closures_by_target: Mapping[str, tuple[Closure, ...]] = MappingProxyType(
+            {target: tuple(cs) for target, cs in by_target.items()}
+        )
+        self._digest = hashlib.sha256(_canonical(self.to_data())).hexdigest()
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def version(self) -> str:
+        """The content hash (16 hex digits) that every quote and study records."""
+        return self._digest[:16]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Network) and other._digest == self._digest
+
+    def __hash__(self) -> int:
+        return hash(self._digest)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network(version={self.version}, locations={len(self._locations)}, "
+            f"legs={len(self._legs)}, services={len(self._services)})"
+        )
+
+    # ------------------------------------------------------------------ locations
+    @property
+    def locations(self) -> Mapping[str, Location]:
+        """Every location by id."""
+        return self._locations
+
+    def get_location(self, location_id: str) -> Location:
+        """The location with ``location_id``; raises :class:`UnknownLocation`."""
+        try:
+            return self._locations[location_id]
+        except KeyError as err:
+            raise UnknownLocation(location_id) from err
+
+    def find_location(self, location_id: str) -> Location | None:
+        """The location with ``location_id``, or ``None``."""
+        return self._locations.get(location_id)
+
+    def list_locations(self) -> list[Location]:
+        """Every location, ordered by id."""
+        return [self._locations[key] for key in sorted(self._locations)]
+
+    # ------------------------------------------------------------------ legs and services
+    @property
+    def legs(self) -> Mapping[str, ServiceLeg]:
+        """Every service leg by id."""
+        return self._legs
+
+    def get_leg(self, leg_id: str) -> ServiceLeg:
+        """The leg with ``leg_id``; raises :class:`UnknownServiceLeg`."""
+        try:
+            return self._legs[leg_id]
+        except KeyError as err:
+            raise UnknownServiceLeg(leg_id) from err
+
+    @property
+    def services(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
+        """Every service's legs in calling order, by service id."""
+        return self._services
+
+    def service_legs(self, service_id: str) -> tuple[ServiceLeg, ...]:
+        """The legs of one service in calling order; raises :class:`UnknownService`."""
+        try:
+            return self._services[service_id]
+        except KeyError as err:
+            raise UnknownService(service_id) from err
+
+    def next_leg(self, leg: ServiceLeg) -> ServiceLeg | None:
+        """The leg a box staying aboard continues on, or ``None`` at the end of the service."""
+        legs = self._services[leg.service]
+        return legs[leg.seq] if leg.seq < len(legs) else None
+
+    def legs_from(self, location_id: str) -> tuple[ServiceLeg, ...]:
+        """Legs leaving ``location_id`` (operating or not), ordered by id."""
+        return tuple(self._legs[i] for i in self._outgoing.get(location_id, ()))
+
+    def legs_tagged(self, tag: str) -> tuple[ServiceLeg, ...]:
+        """Legs carrying ``tag``, ordered by id."""
+        return tuple(self._legs[key] for key in sorted(self._legs) if tag in self._legs[key].tags)
+
+    # ------------------------------------------------------------------ schedules
+    @property
+    def closures(self) -> tuple[Closure, ...]:
+        """Time windows in which a location, service, leg or tag is closed."""
+        return self._closures
+
+    def is_operating(self, leg: ServiceLeg) -> bool:
+        """True when the leg runs (active, enabled, both ends enabled), closures aside."""
+        return (
+            leg.operating
+            and self._locations[leg.origin].enabled
+            and self._locations[leg.destination].enabled
+        )
+
+    def departures(self, leg_id: str, start: datetime, end: datetime) -> list[Departure]:
+        """Departures of a leg in ``[start, end)`` (UTC instants), in order.
+
+        Weekly patterns are read in the local time of the leg's origin. Departures outside the
+        leg's validity dates, or whose departure or arrival falls in a closure of the leg, its
+        service, one of its tags or an endpoint, are left out. A continuous (road) leg has one
+        on-demand departure at ``start``.
+
+        Raises
+        ------
+        UnknownServiceLeg
+            If there is no such leg.
+        ValueError
+            If ``start`` or ``end`` is naive.
+        """
+        leg = self.get_leg(leg_id)
+        if not self.is_operating(leg):
+            return []
+        origin = self._locations[leg.origin]
+        tz = zone(origin.tz)
+        if leg.timetable.continuous:
+            if start.tzinfo is None or end.tzinfo is None:
+                msg = "pass timezone-aware datetimes"
+                raise ValueError(msg)
+            instants = [start] if start < end else []
+        else:
+            instants = list(leg.timetable.instants(tz, start, end))
+        departures = []
+        for instant in instants:
+            if not leg.valid_on(local_date(instant, tz)):
+                continue
+            arrival = instant + timedelta(hours=leg.transit_hours)
+            if self.closed(leg, instant, arrival):
+                continue
+            departures.append(
+                Departure(
+                    leg_id=leg.id,
+                    service=leg.service,
+                    departure=instant,
+                    arrival=arrival,
+                    cutoff=instant - timedelta(hours=leg.cutoff_hours),
+                    capacity_teu=leg.capacity_teu,
+                    on_demand=leg.timetable.continuous,
+                )
+            )
+        return departures
+
+    def closed(self, leg: ServiceLeg, departure: datetime, arrival: datetime) -> bool:
+        """True when a closure stops this leg departing at ``departure``/arriving at ``arrival``."""
+        if not self._closures:
+            return False
+        targets = (leg.id, leg.service, *(TAG_PREFIX + tag for tag in leg.tags))
+        for target in targets:
+            if any(c.covers(departure) for c in self._closures_by_target.get(target, ())):
+                return True
+        return self.location_closed(leg.origin, departure) or self.location_closed(
+            leg.destination, arrival
+        )
+
+    def location_closed(self, location_id: str, instant: datetime) -> bool:
+        """True when the location (by id or one of its tags) is closed at ``instant``."""
+        location = self._locations[location_id]
+        targets = (location_id, *(TAG_PREFIX + tag for tag in location.tags))
+        return any(c.covers(instant) for t in targets for c in self._closures_by_target.get(t, ()))
+
+    # ------------------------------------------------------------------ views
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph[str]:
+        """A frozen networkx view: a node per location, an edge per leg keyed by leg id."""
+        graph: nx.MultiDiGraph[str] = nx.MultiDiGraph(version=self.version)
+        for location in self._locations.values():
+            graph.add_node(location.id, location=location)
+        for leg in self._legs.values():
+            graph.add_edge(
+                leg.origin,
+                leg.destination,
+                key=leg.id,
+                leg=leg,
+                mode=leg.mode.value,
+                distance_km=leg.distance_km,
+                transit_hours=leg.transit_hours,
+            )
+        frozen: nx.MultiDiGraph[str] = nx.freeze(graph)
+        return frozen
+
+    def to_data(self) -> dict[str, Any]:
+        """Everything that defines the network, as plain data (what :attr:`version` hashes)."""
+        return {
+            "locations": [
+                {**loc.to_data(), "coordinates": [loc.lon, loc.lat]}
+                for loc in sorted(self._locations.values(), key=lambda loc: loc.id)
+            ],
+            "legs": [
+                {**leg.to_data(), "coordinates": [list(p) for p in leg.geometry]}
+                for leg in sorted(self._legs.values(), key=lambda leg: leg.id)
+            ],
+            "closures": [closure.to_data() for closure in self._closures],
+            "tariffs": self.tariffs.to_data(),
+            "emission_factors": self.emission_factors.to_data(),
+            "sources": {key: self.sources[key].to_data() for key in sorted(self.sources)},
+        }
+
+
+def _canonical(data: object) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,416 @@
+"""The fee catalogue (收费目录清单): every charge that may appear in a price.
+
+A price is a list of catalogue items and nothing else ("no fee outside the list"). Each item has
+a code, a unit, an amount in a currency, an applies-to rule and a source or an estimate
+derivation. Locations and service legs reference items by code; the rule then says for which
+boxes, cargo classes and lanes the item applies.
+
+Units:
+
+``box``
+    per box; on a leg, once per ride (boarding to alighting on one service); at a hub, per
+    load or discharge event; for customs, per box declared.
+``box_km``, ``teu_km``, ``tonne_km``
+    per box, TEU or gross tonne and per kilometre of the ride.
+``teu``, ``tonne``
+    per TEU (a 40-ft box is 2, a 45-ft box 2.25) or per gross tonne.
+``shipment``
+    once per shipment (documents, a customs declaration).
+``box_day``
+    per box and day (reefer plug-in, storage).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from graph.errors import Problem, UnknownTariff
+from graph.fields import Reader, as_list
+from graph.model import CargoClass, Provenance
+
+BOX_SIZES = ("20", "40", "45")
+TEU_PER_BOX: Mapping[str, float] = MappingProxyType({"20": 1.0, "40": 2.0, "45": 2.25})
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_.\-]*$")
+
+
+class Unit(StrEnum):
+    """What a catalogue amount is charged per (see the module docstring)."""
+
+    BOX = "box"
+    BOX_KM = "box_km"
+    TEU = "teu"
+    TEU_KM = "teu_km"
+    TONNE = "tonne"
+    TONNE_KM = "tonne_km"
+    SHIPMENT = "shipment"
+    BOX_DAY = "box_day"
+
+
+class Category(StrEnum):
+    """What kind of charge an item is; used to group the lines of a bill."""
+
+    FREIGHT = "freight"
+    HANDLING = "handling"
+    DUES = "dues"
+    DOCUMENT = "document"
+    CUSTOMS = "customs"
+    BORDER = "border"
+    SURCHARGE = "surcharge"
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """A set of origin and destination locations; empty sides match any location."""
+
+    origins: frozenset[str] = frozenset()
+    destinations: frozenset[str] = frozenset()
+
+    def matches(self, origin: str, destination: str) -> bool:
+        """True when the ride ``origin -> destination`` lies on this lane."""
+        return (not self.origins or origin in self.origins) and (
+            not self.destinations or destination in self.destinations
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AppliesTo:
+    """The rule that says which boxes, cargo and rides an item is charged for.
+
+    An empty set matches everything; ``lanes`` restricts a freight item to origin-destination
+    pairs (a sea freight rate is per port pair, not per leg).
+    """
+
+    box_sizes: frozenset[str] = frozenset()
+    cargo_classes: frozenset[CargoClass] = frozenset()
+    lanes: tuple[Lane, ...] = ()
+
+    def matches(
+        self,
+        *,
+        box_size: str | None = None,
+        cargo_class: CargoClass | None = None,
+        ride: tuple[str, str] | None = None,
+    ) -> bool:
+        """True when the item applies; a criterion left as ``None`` is not checked."""
+        if box_size is not None and self.box_sizes and box_size not in self.box_sizes:
+            return False
+        if cargo_class is not None and self.cargo_classes and cargo_class not in self.cargo_classes:
+            return False
+        return ride is None or not self.lanes or any(lane.matches(*ride) for lane in self.lanes)
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        data: dict[str, Any] = {}
+        if self.box_sizes:
+            data["box_sizes"] = sorted(self.box_sizes)
+        if self.cargo_classes:
+            data["cargo_classes"] = sorted(c.value for c in self.cargo_classes)
+        if self.lanes:
+            data["lanes"] = [
+                {"from": sorted(lane.origins), "to": sorted(lane.destinations)}
+                for lane in self.lanes
+            ]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class TariffItem:
+    """One line of the fee catalogue."""
+
+    code: str
+    name: str
+    category: Category
+    unit: Unit
+    amount: float
+    currency: str
+    applies_to: AppliesTo
+    provenance: Provenance
+    name_zh: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    notes: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        data: dict[str, Any] = {
+            "code": self.code,
+            "name": self.name,
+            "category": self.category.value,
+            "unit": self.unit.value,
+            "amount": self.amount,
+            "currency": self.currency,
+            "applies_to": self.applies_to.to_data(),
+            **self.provenance.to_data(),
+        }
+        optional = {
+            "name_zh": self.name_zh,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "notes": self.notes,
+        }
+        data.update({key: value for key, value in optional.items() if value is not None})
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRates:
+    """Reference exchange rates: CNY per one unit of each currency, on a date, with a source."""
+
+    cny_per_unit: Mapping[str, float]
+    date: date
+    source: tuple[str, ...]
+
+    def to_cny(self, amount: float, currency: str) -> float:
+        """``amount`` in ``currency`` converted to CNY.
+
+        Raises
+        ------
+        KeyError
+            If there is no reference rate for ``currency``.
+        """
+        return amount * self.cny_per_unit[currency]
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        return {
+            "date": self.date.isoformat(),
+            "source": list(self.source),
+            "rates": dict(self.cny_per_unit),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TariffCatalogue:
+    """Every item that may appear in a price, by code, and the reference exchange rates."""
+
+    items: Mapping[str, TariffItem]
+    rates: ReferenceRates
+    name: str = "Corridor fee catalogue"
+    gaps: tuple[str, ...] = ()
+
+    def get(self, code: str) -> TariffItem:
+        """The item with ``code``.
+
+        Raises
+        ------
+        UnknownTariff
+            If no item has that code.
+        """
+        try:
+            return self.items[code]
+        except KeyError as err:
+            raise UnknownTariff(code) from err
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.items
+
+    def applicable(
+        self,
+        codes: Iterable[str],
+        *,
+        box_size: str | None = None,
+        cargo_class: CargoClass | None = None,
+        ride: tuple[str, str] | None = None,
+    ) -> list[TariffItem]:
+        """The items among ``codes`` whose rule matches the box, cargo and ride."""
+        return [
+            item
+            for item in (self.get(code) for code in codes)
+            if item.applies_to.matches(box_size=box_size, cargo_class=cargo_class, ride=ride)
+        ]
+
+    def with_item(self, item: TariffItem) -> TariffCatalogue:
+        """A copy with ``item`` added or replacing the item of the same code."""
+        return TariffCatalogue(
+            items=MappingProxyType({**self.items, item.code: item}),
+            rates=self.rates,
+            name=self.name,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form (also the content that the network version hashes)."""
+        return {
+            "name": self.name,
+            "gaps": list(self.gaps),
+            "fx": self.rates.to_data(),
+            "item": [self.items[code].to_data() for code in sorted(self.items)],
+        }
+
+
+def parse_catalogue(
+    data: Mapping[str, Any], known_sources: Iterable[str]
+) -> tuple[TariffCatalogue | None, list[Problem]]:
+    """Read ``data/tariffs.toml`` (already parsed); return the catalogue and every problem."""
+    problems: list[Problem] = []
+    sources = frozenset(known_sources)
+    rates = _parse_rates(data.get("fx"), sources, problems)
+    items: dict[str, TariffItem] = {}
+    raw_items = as_list(data.get("item")) or []
+    if not raw_items:
+        problems.append(Problem("tariffs", "", "item", "the catalogue has no items"))
+    for index, raw in enumerate(raw_items):
+        label = raw.get("code") if isinstance(raw, Mapping) else None
+        label = label if isinstance(label, str) and label else f"item #{index + 1}"
+        if not isinstance(raw, Mapping):
+            problems.append(Problem("tariffs", label, "", "expected a table of fields"))
+            continue
+        item = parse_item(raw, label, sources, problems)
+        if item is None:
+            continue
+        if item.code in items:
+            problems.append(Problem("tariffs", item.code, "code", "duplicate code"))
+            continue
+        if rates is not None and item.currency not in rates.cny_per_unit:
+            problems.append(
+                Problem("tariffs", item.code, "currency", f"no reference rate for {item.currency}")
+            )
+        items[item.code] = item
+    if rates is None or problems:
+        return None, problems
+    name = data.get("name")
+    gaps = as_list(data.get("gaps")) or []
+    if not all(isinstance(gap, str) for gap in gaps):
+        problems.append(Problem("tariffs", "", "gaps", "expected a list of strings"))
+        return None, problems
+    return TariffCatalogue(
+        items=MappingProxyType(items),
+        rates=rates,
+        name=name if isinstance(name, str) and name else "Corridor fee catalogue",
+        gaps=tuple(gaps),
+    ), problems
+
+
+_ITEM_FIELDS = (
+    "code", "name", "name_zh", "category", "unit", "amount", "currency", "applies_to",
+    "source", "estimate", "derivation", "valid_from", "valid_to", "notes",
+)  # fmt: skip
+
+
+def parse_item(
+    raw: Mapping[str, Any], label: str, sources: frozenset[str], problems: list[Problem]
+) -> TariffItem | None:
+    """Read one catalogue item (also used by the ``set_tariff`` scenario operation)."""
+    before = len(problems)
+    read = Reader("tariffs", label, raw, problems)
+    read.unknown_fields(_ITEM_FIELDS)
+    code = read.text("code")
+    if code is not None and not _CODE.match(code):
+        read.problem("code", f"{code!r} must be upper-case letters, digits, '-', '_' or '.'")
+    name = read.text("name")
+    category = read.choice("category", Category)
+    unit = read.choice("unit", Unit)
+    amount = read.number("amount", minimum=0)
+    currency = read.text("currency")
+    if currency is not None and not _CURRENCY.match(currency):
+        read.problem("currency", f"{currency!r} is not an ISO 4217 code")
+    applies_to = _parse_applies_to(read)
+    provenance = parse_provenance(read, sources)
+    valid_from, valid_to = read.day("valid_from"), read.day("valid_to")
+    if valid_from and valid_to and valid_from > valid_to:
+        read.problem("valid_to", f"{valid_to} is before valid_from {valid_from}")
+    if (
+        len(problems) > before
+        or code is None
+        or name is None
+        or category is None
+        or unit is None
+        or amount is None
+        or currency is None
+        or applies_to is None
+        or provenance is None
+    ):
+        return None
+    return TariffItem(
+        code=code,
+        name=name,
+        category=category,
+        unit=unit,
+        amount=amount,
+        currency=currency,
+        applies_to=applies_to,
+        provenance=provenance,
+        name_zh=read.text("name_zh", required=False),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        notes=read.text("notes", required=False),
+    )
+
+
+def parse_provenance(read: Reader, sources: frozenset[str]) -> Provenance | None:
+    """Read ``source`` / ``estimate`` / ``derivation`` at the top level of a record."""
+    cited = read.strings("source", required=False) or ()
+    unknown = [s for s in cited if s not in sources]
+    if unknown:
+        read.problem("source", f"unknown source id(s) {', '.join(unknown)}")
+        return None
+    estimate = read.boolean("estimate", default=False)
+    derivation = read.text("derivation", required=False)
+    if estimate and derivation is None:
+        read.problem("derivation", "an estimate must say how it was derived")
+        return None
+    if derivation is not None and not estimate:
+        read.problem("estimate", "a value with a derivation must be marked estimate: true")
+        return None
+    if not cited and not estimate:
+        read.problem("source", "no source, and not marked as an estimate")
+        return None
+    return Provenance(sources=cited, derivation=derivation)
+
+
+def _parse_applies_to(read: Reader) -> AppliesTo | None:
+    rule = read.mapping("applies_to", required=False)
+    if rule is None:
+        return AppliesTo()
+    sub = Reader(read.where, read.item, rule, read.problems)
+    before = len(read.problems)
+    sub.unknown_fields(("box_sizes", "cargo_classes", "lanes"))
+    sizes = sub.strings("box_sizes", required=False) or ()
+    for size in sizes:
+        if size not in BOX_SIZES:
+            read.problem("applies_to.box_sizes", f"unknown box size {size!r} (20, 40 or 45)")
+    classes = sub.choices("cargo_classes", CargoClass, required=False) or frozenset()
+    lanes: list[Lane] = []
+    for index, lane in enumerate(as_list(rule.get("lanes")) or []):
+        if not isinstance(lane, Mapping):
+            read.problem(f"applies_to.lanes[{index}]", "expected {from: [...], to: [...]}")
+            continue
+        lane_read = Reader(read.where, read.item, lane, read.problems)
+        origins = lane_read.strings("from", required=False) or ()
+        destinations = lane_read.strings("to", required=False) or ()
+        lanes.append(Lane(frozenset(origins), frozenset(destinations)))
+    if len(read.problems) > before:
+        return None
+    return AppliesTo(frozenset(sizes), classes, tuple(lanes))
+
+
+def _parse_rates(
+    raw: object, sources: frozenset[str], problems: list[Problem]
+) -> ReferenceRates | None:
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("tariffs", "fx", "", "missing [fx] table of reference rates"))
+        return None
+    read = Reader("tariffs", "fx", raw, problems)
+    before = len(problems)
+    day = read.day("date", required=True)
+    cited = read.strings("source") or ()
+    for source_id in cited:
+        if source_id not in sources:
+            read.problem("source", f"unknown source id {source_id}")
+    table = read.mapping("rates") or {}
+    rates: dict[str, float] = {"CNY": 1.0}
+    for currency in table:
+        rate = Reader("tariffs", "fx", table, problems).number(currency, positive=True)
+        if not _CURRENCY.match(currency):
+            read.problem(f"rates.{currency}", "not an ISO 4217 code")
+        elif rate is not None:
+            rates[currency] = rate
+    if len(problems) > before or day is None:
+        return None
+    return ReferenceRates(cny_per_unit=MappingProxyType(rates), date=day, source=cited)

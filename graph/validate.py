@@ -1,0 +1,615 @@
+"""Validate the network's features and turn them into domain objects, reporting every problem.
+
+Each rule appends a :class:`~graph.errors.Problem` naming the feature id and the field; nothing
+stops at the first problem, so a broken file is fixed in one round. The rules:
+
+- ``feature_type`` is ``location`` or ``service_leg``; ids are present, well-formed and unique;
+- locations: kind, ISO 3166 country, IANA ``tz``, Point geometry in range, handling hours per
+  mode pair (non-negative, known modes), fee codes and customs;
+- service legs: mode, endpoints that exist (no dangling ends), a LineString that starts and ends
+  at them, a weekly timetable or ``continuous``, positive transit and distance, non-negative
+  cut-off, positive capacity (scheduled legs), cargo classes, status and validity dates, tariff
+  codes and the emission class; which location kinds a mode may call at;
+- services: legs numbered 1..n that chain end to start, and a timetable on which a box staying
+  aboard finds the next leg's departure within :data:`MAX_STAY_ABOARD_HOURS`;
+- provenance: every feature cites known sources, and every quantitative value present is either
+  published (``source``) or an estimate with its ``derivation``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Any
+
+from pyproj import Geod
+
+from graph.emissions import EmissionFactors
+from graph.errors import Problem
+from graph.fields import Reader, as_list, is_missing
+from graph.model import (
+    ANY_MODE,
+    CargoClass,
+    Customs,
+    Location,
+    LocationKind,
+    Mode,
+    Provenance,
+    ServiceLeg,
+    Status,
+)
+from graph.tariffs import TariffCatalogue
+from graph.timetable import Timetable, zone
+
+WHERE = "network"
+MAX_STAY_ABOARD_HOURS = 72.0
+ENDPOINT_TOLERANCE_KM = 1.0
+GEOD = Geod(ellps="WGS84")
+
+#: Location kinds each mode may call at.
+CALLS: Mapping[Mode, frozenset[LocationKind]] = MappingProxyType(
+    {
+        Mode.SEA: frozenset({LocationKind.SEAPORT}),
+        Mode.RIVER: frozenset({LocationKind.RIVER_PORT, LocationKind.SEAPORT}),
+        Mode.CANAL: frozenset({LocationKind.RIVER_PORT, LocationKind.SEAPORT}),
+        Mode.RAIL: frozenset(
+            {
+                LocationKind.RAIL_TERMINAL,
+                LocationKind.DRY_PORT,
+                LocationKind.BORDER_CROSSING,
+                LocationKind.SEAPORT,
+                LocationKind.RIVER_PORT,
+            }
+        ),
+        Mode.ROAD: frozenset(LocationKind),
+        Mode.AIR: frozenset({LocationKind.AIRPORT}),
+    }
+)
+
+#: Fields whose values need a provenance entry when present.
+LOCATION_TRACKED = ("coordinates", "handling_hours", "customs")
+LEG_TRACKED = (
+    "geometry", "distance_km", "transit_hours", "departures", "cutoff_hours", "capacity_teu",
+    "valid_from",
+)  # fmt: skip
+
+_ID = re.compile(r"^[A-Z0-9][A-Z0-9_.\-]*$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_UNLOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
+_COMMON = ("feature_type", "id", "tags", "enabled", "source", "estimate", "provenance", "notes")
+_LOCATION_FIELDS = (
+    *_COMMON, "name", "name_zh", "kind", "country", "tz", "unlocode", "handling_hours", "fees",
+    "customs",
+)  # fmt: skip
+_LEG_FIELDS = (
+    *_COMMON, "service", "service_name", "seq", "mode", "operator", "origin", "destination",
+    "departures", "transit_hours", "cutoff_hours", "distance_km", "capacity_teu",
+    "cargo_classes", "status", "valid_from", "valid_to", "tariff", "emission_class", "max_dwt",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogues:
+    """What features are checked against: sources, fee catalogue, emission factors."""
+
+    sources: frozenset[str]
+    tariffs: TariffCatalogue | None
+    emission_factors: EmissionFactors | None
+
+
+@dataclass(frozen=True, slots=True)
+class RawFeature:
+    """One feature as read: its properties and its geometry as a type and coordinates."""
+
+    index: int
+    properties: Mapping[str, Any]
+    geometry_type: str | None
+    coordinates: tuple[tuple[float, float], ...]
+
+
+def validate_features(
+    features: Sequence[RawFeature], catalogues: Catalogues
+) -> tuple[dict[str, Location], dict[str, ServiceLeg], list[Problem]]:
+    """Check every feature and build the domain objects of the valid ones.
+
+    Returns
+    -------
+    locations, legs, problems
+        The network is valid exactly when ``problems`` is empty.
+    """
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    location_rows: list[RawFeature] = []
+    leg_rows: list[RawFeature] = []
+    for feature in features:
+        feature_id = _feature_id(feature, problems)
+        if feature_id is None:
+            continue
+        if feature_id in seen:
+            problems.append(
+                Problem(WHERE, feature_id, "id", f"duplicate id (also feature #{seen[feature_id]})")
+            )
+            continue
+        seen[feature_id] = feature.index
+        kind = feature.properties.get("feature_type")
+        if kind == "location":
+            location_rows.append(feature)
+        elif kind == "service_leg":
+            leg_rows.append(feature)
+        else:
+            problems.append(
+                Problem(
+                    WHERE,
+                    feature_id,
+                    "feature_type",
+                    f"unknown feature_type {kind!r} (expected location or service_leg)",
+                )
+            )
+
+    locations: dict[str, Location] = {}
+    for feature in location_rows:
+        location = parse_location(feature, catalogues, problems)
+        if location is not None:
+            locations[location.id] = location
+    location_ids = {str(f.properties["id"]).strip() for f in location_rows}
+
+    legs: dict[str, ServiceLeg] = {}
+    for feature in leg_rows:
+        leg = parse_leg(feature, catalogues, location_ids, locations, problems)
+        if leg is not None:
+            legs[leg.id] = leg
+
+    problems.extend(check_services(legs.values(), locations))
+    if catalogues.tariffs is not None:
+        problems.extend(check_tariff_lanes(catalogues.tariffs, location_ids))
+    return locations, legs, problems
+
+
+def check_tariff_lanes(tariffs: TariffCatalogue, location_ids: Iterable[str]) -> list[Problem]:
+    """Every location a catalogue lane names must exist in the network."""
+    known = set(location_ids)
+    problems = []
+    for item in tariffs.items.values():
+        named = {
+            location
+            for lane in item.applies_to.lanes
+            for location in (*lane.origins, *lane.destinations)
+        }
+        unknown = sorted(named - known)
+        if unknown:
+            problems.append(
+                Problem(
+                    "tariffs",
+                    item.code,
+                    "applies_to.lanes",
+                    f"unknown location(s) {', '.join(unknown)}",
+                )
+            )
+    return problems
+
+
+def parse_location(
+    feature: RawFeature, catalogues: Catalogues, problems: list[Problem]
+) -> Location | None:
+    """Check one location feature; ``None`` when it has problems (appended to ``problems``)."""
+    before = len(problems)
+    props = feature.properties
+    read = Reader(WHERE, str(props.get("id")).strip(), props, problems)
+    read.unknown_fields(_LOCATION_FIELDS)
+    name = read.text("name")
+    name_zh = read.text("name_zh", required=False)
+    kind = read.choice("kind", LocationKind)
+    country = read.text("country")
+    if country is not None and not _COUNTRY.match(country):
+        read.problem("country", f"{country!r} is not an ISO 3166-1 alpha-2 code")
+    tz = read.parsed("tz", zone)
+    unlocode = read.text("unlocode", required=False)
+    if unlocode is not None and not _UNLOCODE.match(unlocode):
+        read.problem("unlocode", f"{unlocode!r} is not a UN/LOCODE (2 letters + 3 characters)")
+    if unlocode and country and not unlocode.startswith(country):
+        read.problem("unlocode", f"{unlocode} does not belong to country {country}")
+    point = _point(feature, read)
+    handling = _handling_hours(read)
+    fees = _fees(read, catalogues)
+    customs = _customs(read, catalogues)
+    tags = read.strings("tags", required=False) or ()
+    enabled = read.boolean("enabled", default=True)
+    present = {
+        "coordinates": point is not None,
+        "handling_hours": bool(handling),
+        "customs": customs is not None,
+    }
+    provenance, source = _provenance(read, catalogues, LOCATION_TRACKED, present)
+    if (
+        len(problems) > before
+        or name is None
+        or kind is None
+        or country is None
+        or tz is None
+        or point is None
+        or provenance is None
+    ):
+        return None
+    return Location(
+        id=read.item,
+        name=name,
+        name_zh=name_zh,
+        kind=kind,
+        country=country,
+        tz=tz.key,
+        lon=point[0],
+        lat=point[1],
+        unlocode=unlocode,
+        handling_hours=MappingProxyType(handling or {}),
+        fees=MappingProxyType(fees or {}),
+        customs=customs,
+        tags=frozenset(tags),
+        enabled=enabled,
+        source=source,
+        provenance=MappingProxyType(provenance),
+        notes=read.text("notes", required=False),
+    )
+
+
+def parse_leg(
+    feature: RawFeature,
+    catalogues: Catalogues,
+    location_ids: Iterable[str],
+    locations: Mapping[str, Location],
+    problems: list[Problem],
+) -> ServiceLeg | None:
+    """Check one service-leg feature against the locations; ``None`` when it has problems."""
+    before = len(problems)
+    props = feature.properties
+    read = Reader(WHERE, str(props.get("id")).strip(), props, problems)
+    read.unknown_fields(_LEG_FIELDS)
+    known = set(location_ids)
+    service = read.text("service")
+    seq = read.integer("seq", minimum=1)
+    mode = read.choice("mode", Mode)
+    operator = read.text("operator")
+    origin, destination = read.text("origin"), read.text("destination")
+    for name, end in (("origin", origin), ("destination", destination)):
+        if end is not None and end not in known:
+            read.problem(name, f"dangling endpoint: no location {end!r}")
+    if origin is not None and origin == destination:
+        read.problem("destination", "a leg cannot end where it starts")
+    timetable = read.parsed("departures", Timetable.parse)
+    transit = read.number("transit_hours", positive=True)
+    cutoff = read.number("cutoff_hours", minimum=0) if read.has("cutoff_hours") else 0.0
+    given_distance = read.number("distance_km", required=False, positive=True)
+    capacity = read.integer("capacity_teu", required=False, minimum=1)
+    if timetable is not None and not timetable.continuous and not read.has("capacity_teu"):
+        read.problem("capacity_teu", "missing: a scheduled leg needs a capacity per departure")
+    classes = read.choices("cargo_classes", CargoClass)
+    if classes is not None and not classes:
+        read.problem("cargo_classes", "a leg must accept at least one cargo class")
+    status = read.choice("status", Status)
+    valid_from, valid_to = read.day("valid_from"), read.day("valid_to")
+    if valid_from and valid_to and valid_from > valid_to:
+        read.problem("valid_to", f"{valid_to} is before valid_from {valid_from}")
+    tariff = read.strings("tariff", required=False) or ()
+    if catalogues.tariffs is not None:
+        unknown = [code for code in tariff if code not in catalogues.tariffs]
+        if unknown:
+            read.problem("tariff", f"unknown tariff code(s) {', '.join(unknown)}")
+    emission_class = read.text("emission_class")
+    factors = catalogues.emission_factors
+    if emission_class and factors is not None:
+        if emission_class not in factors.legs:
+            read.problem("emission_class", f"unknown emission class {emission_class!r}")
+        elif mode is not None and factors.legs[emission_class].mode is not mode:
+            read.problem(
+                "emission_class",
+                f"{emission_class!r} is a {factors.legs[emission_class].mode} factor, not {mode}",
+            )
+    max_dwt = read.integer("max_dwt", required=False, minimum=1)
+    geometry = _line(feature, read, locations.get(origin or ""), locations.get(destination or ""))
+    if mode is not None:
+        for name, end in (("origin", origin), ("destination", destination)):
+            location = locations.get(end or "")
+            if location is not None and location.kind not in CALLS[mode]:
+                read.problem(name, f"a {mode} leg cannot call at {end} (a {location.kind})")
+    present = {
+        "geometry": geometry is not None,
+        "distance_km": given_distance is not None,
+        "transit_hours": transit is not None,
+        "departures": timetable is not None and not timetable.continuous,
+        "cutoff_hours": read.has("cutoff_hours"),
+        "capacity_teu": capacity is not None,
+        "valid_from": valid_from is not None,
+    }
+    provenance, source = _provenance(read, catalogues, LEG_TRACKED, present)
+    if (
+        len(problems) > before
+        or service is None
+        or seq is None
+        or mode is None
+        or operator is None
+        or origin is None
+        or destination is None
+        or timetable is None
+        or transit is None
+        or classes is None
+        or status is None
+        or emission_class is None
+        or geometry is None
+        or provenance is None
+        or cutoff is None
+    ):
+        return None
+    if given_distance is None:
+        distance = geodesic_km(geometry)
+        provenance["distance_km"] = Provenance(
+            derivation="geodesic length of the leg's geometry on the WGS84 ellipsoid"
+        )
+    else:
+        distance = given_distance
+    return ServiceLeg(
+        id=read.item,
+        service=service,
+        seq=seq,
+        mode=mode,
+        operator=operator,
+        origin=origin,
+        destination=destination,
+        timetable=timetable,
+        transit_hours=transit,
+        cutoff_hours=cutoff,
+        distance_km=distance,
+        capacity_teu=capacity,
+        cargo_classes=classes,
+        status=status,
+        geometry=geometry,
+        emission_class=emission_class,
+        tariff=tariff,
+        service_name=read.text("service_name", required=False),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        tags=frozenset(read.strings("tags", required=False) or ()),
+        max_dwt=max_dwt,
+        enabled=read.boolean("enabled", default=True),
+        source=source,
+        provenance=MappingProxyType(provenance),
+        notes=read.text("notes", required=False),
+    )
+
+
+def check_services(legs: Iterable[ServiceLeg], locations: Mapping[str, Location]) -> list[Problem]:
+    """Check that the legs of each service are numbered 1..n, chain, and connect in time."""
+    problems: list[Problem] = []
+    by_service: dict[str, list[ServiceLeg]] = defaultdict(list)
+    for leg in legs:
+        by_service[leg.service].append(leg)
+    for service, members in sorted(by_service.items()):
+        ordered = sorted(members, key=lambda leg: leg.seq)
+        numbers = [leg.seq for leg in ordered]
+        if numbers != list(range(1, len(ordered) + 1)):
+            problems.append(
+                Problem(
+                    WHERE,
+                    ordered[0].id,
+                    "seq",
+                    f"legs of service {service} are numbered {numbers}, expected 1..{len(ordered)}",
+                )
+            )
+            continue
+        for before, after in pairwise(ordered):
+            if before.destination != after.origin:
+                problems.append(
+                    Problem(
+                        WHERE,
+                        after.id,
+                        "origin",
+                        f"service {service} is broken: leg {before.id} ends at "
+                        f"{before.destination} but the next leg starts at {after.origin}",
+                    )
+                )
+            else:
+                problems.extend(_continuity(before, after, locations))
+    return problems
+
+
+def geodesic_km(coordinates: Sequence[Sequence[float]]) -> float:
+    """Length of a lon/lat polyline on the WGS84 ellipsoid, in km."""
+    lons = [point[0] for point in coordinates]
+    lats = [point[1] for point in coordinates]
+    return float(GEOD.line_length(lons, lats)) / 1000.0
+
+
+def _continuity(
+    before: ServiceLeg, after: ServiceLeg, locations: Mapping[str, Location]
+) -> list[Problem]:
+    """A box that stays aboard must find the next leg leaving within the maximum stay."""
+    if before.timetable.continuous or after.timetable.continuous:
+        return []
+    start_location = locations.get(before.origin)
+    next_location = locations.get(after.origin)
+    if start_location is None or next_location is None:
+        return []
+    reference = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday outside daylight-saving time
+    stay = timedelta(hours=MAX_STAY_ABOARD_HOURS)
+    window_end = reference + timedelta(days=14)
+    horizon = window_end + timedelta(hours=before.transit_hours) + stay
+    onward = list(after.timetable.instants(zone(next_location.tz), reference, horizon))
+    for departure in before.timetable.instants(zone(start_location.tz), reference, window_end):
+        arrival = departure + timedelta(hours=before.transit_hours)
+        if not any(arrival <= leaves < arrival + stay for leaves in onward):
+            local = arrival.astimezone(zone(next_location.tz))
+            return [
+                Problem(
+                    WHERE,
+                    after.id,
+                    "departures",
+                    f"a box staying aboard from {before.id} arrives {local:%a %H:%M} local and "
+                    f"finds no departure of {after.id} within {MAX_STAY_ABOARD_HOURS:g} h",
+                )
+            ]
+    return []
+
+
+def _feature_id(feature: RawFeature, problems: list[Problem]) -> str | None:
+    raw = feature.properties.get("id")
+    label = f"feature #{feature.index}"
+    if is_missing(raw) or not isinstance(raw, str) or not raw.strip():
+        problems.append(Problem(WHERE, label, "id", "missing id"))
+        return None
+    feature_id = raw.strip()
+    if not _ID.match(feature_id):
+        problems.append(
+            Problem(WHERE, feature_id, "id", "ids are upper-case letters, digits, '-', '_', '.'")
+        )
+        return None
+    return feature_id
+
+
+def _point(feature: RawFeature, read: Reader) -> tuple[float, float] | None:
+    if feature.geometry_type != "Point" or len(feature.coordinates) != 1:
+        read.problem("geometry", f"a location needs a Point, got {feature.geometry_type}")
+        return None
+    lon, lat = feature.coordinates[0]
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        read.problem("geometry", f"coordinates ({lon}, {lat}) are outside lon/lat range")
+        return None
+    return lon, lat
+
+
+def _line(
+    feature: RawFeature, read: Reader, origin: Location | None, destination: Location | None
+) -> tuple[tuple[float, float], ...] | None:
+    if feature.geometry_type != "LineString" or len(feature.coordinates) < 2:
+        read.problem("geometry", f"a service leg needs a LineString, got {feature.geometry_type}")
+        return None
+    coords = feature.coordinates
+    for name, end, point in (
+        ("origin", origin, coords[0]),
+        ("destination", destination, coords[-1]),
+    ):
+        if end is None:
+            continue
+        gap = geodesic_km([point, (end.lon, end.lat)])
+        if gap > ENDPOINT_TOLERANCE_KM:
+            read.problem(
+                "geometry",
+                f"the line's {'first' if name == 'origin' else 'last'} point lies {gap:.1f} km "
+                f"from its {name} {end.id}",
+            )
+    return coords
+
+
+def _handling_hours(read: Reader) -> dict[str, float] | None:
+    table = read.mapping("handling_hours", required=False)
+    if table is None:
+        return None
+    modes = {mode.value for mode in Mode} | {ANY_MODE}
+    hours: dict[str, float] = {}
+    for key in table:
+        arriving, _, leaving = str(key).partition(">")
+        if arriving not in modes or leaving not in modes:
+            read.problem(
+                "handling_hours", f"{key!r} is not a mode pair like 'rail>sea' (modes or '*')"
+            )
+            continue
+        value = Reader(read.where, read.item, table, read.problems).number(key, minimum=0)
+        if value is not None:
+            hours[key] = value
+    return hours
+
+
+def _fees(read: Reader, catalogues: Catalogues) -> dict[str, tuple[str, ...]] | None:
+    table = read.mapping("fees", required=False)
+    if table is None:
+        return None
+    fees: dict[str, tuple[str, ...]] = {}
+    for mode, codes in table.items():
+        if mode not in {m.value for m in Mode}:
+            read.problem("fees", f"{mode!r} is not a mode")
+            continue
+        listed = as_list(codes)
+        if listed is None or not all(isinstance(code, str) for code in listed):
+            read.problem(f"fees.{mode}", "expected a list of tariff codes")
+            continue
+        _check_codes(read, f"fees.{mode}", listed, catalogues)
+        fees[mode] = tuple(listed)
+    return fees
+
+
+def _customs(read: Reader, catalogues: Catalogues) -> Customs | None:
+    table = read.mapping("customs", required=False)
+    if table is None:
+        return None
+    sub = Reader(read.where, read.item, table, read.problems)
+    sub.unknown_fields(("export_hours", "import_hours", "export_fees", "import_fees"))
+    export_hours = sub.number("export_hours", required=False, minimum=0)
+    import_hours = sub.number("import_hours", required=False, minimum=0)
+    export_fees = sub.strings("export_fees", required=False) or ()
+    import_fees = sub.strings("import_fees", required=False) or ()
+    _check_codes(read, "customs.export_fees", export_fees, catalogues)
+    _check_codes(read, "customs.import_fees", import_fees, catalogues)
+    if export_hours is None and import_hours is None:
+        read.problem("customs", "customs must clear exports, imports or both (give their hours)")
+        return None
+    return Customs(export_hours, import_hours, tuple(export_fees), tuple(import_fees))
+
+
+def _check_codes(read: Reader, name: str, codes: Iterable[str], catalogues: Catalogues) -> None:
+    if catalogues.tariffs is None:
+        return
+    unknown = [code for code in codes if code not in catalogues.tariffs]
+    if unknown:
+        read.problem(name, f"unknown tariff code(s) {', '.join(unknown)}")
+
+
+def _provenance(
+    read: Reader, catalogues: Catalogues, tracked: Sequence[str], present: Mapping[str, bool]
+) -> tuple[dict[str, Provenance] | None, tuple[str, ...]]:
+    """Read ``source`` and per-field ``provenance``; every present tracked field needs one."""
+    before = len(read.problems)
+    source = read.strings("source") or ()
+    if read.has("source") and not source:
+        read.problem("source", "missing sources")
+    unknown = sorted({s for s in source if s not in catalogues.sources})
+    if unknown:
+        read.problem("source", f"unknown source id(s) {', '.join(unknown)}")
+    table = read.mapping("provenance") or {}
+    provenance: dict[str, Provenance] = {}
+    for name, entry in table.items():
+        if name not in tracked:
+            read.problem(f"provenance.{name}", f"not a tracked field (one of {', '.join(tracked)})")
+            continue
+        if not isinstance(entry, Mapping):
+            read.problem(f"provenance.{name}", "expected {source: [...]} or {estimate, derivation}")
+            continue
+        sub = Reader(read.where, read.item, entry, read.problems)
+        cited = sub.strings("source", required=False) or ()
+        missing = sorted({s for s in cited if s not in catalogues.sources})
+        if missing:
+            read.problem(f"provenance.{name}.source", f"unknown source id(s) {', '.join(missing)}")
+        estimate = sub.boolean("estimate", default=False)
+        derivation = sub.text("derivation", required=False)
+        if estimate and derivation is None:
+            read.problem(f"provenance.{name}", "an estimate must give its derivation")
+        elif not estimate and not cited:
+            read.problem(f"provenance.{name}", "neither a source nor an estimate")
+        elif derivation is not None and not estimate:
+            read.problem(f"provenance.{name}", "a derivation needs estimate: true")
+        else:
+            provenance[name] = Provenance(sources=cited, derivation=derivation)
+    for name in tracked:
+        if present.get(name) and name not in table:
+            read.problem(name, "no source or estimate derivation for this value")
+    flagged = read.raw("estimate")
+    estimated = any(p.estimate for p in provenance.values())
+    if flagged is not None and bool(flagged) != estimated:
+        read.problem(
+            "estimate",
+            f"estimate is {flagged!r} but {'some' if estimated else 'no'} values are estimates",
+        )
+    if len(read.problems) > before:
+        return None, source
+    return provenance, source

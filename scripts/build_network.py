@@ -1,0 +1,456 @@
+"""Build data/network.geojson from the authoring sources in data/src/.
+
+    uv run --group data python scripts/build_network.py [--check]
+
+Reads ``data/src/locations.toml`` and ``data/src/services.toml`` and writes one GeoJSON feature per
+location and per service leg, each value with its provenance. Sea-leg geometry comes from the
+``searoute`` package (Eurostat MARNET); land and water legs are schematic straight segments
+through the listed ``via`` points. Timetables are expanded from a weekly pattern at one call into
+each leg's departures in the local time of its origin. The output is deterministic: running the
+build twice gives the same bytes, and ``--check`` fails when the committed file is stale.
+
+This script runs offline at data-editing time only; the service never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import searoute
+
+from graph.timetable import Timetable, WeeklyTime, zone
+from graph.validate import geodesic_km
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "data" / "src"
+OUTPUT = ROOT / "data" / "network.geojson"
+REFERENCE_MONDAY = date(2026, 1, 5)  # a week with no daylight-saving change anywhere used
+KM_PER_NMI = 1.852
+AUTO = "auto"
+CARGO_BY_ROAD = ["dangerous", "dry", "reefer"]
+SPEED_KEY = {"sea": "sea", "rail": "rail", "river": "water", "canal": "water", "road": "road"}
+
+
+@dataclass
+class Context:
+    """What every service is built against."""
+
+    locations: dict[str, dict[str, Any]]
+    waypoints: dict[str, dict[str, Any]]
+    defaults: dict[str, Any]
+    snippets: dict[str, Any]
+    searoute_cache: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
+
+    def point(self, name: str) -> tuple[float, float]:
+        """Lon/lat of a location id or a named waypoint."""
+        if name in self.locations:
+            location = self.locations[name]
+            return (float(location["lon"]), float(location["lat"]))
+        waypoint = self.waypoints[name]
+        return (float(waypoint["lon"]), float(waypoint["lat"]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write (or with ``--check`` verify) data/network.geojson."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the output is stale")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    text = render(build())
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(f"{args.output} is stale: run scripts/build_network.py", file=sys.stderr)
+            return 1
+        print(f"{args.output} is up to date")
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    collection = json.loads(text)
+    print(f"wrote {args.output}: {len(collection['features'])} features")
+    return 0
+
+
+def build() -> dict[str, Any]:
+    """The network as a GeoJSON FeatureCollection."""
+    with (SOURCES / "locations.toml").open("rb") as handle:
+        location_source = tomllib.load(handle)
+    with (SOURCES / "services.toml").open("rb") as handle:
+        service_source = tomllib.load(handle)
+    locations = {entry["id"]: entry for entry in location_source["location"]}
+    context = Context(
+        locations=locations,
+        waypoints=service_source.get("waypoint", {}),
+        defaults=service_source["defaults"],
+        snippets=service_source.get("snippet", {}),
+    )
+    features = [_location_feature(entry, location_source) for entry in locations.values()]
+    for service in service_source["service"]:
+        features += _service_features(service, context)
+        if "reverse" in service:
+            features += _service_features(_reversed_service(service), context)
+    for road in service_source.get("road", []):
+        for origin, destination in ((road["from"], road["to"]), (road["to"], road["from"])):
+            features += _service_features(_road_service(road, origin, destination), context)
+    return {"type": "FeatureCollection", "name": "corridor-network", "features": features}
+
+
+def render(collection: Mapping[str, Any]) -> str:
+    """Stable text: one feature per line, keys sorted."""
+    lines = [
+        json.dumps(feature, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        for feature in collection["features"]
+    ]
+    head = '{"type":"FeatureCollection","name":"corridor-network","features":[\n'
+    return head + ",\n".join(lines) + "\n]}\n"
+
+
+# ---------------------------------------------------------------------------- locations
+def _location_feature(entry: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+    """A location with its handling and customs profiles resolved."""
+    profile = source["profile"][entry["profile"]]
+    provenance: dict[str, Any] = {"coordinates": entry["coordinates"]}
+    properties: dict[str, Any] = {
+        "feature_type": "location",
+        "id": entry["id"],
+        "name": entry["name"],
+        "kind": entry["kind"],
+        "country": entry["country"],
+        "tz": entry["tz"],
+        "tags": sorted(entry.get("tags", [])),
+    }
+    for key in ("unlocode", "name_zh", "notes"):
+        if key in entry:
+            properties[key] = entry[key]
+    properties["handling_hours"] = profile["handling_hours"]
+    provenance["handling_hours"] = profile["provenance"]
+    if "fees" in profile:
+        properties["fees"] = profile["fees"]
+    customs = entry.get("customs")
+    if isinstance(customs, str):
+        customs = dict(source["customs"][customs])
+    if customs is not None:
+        customs = dict(customs)
+        provenance["customs"] = customs.pop("provenance")
+        if "import_fees" in entry:
+            customs["import_fees"] = entry["import_fees"]
+        properties["customs"] = customs
+    properties["provenance"] = provenance
+    properties["source"] = _cited(provenance.values())
+    properties["estimate"] = any(p.get("estimate") for p in provenance.values())
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [entry["lon"], entry["lat"]]},
+        "properties": properties,
+    }
+
+
+# ---------------------------------------------------------------------------- services
+def _reversed_service(service: Mapping[str, Any]) -> dict[str, Any]:
+    """The return service: the same calls backwards, with the overrides in ``reverse``."""
+    result = {key: value for key, value in service.items() if key != "reverse"}
+    legs = len(service["calls"]) - 1
+    result["calls"] = list(reversed(service["calls"]))
+    result["anchor"] = 0
+    for key in ("transit_hours", "distance_km", "leg_tags", "leg_emission_class"):
+        if key in service:
+            result[key] = list(reversed(service[key]))
+    if "via" in service:
+        result["via"] = [list(reversed(points)) for points in reversed(service["via"])]
+    if "dwell_hours" in service:
+        result["dwell_hours"] = list(reversed(service["dwell_hours"]))
+    provenance = {}
+    for key, value in service.get("provenance", {}).items():
+        provenance[key] = list(reversed(value)) if isinstance(value, list) else value
+    overrides = service["reverse"]
+    provenance.update(overrides.get("provenance", {}))
+    result["provenance"] = provenance
+    result.update({key: value for key, value in overrides.items() if key != "provenance"})
+    assert len(result["calls"]) - 1 == legs
+    return result
+
+
+def _road_service(road: Mapping[str, Any], origin: str, destination: str) -> dict[str, Any]:
+    distance = road.get("distance_km", AUTO)
+    provenance = {"distance_km": road["provenance"]} if "provenance" in road else {}
+    return {
+        "id": f"ROAD-{origin}-{destination}",
+        "name": f"Road drayage {origin} – {destination}",
+        "mode": "road",
+        "operator": "container trucking",
+        "calls": [origin, destination],
+        "departures": "continuous",
+        "transit_hours": [AUTO],
+        "distance_km": [distance],
+        "cargo_classes": CARGO_BY_ROAD,
+        "tags": sorted(["drayage", *road.get("tags", [])]),
+        "tariff": "road_tariff",
+        "emission_class": "road.truck.articulated",
+        "provenance": provenance,
+    }
+
+
+def _service_features(service: Mapping[str, Any], context: Context) -> list[dict[str, Any]]:
+    """One feature per leg of ``service``."""
+    mode = service["mode"]
+    calls = service["calls"]
+    legs = len(calls) - 1
+    provenance = {
+        key: _expand(value, context) for key, value in service.get("provenance", {}).items()
+    }
+    geometries = [_leg_geometry(service, index, context) for index in range(legs)]
+    distances = _per_leg(service.get("distance_km", [AUTO] * legs), legs)
+    transits: list[float] = []
+    transit_provenance: list[dict[str, Any]] = []
+    given_transit = _per_leg(service.get("transit_hours", [AUTO] * legs), legs)
+    speeds = context.defaults["speed"]
+    speed_key = SPEED_KEY[mode]
+    for index in range(legs):
+        distance = distances[index]
+        km = geodesic_km(geometries[index]) if distance == AUTO else float(distance)
+        if given_transit[index] == AUTO:
+            speed = (
+                speeds[f"{speed_key}_kn"] * KM_PER_NMI
+                if mode == "sea"
+                else speeds[f"{speed_key}_kmh"]
+            )
+            transits.append(round(km / speed, 1))
+            basis = speeds["provenance"][speed_key]
+            transit_provenance.append(
+                {
+                    "estimate": True,
+                    "derivation": basis["derivation"],
+                    "source": basis.get("source", []),
+                }
+            )
+        else:
+            transits.append(float(given_transit[index]))
+            transit_provenance.append(_pick(provenance.get("transit_hours"), index))
+    dwell_default = context.defaults["dwell"][mode]
+    dwells = [float(d) for d in service.get("dwell_hours", [dwell_default] * max(legs - 1, 0))]
+    departures = _leg_departures(service, transits, dwells, context)
+    cutoff = context.defaults["cutoff"][mode]
+    features = []
+    for index in range(legs):
+        origin, destination = calls[index], calls[index + 1]
+        leg_provenance: dict[str, Any] = {
+            "geometry": _geometry_provenance(service, index, context),
+            "transit_hours": _clean(transit_provenance[index]),
+        }
+        properties: dict[str, Any] = {
+            "feature_type": "service_leg",
+            "id": f"{service['id']}-{index + 1}",
+            "service": service["id"],
+            "service_name": service["name"],
+            "seq": index + 1,
+            "mode": _leg_value(service, "leg_mode", index, mode),
+            "operator": service["operator"],
+            "origin": origin,
+            "destination": destination,
+            "departures": departures[index],
+            "transit_hours": transits[index],
+            "cargo_classes": sorted(service["cargo_classes"]),
+            "status": service.get("status", "active"),
+            "tags": sorted({*service.get("tags", []), *_leg_value(service, "leg_tags", index, [])}),
+            "tariff": _resolve(service.get("tariff", []), context),
+            "emission_class": _leg_value(
+                service, "leg_emission_class", index, service["emission_class"]
+            ),
+        }
+        if distances[index] != AUTO:
+            properties["distance_km"] = float(distances[index])
+            leg_provenance["distance_km"] = _clean(_pick(provenance.get("distance_km"), index))
+        if departures[index] != "continuous":
+            properties["cutoff_hours"] = cutoff
+            leg_provenance["cutoff_hours"] = context.defaults["cutoff"]["provenance"][mode]
+            leg_provenance["departures"] = _departure_provenance(
+                service, index, provenance, context
+            )
+            properties["capacity_teu"] = service["capacity_teu"]
+            leg_provenance["capacity_teu"] = _clean(_pick(provenance.get("capacity_teu"), index))
+        for key in ("valid_from", "valid_to", "max_dwt", "notes"):
+            if key in service:
+                properties[key] = service[key]
+        if "valid_from" in service:
+            leg_provenance["valid_from"] = _clean(_pick(provenance.get("valid_from"), index))
+        properties["provenance"] = leg_provenance
+        properties["source"] = _cited(leg_provenance.values())
+        properties["estimate"] = any(p.get("estimate") for p in leg_provenance.values())
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": geometries[index]},
+                "properties": properties,
+            }
+        )
+    return features
+
+
+def _leg_departures(
+    service: Mapping[str, Any], transits: Sequence[float], dwells: Sequence[float], context: Context
+) -> list[Any]:
+    """Each leg's weekly departures (local time at its origin), chained from the anchor call."""
+    legs = len(transits)
+    if service["departures"] == "continuous":
+        return ["continuous"] * legs
+    calls = service["calls"]
+    anchor = int(service.get("anchor", 0))
+    offsets = [0.0]
+    for index in range(1, legs):
+        offsets.append(offsets[-1] + transits[index - 1] + dwells[index - 1])
+    timetable = Timetable.parse(service["departures"])
+    anchor_zone = zone(context.locations[calls[anchor]]["tz"])
+    starts = [
+        _reference_instant(weekly, anchor_zone) - timedelta(hours=offsets[anchor])
+        for weekly in timetable.weekly
+    ]
+    result: list[Any] = []
+    for index in range(legs):
+        tz = zone(context.locations[calls[index]]["tz"])
+        weekly = sorted({_weekly(start + timedelta(hours=offsets[index]), tz) for start in starts})
+        result.append([str(w) for w in weekly])
+    return result
+
+
+def _leg_geometry(service: Mapping[str, Any], index: int, context: Context) -> list[list[float]]:
+    origin, destination = service["calls"][index], service["calls"][index + 1]
+    start, end = context.point(origin), context.point(destination)
+    if service["mode"] == "sea":
+        key = (origin, destination)
+        if key not in context.searoute_cache:
+            route = searoute.searoute(list(start), list(end), units="naut", append_orig_dest=True)
+            coords = [
+                [_wrap(lon), round(lat, 5)] for lon, lat, *_ in route["geometry"]["coordinates"]
+            ]
+            coords[0], coords[-1] = [start[0], start[1]], [end[0], end[1]]
+            context.searoute_cache[key] = _dedupe(coords)
+        return context.searoute_cache[key]
+    via = service.get("via", [[] for _ in service["calls"][1:]])[index]
+    points = [start, *(context.point(name) for name in via), end]
+    return [[round(lon, 5), round(lat, 5)] for lon, lat in points]
+
+
+def _geometry_provenance(
+    service: Mapping[str, Any], index: int, context: Context
+) -> dict[str, Any]:
+    if service["mode"] == "sea":
+        return {
+            "estimate": True,
+            "derivation": "searoute 1.6.0 shortest sea path (Eurostat MARNET) between the two "
+            "ports; ignores traffic separation schemes and approach channels",
+        }
+    via = service.get("via", [[] for _ in service["calls"][1:]])[index]
+    sources = sorted(
+        {s for name in via if name in context.waypoints for s in context.waypoints[name]["source"]}
+    )
+    names = ", ".join(via) if via else "none"
+    entry: dict[str, Any] = {
+        "estimate": True,
+        "derivation": f"schematic straight segments between the calls through {names}; "
+        "the real alignment was not available",
+    }
+    if sources:
+        entry["source"] = sources
+    return entry
+
+
+def _departure_provenance(
+    service: Mapping[str, Any], index: int, provenance: Mapping[str, Any], context: Context
+) -> dict[str, Any]:
+    base = dict(_pick(provenance.get("departures"), index))
+    anchor = int(service.get("anchor", 0))
+    if index == anchor:
+        return _clean(base)
+    basis = (
+        provenance.get("dwell_hours") or context.defaults["dwell"]["provenance"][service["mode"]]
+    )
+    dwell = _pick(basis, index)
+    note = (
+        f"; this leg's departures follow from the departures at {service['calls'][anchor]} "
+        f"plus the transit times and dwell at intermediate calls ({dwell['derivation']})"
+    )
+    base["estimate"] = True
+    base["derivation"] = (base.get("derivation") or "published departures") + note
+    base["source"] = sorted({*base.get("source", []), *dwell.get("source", [])})
+    return _clean(base)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _expand(value: Any, context: Context) -> Any:
+    """Resolve snippet names used as provenance values."""
+    if isinstance(value, str):
+        return context.snippets[value]
+    return value
+
+
+def _resolve(value: Any, context: Context) -> list[str]:
+    return list(context.snippets[value]) if isinstance(value, str) else list(value)
+
+
+def _per_leg(values: Any, legs: int) -> list[Any]:
+    items = list(values)
+    if len(items) != legs:
+        msg = f"expected {legs} per-leg values, got {items}"
+        raise ValueError(msg)
+    return items
+
+
+def _pick(value: Any, index: int) -> dict[str, Any]:
+    if value is None:
+        return {}
+    return dict(value[index] if isinstance(value, list) else value)
+
+
+def _leg_value(service: Mapping[str, Any], key: str, index: int, default: Any) -> Any:
+    return service[key][index] if key in service else default
+
+
+def _clean(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A provenance entry in file form: ``source`` sorted, ``estimate`` set with a derivation."""
+    result: dict[str, Any] = {}
+    sources = sorted(set(entry.get("source", [])))
+    if sources:
+        result["source"] = sources
+    derivation = entry.get("derivation")
+    if derivation:
+        result["estimate"] = True
+        result["derivation"] = derivation
+    return result
+
+
+def _cited(entries: Any) -> list[str]:
+    return sorted({source for entry in entries for source in entry.get("source", [])})
+
+
+def _reference_instant(weekly: WeeklyTime, tz: Any) -> datetime:
+    day = REFERENCE_MONDAY + timedelta(days=weekly.day)
+    local = datetime.combine(day, time(weekly.minute // 60, weekly.minute % 60), tzinfo=tz)
+    return local.astimezone(UTC)
+
+
+def _weekly(instant: datetime, tz: Any) -> WeeklyTime:
+    local = (instant + timedelta(seconds=30)).astimezone(tz)
+    return WeeklyTime(local.weekday(), local.hour * 60 + local.minute)
+
+
+def _wrap(lon: float) -> float:
+    return round(((lon + 180.0) % 360.0) - 180.0, 5)
+
+
+def _dedupe(coords: list[list[float]]) -> list[list[float]]:
+    result = [coords[0]]
+    for point in coords[1:]:
+        if point != result[-1]:
+            result.append(point)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
