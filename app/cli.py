@@ -192,3 +192,7 @@ def _load(path: Path | None) -> Network:
 def main() -> None:
     """Entry point of the ``corridor`` script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,16 +9,21 @@ built, and every problem is reported at once in one
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import tomllib
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
+import shapely
 from pyogrio.errors import DataSourceError
 
 from graph.emissions import EmissionFactors, parse_emission_factors
@@ -30,6 +35,17 @@ from graph.tariffs import TariffCatalogue, parse_catalogue
 from graph.validate import Catalogues, RawFeature, validate_features
 
 DEFAULT_NETWORK_PATH = Path("data/network.geojson")
+# shapely geometry type ids (shapely.GeometryType); -1, a missing geometry, maps to None.
+_GEOMETRY_TYPES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +102,20 @@ def load_files(files: DataFiles) -> Network:
         factors, found = parse_emission_factors(factor_data, sources)
         problems.extend(found)
 
-    features = read_features(files.network, problems)
-    catalogues = Catalogues(frozenset(sources), tariffs, factors)
-    locations, legs, found = validate_features(features, catalogues)
-    problems.extend(found)
-    if problems or tariffs is None or factors is None:
-        raise NetworkValidationError(problems)
-    return Network(
-        locations=locations,
-        legs=legs,
-        tariffs=tariffs,
-        emission_factors=factors,
-        sources=sources,
-    )
+    with bulk_allocation():
+        features = read_features(files.network, problems)
+        catalogues = Catalogues(frozenset(sources), tariffs, factors)
+        locations, legs, found = validate_features(features, catalogues)
+        problems.extend(found)
+        if problems or tariffs is None or factors is None:
+            raise NetworkValidationError(problems)
+        return Network(
+            locations=locations,
+            legs=legs,
+            tariffs=tariffs,
+            emission_factors=factors,
+            sources=sources,
+        )
 
 
 def read_frame(path: Path | str) -> gpd.GeoDataFrame:
@@ -122,16 +139,23 @@ def read_features(path: Path, problems: list[Problem]) -> list[RawFeature]:
     if frame is None:
         return []
     columns = [c for c in frame.columns if c != frame.geometry.name]
+    geometries = frame.geometry.array
+    # One vectorised pass over all vertices; each feature then takes its slice.
+    points, owners = shapely.get_coordinates(geometries, return_index=True)
+    bounds = np.searchsorted(owners, np.arange(len(frame) + 1))
+    types = shapely.get_type_id(geometries)
     features = []
-    for index, (record, geometry) in enumerate(
-        zip(frame[columns].to_dict("records"), frame.geometry, strict=True), start=1
-    ):
-        geometry_type = None if geometry is None else geometry.geom_type
-        coordinates: tuple[tuple[float, float], ...] = ()
-        if geometry_type in ("Point", "LineString"):
-            coordinates = tuple((float(x), float(y)) for x, y, *_ in geometry.coords)
+    for index, record in enumerate(frame[columns].to_dict("records")):
+        vertices = points[bounds[index] : bounds[index + 1]].tolist()
         properties = {key: _plain(value) for key, value in record.items() if not is_missing(value)}
-        features.append(RawFeature(index, properties, geometry_type, coordinates))
+        features.append(
+            RawFeature(
+                index=index + 1,
+                properties=properties,
+                geometry_type=_GEOMETRY_TYPES.get(int(types[index])),
+                coordinates=tuple((float(x), float(y)) for x, y in vertices),
+            )
+        )
     return features
 
 
@@ -189,9 +213,38 @@ def to_csv(network: Network, layer: str) -> str:
     return buffer.getvalue()
 
 
+@contextmanager
+def bulk_allocation() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many long-lived objects are created.
+
+    Loading allocates hundreds of thousands of small objects that all survive; the collector's
+    full passes over them made loading grow faster than the network (bench/load_network.py).
+    Nothing allocated here forms cycles that need collecting early.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _plain(value: object) -> object:
-    """JSON-like Python values: GDAL hands string lists over as numpy arrays."""
-    if isinstance(value, str | bytes):
+    """JSON-like Python values.
+
+    GDAL hands string lists over as numpy arrays, and leaves a whole JSON column as text when
+    one of its values is not JSON; such text is decoded here value by value.
+    """
+    if isinstance(value, str):
+        if value[:1] in ("{", "["):
+            try:
+                decoded: object = json.loads(value)
+            except json.JSONDecodeError:
+                return value
+            return decoded
+        return value
+    if isinstance(value, bytes):
         return value
     listed = as_list(value)
     return value if listed is None else [_plain(item) for item in listed]
@@ -208,8 +261,11 @@ def _read_frame(path: Path, problems: list[Problem]) -> gpd.GeoDataFrame | None:
         problems.append(Problem("network", str(path), "", "file not found"))
         return None
     try:
-        # Dates stay strings: the validator parses them and reports malformed ones by feature.
-        frame = gpd.read_file(path, engine="pyogrio", datetime_as_string=True)
+        with warnings.catch_warnings():
+            # A column that is not valid JSON in one feature stays text; _plain decodes the
+            # others and the validator names the bad one. Dates stay strings for the same reason.
+            warnings.filterwarnings("ignore", message="Could not parse column")
+            frame = gpd.read_file(path, engine="pyogrio", datetime_as_string=True)
     except (DataSourceError, pyogrio.errors.DataLayerError, ValueError) as err:
         problems.append(Problem("network", str(path), "", f"cannot read the file: {err}"))
         return None

@@ -240,7 +240,8 @@ class ServiceLeg:
             "destination": self.destination,
             "departures": self.timetable.to_data(),
             "transit_hours": self.transit_hours,
-            "cutoff_hours": self.cutoff_hours,
+            # a continuous (road) leg leaves whenever the box is ready: it has no cut-off
+            "cutoff_hours": None if self.timetable.continuous else self.cutoff_hours,
             "distance_km": self.distance_km,
             "capacity_teu": self.capacity_teu,
             "cargo_classes": sorted(c.value for c in self.cargo_classes),

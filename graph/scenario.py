@@ -384,7 +384,9 @@ class _State:
                     )
                 )
                 continue
-            leg = parse_leg(raw, catalogues, self.locations, self.locations, found)
+            leg = parse_leg(
+                raw, catalogues, self.locations, self.locations, found, require_source=False
+            )
             if leg is not None:
                 added[leg.id] = leg
         services = {leg.service for leg in added.values()}

@@ -156,16 +156,21 @@ def validate_features(
         location = parse_location(feature, catalogues, problems)
         if location is not None:
             locations[location.id] = location
-    location_ids = {str(f.properties["id"]).strip() for f in location_rows}
+    location_ids = frozenset(str(f.properties["id"]).strip() for f in location_rows)
 
     legs: dict[str, ServiceLeg] = {}
+    broken_services: set[object] = set()
     for feature in leg_rows:
         leg = parse_leg(feature, catalogues, location_ids, locations, problems)
         if leg is not None:
             legs[leg.id] = leg
+        else:
+            broken_services.add(feature.properties.get("service"))
 
-    problems.extend(check_services(legs.values(), locations))
-    if catalogues.tariffs is not None:
+    # A service with an invalid leg is already reported; checking its sequence would only echo it.
+    whole = [leg for leg in legs.values() if leg.service not in broken_services]
+    problems.extend(check_services(whole, locations))
+    if catalogues.tariffs is not None and location_rows:
         problems.extend(check_tariff_lanes(catalogues.tariffs, location_ids))
     return locations, legs, problems
 
@@ -262,13 +267,19 @@ def parse_leg(
     location_ids: Iterable[str],
     locations: Mapping[str, Location],
     problems: list[Problem],
+    *,
+    require_source: bool = True,
 ) -> ServiceLeg | None:
-    """Check one service-leg feature against the locations; ``None`` when it has problems."""
+    """Check one service-leg feature against the locations; ``None`` when it has problems.
+
+    ``require_source=False`` accepts a leg without cited sources, as a scenario adds them: its
+    values are then all estimates given by the scenario.
+    """
     before = len(problems)
     props = feature.properties
     read = Reader(WHERE, str(props.get("id")).strip(), props, problems)
     read.unknown_fields(_LEG_FIELDS)
-    known = set(location_ids)
+    known = location_ids if isinstance(location_ids, frozenset) else frozenset(location_ids)
     service = read.text("service")
     seq = read.integer("seq", minimum=1)
     mode = read.choice("mode", Mode)
@@ -314,7 +325,7 @@ def parse_leg(
         for name, end in (("origin", origin), ("destination", destination)):
             location = locations.get(end or "")
             if location is not None and location.kind not in CALLS[mode]:
-                read.problem(name, f"a {mode} leg cannot call at {end} (a {location.kind})")
+                read.problem(name, f"{mode} legs cannot call at {end} (a {location.kind})")
     present = {
         "geometry": geometry is not None,
         "distance_km": given_distance is not None,
@@ -324,7 +335,9 @@ def parse_leg(
         "capacity_teu": capacity is not None,
         "valid_from": valid_from is not None,
     }
-    provenance, source = _provenance(read, catalogues, LEG_TRACKED, present)
+    provenance, source = _provenance(
+        read, catalogues, LEG_TRACKED, present, require_source=require_source
+    )
     if (
         len(problems) > before
         or service is None
@@ -566,12 +579,17 @@ def _check_codes(read: Reader, name: str, codes: Iterable[str], catalogues: Cata
 
 
 def _provenance(
-    read: Reader, catalogues: Catalogues, tracked: Sequence[str], present: Mapping[str, bool]
+    read: Reader,
+    catalogues: Catalogues,
+    tracked: Sequence[str],
+    present: Mapping[str, bool],
+    *,
+    require_source: bool = True,
 ) -> tuple[dict[str, Provenance] | None, tuple[str, ...]]:
     """Read ``source`` and per-field ``provenance``; every present tracked field needs one."""
     before = len(read.problems)
-    source = read.strings("source") or ()
-    if read.has("source") and not source:
+    source = read.strings("source", required=require_source) or ()
+    if require_source and read.has("source") and not source:
         read.problem("source", "missing sources")
     unknown = sorted({s for s in source if s not in catalogues.sources})
     if unknown:

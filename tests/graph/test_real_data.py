@@ -1,0 +1,85 @@
+"""The real network file: it validates, meets the issue's counts, and is reproducible."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from graph import Mode, Network, Status, summarize
+from tests.conftest import DATA
+
+
+def test_real_network_counts(real_network: Network) -> None:
+    summary = summarize(real_network)
+    assert summary.locations >= 60
+    assert summary.legs >= 150
+    assert summary.sea_rail_services >= 14
+    sea_services = sum(
+        1 for legs in real_network.services.values() if all(leg.mode is Mode.SEA for leg in legs)
+    )
+    assert sea_services >= 30
+    assert set(summary.legs_by_mode) >= {"sea", "rail", "river", "canal", "road"}
+
+
+def test_required_places_exist(real_network: Network) -> None:
+    required = {
+        "CNQZH", "CNBIH", "CNBHT", "CNFAN", "CNNIN-IRP", "CNNIG", "CNGUG", "CNWUZ", "CNNSA",
+        "CNLZH", "CNGUI", "CNBSE", "CNLBI", "CNHEZ", "CNPIN", "CNYYG", "CNDOX", "CNCQI-TJC",
+        "CNCQI-GYP", "CNCDU-CXG", "CNKNM-WJY", "CNGYA-DLY", "CNLAZ-ZCB", "CNXIA-XIP",
+        "CN-ZHONGWEI", "CNXNT", "CNCSH", "CNNHN", "CNNCH", "CNHJJ", "CNZGO", "CNZNY",
+        "VN-DONGDANG", "VNYEV", "VNHPH", "SGSIN", "MYPKG", "VNCLI", "THLCH", "IDTPP", "PHMNL",
+        "KRPUS", "JPYOK", "HKHKG", "CNYPG", "CNSHG", "CNTXG", "CNRZH", "NLRTM", "AEJEA",
+        "INNSA", "USLAX", "BRSSZ", "ZADUR",
+    }  # fmt: skip
+    assert required <= set(real_network.locations)
+
+
+def test_every_inland_terminal_has_a_sea_rail_train_to_the_gulf(real_network: Network) -> None:
+    gulf = {"CNQZH", "CNFAN", "CNBIH"}
+    inland = {
+        "CNCQI-TJC", "CNCQI-GYP", "CNCDU-CXG", "CNKNM-WJY", "CNGYA-DLY", "CNLAZ-ZCB", "CNXIA-XIP",
+        "CN-ZHONGWEI", "CNXNT", "CNCSH", "CNNHN", "CNNCH", "CNHJJ", "CNZGO", "CNZNY",
+    }  # fmt: skip
+    for terminal in inland:
+        trains = [
+            legs
+            for legs in real_network.services.values()
+            if "sea_rail" in legs[0].tags and legs[0].origin == terminal
+        ]
+        assert any(legs[-1].destination in gulf for legs in trains), terminal
+        returns = [
+            legs
+            for legs in real_network.services.values()
+            if "sea_rail" in legs[0].tags and legs[-1].destination == terminal
+        ]
+        assert returns, terminal
+
+
+def test_pinglu_canal_is_planned_until_it_opens(real_network: Network) -> None:
+    canal = real_network.legs_tagged("pinglu_canal")
+    assert canal
+    assert all(leg.status is Status.PLANNED and leg.valid_from is not None for leg in canal)
+    assert any(leg.mode is Mode.CANAL for leg in canal)
+
+
+def test_every_scheduled_leg_that_runs_has_departures(real_network: Network) -> None:
+    start = datetime(2026, 12, 7, tzinfo=UTC)
+    for leg in real_network.legs.values():
+        if leg.status is Status.ACTIVE and not leg.timetable.continuous:
+            assert real_network.departures(leg.id, start, start + timedelta(days=7)), leg.id
+
+
+def test_every_feature_cites_known_sources(real_network: Network) -> None:
+    known = set(real_network.sources)
+    records = [*real_network.locations.values(), *real_network.legs.values()]
+    for record in records:
+        assert set(record.source) <= known, record.id
+        assert record.source or all(p.estimate for p in record.provenance.values()), record.id
+        for provenance in record.provenance.values():
+            assert set(provenance.sources) <= known
+            assert provenance.sources or provenance.derivation, record.id
+
+
+def test_the_data_file_is_built_from_its_sources() -> None:
+    from scripts.build_network import build, render
+
+    assert render(build()) == (DATA / "network.geojson").read_text(encoding="utf-8")
