@@ -23,6 +23,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ def main() -> None:
         for label, path in sizes:
             runs = [stages(path) for _ in range(args.repeat)]
             read, validate, build = (min(run[i] for run in runs) for i in range(3))
-            memory = peak_mb(lambda path=path: load_files(DataFiles.beside(path)))
+            memory = peak_mb(partial(load_files, DataFiles.beside(path)))
             rows.append(Row(label, runs[0][3], read, validate, build, memory))
     base = rows[0]
     print(

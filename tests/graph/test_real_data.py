@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from graph import Mode, Network, Status, summarize
+from graph import Location, Mode, Network, ServiceLeg, Status, summarize
 from tests.conftest import DATA
 
 
@@ -70,7 +70,10 @@ def test_every_scheduled_leg_that_runs_has_departures(real_network: Network) -> 
 
 def test_every_feature_cites_known_sources(real_network: Network) -> None:
     known = set(real_network.sources)
-    records = [*real_network.locations.values(), *real_network.legs.values()]
+    records: list[Location | ServiceLeg] = [
+        *real_network.locations.values(),
+        *real_network.legs.values(),
+    ]
     for record in records:
         assert set(record.source) <= known, record.id
         assert record.source or all(p.estimate for p in record.provenance.values()), record.id
