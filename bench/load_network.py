@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -27,14 +26,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from graph.io import DataFiles, bulk_allocation, load_files, read_features
+from graph.network import Network
+from graph.validate import Catalogues, validate_features
 
-from graph.io import DataFiles, bulk_allocation, load_files, read_features  # noqa: E402
-from graph.network import Network  # noqa: E402
-from graph.validate import Catalogues, validate_features  # noqa: E402
-
-DATA = ROOT / "data"
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass
