@@ -67,16 +67,21 @@ class Reader:
         value = self.data.get(name)
         return None if is_missing(value) else value
 
+    def present(self, name: str, *, required: bool) -> Any:
+        """The value, or ``None`` when absent (a problem if it is ``required``)."""
+        value = self.raw(name)
+        if value is None and required:
+            self.problem(name, "missing")
+        return value
+
     def has(self, name: str) -> bool:
         """True when the field is present and not null."""
         return self.raw(name) is not None
 
     def text(self, name: str, *, required: bool = True) -> str | None:
         """A non-empty string."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         if not isinstance(value, str) or not value.strip():
             self.problem(name, f"expected a non-empty string, got {value!r}")
@@ -92,10 +97,8 @@ class Reader:
         positive: bool = False,
     ) -> float | None:
         """A finite number, optionally ``> 0`` (``positive``) or ``>= minimum``."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         number = _to_number(value)
         if number is None:
@@ -113,10 +116,8 @@ class Reader:
         self, name: str, *, required: bool = True, minimum: int | None = None
     ) -> int | None:
         """A whole number, optionally ``>= minimum``."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         number = _to_number(value)
         if number is None or not float(number).is_integer():
@@ -140,10 +141,8 @@ class Reader:
 
     def choice(self, name: str, enum: type[E], *, required: bool = True) -> E | None:
         """One member of ``enum``, given by its value."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         try:
             return enum(value)
@@ -169,10 +168,8 @@ class Reader:
 
     def strings(self, name: str, *, required: bool = True) -> tuple[str, ...] | None:
         """A list of non-empty strings."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         items = as_list(value)
         if items is None or not all(isinstance(i, str) and i.strip() for i in items):
@@ -182,10 +179,8 @@ class Reader:
 
     def mapping(self, name: str, *, required: bool = True) -> Mapping[str, Any] | None:
         """A JSON object."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         if not isinstance(value, Mapping):
             self.problem(name, f"expected an object, got {value!r}")
@@ -194,10 +189,8 @@ class Reader:
 
     def day(self, name: str, *, required: bool = False) -> date | None:
         """An ISO 8601 calendar date (``YYYY-MM-DD``)."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
@@ -209,10 +202,8 @@ class Reader:
 
     def instant(self, name: str, *, required: bool = True) -> datetime | None:
         """An ISO 8601 date-time with a UTC offset."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         try:
             parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
@@ -226,10 +217,8 @@ class Reader:
 
     def parsed(self, name: str, parse: Callable[[Any], T], *, required: bool = True) -> T | None:
         """A value read by ``parse``, whose ``ValueError`` message becomes the problem."""
-        value = self.raw(name)
+        value = self.present(name, required=required)
         if value is None:
-            if required:
-                self.problem(name, "missing")
             return None
         try:
             return parse(value)
