@@ -118,21 +118,6 @@ def load_files(files: DataFiles) -> Network:
         )
 
 
-def read_frame(path: Path | str) -> gpd.GeoDataFrame:
-    """The network file as a GeoDataFrame (EPSG:4326), nested properties decoded.
-
-    Raises
-    ------
-    NetworkValidationError
-        If the file cannot be read or is not in WGS84 longitude/latitude.
-    """
-    problems: list[Problem] = []
-    frame = _read_frame(Path(path), problems)
-    if frame is None:
-        raise NetworkValidationError(problems)
-    return frame
-
-
 def read_features(path: Path, problems: list[Problem]) -> list[RawFeature]:
     """The features of the network file, or none (with a problem) if it cannot be read."""
     frame = _read_frame(path, problems)

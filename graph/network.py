@@ -37,23 +37,9 @@ class Network:
     Examples
     --------
     >>> network = load_network("data/network.geojson")  # doctest: +SKIP
-    >>> network.get_location("CNQZH").name  # doctest: +SKIP
-    'Qinzhou'
+    >>> network.get_location("CNQZH").kind  # doctest: +SKIP
+    <LocationKind.SEAPORT: 'seaport'>
     """
-
-    __slots__ = (
-        "__dict__",
-        "_closures",
-        "_closures_by_target",
-        "_digest",
-        "_legs",
-        "_locations",
-        "_outgoing",
-        "_services",
-        "emission_factors",
-        "sources",
-        "tariffs",
-    )
 
     def __init__(
         self,
@@ -90,6 +76,13 @@ class Network:
             {target: tuple(cs) for target, cs in by_target.items()}
         )
         self._digest = hashlib.sha256(_canonical(self.to_data())).hexdigest()
+        self._sealed = True
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if getattr(self, "_sealed", False):
+            msg = f"a Network is immutable; apply a scenario instead of setting {name!r}"
+            raise AttributeError(msg)
+        object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ identity
     @property

@@ -1,0 +1,1 @@
+"""Search and optimisation over a :class:`graph.Network` (schedule search, OR-Tools models)."""

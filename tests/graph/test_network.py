@@ -130,6 +130,13 @@ def test_closures_cancel_departures_and_arrivals(tiny_network: Network) -> None:
     assert not closed.location_closed("PA", datetime(2026, 1, 9, tzinfo=UTC))
 
 
+def test_network_is_immutable(tiny_network: Network) -> None:
+    with pytest.raises(AttributeError, match="immutable"):
+        tiny_network.tariffs = tiny_network.tariffs
+    with pytest.raises(TypeError):
+        tiny_network.locations["X"] = tiny_network.get_location("PA")  # type: ignore[index]
+
+
 def test_graph_view_is_frozen(tiny_network: Network) -> None:
     graph = tiny_network.graph
     assert graph.number_of_nodes() == len(tiny_network.locations)
