@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
@@ -21,9 +21,9 @@ import networkx as nx
 from graph.emissions import EmissionFactors
 from graph.errors import UnknownLocation, UnknownService, UnknownServiceLeg
 from graph.model import Closure, Departure, Location, ServiceLeg
+from graph.schedule import DepartureIndex, from_minutes, to_minutes
 from graph.sources import Source
 from graph.tariffs import TariffCatalogue
-from graph.timetable import local_date, zone
 
 TAG_PREFIX = "tag:"
 
@@ -191,36 +191,28 @@ class Network:
             If ``start`` or ``end`` is naive.
         """
         leg = self.get_leg(leg_id)
-        if not self.is_operating(leg):
-            return []
-        origin = self._locations[leg.origin]
-        tz = zone(origin.tz)
+        first, last = to_minutes(start), to_minutes(end)
         if leg.timetable.continuous:
-            if start.tzinfo is None or end.tzinfo is None:
-                msg = "pass timezone-aware datetimes"
-                raise ValueError(msg)
-            instants = [start] if start < end else []
+            slots = list(self.departure_index.boardable(leg_id, first, last))
         else:
-            instants = list(leg.timetable.instants(tz, start, end))
-        departures = []
-        for instant in instants:
-            if not leg.valid_on(local_date(instant, tz)):
-                continue
-            arrival = instant + timedelta(hours=leg.transit_hours)
-            if self.closed(leg, instant, arrival):
-                continue
-            departures.append(
-                Departure(
-                    leg_id=leg.id,
-                    service=leg.service,
-                    departure=instant,
-                    arrival=arrival,
-                    cutoff=instant - timedelta(hours=leg.cutoff_hours),
-                    capacity_teu=leg.capacity_teu,
-                    on_demand=leg.timetable.continuous,
-                )
+            slots = list(self.departure_index.slots(leg_id, first, last))
+        return [
+            Departure(
+                leg_id=leg.id,
+                service=leg.service,
+                departure=from_minutes(slot.departure),
+                arrival=from_minutes(slot.arrival),
+                cutoff=from_minutes(slot.cutoff),
+                capacity_teu=leg.capacity_teu,
+                on_demand=leg.timetable.continuous,
             )
-        return departures
+            for slot in slots
+        ]
+
+    @cached_property
+    def departure_index(self) -> DepartureIndex:
+        """Departures in integer minutes for searches, expanded per week on first use."""
+        return DepartureIndex(self)
 
     def closed(self, leg: ServiceLeg, departure: datetime, arrival: datetime) -> bool:
         """True when a closure stops this leg departing at ``departure``/arriving at ``arrival``."""

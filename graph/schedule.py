@@ -1,0 +1,119 @@
+"""Fast departure look-ups for searches: integer minutes, expanded once per week and leg.
+
+Solvers ask "when does this leg next leave after the box is ready?" many thousands of times per
+quote. The index answers from sorted integer minutes (UTC, since the Unix epoch), expanding each
+leg's weekly pattern for one week block at a time, on first use, with the leg's validity dates
+and the network's closures already applied; later questions bisect.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from graph.timetable import local_date, zone
+
+if TYPE_CHECKING:
+    from graph.network import Network
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MINUTES_PER_WEEK = 7 * 24 * 60
+
+
+def to_minutes(instant: datetime) -> int:
+    """Whole minutes since the Unix epoch (UTC) of an aware instant (seconds truncated)."""
+    if instant.tzinfo is None:
+        msg = f"{instant.isoformat()} is naive; pass timezone-aware datetimes"
+        raise ValueError(msg)
+    return int((instant - EPOCH).total_seconds() // 60)
+
+
+def from_minutes(minutes: int) -> datetime:
+    """The UTC instant ``minutes`` after the Unix epoch."""
+    return EPOCH + timedelta(minutes=minutes)
+
+
+def hours_to_minutes(hours: float) -> int:
+    """Hours as whole minutes, rounded: the one place durations become integers."""
+    return round(hours * 60)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One departure in minutes: leaves at ``departure``, arrives at ``arrival``, cut-off before."""
+
+    departure: int
+    arrival: int
+    cutoff: int
+
+
+class DepartureIndex:
+    """Departures of every leg of one network, by week block, in integer minutes."""
+
+    def __init__(self, network: Network) -> None:
+        self._network = network
+        self._weeks: dict[tuple[str, int], tuple[int, ...]] = {}
+        self._transit = {
+            leg.id: hours_to_minutes(leg.transit_hours) for leg in network.legs.values()
+        }
+        self._cutoff = {leg.id: hours_to_minutes(leg.cutoff_hours) for leg in network.legs.values()}
+
+    def transit_minutes(self, leg_id: str) -> int:
+        """The leg's transit time in minutes."""
+        return self._transit[leg_id]
+
+    def slots(self, leg_id: str, start: int, end: int) -> Iterator[Slot]:
+        """Departures leaving in ``[start, end)``, in order (scheduled legs only)."""
+        transit, cutoff = self._transit[leg_id], self._cutoff[leg_id]
+        for week in range(start // MINUTES_PER_WEEK, (end - 1) // MINUTES_PER_WEEK + 1):
+            minutes = self._week(leg_id, week)
+            for departure in minutes[bisect_left(minutes, start) :]:
+                if departure >= end:
+                    return
+                yield Slot(departure, departure + transit, departure - cutoff)
+
+    def boardable(self, leg_id: str, ready: int, until: int) -> Iterator[Slot]:
+        """Departures whose cut-off is at or after ``ready`` and that leave before ``until``."""
+        leg = self._network.legs[leg_id]
+        if leg.timetable.continuous:
+            if ready < until and self._open(leg_id, ready, ready + self._transit[leg_id]):
+                yield Slot(ready, ready + self._transit[leg_id], ready)
+            return
+        yield from self.slots(leg_id, ready + self._cutoff[leg_id], until)
+
+    def _week(self, leg_id: str, week: int) -> tuple[int, ...]:
+        key = (leg_id, week)
+        cached = self._weeks.get(key)
+        if cached is None:
+            cached = self._expand(leg_id, week)
+            self._weeks[key] = cached
+        return cached
+
+    def _expand(self, leg_id: str, week: int) -> tuple[int, ...]:
+        network = self._network
+        leg = network.legs[leg_id]
+        if not network.is_operating(leg) or leg.timetable.continuous:
+            return ()
+        tz = zone(network.locations[leg.origin].tz)
+        start = from_minutes(week * MINUTES_PER_WEEK)
+        end = start + timedelta(minutes=MINUTES_PER_WEEK)
+        transit = timedelta(minutes=self._transit[leg_id])
+        return tuple(
+            to_minutes(instant)
+            for instant in leg.timetable.instants(tz, start, end)
+            if leg.valid_on(local_date(instant, tz))
+            and not network.closed(leg, instant, instant + transit)
+        )
+
+    def _open(self, leg_id: str, departure: int, arrival: int) -> bool:
+        network = self._network
+        leg = network.legs[leg_id]
+        leaves = from_minutes(departure)
+        return (
+            network.is_operating(leg)
+            and leg.valid_on(local_date(leaves, zone(network.locations[leg.origin].tz)))
+            and not network.closed(leg, leaves, from_minutes(arrival))
+        )
