@@ -1,0 +1,142 @@
+"""Why a quote has no option: each cause found by relaxing one restriction at a time."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+from graph import Mode, Network
+from graph.schedule import from_minutes
+from solvers.model import ORIGIN, QuoteModel
+from solvers.search import pareto_search
+from solvers.types import Filters, QuoteRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One cause: a stable code, words for people, and the figure that helps (if any)."""
+
+    code: str
+    message: str
+    earliest_arrival: datetime | None = None
+    cheapest_cny: float | None = None
+    least_co2e_kg: float | None = None
+    fewest_transfers: int | None = None
+
+
+def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
+    """The reasons nothing fits ``request``; empty if something does."""
+    model = QuoteModel(network, request)
+    if pareto_search(model).arrivals:
+        return ()
+    reasons: list[Reason] = []
+    cargo = request.cargo.cargo_class
+    if not any(
+        cargo in leg.cargo_classes and network.is_operating(leg) for leg in network.legs.values()
+    ):
+        return (
+            Reason(
+                "no-service-for-cargo-class", f"no service in the network carries {cargo} cargo"
+            ),
+        )
+    if not _reachable(model):
+        open_filters = Filters(modes=frozenset(Mode))
+        opened = QuoteModel(network, dataclasses.replace(request, filters=open_filters))
+        if _reachable(opened):
+            reasons.append(
+                Reason(
+                    "filters-disconnect",
+                    "the excluded hubs, modes or operators disconnect the origin from the "
+                    "destination (or no service on the way carries this cargo class)",
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    "no-connection",
+                    f"no services for {cargo} cargo connect the origin to the destination",
+                )
+            )
+        return tuple(reasons)
+    relaxed = _relaxed(request)
+    free = pareto_search(QuoteModel(network, relaxed)).arrivals
+    if not free:
+        horizon_end = request.ready + request.horizon
+        reasons.append(
+            Reason(
+                "nothing-in-horizon",
+                f"no way to the destination departs before {horizon_end.isoformat()} "
+                "(the search horizon) with the room and customs the cargo needs",
+            )
+        )
+        if request.capacity:
+            unlimited = dataclasses.replace(relaxed, capacity=MappingProxyType({}))
+            if pareto_search(QuoteModel(network, unlimited)).arrivals:
+                reasons.append(Reason("capacity-exhausted", "every way is full on some departure"))
+        return tuple(reasons)
+    earliest = min(arrival.time for arrival in free)
+    cheapest = min(arrival.price for arrival in free)
+    greenest = min(arrival.co2 for arrival in free)
+    fewest = min(len(arrival.rides) for arrival in free) - 1
+    if request.deadline is not None and from_minutes(earliest) > request.deadline:
+        reasons.append(
+            Reason(
+                "deadline-too-early",
+                f"the earliest possible arrival is {from_minutes(earliest).isoformat()}",
+                earliest_arrival=from_minutes(earliest),
+            )
+        )
+    if request.max_price_cny is not None and cheapest / 100 > request.max_price_cny:
+        reasons.append(
+            Reason(
+                "budget-too-low",
+                f"the cheapest option costs {cheapest / 100:,.2f} CNY",
+                cheapest_cny=cheapest / 100,
+            )
+        )
+    if request.max_co2e_kg is not None and greenest / 1000 > request.max_co2e_kg:
+        reasons.append(
+            Reason(
+                "co2e-cap-too-low",
+                f"the least CO2e possible is {greenest / 1000:,.1f} kg",
+                least_co2e_kg=greenest / 1000,
+            )
+        )
+    if request.filters.max_transfers is not None and fewest > request.filters.max_transfers:
+        reasons.append(
+            Reason(
+                "too-few-transfers",
+                f"every way needs at least {fewest} transfers",
+                fewest_transfers=fewest,
+            )
+        )
+    if not reasons:
+        reasons.append(
+            Reason(
+                "constraints-combined",
+                "each restriction alone can be met but not all together (deadline, budget, "
+                "CO2e cap, transfers, required hubs)",
+            )
+        )
+    return tuple(reasons)
+
+
+def _relaxed(request: QuoteRequest) -> QuoteRequest:
+    filters = dataclasses.replace(request.filters, max_transfers=None)
+    return dataclasses.replace(
+        request, deadline=None, max_price_cny=None, max_co2e_kg=None, filters=filters
+    )
+
+
+def _reachable(model: QuoteModel) -> bool:
+    """Whether allowed rides link the origin to the destination at all, ignoring time.
+
+    The model's static lower bounds exist exactly for the locations that can reach it.
+    """
+    if model.origin == ORIGIN:
+        return any(
+            model.remaining(ride.alight) is not None for ride in model.first_mile_rides(model.ready)
+        )
+    return model.remaining(model.origin) is not None

@@ -1,0 +1,791 @@
+"""The rules of a quote, shared by every solver: which rides a box can take, when, at what cost.
+
+A *ride* is boarding one service at a location and alighting at a later call of the same service;
+between its legs the box stays aboard (no handling, no cut-off). Every solver — the Pareto search,
+the earliest-arrival search, the OR-Tools model and the brute force in the tests — asks this
+module for rides, so they differ only in how they combine them. All quantities are integers:
+minutes since the Unix epoch, fen (CNY cents), grams CO2e.
+
+Time at a location: a box that arrives at ``t`` by mode ``a`` may board a departure of mode ``b``
+whose cut-off is at or after ``t`` + handling(a → b) + any clearance at boarding. At the origin no
+handling applies (the box is at the gate at the ready time); at the destination it becomes
+available after any import clearance plus handling(a → end).
+
+Customs (international shipments only, origin country O, destination country D):
+
+1. a ride from a border crossing that leaves O clears exit and, if it enters D, entry there,
+   before the cut-off (both countries' agencies work at the crossing);
+2. a ride whose alighting call is a border crossing clears exit and entry there on arrival;
+3. otherwise a ride that leaves O clears export at its boarding location (which must offer
+   export clearance), and the first alighting in D clears import there (which must offer it).
+
+Transshipment in third countries needs no clearance; an exported box is not unloaded in its home
+country again (it may pass it aboard). Domestic shipments need no clearance.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from statistics import median
+from types import MappingProxyType
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+from graph import CargoClass, Location, LocationKind, Mode, Network, ServiceLeg, Status, Timetable
+from graph.schedule import Slot, from_minutes, hours_to_minutes, to_minutes
+from graph.validate import geodesic_km
+from solvers.cargo import Cargo
+from solvers.emissions import Emitter
+from solvers.errors import InvalidRequest
+from solvers.pricing import PriceLine, Pricer, total_fen
+from solvers.types import Endpoint, HubRule, QuoteRequest
+
+T = TypeVar("T")
+HOME, TRANSIT, CLEARED = 0, 1, 2
+ORIGIN, DESTINATION = "@ORIGIN", "@DESTINATION"
+NEVER = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class Clearance:
+    """Customs at one location: exit from a country and/or entry into the destination country."""
+
+    location: str
+    exit: bool
+    entry: bool
+    minutes: int
+    fees: tuple[PriceLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RideTemplate:
+    """What a ride is regardless of its date: calls, clearances, price and emissions."""
+
+    board: str
+    alight: str
+    legs: tuple[ServiceLeg, ...]
+    board_clearance: Clearance | None
+    alight_clearance: Clearance | None
+    phase: int
+    price_fen: int
+    co2e_g: int
+    visits: tuple[str, ...]
+    mask: int
+
+    @property
+    def mode(self) -> Mode:
+        """The mode the box arrives by."""
+        return self.legs[-1].mode
+
+    @property
+    def clearance_before(self) -> int:
+        """Minutes of clearance between readiness and the cut-off."""
+        return self.board_clearance.minutes if self.board_clearance else 0
+
+    @property
+    def clearance_after(self) -> int:
+        """Minutes of clearance after arrival."""
+        return self.alight_clearance.minutes if self.alight_clearance else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ride:
+    """A dated ride: its template, the departures taken, and when the box is available after."""
+
+    template: RideTemplate
+    slots: tuple[Slot, ...]
+    ready: int
+    available: int
+
+    board = property(lambda self: self.template.board)
+    alight = property(lambda self: self.template.alight)
+    legs = property(lambda self: self.template.legs)
+    phase = property(lambda self: self.template.phase)
+    price_fen = property(lambda self: self.template.price_fen)
+    co2e_g = property(lambda self: self.template.co2e_g)
+    visits = property(lambda self: self.template.visits)
+    mode = property(lambda self: self.template.mode)
+    board_clearance = property(lambda self: self.template.board_clearance)
+    alight_clearance = property(lambda self: self.template.alight_clearance)
+
+    @property
+    def departure(self) -> int:
+        """When the first leg leaves."""
+        return self.slots[0].departure
+
+    @property
+    def arrival(self) -> int:
+        """When the last leg arrives."""
+        return self.slots[-1].arrival
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """Reaching the destination: when the box is available there and what that adds."""
+
+    time: int
+    price_fen: int
+    co2e_g: int
+
+
+Group = tuple[int, tuple[tuple[int, RideTemplate], ...]]
+
+
+class QuoteModel:
+    """One request against one network: allowed legs, times, prices and emissions.
+
+    Raises
+    ------
+    InvalidRequest
+        For unknown locations or a point endpoint with no location within reach.
+    """
+
+    def __init__(self, network: Network, request: QuoteRequest) -> None:
+        self.network = network
+        self.request = request
+        self.cargo = request.cargo
+        self.index = network.departure_index
+        costs = _costs(network, request.cargo)
+        self.pricer: Pricer = costs.pricer
+        self.emitter: Emitter = costs.emitter
+        self.teu = request.cargo.teu
+        self.ready = to_minutes(request.ready)
+        self.horizon_end = to_minutes(request.ready + request.horizon)
+        self.deadline = to_minutes(request.deadline) if request.deadline else NEVER
+        self.max_price_fen = (
+            round(request.max_price_cny * 100) if request.max_price_cny is not None else NEVER
+        )
+        self.max_co2e_g = (
+            round(request.max_co2e_kg * 1000) if request.max_co2e_kg is not None else NEVER
+        )
+        self.max_rides = (
+            request.filters.max_transfers + 1
+            if request.filters.max_transfers is not None
+            else NEVER
+        )
+        problems: list[tuple[str, str]] = []
+        for name, hub in (
+            *(("required_hubs", h) for h in request.filters.required_hubs),
+            *(("excluded_hubs", h) for h in sorted(request.filters.excluded_hubs)),
+        ):
+            if hub not in network.locations:
+                problems.append((name, f"no location {hub!r} in the network"))
+        self.origin, self._first_mile = self._endpoint("origin", request.origin, problems)
+        self.destination, self._last_mile = self._endpoint(
+            "destination", request.destination, problems
+        )
+        if problems:
+            raise InvalidRequest(problems)
+        self.home = self._country(request.origin, self._first_mile)
+        self.abroad = self._country(request.destination, self._last_mile)
+        self.international = self.home != self.abroad
+        self.start_phase = HOME if self.international else CLEARED
+        self.required = {hub: 1 << i for i, hub in enumerate(request.filters.required_hubs)}
+        self.full_mask = (1 << len(self.required)) - 1
+        self._capacity: Mapping[str, float] = request.capacity
+        shared = _routes(network, request)
+        self._groups: dict[tuple[str, int], tuple[Group, ...]] = shared.groups
+        self._memo: dict[str, Any] = shared.values
+        self._handling: dict[tuple[str, Mode | None, Mode | None], int] = costs.handling
+        self._walks: dict[tuple[str, int], tuple[Slot, ...]] = {}
+
+    # ------------------------------------------------------------------ endpoints
+    def _endpoint(
+        self, name: str, endpoint: Endpoint, problems: list[tuple[str, str]]
+    ) -> tuple[str, tuple[tuple[Location, float], ...]]:
+        if endpoint.location is not None:
+            if endpoint.location not in self.network.locations:
+                problems.append((name, f"no location {endpoint.location!r} in the network"))
+            return endpoint.location, ()
+        assert endpoint.lat is not None
+        assert endpoint.lon is not None
+        reach = []
+        for location in self.network.list_locations():
+            km = geodesic_km([(endpoint.lon, endpoint.lat), (location.lon, location.lat)])
+            if km <= endpoint.max_km and location.enabled:
+                reach.append((location, km))
+        if not reach:
+            problems.append((name, f"no location within {endpoint.max_km:g} km of the point"))
+        elif self.drayage is None:
+            problems.append((name, "the network has no road drayage to reach the point"))
+        reach.sort(key=lambda pair: (pair[1], pair[0].id))
+        return (ORIGIN if name == "origin" else DESTINATION), tuple(reach)
+
+    def _country(self, endpoint: Endpoint, reach: Sequence[tuple[Location, float]]) -> str:
+        if endpoint.location is not None:
+            return self.network.locations[endpoint.location].country
+        return reach[0][0].country if reach else ""
+
+    @cached_property
+    def drayage(self) -> ServiceLeg | None:
+        """A template for first- and last-mile trucks: the network's own road legs' terms."""
+        roads = [leg for leg in self.network.legs.values() if leg.mode is Mode.ROAD]
+        if not roads:
+            return None
+        speed = median(leg.distance_km / leg.transit_hours for leg in roads)
+        template = min(roads, key=lambda leg: leg.id)
+        return ServiceLeg(
+            id="DRAYAGE",
+            service="DRAYAGE",
+            seq=1,
+            mode=Mode.ROAD,
+            operator="first/last-mile trucking",
+            origin="",
+            destination="",
+            timetable=Timetable(continuous=True),
+            transit_hours=1.0 / speed,  # per km; scaled per trip
+            cutoff_hours=0.0,
+            distance_km=1.0,
+            capacity_teu=None,
+            cargo_classes=frozenset(CargoClass),
+            status=Status.ACTIVE,
+            geometry=((0.0, 0.0), (0.0, 0.0)),
+            emission_class=template.emission_class,
+            tariff=template.tariff,
+        )
+
+    def _truck(
+        self, origin: str, destination: str, km: float, point: tuple[float, float]
+    ) -> ServiceLeg:
+        template = self.drayage
+        assert template is not None
+        ends = {
+            loc: (self.network.locations[loc].lon, self.network.locations[loc].lat)
+            for loc in (origin, destination)
+            if loc in self.network.locations
+        }
+        geometry = (ends.get(origin, point), ends.get(destination, point))
+        name = "FIRST-MILE" if origin == ORIGIN else "LAST-MILE"
+        return ServiceLeg(
+            id=f"{name}-{destination if origin == ORIGIN else origin}",
+            service=name,
+            seq=1,
+            mode=Mode.ROAD,
+            operator=template.operator,
+            origin=origin,
+            destination=destination,
+            timetable=template.timetable,
+            transit_hours=max(km * template.transit_hours, 1 / 60),
+            cutoff_hours=0.0,
+            distance_km=km,
+            capacity_teu=None,
+            cargo_classes=template.cargo_classes,
+            status=Status.ACTIVE,
+            geometry=geometry,
+            emission_class=template.emission_class,
+            tariff=template.tariff,
+        )
+
+    # ------------------------------------------------------------------ the network as allowed
+    @property
+    def legs_from(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
+        """Allowed legs by origin, ordered by id (determinism)."""
+        return self._remember("legs_from", self._legs_from)
+
+    def _legs_from(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
+        result: dict[str, list[ServiceLeg]] = {}
+        for leg in sorted(self.network.legs.values(), key=lambda leg: leg.id):
+            if self.allows(leg):
+                result.setdefault(leg.origin, []).append(leg)
+        return MappingProxyType({origin: tuple(legs) for origin, legs in result.items()})
+
+    def allows(self, leg: ServiceLeg) -> bool:
+        """Whether the request lets the box travel on ``leg`` at all."""
+        filters = self.request.filters
+        return (
+            self.network.is_operating(leg)
+            and leg.mode in filters.modes
+            and self.cargo.cargo_class in leg.cargo_classes
+            and (leg.capacity_teu is None or leg.capacity_teu >= self.teu)
+            and leg.origin not in filters.excluded_hubs
+            and leg.destination not in filters.excluded_hubs
+            and leg.operator not in filters.excluded_operators
+            and (
+                not filters.required_operators
+                or leg.mode is Mode.ROAD
+                or leg.operator in filters.required_operators
+            )
+        )
+
+    @property
+    def chains(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
+        """For each allowed leg, the legs a box boarding it can stay aboard for, in order."""
+        return self._remember("chains", self._make_chains)
+
+    def _make_chains(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
+        chains: dict[str, tuple[ServiceLeg, ...]] = {}
+        for legs in self.legs_from.values():
+            for leg in legs:
+                chain = [leg]
+                while (nxt := self.network.next_leg(chain[-1])) is not None and self.allows(nxt):
+                    chain.append(nxt)
+                chains[leg.id] = tuple(chain)
+        return MappingProxyType(chains)
+
+    def _remember(self, name: str, compute: Callable[[], T]) -> T:
+        """A value shared by every model of the same request shape (see ``_routes``)."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        value: T = self._memo[name]
+        return value
+
+    def handling(self, location: str, arriving: Mode | None, leaving: Mode | None) -> int:
+        """Minutes between arrival on ``arriving`` and readiness for ``leaving`` at ``location``."""
+        key = (location, arriving, leaving)
+        minutes = self._handling.get(key)
+        if minutes is None:
+            found = self.network.find_location(location)
+            hours = found.handling_hours_between(arriving, leaving) if found and arriving else 0.0
+            minutes = hours_to_minutes(hours)
+            self._handling[key] = minutes
+        return minutes
+
+    def mask_of(self, locations: Sequence[str]) -> int:
+        """Bits of the required hubs among ``locations``."""
+        mask = 0
+        for location in locations:
+            mask |= self.required.get(location, 0)
+        return mask
+
+    def hubs_satisfied(self, mask: int) -> bool:
+        """Whether the visited hubs meet the request's hub rule."""
+        if not self.required:
+            return True
+        if self.request.filters.hub_rule is HubRule.ALL:
+            return mask == self.full_mask
+        return mask != 0
+
+    # ------------------------------------------------------------------ rides
+    def start_mask(self) -> int:
+        """Required hubs visited before the first ride (the origin itself)."""
+        return self.mask_of([self.origin])
+
+    def rides_from(
+        self,
+        location: str,
+        time: int,
+        arriving: Mode | None,
+        phase: int,
+        *,
+        first_only: bool = True,
+    ) -> Iterator[Ride]:
+        """Rides a box at ``location`` can take after ``time`` (arrival there, or the ready time).
+
+        With ``first_only`` only the earliest feasible departure per (leg, alighting call) is
+        given: later ones cost the same and arrive later, so they are dominated. Otherwise every
+        departure inside the horizon is given (for the time-expanded model).
+        """
+        if location == ORIGIN:
+            yield from self.first_mile_rides(time)
+            return
+        for leg in self.legs_from.get(location, ()):
+            base = time + self.handling(location, arriving, leg.mode)
+            for clearance, templates in self.alighting_groups(leg, phase):
+                yield from self.rides_of(leg, base + clearance, templates, first_only)
+        if self._last_mile and location != DESTINATION:
+            yield from self.last_mile_rides(location, time, arriving, phase)
+
+    def rides_of(
+        self,
+        leg: ServiceLeg,
+        ready: int,
+        templates: tuple[tuple[int, RideTemplate], ...],
+        first_only: bool,
+    ) -> Iterator[Ride]:
+        """Dated rides boarding ``leg`` once the box is ready at ``ready`` (see rides_from)."""
+        chain = self.chains[leg.id]
+        pending = dict(templates)
+        for slot in self.index.boardable(leg.id, ready, self.horizon_end):
+            if slot.arrival > self.deadline:
+                return
+            if not self.room(leg, slot):
+                continue
+            walk = self.walk(chain, slot)
+            done = []
+            for index, template in pending.items():
+                if index >= len(walk):
+                    continue
+                available = walk[index].arrival + template.clearance_after
+                if available <= self.deadline:
+                    yield Ride(template, walk[: index + 1], ready, available)
+                done.append(index)
+            if first_only:
+                for index in done:
+                    del pending[index]
+                if not pending:
+                    return
+
+    def walk(self, chain: tuple[ServiceLeg, ...], first: Slot) -> tuple[Slot, ...]:
+        """Departures of the chain a box boarding at ``first`` stays aboard for."""
+        key = (chain[0].id, first.departure)
+        cached = self._walks.get(key)
+        if cached is not None:
+            return cached
+        slots = [first]
+        for leg in chain[1:]:
+            nxt = next(self.index.slots(leg.id, slots[-1].arrival, self.horizon_end), None)
+            if nxt is None or nxt.arrival > self.deadline or not self.room(leg, nxt):
+                break
+            slots.append(nxt)
+        walk = tuple(slots)
+        self._walks[key] = walk
+        return walk
+
+    def room(self, leg: ServiceLeg, slot: Slot) -> bool:
+        """Whether the departure still has room for the shipment's TEU."""
+        if leg.capacity_teu is None:
+            return True
+        if not self._capacity:
+            return leg.capacity_teu >= self.teu
+        key = f"{leg.id}@{from_minutes(slot.departure).strftime('%Y-%m-%dT%H:%MZ')}"
+        return self._capacity.get(key, leg.capacity_teu) >= self.teu
+
+    def template(
+        self,
+        board: str,
+        legs: tuple[ServiceLeg, ...],
+        board_clearance: Clearance | None,
+        alight_clearance: Clearance | None,
+        phase: int,
+    ) -> RideTemplate:
+        """The date-free part of a ride: price (freight, handling, clearance fees) and CO2e."""
+        alight = legs[-1].destination
+        locations = self.network.locations
+        price = self.ride_fen(legs, board, alight)
+        price += total_fen(self.pricer.handling(locations[board], legs[0].mode))
+        price += total_fen(self.pricer.handling(locations[alight], legs[-1].mode))
+        for clearance in (board_clearance, alight_clearance):
+            if clearance is not None:
+                price += total_fen(clearance.fees)
+        co2 = sum(self.emitter.leg_g(leg) for leg in legs) + self.emitter.hub_g(locations[board])
+        visits = tuple(leg.destination for leg in legs)
+        return RideTemplate(
+            board=board,
+            alight=alight,
+            legs=legs,
+            board_clearance=board_clearance,
+            alight_clearance=alight_clearance,
+            phase=phase,
+            price_fen=price,
+            co2e_g=co2,
+            visits=visits,
+            mask=self.mask_of(visits),
+        )
+
+    def ride_fen(self, legs: tuple[ServiceLeg, ...], board: str, alight: str) -> int:
+        """Freight of a ride in fen."""
+        return total_fen(self.pricer.ride(legs, board, alight))
+
+    # ------------------------------------------------------------------ customs
+    def alighting_groups(self, leg: ServiceLeg, phase: int) -> tuple[Group, ...]:
+        """Ride templates per alighting call for boarding ``leg`` in ``phase``.
+
+        They are grouped by the minutes of clearance they need before the cut-off.
+        """
+        key = (leg.id, phase)
+        cached = self._groups.get(key)
+        if cached is not None:
+            return cached
+        chain = self.chains[leg.id]
+        board = self.network.locations[leg.origin]
+        groups: dict[int, list[tuple[int, RideTemplate]]] = {}
+        for index in range(len(chain)):
+            stops = [self.network.locations[step.destination] for step in chain[: index + 1]]
+            outcome = self._customs(board, stops, phase)
+            if outcome is None:
+                continue
+            before, (after, phase_after) = outcome
+            template = self.template(board.id, chain[: index + 1], before, after, phase_after)
+            groups.setdefault(template.clearance_before, []).append((index, template))
+        result = tuple((minutes, tuple(items)) for minutes, items in sorted(groups.items()))
+        self._groups[key] = result
+        return result
+
+    def _customs(
+        self, board: Location, stops: Sequence[Location], phase: int
+    ) -> tuple[Clearance | None, tuple[Clearance | None, int]] | None:
+        """Clearance at boarding, and at alighting with the phase after.
+
+        ``None`` when the box cannot be cleared on this ride.
+        """
+        alight = stops[-1]
+        if phase == CLEARED:
+            return None, (None, CLEARED)
+        if phase == HOME:
+            if all(stop.country == self.home for stop in stops):
+                return None, (None, HOME)
+            enters = alight.country == self.abroad
+            if board.kind is LocationKind.BORDER_CROSSING:
+                clearance = self._clearance(board, exit_=True, entry=enters)
+                if clearance is None:
+                    return None
+                return clearance, (None, CLEARED if enters else TRANSIT)
+            crossing_only = all(stop.country == self.home for stop in stops[:-1])
+            if alight.kind is LocationKind.BORDER_CROSSING and crossing_only:
+                clearance = self._clearance(alight, exit_=True, entry=enters)
+                if clearance is None:
+                    return None
+                return None, (clearance, CLEARED if enters else TRANSIT)
+            if alight.country == self.home:
+                return None  # leaving the country only to come back is not a way to export
+            export = self._clearance(board, exit_=True, entry=False)
+            if export is None:
+                return None
+            if not enters:
+                return export, (None, TRANSIT)
+            entry = self._clearance(alight, exit_=False, entry=True)
+            return None if entry is None else (export, (entry, CLEARED))
+        # in transit: entry on the first alighting in the destination country; an exported box
+        # is not unloaded in its home country again
+        if alight.country == self.home:
+            return None
+        if alight.country != self.abroad:
+            return None, (None, TRANSIT)
+        entry = self._clearance(alight, exit_=False, entry=True)
+        return None if entry is None else (None, (entry, CLEARED))
+
+    def _clearance(self, location: Location, *, exit_: bool, entry: bool) -> Clearance | None:
+        customs = location.customs
+        if customs is None:
+            return None
+        hours = 0.0
+        codes: list[str] = []
+        if exit_:
+            if customs.export_hours is None:
+                return None
+            hours += customs.export_hours
+            codes += customs.export_fees
+        if entry:
+            if customs.import_hours is None:
+                return None
+            hours += customs.import_hours
+            codes += customs.import_fees
+        return Clearance(
+            location=location.id,
+            exit=exit_,
+            entry=entry,
+            minutes=hours_to_minutes(hours),
+            fees=self.pricer.fees(codes, location.id),
+        )
+
+    # ------------------------------------------------------------------ first and last mile
+    def first_mile_rides(self, time: int) -> Iterator[Ride]:
+        """Trucks from a point origin to each location within reach."""
+        for location, km in self._first_mile:
+            truck = self._truck(ORIGIN, location.id, km, self._point(self.request.origin))
+            yield self._truck_ride(truck, ORIGIN, location.id, time, self.start_phase)
+
+    def last_mile_rides(
+        self, location: str, time: int, arriving: Mode | None, phase: int
+    ) -> Iterator[Ride]:
+        """A truck from ``location`` to a point destination, if it is within reach."""
+        if Mode.ROAD not in self.request.filters.modes or phase != CLEARED:
+            return
+        for candidate, km in self._last_mile:
+            if candidate.id != location:
+                continue
+            truck = self._truck(location, DESTINATION, km, self._point(self.request.destination))
+            ready = time + self.handling(location, arriving, Mode.ROAD)
+            ride = self._truck_ride(truck, location, DESTINATION, ready, phase)
+            if ride.available <= self.deadline:
+                yield ride
+
+    def _truck_ride(
+        self, truck: ServiceLeg, board: str, alight: str, ready: int, phase: int
+    ) -> Ride:
+        """A first- or last-mile truck, priced like any ride.
+
+        Freight, then handling at whichever end is a network location.
+        """
+        transit = hours_to_minutes(truck.transit_hours)
+        price = self.ride_fen((truck,), board, alight)
+        co2 = self.emitter.leg_g(truck)
+        for end in (board, alight):
+            location = self.network.find_location(end)
+            if location is not None:
+                price += total_fen(self.pricer.handling(location, Mode.ROAD))
+        start = self.network.find_location(board)
+        if start is not None:
+            co2 += self.emitter.hub_g(start)
+        template = RideTemplate(
+            board=board,
+            alight=alight,
+            legs=(truck,),
+            board_clearance=None,
+            alight_clearance=None,
+            phase=phase,
+            price_fen=price,
+            co2e_g=co2,
+            visits=(alight,),
+            mask=self.mask_of((alight,)),
+        )
+        return Ride(template, (Slot(ready, ready + transit, ready),), ready, ready + transit)
+
+    @staticmethod
+    def _point(endpoint: Endpoint) -> tuple[float, float]:
+        assert endpoint.lat is not None
+        assert endpoint.lon is not None
+        return (endpoint.lon, endpoint.lat)
+
+    def first_mile_ok(self) -> bool:
+        """Whether a point origin may be left by truck (road allowed)."""
+        return Mode.ROAD in self.request.filters.modes
+
+    # ------------------------------------------------------------------ lower bounds
+    @property
+    def _bounds(self) -> Mapping[str, tuple[int, int, int]]:
+        """Lower bounds on the time, price and CO2e still needed to reach the destination.
+
+        Shortest paths backwards over every ride the filters allow, each criterion on its own,
+        ignoring waiting, handling and customs, so never too high.
+        """
+        return self._remember("bounds", self._make_bounds)
+
+    def _make_bounds(self) -> Mapping[str, tuple[int, int, int]]:
+        edges: dict[str, list[tuple[str, int, int, int]]] = {}
+        locations = self.network.locations
+        for legs in self.legs_from.values():
+            for leg in legs:
+                chain = self.chains[leg.id]
+                board = locations[leg.origin]
+                load = total_fen(self.pricer.handling(board, leg.mode))
+                minutes = 0
+                co2 = self.emitter.hub_g(board)
+                for index, step in enumerate(chain):
+                    minutes += self.index.transit_minutes(step.id)
+                    co2 += self.emitter.leg_g(step)
+                    alight = locations[step.destination]
+                    price = (
+                        load
+                        + self.ride_fen(chain[: index + 1], board.id, alight.id)
+                        + total_fen(self.pricer.handling(alight, step.mode))
+                    )
+                    edges.setdefault(alight.id, []).append((board.id, minutes, price, co2))
+        for candidate, km in self._last_mile:
+            truck = self._truck(
+                candidate.id, DESTINATION, km, self._point(self.request.destination)
+            )
+            price = self.ride_fen((truck,), candidate.id, DESTINATION) + total_fen(
+                self.pricer.handling(candidate, Mode.ROAD)
+            )
+            co2 = self.emitter.leg_g(truck) + self.emitter.hub_g(candidate)
+            edges.setdefault(DESTINATION, []).append(
+                (candidate.id, hours_to_minutes(truck.transit_hours), price, co2)
+            )
+        end = (
+            0
+            if self.destination == DESTINATION
+            else self.emitter.hub_g(locations[self.destination])
+        )
+        per_criterion = [
+            _backward(self.destination, edges, criterion, 0 if criterion < 2 else end)
+            for criterion in range(3)
+        ]
+        return MappingProxyType(
+            {
+                location: (per_criterion[0][location], per_criterion[1][location], bound)
+                for location, bound in per_criterion[2].items()
+            }
+        )
+
+    def remaining(self, location: str) -> tuple[int, int, int] | None:
+        """Lower bounds (minutes, fen, grams) to the destination, ``None`` if unreachable."""
+        if location == ORIGIN:
+            return (0, 0, 0)
+        return self._bounds.get(location)
+
+    # ------------------------------------------------------------------ arriving
+    def finish(
+        self, location: str, available: int, arriving: Mode | None, phase: int
+    ) -> Finish | None:
+        """Reaching the destination at ``location``, or ``None`` if this is not it (yet)."""
+        if location != self.destination or phase != CLEARED:
+            return None
+        if location == DESTINATION:
+            return Finish(available, 0, 0)
+        destination = self.network.locations[location]
+        time = available + self.handling(location, arriving, None)
+        if time > self.deadline:
+            return None
+        return Finish(time, 0, self.emitter.hub_g(destination))
+
+    def minutes_to_datetime(self, minutes: int) -> datetime:
+        """The UTC instant of a model time."""
+        return from_minutes(minutes).astimezone(UTC)
+
+
+def _backward(
+    target: str, edges: Mapping[str, list[tuple[str, int, int, int]]], criterion: int, start: int
+) -> dict[str, int]:
+    """Dijkstra from ``target`` over reversed edges on one criterion (0 time, 1 price, 2 CO2e)."""
+    best = {target: start}
+    queue = [(start, target)]
+    while queue:
+        value, node = heapq.heappop(queue)
+        if value > best.get(node, NEVER):
+            continue
+        for previous, *weights in edges.get(node, ()):
+            candidate = value + weights[criterion]
+            if candidate < best.get(previous, NEVER):
+                best[previous] = candidate
+                heapq.heappush(queue, (candidate, previous))
+    return best
+
+
+@dataclass(slots=True)
+class _Costs:
+    """Memoised prices, emissions and handling times for one network and one cargo."""
+
+    pricer: Pricer
+    emitter: Emitter
+    handling: dict[tuple[str, Mode | None, Mode | None], int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Routes:
+    """Memoised allowed legs, ride templates and bounds for one request shape."""
+
+    groups: dict[tuple[str, int], tuple[Group, ...]] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+_COSTS: WeakKeyDictionary[Network, dict[Cargo, _Costs]] = WeakKeyDictionary()
+_ROUTES: WeakKeyDictionary[Network, OrderedDict[tuple[Any, ...], _Routes]] = WeakKeyDictionary()
+_ROUTES_PER_NETWORK = 256
+
+
+def _costs(network: Network, cargo: Cargo) -> _Costs:
+    """Prices and emissions depend only on the network and the cargo: quotes share them."""
+    per_network = _COSTS.setdefault(network, {})
+    costs = per_network.get(cargo)
+    if costs is None:
+        payload = network.emission_factors.payload_t_per_teu
+        costs = _Costs(
+            Pricer(network.tariffs, cargo, payload), Emitter(network.emission_factors, cargo)
+        )
+        per_network[cargo] = costs
+    return costs
+
+
+def _routes(network: Network, request: QuoteRequest) -> _Routes:
+    """Allowed legs, templates and bounds shared by quotes of the same shape.
+
+    They depend on cargo, filters and endpoints only, not on the date, deadline or capacity;
+    the least recently used shape goes first.
+    """
+    per_network = _ROUTES.setdefault(network, OrderedDict())
+    key = (request.cargo, request.filters, request.origin, request.destination)
+    routes = per_network.get(key)
+    if routes is None:
+        routes = _Routes()
+        per_network[key] = routes
+        if len(per_network) > _ROUTES_PER_NETWORK:
+            per_network.popitem(last=False)
+    else:
+        per_network.move_to_end(key)
+    return routes

@@ -1,0 +1,176 @@
+"""From a Pareto set to the options a forwarder sees: named, different, explained.
+
+- **cheapest**, **fastest**, **greenest**: the minimum of price, arrival and CO2e (ties broken by
+  the other two criteria, then fewer transfers);
+- **recommended**: as the request prefers; *balanced* minimises price + value of time x TEU x
+  transit hours when a value of time is given, and otherwise takes the option closest to the ideal
+  point once each criterion is scaled to its range over the Pareto set;
+- **near-duplicates** are dropped: an option on the same corridor (the same boarding, alighting
+  and mode per ride) as one already kept, or within 2 % of its price, 3 % of its CO2e and 12 h of
+  its arrival, adds no real choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from solvers.itinerary import Itinerary
+from solvers.types import Preference, QuoteRequest
+
+PRICE_TOLERANCE = 0.02
+CO2E_TOLERANCE = 0.03
+TIME_TOLERANCE = timedelta(hours=12)
+LABEL_ORDER = ("recommended", "fastest", "cheapest", "greenest")
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One option of a quote."""
+
+    id: str
+    itinerary: Itinerary
+    labels: tuple[str, ...]
+    explanation: tuple[str, ...]
+
+
+def option_id(itinerary: Itinerary) -> str:
+    """A stable id: the same departures and corridor give the same id."""
+    text = "|".join(f"{leg.leg_id}@{leg.departure.isoformat()}" for leg in itinerary.legs)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def options_from(pareto: Sequence[Itinerary], request: QuoteRequest) -> list[Option]:
+    """Name, deduplicate, order and explain the options of a Pareto set."""
+    if not pareto:
+        return []
+    ready = request.ready
+    named = {
+        "cheapest": min(
+            pareto, key=lambda i: (i.price.total_cny, i.arrival, i.emissions.total_kg, i.transfers)
+        ),
+        "fastest": min(
+            pareto, key=lambda i: (i.arrival, i.price.total_cny, i.emissions.total_kg, i.transfers)
+        ),
+        "greenest": min(
+            pareto, key=lambda i: (i.emissions.total_kg, i.arrival, i.price.total_cny, i.transfers)
+        ),
+    }
+    named["recommended"] = _recommended(pareto, request, named)
+    kept: list[Itinerary] = []
+    for label in LABEL_ORDER:
+        if named[label] not in kept:
+            kept.append(named[label])
+    for itinerary in sorted(pareto, key=lambda i: (i.arrival, i.price.total_cny)):
+        if itinerary in kept or any(_near(itinerary, other) for other in kept):
+            continue
+        kept.append(itinerary)
+    recommended = named["recommended"]
+    return [
+        Option(
+            id=option_id(itinerary),
+            itinerary=itinerary,
+            labels=tuple(label for label in LABEL_ORDER if named[label] is itinerary),
+            explanation=_explain(itinerary, recommended, named, request, ready),
+        )
+        for itinerary in kept
+    ]
+
+
+def generalized_cost(itinerary: Itinerary, value_of_time: float, teu: float) -> float:
+    """Price plus the value of the transit time, in CNY."""
+    return itinerary.price.total_cny + value_of_time * teu * itinerary.transit_hours
+
+
+def _recommended(
+    pareto: Sequence[Itinerary], request: QuoteRequest, named: dict[str, Itinerary]
+) -> Itinerary:
+    match request.preference:
+        case Preference.CHEAPEST:
+            return named["cheapest"]
+        case Preference.FASTEST:
+            return named["fastest"]
+        case Preference.GREENEST:
+            return named["greenest"]
+    if request.value_of_time_cny_per_teu_hour is not None:
+        vot, teu = request.value_of_time_cny_per_teu_hour, request.cargo.teu or 1.0
+        return min(pareto, key=lambda i: (generalized_cost(i, vot, teu), i.arrival))
+    criteria = [(i.arrival.timestamp(), i.price.total_cny, i.emissions.total_kg) for i in pareto]
+    lows = [min(c[k] for c in criteria) for k in range(3)]
+    spans = [max(c[k] for c in criteria) - lows[k] or 1.0 for k in range(3)]
+
+    def distance(index: int) -> float:
+        return sum(((criteria[index][k] - lows[k]) / spans[k]) ** 2 for k in range(3))
+
+    best = min(range(len(pareto)), key=lambda index: (distance(index), pareto[index].arrival))
+    return pareto[best]
+
+
+def _near(a: Itinerary, b: Itinerary) -> bool:
+    if a.corridor == b.corridor:
+        return True
+    return (
+        abs(a.price.total_cny - b.price.total_cny) <= PRICE_TOLERANCE * max(b.price.total_cny, 1.0)
+        and abs(a.emissions.total_kg - b.emissions.total_kg)
+        <= CO2E_TOLERANCE * max(b.emissions.total_kg, 1.0)
+        and abs(a.arrival - b.arrival) <= TIME_TOLERANCE
+    )
+
+
+def _explain(
+    itinerary: Itinerary,
+    recommended: Itinerary,
+    named: dict[str, Itinerary],
+    request: QuoteRequest,
+    ready: datetime,
+) -> tuple[str, ...]:
+    lines = []
+    corridor = " → ".join(
+        [itinerary.legs[0].origin] + [alight for _, alight, _ in itinerary.corridor]
+    )
+    lines.append(
+        f"{corridor}: {itinerary.transit_hours:.0f} h from first departure, "
+        f"{itinerary.price.total_cny:,.0f} CNY, {itinerary.emissions.total_kg / 1000:.2f} t CO2e, "
+        f"{itinerary.transfers} transfer{'s' if itinerary.transfers != 1 else ''}"
+    )
+    if itinerary is not recommended:
+        hours = (itinerary.arrival - recommended.arrival).total_seconds() / 3600
+        price = itinerary.price.total_cny - recommended.price.total_cny
+        co2 = (itinerary.emissions.total_kg - recommended.emissions.total_kg) / 1000
+        lines.append(
+            f"against the recommended option: {_signed(hours, 'h')}, {_signed(price, 'CNY')}, "
+            f"{_signed(co2, 't CO2e', 2)}"
+        )
+    for label in ("fastest", "cheapest", "greenest"):
+        if named[label] is itinerary:
+            lines.append(f"{label} of the options found")
+    waited = (itinerary.departure - ready).total_seconds() / 3600
+    if waited >= 24:
+        lines.append(f"first departure {waited:.0f} h after the box is ready")
+    if request.deadline is not None:
+        slack = (request.deadline - itinerary.arrival).total_seconds() / 3600
+        if slack < 24:
+            lines.append(f"the deadline binds: arrives {slack:.0f} h before it")
+    if (
+        request.max_price_cny is not None
+        and itinerary.price.total_cny >= 0.98 * request.max_price_cny
+    ):
+        lines.append(
+            "the budget binds: "
+            f"{request.max_price_cny - itinerary.price.total_cny:,.0f} CNY to spare"
+        )
+    if (
+        request.max_co2e_kg is not None
+        and itinerary.emissions.total_kg >= 0.97 * request.max_co2e_kg
+    ):
+        lines.append(
+            "the CO2e cap binds: "
+            f"{request.max_co2e_kg - itinerary.emissions.total_kg:,.0f} kg to spare"
+        )
+    return tuple(lines)
+
+
+def _signed(value: float, unit: str, digits: int = 0) -> str:
+    return f"{value:+,.{digits}f} {unit}"

@@ -1,0 +1,260 @@
+"""Solver-independent checks of an itinerary against the network and the request.
+
+Every solver's output passes through here in tests (and in debug runs of the service): the
+timetable says the departures exist, the cut-offs are met with the handling and clearance the
+locations publish, the cargo may travel on each leg, the bill adds up from catalogue items, and
+the emissions add up from the factors. It recomputes from the network, not from solver state.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from itertools import pairwise
+
+from graph import Location, Network
+from graph.schedule import hours_to_minutes
+from solvers.itinerary import Itinerary, ItineraryLeg
+from solvers.types import HubRule, QuoteRequest
+
+TOLERANCE_CNY = 0.011
+TOLERANCE_KG = 0.01
+
+
+class InvalidItinerary(AssertionError):
+    """An itinerary breaks a rule; the message lists every violation."""
+
+
+def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
+    """Everything wrong with ``itinerary``; empty when it is feasible and consistent."""
+    found: list[str] = []
+    found += _timetable(network, itinerary)
+    found += _hubs(network, request, itinerary)
+    found += _cargo_and_filters(network, request, itinerary)
+    found += _bill(network, request, itinerary)
+    found += _emissions(network, request, itinerary)
+    if request.deadline is not None and itinerary.arrival > request.deadline:
+        found.append(f"arrives {itinerary.arrival} after the deadline {request.deadline}")
+    if (
+        request.max_price_cny is not None
+        and itinerary.price.total_cny > request.max_price_cny + 1e-9
+    ):
+        found.append(f"price {itinerary.price.total_cny} over the budget {request.max_price_cny}")
+    if (
+        request.max_co2e_kg is not None
+        and itinerary.emissions.total_kg > request.max_co2e_kg + 1e-3
+    ):
+        found.append(f"{itinerary.emissions.total_kg} kg CO2e over the cap {request.max_co2e_kg}")
+    return found
+
+
+def assert_feasible(network: Network, request: QuoteRequest, itinerary: Itinerary) -> None:
+    """Raise :class:`InvalidItinerary` listing every violation, if any."""
+    found = violations(network, request, itinerary)
+    if found:
+        raise InvalidItinerary(f"{itinerary}:\n  - " + "\n  - ".join(found))
+
+
+def _timetable(network: Network, itinerary: Itinerary) -> list[str]:
+    found = []
+    legs = itinerary.legs
+    for leg in legs:
+        if leg.arrival <= leg.departure:
+            found.append(f"{leg.leg_id} arrives before it leaves")
+        real = network.legs.get(leg.leg_id)
+        if real is None:
+            continue  # a first- or last-mile truck
+        scheduled = network.departures(
+            leg.leg_id, leg.departure, leg.departure + timedelta(minutes=1)
+        )
+        if real.timetable.continuous:
+            pass
+        elif not scheduled:
+            found.append(f"{leg.leg_id} has no departure at {leg.departure.isoformat()}")
+        expected = leg.departure + timedelta(minutes=hours_to_minutes(real.transit_hours))
+        if leg.arrival != expected:
+            found.append(f"{leg.leg_id} arrives {leg.arrival}, the timetable says {expected}")
+        if not real.timetable.continuous and leg.cutoff != leg.departure - timedelta(
+            minutes=hours_to_minutes(real.cutoff_hours)
+        ):
+            found.append(f"{leg.leg_id} cut-off {leg.cutoff} does not match the leg")
+    for before, after in pairwise(legs):
+        if before.destination != after.origin:
+            found.append(
+                f"{before.leg_id} ends at {before.destination}, "
+                f"{after.leg_id} starts at {after.origin}"
+            )
+        if before.ride == after.ride:
+            real_before, real_after = (
+                network.legs.get(before.leg_id),
+                network.legs.get(after.leg_id),
+            )
+            if (
+                real_before is None
+                or real_after is None
+                or network.next_leg(real_before) != real_after
+            ):
+                found.append(f"{after.leg_id} is not the next leg of {before.leg_id}'s service")
+            if after.departure < before.arrival:
+                found.append(f"{after.leg_id} leaves before {before.leg_id} arrives")
+    return found
+
+
+def _hubs(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
+    """Cut-offs met: the box is ready (handling + clearance as published) before each cut-off."""
+    found = []
+    first_legs = _first_legs(itinerary.legs)
+    last_legs = _last_legs(itinerary.legs)
+    by_location = {hub.location: hub for hub in itinerary.hubs}
+    for ride, leg in enumerate(first_legs):
+        hub = by_location.get(leg.origin)
+        arrived = last_legs[ride - 1].arrival if ride > 0 else None
+        location = network.find_location(leg.origin)
+        if location is None:  # the point a first-mile truck leaves from
+            if leg.departure < request.ready:
+                found.append("the first-mile truck leaves before the ready time")
+            continue
+        if hub is None:
+            found.append(f"no hub stop at {leg.origin}")
+            continue
+        arriving = last_legs[ride - 1] if ride > 0 else None
+        expected = (
+            location.handling_hours_between(arriving.mode, leg.mode)
+            if arriving is not None
+            else 0.0
+        )
+        if not math.isclose(
+            hub.handling_hours, round(hours_to_minutes(expected) / 60, 3), abs_tol=1e-3
+        ):
+            found.append(
+                f"handling at {leg.origin} is {hub.handling_hours} h, published {expected} h"
+            )
+        customs = _customs_hours(location, hub.customs)
+        if customs is None:
+            found.append(f"{leg.origin} cannot clear {', '.join(hub.customs)}")
+        elif not math.isclose(
+            hub.customs_hours, round(hours_to_minutes(customs) / 60, 3), abs_tol=2e-2
+        ):
+            found.append(
+                f"clearance at {leg.origin} is {hub.customs_hours} h, published {customs} h"
+            )
+        start = arrived if arrived is not None else request.ready
+        ready = start + timedelta(hours=hub.handling_hours + hub.customs_hours)
+        if leg.cutoff < ready - timedelta(seconds=60):
+            found.append(f"{leg.leg_id} cut-off {leg.cutoff} before the box is ready {ready}")
+    return found
+
+
+def _cargo_and_filters(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
+    found = []
+    cargo, filters = request.cargo, request.filters
+    visited = {leg.origin for leg in itinerary.legs} | {leg.destination for leg in itinerary.legs}
+    for leg in itinerary.legs:
+        if leg.mode not in filters.modes:
+            found.append(f"{leg.leg_id} is {leg.mode}, not an allowed mode")
+        real = network.legs.get(leg.leg_id)
+        if real is None:
+            continue
+        if cargo.cargo_class not in real.cargo_classes:
+            found.append(f"{leg.leg_id} does not carry {cargo.cargo_class} cargo")
+        if real.operator in filters.excluded_operators:
+            found.append(f"{leg.leg_id} is run by excluded {real.operator}")
+        capacity = request.capacity.get(leg.departure_key, real.capacity_teu)
+        if capacity is not None and capacity < cargo.teu:
+            found.append(f"{leg.departure_key} has {capacity} TEU free for {cargo.teu} TEU")
+    for hub in filters.excluded_hubs & visited:
+        found.append(f"visits excluded {hub}")
+    required = set(filters.required_hubs)
+    if required and filters.hub_rule is HubRule.ALL and not required <= visited:
+        found.append(f"misses required hubs {sorted(required - visited)}")
+    if required and filters.hub_rule is HubRule.ANY and not required & visited:
+        found.append(f"visits none of {sorted(required)}")
+    return found
+
+
+def _bill(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
+    found = []
+    catalogue = network.tariffs
+    fen = 0
+    for line in itinerary.price.lines:
+        item = catalogue.items.get(line.code)
+        if item is None:
+            found.append(f"{line.code} is not in the fee catalogue")
+            continue
+        if not item.applies_to.matches(
+            box_size=request.cargo.box_size, cargo_class=request.cargo.cargo_class
+        ):
+            found.append(f"{line.code} does not apply to {request.cargo}")
+        if not math.isclose(
+            line.amount, line.quantity * line.unit_price, abs_tol=0.01 + 1e-6 * line.amount
+        ):
+            found.append(f"{line.code}: {line.quantity} x {line.unit_price} != {line.amount}")
+        if line.unit_price != item.amount or line.currency != item.currency:
+            found.append(f"{line.code}: unit price differs from the catalogue")
+        if (
+            abs(line.amount_fen - round(catalogue.rates.to_cny(line.amount, line.currency) * 100))
+            > 1
+        ):
+            found.append(f"{line.code}: CNY conversion is off")
+        fen += line.amount_fen
+    if abs(fen / 100 - itinerary.price.total_cny) > TOLERANCE_CNY:
+        found.append(f"lines add up to {fen / 100} CNY, total says {itinerary.price.total_cny}")
+    return found
+
+
+def _emissions(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
+    found = []
+    factors = network.emission_factors
+    tonnes = request.cargo.tonnes(factors.payload_t_per_teu)
+    wtt = ttw = 0.0
+    for leg in itinerary.legs:
+        real = network.legs.get(leg.leg_id)
+        factor_id = real.emission_class if real else None
+        if factor_id is not None:
+            expected = factors.leg_factor(factor_id).for_leg(
+                leg.distance_km, tonnes=tonnes, teu=request.cargo.teu
+            )
+            if not (
+                math.isclose(leg.wtt_kg, expected.wtt_kg, abs_tol=1e-6)
+                and math.isclose(leg.ttw_kg, expected.ttw_kg, abs_tol=1e-6)
+            ):
+                found.append(f"{leg.leg_id} emissions differ from its factor")
+        wtt += leg.wtt_kg
+        ttw += leg.ttw_kg
+    hubs = sum(hub.co2e_kg for hub in itinerary.hubs)
+    emissions = itinerary.emissions
+    if not (
+        math.isclose(emissions.wtt_kg, wtt, abs_tol=TOLERANCE_KG)
+        and math.isclose(emissions.ttw_kg, ttw, abs_tol=TOLERANCE_KG)
+    ):
+        found.append("leg emissions do not add up")
+    if not math.isclose(emissions.hubs_kg, hubs, abs_tol=TOLERANCE_KG):
+        found.append("hub emissions do not add up")
+    return found
+
+
+def _customs_hours(location: Location, events: tuple[str, ...]) -> float | None:
+    customs = location.customs
+    hours = 0.0
+    for event in events:
+        value = (
+            None
+            if customs is None
+            else (customs.export_hours if event == "export" else customs.import_hours)
+        )
+        if value is None:
+            return None
+        hours += value
+    return hours
+
+
+def _first_legs(legs: tuple[ItineraryLeg, ...]) -> list[ItineraryLeg]:
+    return [leg for index, leg in enumerate(legs) if index == 0 or legs[index - 1].ride != leg.ride]
+
+
+def _last_legs(legs: tuple[ItineraryLeg, ...]) -> list[ItineraryLeg]:
+    return [
+        leg
+        for index, leg in enumerate(legs)
+        if index == len(legs) - 1 or legs[index + 1].ride != leg.ride
+    ]
