@@ -193,6 +193,12 @@ def quote_command(
         list[str] | None, typer.Option(help="Location to pass (repeatable).")
     ] = None,
     any_hub: Annotated[bool, typer.Option(help="Any one required hub suffices.")] = False,
+    exclude_operator: Annotated[
+        list[str] | None, typer.Option(help="Operator to avoid (repeatable).")
+    ] = None,
+    require_operator: Annotated[
+        list[str] | None, typer.Option(help="Operator to use only (repeatable).")
+    ] = None,
     horizon_weeks: Annotated[float, typer.Option(help="Search horizon in weeks.")] = 8,
     scenario: Annotated[
         Path | None, typer.Option(help="Scenario file (JSON with ops) to apply.")
@@ -229,6 +235,8 @@ def quote_command(
                 required_hubs=tuple(require_hub or ()),
                 hub_rule=HubRule.ANY if any_hub else HubRule.ALL,
                 excluded_hubs=frozenset(exclude_hub or ()),
+                required_operators=frozenset(require_operator or ()),
+                excluded_operators=frozenset(exclude_operator or ()),
             ),
             max_price_cny=budget,
             max_co2e_kg=max_co2e,

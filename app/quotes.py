@@ -83,12 +83,21 @@ def modes(text: str | None) -> frozenset[Mode]:
 
 
 def with_scenario(network: Network, path: Path | None) -> Network:
-    """The network with the scenario in ``path`` (JSON: {"name", "ops"}) applied."""
+    """The network with the scenario in ``path`` (JSON: {"name", "ops"} or a list of ops)."""
     if path is None:
         return network
-    data = json.loads(path.read_text(encoding="utf-8"))
-    ops = data["ops"] if isinstance(data, dict) else data
-    name = data.get("name", path.stem) if isinstance(data, dict) else path.stem
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InvalidRequest([("scenario", f"cannot read {path}: {err.strerror}")]) from err
+    except json.JSONDecodeError as err:
+        raise InvalidRequest([("scenario", f"{path} is not JSON: {err}")]) from err
+    if isinstance(data, dict) and isinstance(data.get("ops"), list):
+        name, ops = str(data.get("name", path.stem)), data["ops"]
+    elif isinstance(data, list):
+        name, ops = path.stem, data
+    else:
+        raise InvalidRequest([("scenario", 'give {"name": ..., "ops": [...]} or a list of ops')])
     return apply_scenario(network, parse_scenario(name, ops))
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from graph import Mode, Network
+from graph import CargoClass, Network
 from graph.schedule import from_minutes
+from solvers.cargo import Cargo
 from solvers.model import ORIGIN, QuoteModel
 from solvers.search import pareto_search
 from solvers.types import Filters, QuoteRequest
@@ -42,24 +43,22 @@ def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
             ),
         )
     if not _reachable(model):
-        open_filters = Filters(modes=frozenset(Mode))
-        opened = QuoteModel(network, dataclasses.replace(request, filters=open_filters))
-        if _reachable(opened):
-            reasons.append(
-                Reason(
-                    "filters-disconnect",
-                    "the excluded hubs, modes or operators disconnect the origin from the "
-                    "destination (or no service on the way carries this cargo class)",
-                )
+        unfiltered = dataclasses.replace(request, filters=Filters())
+        if _reachable(QuoteModel(network, unfiltered)):
+            reason = Reason(
+                "filters-disconnect",
+                "the excluded hubs, modes or operators disconnect the origin from the destination",
+            )
+        elif cargo is not CargoClass.DRY and _reachable(
+            QuoteModel(network, dataclasses.replace(unfiltered, cargo=_dry(request.cargo)))
+        ):
+            reason = Reason(
+                "no-service-for-cargo-class",
+                f"no way from the origin to the destination takes {cargo} cargo (dry boxes can go)",
             )
         else:
-            reasons.append(
-                Reason(
-                    "no-connection",
-                    f"no services for {cargo} cargo connect the origin to the destination",
-                )
-            )
-        return tuple(reasons)
+            reason = Reason("no-connection", "no services connect the origin to the destination")
+        return (reason,)
     relaxed = _relaxed(request)
     free = pareto_search(QuoteModel(network, relaxed)).arrivals
     if not free:
@@ -121,6 +120,13 @@ def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
             )
         )
     return tuple(reasons)
+
+
+def _dry(cargo: Cargo) -> Cargo:
+    """Dry boxes of the same size (one 40 ft box in place of bulk): only to test reachability."""
+    if cargo.size_type is None:
+        return Cargo(CargoClass.DRY, "42G1")
+    return Cargo(CargoClass.DRY, cargo.size_type[:2] + "G1", cargo.count, cargo.gross_weight_t)
 
 
 def _relaxed(request: QuoteRequest) -> QuoteRequest:

@@ -307,7 +307,7 @@ class QuoteModel:
             and leg.operator not in filters.excluded_operators
             and (
                 not filters.required_operators
-                or leg.mode is Mode.ROAD
+                or leg.mode is Mode.ROAD  # trucks are whoever the forwarder books
                 or leg.operator in filters.required_operators
             )
         )

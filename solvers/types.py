@@ -72,7 +72,11 @@ class Endpoint:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Routescanner-style restrictions on the itineraries."""
+    """Routescanner-style restrictions on the itineraries.
+
+    Hubs count as visited when a ride calls there, aboard or not. Required operators bind every
+    mode but road (drayage is booked by the forwarder, whoever runs the trucks).
+    """
 
     modes: frozenset[Mode] = frozenset(Mode)
     max_transfers: int | None = None

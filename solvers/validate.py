@@ -12,7 +12,7 @@ import math
 from datetime import timedelta
 from itertools import pairwise
 
-from graph import Location, Network
+from graph import Location, Mode, Network
 from graph.schedule import hours_to_minutes
 from solvers.itinerary import Itinerary, ItineraryLeg
 from solvers.types import HubRule, QuoteRequest
@@ -105,17 +105,17 @@ def _hubs(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list
     found = []
     first_legs = _first_legs(itinerary.legs)
     last_legs = _last_legs(itinerary.legs)
-    by_location = {hub.location: hub for hub in itinerary.hubs}
+    stops = iter(itinerary.hubs)  # one per boarding at a network location, in order
     for ride, leg in enumerate(first_legs):
-        hub = by_location.get(leg.origin)
         arrived = last_legs[ride - 1].arrival if ride > 0 else None
         location = network.find_location(leg.origin)
         if location is None:  # the point a first-mile truck leaves from
             if leg.departure < request.ready:
                 found.append("the first-mile truck leaves before the ready time")
             continue
-        if hub is None:
-            found.append(f"no hub stop at {leg.origin}")
+        hub = next(stops, None)
+        if hub is None or hub.location != leg.origin:
+            found.append(f"no hub stop at {leg.origin} before ride {ride + 1}")
             continue
         arriving = last_legs[ride - 1] if ride > 0 else None
         expected = (
@@ -159,6 +159,12 @@ def _cargo_and_filters(network: Network, request: QuoteRequest, itinerary: Itine
             found.append(f"{leg.leg_id} does not carry {cargo.cargo_class} cargo")
         if real.operator in filters.excluded_operators:
             found.append(f"{leg.leg_id} is run by excluded {real.operator}")
+        if (
+            filters.required_operators
+            and real.mode is not Mode.ROAD  # trucks are whoever the forwarder books
+            and real.operator not in filters.required_operators
+        ):
+            found.append(f"{leg.leg_id} is run by {real.operator}, not a required operator")
         capacity = request.capacity.get(leg.departure_key, real.capacity_teu)
         if capacity is not None and capacity < cargo.teu:
             found.append(f"{leg.departure_key} has {capacity} TEU free for {cargo.teu} TEU")

@@ -237,7 +237,8 @@ def _expand(quote: QuoteModel) -> list[Arc]:
         finish = quote.finish(location, now, arriving, phase)
         if finish is not None:
             arcs.append(Arc(state, "sink", finish.price_fen, finish.co2e_g, finish=finish))
-            continue
+            if not quote.required:
+                continue  # with required hubs a path may pass the destination to visit them
         direct: list[Ride] = []
         if location == ORIGIN:
             direct += quote.first_mile_rides(now)

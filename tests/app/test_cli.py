@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
@@ -100,3 +103,97 @@ def test_db_upgrade(tmp_path: Path, monkeypatch: object) -> None:
         get_settings.cache_clear()
     assert result.exit_code == 0
     assert (tmp_path / "cli.db").exists()
+
+
+def _quote(*args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["quote", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_quote_json_has_the_documented_shape() -> None:
+    data = _quote("CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--box", "45G1", "--count", "2")
+    assert data["status"] == "optimal"
+    options = data["options"]
+    assert len(options) == 2
+    assert {label for option in options for label in option["labels"]} >= {
+        "recommended", "cheapest", "fastest", "greenest"
+    }  # fmt: skip
+    for option in options:
+        assert set(option) >= {
+            "labels", "departure", "arrival", "transit_hours", "price", "co2e_kg", "legs"
+        }  # fmt: skip
+        # local time with offset: Nanning is UTC+8, Hanoi UTC+7
+        assert option["departure"].endswith("+08:00")
+        assert option["arrival"].endswith("+07:00")
+        price = option["price"]
+        assert price["total_cny"] == pytest.approx(
+            sum(item["amount_cny"] for item in price["items"]), abs=0.01
+        )
+        assert all(item["source"] for item in price["items"])
+        for leg in option["legs"]:
+            assert set(leg) >= {
+                "from",
+                "to",
+                "mode",
+                "service",
+                "departure",
+                "arrival",
+                "distance_km",
+            }
+        assert option["legs"][0]["from"] == "CNNIN-IRP"
+        assert option["legs"][-1]["to"] == "VNYEV"
+        assert option["co2e_kg"] > 0
+
+
+def test_quote_filters_and_scenario(tmp_path: Path) -> None:
+    rail = _quote("CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--modes", "rail")
+    assert {leg["mode"] for o in rail["options"] for leg in o["legs"]} == {"rail"}
+    scenario = tmp_path / "canal.json"
+    scenario.write_text(
+        json.dumps({"name": "canal", "ops": [{"op": "enable", "tags": ["pinglu_canal"]}]})
+    )
+    canal = _quote("CNNIG", "SGSIN", "--ready", "2026-12-01", "--scenario", str(scenario))
+    assert "canal" in {leg["mode"] for o in canal["options"] for leg in o["legs"]}
+    avoid = _quote("CNNIN-IRP", "SGSIN", "--ready", "2026-12-01", "--exclude-hub", "CNQZH")
+    assert "CNQZH" not in {leg["to"] for o in avoid["options"] for leg in o["legs"]}
+
+
+def test_quote_table_prints_options_and_the_itemized_bill() -> None:
+    result = runner.invoke(
+        app, ["quote", "CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--box", "22G1"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d options \(pareto-search", result.output)
+    assert "Itemized bill of the recommended option" in result.output
+    assert "total" in result.output
+
+
+def test_quote_without_option_explains_and_exits_1() -> None:
+    window = ["--ready", "2026-12-01T08:00", "--deadline", "2026-12-01T10:00"]
+    result = runner.invoke(app, ["quote", "CNNIN-IRP", "VNYEV", *window])
+    assert result.exit_code == 1
+    assert "deadline-too-early" in result.output
+    assert "the earliest possible arrival is" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["CNNIN-IRP", "VNYEV", "--ready", "1 December"], "ready"),
+        (["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--box", "99X9"], "size_type"),
+        (["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--modes", "ship"], "modes"),
+        (["CNNIN-IRP", "XXNOPE", "--ready", "2026-12-01"], "destination"),
+        (
+            ["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--scenario", "/nonexistent.json"],
+            "scenario",
+        ),
+        (["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--class", "frozen"], "cargo_class"),
+    ],
+)
+def test_quote_bad_input_names_the_field_and_exits_2(args: list[str], field: str) -> None:
+    result = runner.invoke(app, ["quote", *args])
+    assert result.exit_code == 2, result.output
+    assert field in result.output

@@ -1,0 +1,301 @@
+"""Numbered feature tests of the quote on the real network (data/network.geojson).
+
+Each asserts what a forwarder would check by eye; every itinerary returned also passes the
+solver-independent validator.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from graph import CargoClass, Mode, Network
+from graph.scenario import apply_scenario, parse_scenario
+from solvers.cargo import Cargo
+from solvers.errors import InvalidRequest
+from solvers.model import QuoteModel
+from solvers.ortools.timeexpanded import SolverLimits, solve_exact
+from solvers.quote import QuoteResult, QuoteSettings, quote
+from solvers.search import pareto_search
+from solvers.types import Endpoint, Filters, Preference, QuoteRequest, SolveStatus
+from solvers.validate import violations
+
+READY = datetime(2026, 12, 1, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+TWO_FORTIES = Cargo(CargoClass.DRY, "45G1", 2)
+
+
+def request(origin: str | Endpoint, destination: str, **changes: object) -> QuoteRequest:
+    fields: dict[str, object] = {
+        "origin": origin if isinstance(origin, Endpoint) else Endpoint.at(origin),
+        "destination": Endpoint.at(destination),
+        "ready": READY,
+        "cargo": TWO_FORTIES,
+    }
+    fields.update(changes)
+    return QuoteRequest(**fields)  # type: ignore[arg-type]
+
+
+def ask(
+    network: Network, asked: QuoteRequest, settings: QuoteSettings | None = None
+) -> QuoteResult:
+    result = quote(network, asked, settings)
+    for itinerary in result.pareto:
+        assert violations(network, asked, itinerary) == [], str(itinerary)
+    return result
+
+
+def services(result: QuoteResult) -> list[set[str]]:
+    return [{leg.service for leg in option.itinerary.legs} for option in result.options]
+
+
+def test_f01_chongqing_to_singapore_offers_sea_rail_via_qinzhou_and_yangtze_via_shanghai(
+    real_network: Network,
+) -> None:
+    chongqing = Endpoint(lat=29.56, lon=106.55, max_km=60)
+    result = ask(real_network, request(chongqing, "SGSIN"))
+    corridors = [option.itinerary.corridor for option in result.options]
+    sea_rail = [c for c in corridors if ("CNQZH", "SGSIN", "sea") in c and c[-2][2] == "rail"]
+    yangtze = [c for c in corridors if ("CNSHG", "SGSIN", "sea") in c and c[-2][2] == "river"]
+    assert sea_rail, corridors
+    assert yangtze, corridors
+    by_corridor = {option.itinerary.corridor: option for option in result.options}
+    rail, barge = by_corridor[sea_rail[0]].itinerary, by_corridor[yangtze[0]].itinerary
+    # the barge is the slow, cheap way; the sea-rail train the fast one
+    assert barge.price.total_cny < rail.price.total_cny
+    assert rail.arrival < barge.arrival
+    # the first mile is a truck from the point to a Chongqing terminal
+    for option in result.options:
+        first = option.itinerary.legs[0]
+        assert first.mode is Mode.ROAD
+        assert first.destination.startswith("CNCQI-")
+
+
+def test_f02_nanning_to_hanoi_by_cross_border_train_or_by_road(real_network: Network) -> None:
+    result = ask(real_network, request("CNNIN-IRP", "VNYEV"))
+    modes = [{leg.mode for leg in option.itinerary.legs} for option in result.options]
+    assert {Mode.RAIL} in modes
+    assert {Mode.ROAD} in modes
+    train = next(o for o, m in zip(result.options, modes, strict=True) if m == {Mode.RAIL})
+    truck = next(o for o, m in zip(result.options, modes, strict=True) if m == {Mode.ROAD})
+    assert "cheapest" in train.labels
+    assert "fastest" in truck.labels
+    assert truck.itinerary.arrival < train.itinerary.arrival
+    assert train.itinerary.price.total_cny < truck.itinerary.price.total_cny
+    # the train clears export at Nanning and import at Yên Viên; the truck both at Youyiguan
+    assert [(h.location, h.customs) for h in train.itinerary.hubs if h.customs] == [
+        ("CNNIN-IRP", ("export",)),
+        ("VNYEV", ("import",)),
+    ]
+    assert [(h.location, h.customs) for h in truck.itinerary.hubs if h.customs] == [
+        ("CNYYG", ("export", "import"))
+    ]
+
+
+def test_f03_a_reefer_only_rides_reefer_services(real_network: Network) -> None:
+    reefer = ask(
+        real_network, request("CNCQI-GYP", "SGSIN", cargo=Cargo(CargoClass.REEFER, "45R1"))
+    )
+    dry = ask(real_network, request("CNCQI-GYP", "SGSIN", cargo=Cargo(CargoClass.DRY, "45G1")))
+    assert reefer.options
+    for option in reefer.options:
+        for leg in option.itinerary.legs:
+            assert CargoClass.REEFER in real_network.legs[leg.leg_id].cargo_classes, leg.leg_id
+    # the test could fail: the dry box does use services that refuse reefers
+    dry_legs = {leg.leg_id for itinerary in dry.pareto for leg in itinerary.legs}
+    assert any(CargoClass.REEFER not in real_network.legs[i].cargo_classes for i in dry_legs)
+    # Liuzhou's only train to the sea takes no reefers: the reason says so
+    stuck = ask(real_network, request("CNLZH", "SGSIN", cargo=Cargo(CargoClass.REEFER, "45R1")))
+    assert [r.code for r in stuck.reasons] == ["no-service-for-cargo-class"]
+
+
+def test_f04_the_pinglu_canal_is_used_only_in_a_scenario_that_opens_it(
+    real_network: Network,
+) -> None:
+    asked = request("CNNIG", "SGSIN")
+    today = ask(real_network, asked)
+    assert today.options
+    assert not any(leg.mode is Mode.CANAL for i in today.pareto for leg in i.legs)
+    opened = apply_scenario(
+        real_network, parse_scenario("canal", [{"op": "enable", "tags": ["pinglu_canal"]}])
+    )
+    after = ask(opened, asked)
+    canal = [o for o in after.options if any(leg.mode is Mode.CANAL for leg in o.itinerary.legs)]
+    assert canal
+    assert "cheapest" in canal[0].labels
+    assert canal[0].itinerary.price.total_cny < min(i.price.total_cny for i in today.pareto)
+
+
+def test_f05_excluding_qinzhou_still_finds_routes_via_fangchenggang_or_beihai(
+    real_network: Network,
+) -> None:
+    asked = request("CNNIN-IRP", "SGSIN", filters=Filters(excluded_hubs=frozenset({"CNQZH"})))
+    result = ask(real_network, asked)
+    assert result.options
+    for itinerary in result.pareto:
+        calls = {leg.origin for leg in itinerary.legs} | {leg.destination for leg in itinerary.legs}
+        assert "CNQZH" not in calls
+        assert calls & {"CNFAN", "CNBIH", "CNBHT"}
+
+
+def test_f06_a_deadline_before_the_earliest_arrival_names_it(real_network: Network) -> None:
+    fastest = ask(real_network, request("CNNIN-IRP", "VNYEV"))
+    earliest = min(i.arrival for i in fastest.pareto)
+    tight = ask(
+        real_network, request("CNNIN-IRP", "VNYEV", deadline=earliest - timedelta(minutes=1))
+    )
+    assert tight.status is SolveStatus.INFEASIBLE
+    assert not tight.options
+    reason = next(r for r in tight.reasons if r.code == "deadline-too-early")
+    assert reason.earliest_arrival == earliest
+    exact = ask(real_network, request("CNNIN-IRP", "VNYEV", deadline=earliest))
+    assert [i.arrival for i in exact.pareto] == [earliest]
+
+
+def test_f07_a_budget_below_the_cheapest_option_names_it(real_network: Network) -> None:
+    free = ask(real_network, request("CNNIN-IRP", "SGSIN"))
+    cheapest = min(i.price.total_cny for i in free.pareto)
+    poor = ask(real_network, request("CNNIN-IRP", "SGSIN", max_price_cny=cheapest - 0.01))
+    reason = next(r for r in poor.reasons if r.code == "budget-too-low")
+    assert reason.cheapest_cny == pytest.approx(cheapest, abs=0.01)
+    enough = ask(real_network, request("CNNIN-IRP", "SGSIN", max_price_cny=cheapest))
+    assert [i.price.total_cny for i in enough.pareto] == [cheapest] * len(enough.pareto)
+
+
+def test_f08_without_chinese_gateway_ports_nanning_ships_in_transit_via_vietnam(
+    real_network: Network,
+) -> None:
+    gateways = frozenset({"CNQZH", "CNFAN", "CNBIH", "CNBHT", "CNNSA", "CNGUG", "CNNIG"})
+    result = ask(
+        real_network, request("CNNIN-IRP", "SGSIN", filters=Filters(excluded_hubs=gateways))
+    )
+    assert result.options
+    for itinerary in result.pareto:
+        assert {"VNYEV", "VNHPH"} <= {leg.destination for leg in itinerary.legs}
+        # transit through Vietnam: export in China, import in Singapore, nothing in between
+        cleared = [(h.location, h.customs) for h in itinerary.hubs if h.customs]
+        assert cleared == [("CNNIN-IRP", ("export",)), ("SGSIN", ("import",))]
+    vietnam = gateways | {"VNYEV", "VNHPH", "CNPIN", "CNYYG", "CNDOX", "VN-DONGDANG"}
+    cut = ask(real_network, request("CNNIN-IRP", "SGSIN", filters=Filters(excluded_hubs=vietnam)))
+    assert [r.code for r in cut.reasons] == ["filters-disconnect"]
+
+
+def test_f09_cargo_nobody_carries_and_a_mode_filter_are_explained(real_network: Network) -> None:
+    bulk = ask(
+        real_network, request("CNNIN-IRP", "SGSIN", cargo=Cargo(CargoClass.BULK, bulk_tonnes=500))
+    )
+    assert [r.code for r in bulk.reasons] == ["no-service-for-cargo-class"]
+    no_road = ask(
+        real_network,
+        request("CNNIN-IRP", "VNYEV", filters=Filters(modes=frozenset({Mode.SEA, Mode.ROAD}))),
+    )
+    assert no_road.options
+    assert all(leg.mode is Mode.ROAD for i in no_road.pareto for leg in i.legs)
+
+
+def test_f10_a_full_departure_is_skipped(real_network: Network) -> None:
+    asked = request("CNNIN-IRP", "VNYEV", filters=Filters(modes=frozenset({Mode.RAIL})))
+    first = ask(real_network, asked).pareto[0]
+    taken = first.legs[0].departure_key
+    teu = asked.cargo.teu
+    full = ask(real_network, request(
+        "CNNIN-IRP", "VNYEV", filters=asked.filters, capacity=MappingProxyType({taken: teu - 1})
+    ))  # fmt: skip
+    second = full.pareto[0]
+    assert second.legs[0].departure_key != taken
+    assert second.legs[0].departure > first.legs[0].departure
+    roomy = ask(real_network, request(
+        "CNNIN-IRP", "VNYEV", filters=asked.filters, capacity=MappingProxyType({taken: teu})
+    ))  # fmt: skip
+    assert roomy.pareto[0].legs[0].departure_key == taken
+
+
+def test_f11_required_hub_and_operator_filters_hold(real_network: Network) -> None:
+    via = ask(
+        real_network, request("CNCQI-TJC", "SGSIN", filters=Filters(required_hubs=("CNSHG",)))
+    )
+    assert via.options
+    for itinerary in via.pareto:
+        assert "CNSHG" in {leg.destination for leg in itinerary.legs}
+    operators = {leg.operator for i in ask(real_network, request("CNNIN-IRP", "SGSIN")).pareto
+                 for leg in i.legs if leg.mode is Mode.SEA}  # fmt: skip
+    banned = sorted(operators)[0]
+    without = ask(
+        real_network,
+        request("CNNIN-IRP", "SGSIN", filters=Filters(excluded_operators=frozenset({banned}))),
+    )
+    assert without.options
+    assert all(leg.operator != banned for i in without.pareto for leg in i.legs)
+
+
+def test_f12_the_preference_picks_the_recommended_option(real_network: Network) -> None:
+    for preference, label in [
+        (Preference.CHEAPEST, "cheapest"),
+        (Preference.FASTEST, "fastest"),
+        (Preference.GREENEST, "greenest"),
+    ]:
+        result = ask(real_network, request("CNNIG", "SGSIN", preference=preference))
+        assert result.recommended is not None
+        assert label in result.recommended.labels
+    slow = ask(real_network, request("CNNIG", "SGSIN", value_of_time_cny_per_teu_hour=0.0))
+    hurried = ask(real_network, request("CNNIG", "SGSIN", value_of_time_cny_per_teu_hour=1e4))
+    assert slow.recommended is not None
+    assert hurried.recommended is not None
+    assert "cheapest" in slow.recommended.labels
+    assert "fastest" in hurried.recommended.labels
+
+
+def test_f13_the_bill_and_the_emissions_add_up(real_network: Network) -> None:
+    result = ask(real_network, request("CNCQI-TJC", "SGSIN"))
+    option = result.options[0]
+    price = option.itinerary.price
+    assert price.total_cny == pytest.approx(sum(line.amount_cny for line in price.lines), abs=0.01)
+    assert price.total_usd == pytest.approx(price.total_cny / price.usd_rate, abs=0.01)
+    assert all(line.sources for line in price.lines)
+    applies_to = {line.applies_to for line in price.lines}
+    assert "CNQZH" in applies_to
+    assert {leg.leg_id for leg in option.itinerary.legs} <= applies_to
+    emissions = option.itinerary.emissions
+    assert emissions.total_kg == pytest.approx(
+        emissions.wtt_kg + emissions.ttw_kg + emissions.hubs_kg
+    )
+    assert emissions.wtt_kg > 0
+    assert emissions.ttw_kg > 0
+    # validity: a week from the ready date unless an item expires sooner
+    assert price.valid_until <= READY + timedelta(days=7)
+
+
+def test_f14_quotes_are_deterministic(real_network: Network) -> None:
+    asked = request("CNNIG", "SGSIN")
+    first, second = ask(real_network, asked), ask(real_network, asked)
+    assert [(o.id, o.labels) for o in first.options] == [(o.id, o.labels) for o in second.options]
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "days"), [("CNNIN-IRP", "VNYEV", 3), ("CNKNM-WJY", "VNHPH", 6)]
+)
+def test_f15_the_cp_sat_model_agrees_on_the_real_network(
+    real_network: Network, origin: str, destination: str, days: int
+) -> None:
+    asked = request(origin, destination, deadline=READY + timedelta(days=days))
+    model = QuoteModel(real_network, asked)
+    arrivals = pareto_search(model).arrivals
+    cheapest = solve_exact(model, "price", SolverLimits(time_limit_s=60))
+    assert cheapest.status is SolveStatus.OPTIMAL
+    assert cheapest.price_fen == min(a.price for a in arrivals)
+    exact = ask(real_network, asked, QuoteSettings(exact=True))
+    assert exact.solver == "cp-sat"
+    assert exact.status is SolveStatus.OPTIMAL
+    assert exact.gap == 0
+    assert {o.itinerary.price.total_cny for o in exact.options} >= {cheapest.price_fen / 100}
+
+
+def test_f16_a_point_beyond_trucking_reach_is_a_clear_error(real_network: Network) -> None:
+    with pytest.raises(InvalidRequest) as raised:
+        QuoteModel(real_network, request(Endpoint(lat=0.0, lon=-30.0, max_km=50), "SGSIN"))
+    assert raised.value.problems[0][0] == "origin"
+    with pytest.raises(InvalidRequest) as unknown:
+        QuoteModel(real_network, request("XXNOPE", "SGSIN"))
+    assert "XXNOPE" in unknown.value.problems[0][1]

@@ -1,0 +1,230 @@
+"""Property tests on random small timetabled networks.
+
+The Pareto search is checked against a brute-force enumeration of every itinerary inside the
+horizon, and against the CP-SAT time-expanded model; every itinerary it returns passes the
+solver-independent validator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from graph import CargoClass, Mode, Network
+from solvers.cargo import Cargo
+from solvers.itinerary import build_itinerary
+from solvers.model import QuoteModel
+from solvers.ortools.timeexpanded import SolverLimits, solve_exact
+from solvers.quote import DEFAULT_VALIDITY, quote
+from solvers.search import earliest_arrival, pareto_search
+from solvers.types import Endpoint, Filters, HubRule, QuoteRequest, SolveStatus
+from solvers.validate import violations
+from tests.solvers.random_networks import REFERENCE_MONDAY, networks
+
+PROPERTY = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,
+)
+
+
+@dataclass(frozen=True)
+class Instance:
+    network: Network
+    request: QuoteRequest
+
+
+@st.composite
+def instances(draw: st.DrawFn, *, constrained: bool = True, bounded: bool = True) -> Instance:
+    """A random network and a request on it from the first location to the last.
+
+    Constrained requests add filters, and a deadline, budget or CO2e cap drawn from the criteria
+    of the unconstrained Pareto set (sometimes one unit under them), so that they bind. Bounded
+    requests cap the transfers, which the brute force needs to end in reasonable time.
+    """
+    transfers = st.sampled_from([0, 1, 2, 3] if bounded else [None, 0, 1, 2, 3])
+    network = draw(networks())
+    ids = sorted(network.locations)
+    origin, destination = ids[0], ids[-1]
+    ready = datetime.combine(REFERENCE_MONDAY, datetime.min.time(), UTC) + timedelta(
+        hours=draw(st.integers(0, 72))
+    )
+    cargo_class = draw(st.sampled_from([CargoClass.DRY, CargoClass.DRY, CargoClass.REEFER]))
+    size_types = ["45R1"] if cargo_class is CargoClass.REEFER else ["22G1", "42G1"]
+    cargo = Cargo(cargo_class, draw(st.sampled_from(size_types)), draw(st.integers(1, 3)))
+    request = QuoteRequest(
+        origin=Endpoint.at(origin),
+        destination=Endpoint.at(destination),
+        ready=ready,
+        cargo=cargo,
+        filters=Filters(max_transfers=draw(transfers)),
+        horizon=timedelta(weeks=1),
+    )
+    if not constrained:
+        return Instance(network, request)
+    others = [i for i in ids if i not in (origin, destination)]
+    sometimes = st.sampled_from([False, False, False, True])
+    required: tuple[str, ...] = ()
+    excluded: frozenset[str] = frozenset()
+    if draw(sometimes) and others:
+        required = (draw(st.sampled_from(others)),)
+    if draw(sometimes) and others:
+        excluded = frozenset({draw(st.sampled_from(others))})
+    filters = Filters(
+        modes=frozenset({Mode.ROAD, Mode.RAIL}) if draw(sometimes) else frozenset(Mode),
+        max_transfers=draw(transfers),
+        required_hubs=required,
+        hub_rule=draw(st.sampled_from(list(HubRule))),
+        excluded_hubs=excluded,
+        excluded_operators=frozenset({"Beta"}) if draw(sometimes) else frozenset(),
+        required_operators=frozenset({"Alpha"}) if draw(sometimes) else frozenset(),
+    )
+    request = replace(request, filters=filters)
+    free = pareto_search(QuoteModel(network, request)).arrivals
+    if free:
+        # limits at one Pareto option's criteria, now and then one unit under
+        target = draw(st.sampled_from(free))
+        under = st.sampled_from([0, 0, 0, 1])
+        if draw(st.booleans()):
+            deadline = datetime.fromtimestamp((target.time - draw(under)) * 60, UTC)
+            if deadline > ready:
+                request = replace(request, deadline=deadline)
+        if draw(st.booleans()):
+            request = replace(request, max_price_cny=(target.price - draw(under)) / 100)
+        if draw(st.booleans()):
+            request = replace(request, max_co2e_kg=(target.co2 - draw(under)) / 1000)
+    return Instance(network, request)
+
+
+Criteria = tuple[int, int, int]
+
+
+def brute_force(model: QuoteModel) -> dict[Criteria, int]:
+    """Every itinerary inside the horizon, by depth-first enumeration of every departure.
+
+    Returns the Pareto-optimal (arrival, price, CO2e) with the fewest rides reaching each.
+    """
+    reached: dict[Criteria, int] = {}
+
+    def visit(
+        location: str,
+        time: int,
+        arriving: Mode | None,
+        phase: int,
+        mask: int,
+        price: int,
+        co2: int,
+        rides: int,
+    ) -> None:
+        end = model.finish(location, time, arriving, phase)
+        if end is not None and model.hubs_satisfied(mask):
+            criteria = (end.time, price + end.price_fen, co2 + end.co2e_g)
+            if (
+                criteria[0] <= model.deadline
+                and criteria[1] <= model.max_price_fen
+                and criteria[2] <= model.max_co2e_g
+            ):
+                reached[criteria] = min(reached.get(criteria, rides), rides)
+            return
+        if rides == model.max_rides:
+            return
+        for ride in model.rides_from(location, time, arriving, phase, first_only=False):
+            visit(
+                ride.alight,
+                ride.available,
+                ride.mode,
+                ride.phase,
+                mask | ride.template.mask,
+                price + ride.price_fen,
+                co2 + ride.co2e_g,
+                rides + 1,
+            )
+
+    visit(model.origin, model.ready, None, model.start_phase, model.start_mask(), 0, 0, 0)
+    return {
+        criteria: rides
+        for criteria, rides in reached.items()
+        if not any(_dominates(other, criteria) for other in reached)
+    }
+
+
+def _dominates(a: Criteria, b: Criteria) -> bool:
+    return a != b and all(x <= y for x, y in zip(a, b, strict=True))
+
+
+@PROPERTY
+@given(instances())
+def test_pareto_set_equals_brute_force(instance: Instance) -> None:
+    model = QuoteModel(instance.network, instance.request)
+    found = pareto_search(model)
+    expected = brute_force(model)
+    event("Pareto set size", len(expected))
+    assert {a.criteria: len(a.rides) for a in found.arrivals} == expected
+    assert len(found.arrivals) == len(expected)
+
+
+@PROPERTY
+@given(instances(constrained=False))
+def test_unconstrained_pareto_set_equals_brute_force(instance: Instance) -> None:
+    model = QuoteModel(instance.network, instance.request)
+    expected = brute_force(model)
+    event("Pareto set size", len(expected))
+    found = pareto_search(model)
+    assert {a.criteria: len(a.rides) for a in found.arrivals} == expected
+    floor = earliest_arrival(model)
+    if expected:
+        assert floor is not None
+        assert floor.time == min(criteria[0] for criteria in expected)
+    else:
+        assert floor is None
+
+
+@PROPERTY
+@given(instances())
+def test_every_itinerary_passes_the_validator(instance: Instance) -> None:
+    result = quote(instance.network, instance.request)
+    assert (result.status is SolveStatus.OPTIMAL) == bool(result.pareto)
+    for itinerary in result.pareto:
+        assert violations(instance.network, instance.request, itinerary) == []
+        line = str(itinerary)
+        assert line.startswith(f"{instance.request.origin} ~ ")
+        assert f" ~ {instance.request.destination} | {len(itinerary.legs)} legs" in line
+    if not result.pareto:
+        assert result.reasons
+
+
+EXACT = settings(PROPERTY, max_examples=100)
+LIMITS = SolverLimits(time_limit_s=30.0)
+
+
+@EXACT
+@given(instances(bounded=False))
+def test_cheapest_within_constraints_equals_cp_sat(instance: Instance) -> None:
+    model = QuoteModel(instance.network, instance.request)
+    arrivals = pareto_search(model).arrivals
+    exact = solve_exact(model, "price", LIMITS)
+    if not arrivals:
+        assert exact.status is SolveStatus.INFEASIBLE
+        return
+    assert exact.status is SolveStatus.OPTIMAL
+    assert exact.price_fen == min(a.price for a in arrivals)
+    assert exact.finish_time is not None
+    itinerary = build_itinerary(model, exact.rides, exact.finish_time, DEFAULT_VALIDITY)
+    assert violations(instance.network, instance.request, itinerary) == []
+
+
+@EXACT
+@given(instances(bounded=False))
+def test_earliest_within_constraints_equals_cp_sat(instance: Instance) -> None:
+    model = QuoteModel(instance.network, instance.request)
+    arrivals = pareto_search(model).arrivals
+    exact = solve_exact(model, "arrival", LIMITS)
+    if not arrivals:
+        assert exact.status is SolveStatus.INFEASIBLE
+        return
+    assert exact.status is SolveStatus.OPTIMAL
+    assert exact.finish_time == min(a.time for a in arrivals)
