@@ -13,14 +13,17 @@ available after any import clearance plus handling(a → end).
 
 Customs (international shipments only, origin country O, destination country D):
 
-1. a ride from a border crossing that leaves O clears exit and, if it enters D, entry there,
-   before the cut-off (both countries' agencies work at the crossing);
-2. a ride whose alighting call is a border crossing clears exit and entry there on arrival;
+1. a ride from a border crossing whose next call is abroad clears exit there before the
+   cut-off, and entry too when it stays in D (both countries' agencies work at the crossing);
+2. a ride whose alighting call is a border crossing abroad, reached straight from O, clears exit
+   and (if the crossing is in D) entry there on arrival;
 3. otherwise a ride that leaves O clears export at its boarding location (which must offer
-   export clearance), and the first alighting in D clears import there (which must offer it).
+   export clearance), and the first alighting in D clears import there (which must offer it);
+4. a box in transit boarding at a crossing for a ride that stays in D clears entry there.
 
 Transshipment in third countries needs no clearance; an exported box is not unloaded in its home
-country again (it may pass it aboard). Domestic shipments need no clearance.
+country again (it may pass it aboard). Once cleared into the destination country a box does not
+leave it; domestic shipments need no clearance and never leave the country (not even aboard).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from solvers.pricing import PriceLine, Pricer, total_fen
 from solvers.types import Endpoint, HubRule, QuoteRequest
 
 T = TypeVar("T")
+Keep = Callable[["RideTemplate", int], bool]
 HOME, TRANSIT, CLEARED = 0, 1, 2
 ORIGIN, DESTINATION = "@ORIGIN", "@DESTINATION"
 NEVER = 2**62
@@ -76,6 +80,7 @@ class RideTemplate:
     co2e_g: int
     visits: tuple[str, ...]
     mask: int
+    minutes: int  # aboard at least (transit of its legs, dwell not counted)
 
     @property
     def mode(self) -> Mode:
@@ -373,12 +378,15 @@ class QuoteModel:
         phase: int,
         *,
         first_only: bool = True,
+        keep: Keep | None = None,
     ) -> Iterator[Ride]:
         """Rides a box at ``location`` can take after ``time`` (arrival there, or the ready time).
 
         With ``first_only`` only the earliest feasible departure per (leg, alighting call) is
         given: later ones cost the same and arrive later, so they are dominated. Otherwise every
-        departure inside the horizon is given (for the time-expanded model).
+        departure inside the horizon is given (for the time-expanded model). ``keep`` lets a
+        solver drop a template before its departures are looked up, given the earliest the box
+        could be available after it.
         """
         if location == ORIGIN:
             yield from self.first_mile_rides(time)
@@ -386,7 +394,16 @@ class QuoteModel:
         for leg in self.legs_from.get(location, ()):
             base = time + self.handling(location, arriving, leg.mode)
             for clearance, templates in self.alighting_groups(leg, phase):
-                yield from self.rides_of(leg, base + clearance, templates, first_only)
+                ready = base + clearance
+                if keep is not None:
+                    templates = tuple(
+                        (index, template)
+                        for index, template in templates
+                        if keep(template, ready + template.minutes + template.clearance_after)
+                    )
+                    if not templates:
+                        continue
+                yield from self.rides_of(leg, ready, templates, first_only)
         if self._last_mile and location != DESTINATION:
             yield from self.last_mile_rides(location, time, arriving, phase)
 
@@ -475,6 +492,7 @@ class QuoteModel:
             co2e_g=co2,
             visits=visits,
             mask=self.mask_of(visits),
+            minutes=sum(self.index.transit_minutes(leg.id) for leg in legs),
         )
 
     def ride_fen(self, legs: tuple[ServiceLeg, ...], board: str, alight: str) -> int:
@@ -511,43 +529,52 @@ class QuoteModel:
     ) -> tuple[Clearance | None, tuple[Clearance | None, int]] | None:
         """Clearance at boarding, and at alighting with the phase after.
 
-        ``None`` when the box cannot be cleared on this ride.
+        ``None`` when the box cannot be cleared on this ride (see the module docstring).
         """
         alight = stops[-1]
+        stays_abroad = all(stop.country == self.abroad for stop in stops)
         if phase == CLEARED:
-            return None, (None, CLEARED)
+            return (None, (None, CLEARED)) if stays_abroad else None
+        if alight.country == self.home and phase == TRANSIT:
+            return None  # an exported box is not unloaded in its home country again
+        if phase == HOME and all(stop.country == self.home for stop in stops):
+            return None, (None, HOME)
+        crossing = board.kind is LocationKind.BORDER_CROSSING
         if phase == HOME:
-            if all(stop.country == self.home for stop in stops):
-                return None, (None, HOME)
-            enters = alight.country == self.abroad
-            if board.kind is LocationKind.BORDER_CROSSING:
-                clearance = self._clearance(board, exit_=True, entry=enters)
-                if clearance is None:
-                    return None
-                return clearance, (None, CLEARED if enters else TRANSIT)
-            crossing_only = all(stop.country == self.home for stop in stops[:-1])
-            if alight.kind is LocationKind.BORDER_CROSSING and crossing_only:
-                clearance = self._clearance(alight, exit_=True, entry=enters)
-                if clearance is None:
-                    return None
-                return None, (clearance, CLEARED if enters else TRANSIT)
             if alight.country == self.home:
                 return None  # leaving the country only to come back is not a way to export
+            if crossing and stops[0].country != self.home:
+                exit_ = self._clearance(board, exit_=True, entry=stays_abroad)
+                if exit_ is None:
+                    return None
+                if stays_abroad:
+                    return exit_, (None, CLEARED)
+                after = self._entry_at(alight)
+                return None if after is None else (exit_, after)
+            at_crossing = all(stop.country == self.home for stop in stops[:-1])
+            if alight.kind is LocationKind.BORDER_CROSSING and at_crossing:
+                enters = alight.country == self.abroad
+                both = self._clearance(alight, exit_=True, entry=enters)
+                return None if both is None else (None, (both, CLEARED if enters else TRANSIT))
             export = self._clearance(board, exit_=True, entry=False)
-            if export is None:
-                return None
-            if not enters:
-                return export, (None, TRANSIT)
-            entry = self._clearance(alight, exit_=False, entry=True)
-            return None if entry is None else (export, (entry, CLEARED))
-        # in transit: entry on the first alighting in the destination country; an exported box
-        # is not unloaded in its home country again
-        if alight.country == self.home:
-            return None
+            after = self._entry_at(alight)
+            return None if export is None or after is None else (export, after)
+        if crossing and stays_abroad:
+            entry = self._clearance(board, exit_=False, entry=True)
+            if entry is not None:
+                return entry, (None, CLEARED)
+        after = self._entry_at(alight)
+        return None if after is None else (None, after)
+
+    def _entry_at(self, alight: Location) -> tuple[Clearance | None, int] | None:
+        """Import clearance on alighting in the destination country, or still in transit.
+
+        ``None`` when the alighting call cannot clear the import.
+        """
         if alight.country != self.abroad:
-            return None, (None, TRANSIT)
+            return None, TRANSIT
         entry = self._clearance(alight, exit_=False, entry=True)
-        return None if entry is None else (None, (entry, CLEARED))
+        return None if entry is None else (entry, CLEARED)
 
     def _clearance(self, location: Location, *, exit_: bool, entry: bool) -> Clearance | None:
         customs = location.customs
@@ -623,6 +650,7 @@ class QuoteModel:
             co2e_g=co2,
             visits=(alight,),
             mask=self.mask_of((alight,)),
+            minutes=transit,
         )
         return Ride(template, (Slot(ready, ready + transit, ready),), ready, ready + transit)
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from graph import Mode
-from solvers.model import QuoteModel, Ride
+from solvers.model import Keep, QuoteModel, Ride, RideTemplate
 
 State = tuple[str, Mode | None, int, int]
 
@@ -145,9 +145,7 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
         bag[:] = [other for other in bag if other.alive]
         bag.append(label)
         stats.labels += 1
-        heapq.heappush(
-            queue, (label.time, label.price, label.co2, label.rides, next(counter), label)
-        )
+        heapq.heappush(queue, (time, label.price, label.co2, label.rides, next(counter), label))
 
     push(
         Label(
@@ -178,7 +176,9 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
                 finished[:] = [other for other in finished if not final.dominates(other)]
                 finished.append(final)
             continue
-        for ride in _rides(model, label):
+        for ride in model.rides_from(
+            location, label.time, arriving, phase, keep=_keeper(model, label, finished, stats)
+        ):
             price = label.price + ride.template.price_fen
             co2 = label.co2 + ride.template.co2e_g
             rides = label.rides + 1
@@ -253,6 +253,41 @@ def earliest_arrival(model: QuoteModel) -> Arrival | None:
 def _rides(model: QuoteModel, label: Label) -> Iterator[Ride]:
     location, arriving, phase, _ = label.state
     return model.rides_from(location, label.time, arriving, phase)
+
+
+def _keeper(model: QuoteModel, label: Label, finished: list[Label], stats: SearchStats) -> Keep:
+    """Whether a ride template from ``label`` can still lead to a Pareto option.
+
+    Decided before the template's departures are looked up, on lower bounds: the earliest the
+    box could be available after it plus the bounds from its alighting call onwards.
+    """
+    rides = label.rides + 1
+
+    def keep(template: RideTemplate, earliest: int) -> bool:
+        bound = model.remaining(template.alight)
+        if bound is None:
+            return False
+        time = earliest + bound[0]
+        price = label.price + template.price_fen + bound[1]
+        co2 = label.co2 + template.co2e_g + bound[2]
+        if rides > model.max_rides:
+            stats.pruned_by_transfers += 1
+        elif time > model.deadline:
+            stats.pruned_by_deadline += 1
+        elif price > model.max_price_fen:
+            stats.pruned_by_budget += 1
+        elif co2 > model.max_co2e_g:
+            stats.pruned_by_co2e += 1
+        elif any(
+            f.time <= time and f.price <= price and f.co2 <= co2 and f.rides <= rides
+            for f in finished
+        ):
+            stats.pruned_by_target += 1
+        else:
+            return True
+        return False
+
+    return keep
 
 
 def _dominated_by_finished(label: Label, finished: list[Label]) -> bool:

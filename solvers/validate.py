@@ -12,7 +12,7 @@ import math
 from datetime import timedelta
 from itertools import pairwise
 
-from graph import Location, Mode, Network
+from graph import Location, LocationKind, Mode, Network
 from graph.schedule import hours_to_minutes
 from solvers.itinerary import Itinerary, ItineraryLeg
 from solvers.types import HubRule, QuoteRequest
@@ -30,6 +30,7 @@ def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
     found: list[str] = []
     found += _timetable(network, itinerary)
     found += _hubs(network, request, itinerary)
+    found += _borders(network, itinerary)
     found += _cargo_and_filters(network, request, itinerary)
     found += _bill(network, request, itinerary)
     found += _emissions(network, request, itinerary)
@@ -236,6 +237,56 @@ def _emissions(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
         found.append("leg emissions do not add up")
     if not math.isclose(emissions.hubs_kg, hubs, abs_tol=TOLERANCE_KG):
         found.append("hub emissions do not add up")
+    return found
+
+
+def _borders(network: Network, itinerary: Itinerary) -> list[str]:
+    """Where the box may be: home until exported, the destination country once imported.
+
+    A domestic shipment clears nothing and never leaves the country; an international one is
+    exported once and imported once (at a location of the destination country or a crossing),
+    and is not unloaded in its home country after export.
+    """
+    places = [network.find_location(leg.origin) for leg in itinerary.legs]
+    places.append(network.find_location(itinerary.legs[-1].destination))
+    located = [place for place in places if place is not None]
+    home, abroad = located[0].country, located[-1].country
+    # calls in order, each with the customs done there and whether the box is unloaded there
+    stops = iter(itinerary.hubs)
+    calls: list[tuple[Location, tuple[str, ...], bool]] = []
+    for index, leg in enumerate(itinerary.legs):
+        place = network.find_location(leg.origin)
+        boarding = index == 0 or itinerary.legs[index - 1].ride != leg.ride
+        events: tuple[str, ...] = ()
+        if place is not None and boarding:
+            hub = next(stops, None)
+            events = hub.customs if hub is not None else ()
+        if place is not None:
+            calls.append((place, events, boarding))
+    end = network.find_location(itinerary.legs[-1].destination)
+    if end is not None:
+        last = itinerary.hubs[-1] if itinerary.hubs else None
+        calls.append((end, last.customs if last and last.location == end.id else (), True))
+    events = [(i, event) for i, (_, done, _) in enumerate(calls) for event in done]
+    if home == abroad:
+        found = [f"domestic box leaves {home} at {p.id}" for p, _, _ in calls if p.country != home]
+        return found + [f"domestic box clears {e} at {calls[i][0].id}" for i, e in events]
+    exports = [i for i, event in events if event == "export"]
+    imports = [i for i, event in events if event == "import"]
+    if len(exports) != 1 or len(imports) != 1:
+        return [f"expected one export and one import, found {[e for _, e in events]}"]
+    out, into = exports[0], imports[0]
+    found = []
+    for index, (place, _, unloaded) in enumerate(calls):
+        if index < out and place.country != home:
+            found.append(f"{place.id} is abroad before export")
+        if index > into and place.country != abroad:
+            found.append(f"{place.id} is outside {abroad} after import")
+        if out < index < into and unloaded and place.country == home:
+            found.append(f"unloaded at {place.id} in {home} after export")
+    entry = calls[into][0]
+    if entry.country != abroad and entry.kind is not LocationKind.BORDER_CROSSING:
+        found.append(f"imported at {entry.id}, not in {abroad} nor at a crossing")
     return found
 
 

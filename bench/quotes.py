@@ -1,0 +1,286 @@
+"""Quote latency: the Pareto search against its floor and against the OR-Tools model.
+
+    .venv/bin/python bench/quotes.py [--pairs 200] [--exact 40] [--seed 7] [--copies 10]
+
+On the real network, for a fixed random set of origin-destination pairs and ready dates in
+December 2026 to February 2027 (drawn with ``--seed``; pairs without any option are redrawn, so
+every quote does real work), it times in this process:
+
+(a) the Pareto search (QuoteModel + pareto_search) for an unconstrained quote,
+(b) the earliest-arrival search on the same request (the floor: one criterion, no bags),
+(c) the CP-SAT time-expanded model for a constrained quote (deadline = earliest arrival + 2
+    days, minimum price) on the first ``--exact`` pairs, beside (a) on that same constrained
+    quote; and checks that both find the same minimum price.
+
+Warm figures are the steady state of a running service (prices, allowed legs and lower bounds
+cached per network and request shape, after one pass over the pairs); cold figures are each
+pair's first quote with those caches empty. Then (a) and (b) again on a generated network
+``--copies`` times larger: the Chinese locations and every service copied, the foreign ports
+shared, and one service in five running on into the next copy, so the copies compete for the
+same gateways and reach each other at home: the search space really grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from graph import CargoClass, Network, load_network
+from graph.schedule import from_minutes
+from graph.tariffs import Lane, TariffCatalogue
+from solvers import model as quote_model
+from solvers.cargo import Cargo
+from solvers.model import QuoteModel
+from solvers.ortools.timeexpanded import SolverLimits, solve_exact
+from solvers.search import Arrival, earliest_arrival, pareto_search
+from solvers.types import Endpoint, QuoteRequest, SolveStatus
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+FIRST_READY = datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+CARGOES = (
+    Cargo(CargoClass.DRY, "42G1"),
+    Cargo(CargoClass.DRY, "45G1", 2),
+    Cargo(CargoClass.DRY, "22G1", 3),
+    Cargo(CargoClass.REEFER, "45R1"),
+)
+
+
+def requests(network: Network, count: int, seed: int) -> list[QuoteRequest]:
+    """``count`` quotes that have options, fixed by ``seed``."""
+    rng = random.Random(seed)
+    ids = sorted(network.locations)
+    found: list[QuoteRequest] = []
+    while len(found) < count:
+        origin, destination = rng.sample(ids, 2)
+        ready = FIRST_READY + timedelta(minutes=rng.randrange(0, 90 * 24 * 60, 30))
+        request = QuoteRequest(
+            origin=Endpoint.at(origin),
+            destination=Endpoint.at(destination),
+            ready=ready,
+            cargo=rng.choices(CARGOES, weights=(5, 3, 1, 1))[0],
+        )
+        if earliest(network, request) is not None:
+            found.append(request)
+    clear_caches()
+    return found
+
+
+def clear_caches() -> None:
+    """Forget every shared price, route and bound: the next quotes start cold."""
+    quote_model._COSTS.clear()
+    quote_model._ROUTES.clear()
+
+
+def times(
+    solve: Callable[[Network, QuoteRequest], object],
+    network: Network,
+    asked: Sequence[QuoteRequest],
+) -> list[float]:
+    """Seconds per request."""
+    seconds = []
+    for request in asked:
+        start = time.perf_counter()
+        solve(network, request)
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def pareto(network: Network, request: QuoteRequest) -> list[Arrival]:
+    return pareto_search(QuoteModel(network, request)).arrivals
+
+
+def earliest(network: Network, request: QuoteRequest) -> Arrival | None:
+    return earliest_arrival(QuoteModel(network, request))
+
+
+@dataclass
+class Series:
+    """Seconds per quote."""
+
+    label: str
+    seconds: list[float]
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.seconds) * 1000
+
+    @property
+    def p95_ms(self) -> float:
+        return statistics.quantiles(self.seconds, n=20)[-1] * 1000
+
+    def line(self) -> str:
+        return (
+            f"  {self.label:<44} median {self.median_ms:9.2f} ms   p95 {self.p95_ms:9.2f} ms"
+            f"   (n={len(self.seconds)})"
+        )
+
+
+def run(network: Network, asked: Sequence[QuoteRequest], name: str) -> tuple[Series, Series]:
+    """(a) and (b), cold then warm; prints and returns the warm series."""
+    clear_caches()
+    cold_a = Series("(a) Pareto search, cold", times(pareto, network, asked))
+    clear_caches()
+    cold_b = Series("(b) earliest arrival, cold", times(earliest, network, asked))
+    for request in asked:  # one pass fills the shared caches, as in a running service
+        pareto(network, request)
+    warm_a = Series("(a) Pareto search, warm", times(pareto, network, asked))
+    warm_b = Series("(b) earliest arrival, warm", times(earliest, network, asked))
+    found = sum(1 for r in asked if pareto(network, r))
+    print(f"{name}: {len(network.locations)} locations, {len(network.legs)} legs; "
+          f"{len(asked)} quotes, {found} with options")  # fmt: skip
+    for series in (cold_a, cold_b, warm_a, warm_b):
+        print(series.line())
+    print(f"  a/b warm {warm_a.median_ms / warm_b.median_ms:.2f}   "
+          f"a/b cold {cold_a.median_ms / cold_b.median_ms:.2f}  (medians)")  # fmt: skip
+    return warm_a, warm_b
+
+
+def exact(network: Network, asked: Sequence[QuoteRequest], limits: SolverLimits) -> float:
+    """(c) against (a) on constrained quotes; the minimum prices must agree. Returns c/a."""
+    constrained = []
+    for request in asked:
+        floor = earliest_arrival(QuoteModel(network, request))
+        if floor is None:
+            continue
+        deadline = from_minutes(floor.time) + timedelta(days=2)
+        constrained.append(dataclasses.replace(request, deadline=deadline))
+    search_s, cp_s = [], []
+    agree = disagree = timeouts = 0
+    arcs = []
+    for request in constrained:
+        pareto(network, request)  # warm, as for (a) warm
+        start = time.perf_counter()
+        arrivals = pareto(network, request)
+        search_s.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        result = solve_exact(QuoteModel(network, request), "price", limits)
+        cp_s.append(time.perf_counter() - start)
+        arcs.append(result.arcs)
+        if result.status is not SolveStatus.OPTIMAL:
+            timeouts += 1
+        elif result.price_fen == min(a.price for a in arrivals):
+            agree += 1
+        else:
+            disagree += 1
+            cheapest = min(a.price for a in arrivals)
+            print(
+                f"  DISAGREE {request.origin} -> {request.destination}: "
+                f"search {cheapest} fen, CP-SAT {result.price_fen} fen"
+            )
+    a, c = (
+        Series("(a) Pareto search, constrained, warm", search_s),
+        Series("(c) CP-SAT, constrained", cp_s),
+    )
+    print(f"constrained quotes (deadline = earliest + 2 days), first {len(constrained)} pairs:")
+    print(a.line())
+    print(c.line())
+    print(
+        f"  c/a {c.median_ms / a.median_ms:.0f} (medians); time-expanded arcs median "
+        f"{statistics.median(arcs):,.0f}, max {max(arcs):,}"
+    )
+    print(
+        f"  same optimum {agree}, different {disagree}, "
+        f"not proved optimal within {limits.time_limit_s:g} s {timeouts}"
+    )
+    return c.median_ms / a.median_ms
+
+
+def scaled(network: Network, copies: int, seed: int) -> Network:
+    """The network with its Chinese locations and all its services copied ``copies`` times.
+
+    Foreign ports are shared, so every copy's services call at them. One service in five of
+    copy k runs on into copy k+1 (its calls after the first are that copy's), which ties the
+    copies together at home too. The fee catalogue's lanes name the copies of their places.
+    """
+    rng = random.Random(seed)
+    home = {i for i, location in network.locations.items() if location.country == "CN"}
+
+    def renamed(location: str, copy: int) -> str:
+        return f"{location}~{copy}" if copy and location in home else location
+
+    locations = dict(network.locations)
+    legs = {}
+    for copy in range(copies):
+        for place in home:
+            locations[renamed(place, copy)] = dataclasses.replace(
+                network.locations[place], id=renamed(place, copy)
+            )
+        onward = {
+            service: (copy + 1) % copies if rng.random() < 0.2 else copy
+            for service in sorted({leg.service for leg in network.legs.values()})
+        }
+        for leg in network.legs.values():
+            suffix = f"~{copy}" if copy else ""
+            later = onward[leg.service]
+            legs[leg.id + suffix] = dataclasses.replace(
+                leg,
+                id=leg.id + suffix,
+                service=leg.service + suffix,
+                origin=renamed(leg.origin, copy if leg.seq == 1 else later),
+                destination=renamed(leg.destination, later),
+            )
+    copy_names = range(copies)
+
+    def widened(names: frozenset[str]) -> frozenset[str]:
+        return frozenset(renamed(n, copy) for n in names for copy in copy_names)
+
+    items = {
+        code: dataclasses.replace(
+            item,
+            applies_to=dataclasses.replace(
+                item.applies_to,
+                lanes=tuple(
+                    Lane(widened(lane.origins), widened(lane.destinations))
+                    for lane in item.applies_to.lanes
+                ),
+            ),
+        )
+        for code, item in network.tariffs.items.items()
+    }
+    tariffs: TariffCatalogue = dataclasses.replace(network.tariffs, items=items)
+    return Network(
+        locations=locations,
+        legs=legs,
+        tariffs=tariffs,
+        emission_factors=network.emission_factors,
+        sources=network.sources,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=200)
+    parser.add_argument("--exact", type=int, default=40, help="pairs also solved with CP-SAT")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--time-limit", type=float, default=120.0, help="CP-SAT seconds")
+    args = parser.parse_args()
+    network = load_network(DATA / "network.geojson")
+    asked = requests(network, args.pairs, args.seed)
+    warm_a, warm_b = run(network, asked, "real network")
+    c_over_a = exact(network, asked[: args.exact], SolverLimits(time_limit_s=args.time_limit))
+    big = scaled(network, args.copies, args.seed)
+    big_a, _ = run(big, requests(big, args.pairs, args.seed), f"generated network {args.copies}x")
+    ratio = warm_a.median_ms / warm_b.median_ms
+    print("targets:")
+    for label, value, limit in (
+        ("(a) median ms, real network, warm", warm_a.median_ms, 5.0),
+        ("a/b, warm", ratio, 5.0),
+        (f"(a) median ms, {args.copies}x network, warm", big_a.median_ms, 50.0),
+    ):
+        verdict = "met" if value <= limit else "NOT MET"
+        print(f"  {label:<40} {value:8.2f}   target <= {limit:g}   {verdict}")
+    verdict = "met" if c_over_a >= 20 else "NOT MET"
+    print(f"  {'c/a, constrained':<40} {c_over_a:8.0f}   target >= 20   {verdict}")
+
+
+if __name__ == "__main__":
+    main()
