@@ -257,17 +257,17 @@ def _borders(network: Network, itinerary: Itinerary) -> list[str]:
     for index, leg in enumerate(itinerary.legs):
         place = network.find_location(leg.origin)
         boarding = index == 0 or itinerary.legs[index - 1].ride != leg.ride
-        events: tuple[str, ...] = ()
+        done: tuple[str, ...] = ()
         if place is not None and boarding:
             hub = next(stops, None)
-            events = hub.customs if hub is not None else ()
+            done = hub.customs if hub is not None else ()
         if place is not None:
-            calls.append((place, events, boarding))
+            calls.append((place, done, boarding))
     end = network.find_location(itinerary.legs[-1].destination)
     if end is not None:
         last = itinerary.hubs[-1] if itinerary.hubs else None
         calls.append((end, last.customs if last and last.location == end.id else (), True))
-    events = [(i, event) for i, (_, done, _) in enumerate(calls) for event in done]
+    events = [(i, event) for i, (_, cleared, _) in enumerate(calls) for event in cleared]
     if home == abroad:
         found = [f"domestic box leaves {home} at {p.id}" for p, _, _ in calls if p.country != home]
         return found + [f"domestic box clears {e} at {calls[i][0].id}" for i, e in events]
