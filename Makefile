@@ -39,6 +39,7 @@ test: lint
 
 bench: $(SYNCED)
 	$(RUN) python bench/load_network.py
+	$(RUN) python bench/quotes.py
 
 data: $(SYNCED)
 	$(RUN) python scripts/build_network.py

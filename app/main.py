@@ -7,6 +7,7 @@ the network summary); quotes, bookings and the rest build on it.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,10 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = network if network is not None else load_network(config.network_path)
+        # the network lives as long as the process: keep the collector's full passes off it,
+        # they would land in the middle of quotes (bench/quotes.py)
+        gc.collect()
+        gc.freeze()
         engine = make_engine(config.database_url)
         record_network_version(engine, loaded, str(config.network_path))
         app.state.network = loaded

@@ -3,29 +3,32 @@
 Criteria, all integers and all to be minimised: arrival (minutes), price (fen), CO2e (grams),
 with the number of rides as the tie-break.
 
-**Dominance.** Label ``a`` dominates ``b`` when ``a`` is no later, no dearer, emits no more and
-takes no more rides. Inside the search labels are compared only within one *state* — location,
-arriving mode, customs phase and the set of required hubs visited — because two labels that differ
-in state can continue differently. At the destination the returned set is Pareto-optimal on
-(arrival, price, CO2e): an option is dropped only if another is at least as good on all three and
-better on one, or equal on all three with fewer rides; between exact ties the first found stays.
+**Dominance.** Label ``a`` dominates ``b`` when ``a`` is no later, no dearer and emits no more,
+and, if all three are equal, takes no more rides. When the request caps the transfers, rides are
+a fourth criterion instead (a label with fewer rides may go where the other may not). Labels are
+compared only within one *state* — location, arriving mode, customs phase and the set of required
+hubs visited — because labels that differ in state can continue differently. The returned set is
+Pareto-optimal on (arrival, price, CO2e): an option is dropped only if another is at least as good
+on all three and better on one; of options equal on all three one stays, the one with the fewest
+rides among those the search completes.
 
 **Exactness.** Every criterion only grows along a path and every ride takes time, so a label that
-is dominated (within its state, or by a finished option) cannot lead to an option outside the
-dominated set; timetables are FIFO (a later departure of the same ride arrives later at the same
-price), so the earliest feasible departure per ride suffices. Labels are expanded in order of
-(time, price, CO2e, rides, insertion), which makes the result deterministic.
+is dominated (within its state, or by a finished option given lower bounds on the rest of the
+way) cannot lead to an option outside the dominated set; timetables are FIFO (a later departure of
+the same ride arrives later at the same price), so the earliest feasible departure per ride
+suffices. Labels are expanded in order of (time + lower bound on the time still needed, price,
+CO2e, rides, insertion): goal-directed, so options are found early and prune the rest, and the
+result is deterministic.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from graph import Mode
-from solvers.model import Keep, QuoteModel, Ride, RideTemplate
+from solvers.model import NEVER, Finish, Keep, QuoteModel, Ride, RideTemplate
 
 State = tuple[str, Mode | None, int, int]
 
@@ -44,7 +47,21 @@ class Label:
     alive: bool = True
 
     def dominates(self, other: Label) -> bool:
-        """No later, dearer, dirtier and with no more rides than ``other``."""
+        """No later, dearer or dirtier than ``other``, and no more rides if equal on those."""
+        return (
+            self.time <= other.time
+            and self.price <= other.price
+            and self.co2 <= other.co2
+            and (
+                self.rides <= other.rides
+                or self.time < other.time
+                or self.price < other.price
+                or self.co2 < other.co2
+            )
+        )
+
+    def dominates_counting_rides(self, other: Label) -> bool:
+        """No later, dearer or dirtier than ``other``, and no more rides."""
         return (
             self.time <= other.time
             and self.price <= other.price
@@ -113,6 +130,8 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
     finished: list[Label] = []
     queue: list[tuple[int, int, int, int, int, Label]] = []
     counter = itertools.count()
+    capped = model.max_rides < NEVER
+    dominates = Label.dominates_counting_rides if capped else Label.dominates
 
     def push(label: Label) -> None:
         bound = model.remaining(label.state[0])
@@ -128,19 +147,16 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
         if co2 > model.max_co2e_g:
             stats.pruned_by_co2e += 1
             return
-        if any(
-            f.time <= time and f.price <= price and f.co2 <= co2 and f.rides <= label.rides
-            for f in finished
-        ):
+        if finished and _reached(finished, time, price, co2, label.rides, capped):
             stats.pruned_by_target += 1
             return
         bag = bags.setdefault(label.state, [])
         for other in bag:
-            if other.dominates(label):
+            if dominates(other, label):
                 stats.pruned_by_bag += 1
                 return
         for other in bag:
-            if label.dominates(other):
+            if dominates(label, other):
                 other.alive = False
         bag[:] = [other for other in bag if other.alive]
         bag.append(label)
@@ -160,25 +176,30 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
     )
     while queue:
         *_, label = heapq.heappop(queue)
-        if not label.alive or _dominated_by_finished(label, finished):
-            if label.alive:
-                stats.pruned_by_target += 1
+        if not label.alive:
             continue
-        stats.expanded += 1
         location, arriving, phase, mask = label.state
+        if finished:
+            bound = model.remaining(location)
+            assert bound is not None  # pushed labels have one
+            time = label.time + bound[0]
+            price, co2 = label.price + bound[1], label.co2 + bound[2]
+            if _reached(finished, time, price, co2, label.rides, capped):
+                stats.pruned_by_target += 1
+                continue
+        stats.expanded += 1
         end = model.finish(location, label.time, arriving, phase)
         if end is not None and model.hubs_satisfied(mask):
             final = Label(
                 end.time, label.price + end.price_fen, label.co2 + end.co2e_g, label.rides,
                 label.state, label.parent, label.ride,
             )  # fmt: skip
-            if not _dominated_by_finished(final, finished):
-                finished[:] = [other for other in finished if not final.dominates(other)]
+            if not any(dominates(other, final) for other in finished):
+                finished[:] = [other for other in finished if not dominates(final, other)]
                 finished.append(final)
             continue
-        for ride in model.rides_from(
-            location, label.time, arriving, phase, keep=_keeper(model, label, finished, stats)
-        ):
+        keep = _keeper(model, label, finished, stats, capped)
+        for ride in model.rides_from(location, label.time, arriving, phase, keep=keep):
             price = label.price + ride.template.price_fen
             co2 = label.co2 + ride.template.co2e_g
             rides = label.rides + 1
@@ -207,6 +228,7 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
 def earliest_arrival(model: QuoteModel) -> Arrival | None:
     """The earliest arrival alone: the floor the Pareto search is measured against.
 
+    A time-dependent Dijkstra, goal-directed by the same lower bounds as the Pareto search.
     Prices and emissions are carried but not compared.
     """
     start = Label(
@@ -218,44 +240,52 @@ def earliest_arrival(model: QuoteModel) -> Arrival | None:
         None,
         None,
     )
-    best: dict[State, int] = {start.state: start.time}
-    queue: list[tuple[int, int, Label]] = [(start.time, 0, start)]
+    # with a transfer cap a later arrival with fewer rides may still go on: rides join the key
+    capped = model.max_rides < NEVER
+    best: dict[tuple[State, int], int] = {(start.state, 0): start.time}
+    queue: list[tuple[int, int, Label, Finish | None]] = [(start.time, 0, start, None)]
     counter = itertools.count(1)
     while queue:
-        time, _, label = heapq.heappop(queue)
-        if best.get(label.state, time) < time:
+        _, _, label, end = heapq.heappop(queue)
+        if end is not None:  # arrivals queue by their end time, so the first out is the earliest
+            return Arrival(
+                tuple(label.path()), end.time, label.price + end.price_fen, label.co2 + end.co2e_g
+            )
+        time = label.time
+        if best.get((label.state, label.rides if capped else 0), time) < time:
             continue
         location, arriving, phase, mask = label.state
         end = model.finish(location, time, arriving, phase)
         if end is not None and model.hubs_satisfied(mask):
-            return Arrival(
-                tuple(label.path()), end.time, label.price + end.price_fen, label.co2 + end.co2e_g
-            )
-        for ride in _rides(model, label):
-            if label.rides + 1 > model.max_rides:
+            heapq.heappush(queue, (end.time, next(counter), label, end))
+            continue
+        rides = label.rides + 1
+        if rides > model.max_rides:
+            continue
+        for ride in model.rides_from(location, time, arriving, phase):
+            bound = model.remaining(ride.alight)
+            if bound is None or ride.available + bound[0] > model.deadline:
                 continue
             state = (ride.alight, ride.mode, ride.phase, mask | ride.template.mask)
-            if ride.available < best.get(state, ride.available + 1):
-                best[state] = ride.available
+            key = (state, rides if capped else 0)
+            if ride.available < best.get(key, ride.available + 1):
+                best[key] = ride.available
                 child = Label(
                     ride.available,
                     label.price + ride.price_fen,
                     label.co2 + ride.co2e_g,
-                    label.rides + 1,
+                    rides,
                     state,
                     label,
                     ride,
                 )
-                heapq.heappush(queue, (ride.available, next(counter), child))
+                heapq.heappush(queue, (ride.available + bound[0], next(counter), child, None))
     return None
 
 
-def _rides(model: QuoteModel, label: Label) -> Iterator[Ride]:
-    location, arriving, phase, _ = label.state
-    return model.rides_from(location, label.time, arriving, phase)
-
-
-def _keeper(model: QuoteModel, label: Label, finished: list[Label], stats: SearchStats) -> Keep:
+def _keeper(
+    model: QuoteModel, label: Label, finished: list[Label], stats: SearchStats, capped: bool
+) -> Keep:
     """Whether a ride template from ``label`` can still lead to a Pareto option.
 
     Decided before the template's departures are looked up, on lower bounds: the earliest the
@@ -278,10 +308,7 @@ def _keeper(model: QuoteModel, label: Label, finished: list[Label], stats: Searc
             stats.pruned_by_budget += 1
         elif co2 > model.max_co2e_g:
             stats.pruned_by_co2e += 1
-        elif any(
-            f.time <= time and f.price <= price and f.co2 <= co2 and f.rides <= rides
-            for f in finished
-        ):
+        elif finished and _reached(finished, time, price, co2, rides, capped):
             stats.pruned_by_target += 1
         else:
             return True
@@ -290,8 +317,21 @@ def _keeper(model: QuoteModel, label: Label, finished: list[Label], stats: Searc
     return keep
 
 
-def _dominated_by_finished(label: Label, finished: list[Label]) -> bool:
-    return any(final.dominates(label) for final in finished)
+def _reached(
+    finished: list[Label], time: int, price: int, co2: int, rides: int, capped: bool
+) -> bool:
+    """Whether a finished option dominates a label whose best completion is (time, price, co2).
+
+    Without a transfer cap an equal option with more rides does not, so the label may still
+    bring the same option with fewer rides.
+    """
+    return any(
+        f.time <= time
+        and f.price <= price
+        and f.co2 <= co2
+        and (f.rides <= rides or not (capped or (f.time, f.price, f.co2) == (time, price, co2)))
+        for f in finished
+    )
 
 
 def _order(label: Label) -> tuple[int, int, int, int]:
