@@ -59,7 +59,7 @@ def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
         else:
             reason = Reason("no-connection", "no services connect the origin to the destination")
         return (reason,)
-    relaxed = _relaxed(request)
+    relaxed = request.without_limits()
     free = pareto_search(QuoteModel(network, relaxed)).arrivals
     if not free:
         horizon_end = request.ready + request.horizon
@@ -127,13 +127,6 @@ def _dry(cargo: Cargo) -> Cargo:
     if cargo.size_type is None:
         return Cargo(CargoClass.DRY, "42G1")
     return Cargo(CargoClass.DRY, cargo.size_type[:2] + "G1", cargo.count, cargo.gross_weight_t)
-
-
-def _relaxed(request: QuoteRequest) -> QuoteRequest:
-    filters = dataclasses.replace(request.filters, max_transfers=None)
-    return dataclasses.replace(
-        request, deadline=None, max_price_cny=None, max_co2e_kg=None, filters=filters
-    )
 
 
 def _reachable(model: QuoteModel) -> bool:

@@ -8,15 +8,17 @@ with the solver's status and bound.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from graph import Network
+from graph.schedule import from_minutes
 from solvers.explain import Reason, explain
 from solvers.itinerary import Itinerary, build_itinerary
 from solvers.model import QuoteModel
 from solvers.ortools.timeexpanded import SolverLimits, solve_exact
-from solvers.ranking import Option, options_from
+from solvers.ranking import Option, Unlimited, options_from
 from solvers.search import SearchStats, pareto_search
 from solvers.types import QuoteRequest, SolveStatus
 
@@ -69,7 +71,7 @@ def quote(
     reasons = () if pareto else explain(network, request)
     return QuoteResult(
         status=SolveStatus.OPTIMAL if pareto else SolveStatus.INFEASIBLE,
-        options=tuple(options_from(pareto, request)),
+        options=tuple(options_from(pareto, request, _unlimited(network, request, pareto))),
         pareto=pareto,
         reasons=reasons,
         network_version=network.version,
@@ -106,11 +108,26 @@ def _exact(
     gaps = [gap for gap in (cheapest.gap, fastest.gap) if gap is not None]
     return QuoteResult(
         status=status,
-        options=tuple(options_from(itineraries, request)),
+        options=tuple(
+            options_from(itineraries, request, _unlimited(network, request, itineraries))
+        ),
         pareto=tuple(itineraries),
         reasons=() if itineraries else explain(network, request),
         network_version=network.version,
         solver="cp-sat",
         elapsed_s=time.perf_counter() - started,
         gap=max(gaps) if gaps else None,
+    )
+
+
+def _unlimited(
+    network: Network, request: QuoteRequest, found: Sequence[Itinerary]
+) -> tuple[Unlimited, ...]:
+    """The options without the request's limits, to tell which limits bind (if any are set)."""
+    if not found or not request.limited:
+        return ()
+    arrivals = pareto_search(QuoteModel(network, request.without_limits())).arrivals
+    return tuple(
+        Unlimited(from_minutes(a.time), a.price / 100, a.co2 / 1000, len(a.rides) - 1)
+        for a in arrivals
     )

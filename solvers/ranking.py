@@ -7,7 +7,9 @@
   point once each criterion is scaled to its range over the Pareto set;
 - **near-duplicates** are dropped: an option on the same corridor (the same boarding, alighting
   and mode per ride) as one already kept, or within 2 % of its price, 3 % of its CO2e and 12 h of
-  its arrival, adds no real choice.
+  its arrival, adds no real choice;
+- **binding limits**: given the Pareto set without the request's deadline, budget, CO2e cap and
+  transfer cap, a named option says which limits keep a better one out, and by how much.
 """
 
 from __future__ import annotations
@@ -27,6 +29,16 @@ LABEL_ORDER = ("recommended", "fastest", "cheapest", "greenest")
 
 
 @dataclass(frozen=True, slots=True)
+class Unlimited:
+    """An option of the same quote without its limits: what a limit may have ruled out."""
+
+    arrival: datetime
+    price_cny: float
+    co2e_kg: float
+    transfers: int
+
+
+@dataclass(frozen=True, slots=True)
 class Option:
     """One option of a quote."""
 
@@ -42,8 +54,13 @@ def option_id(itinerary: Itinerary) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def options_from(pareto: Sequence[Itinerary], request: QuoteRequest) -> list[Option]:
-    """Name, deduplicate, order and explain the options of a Pareto set."""
+def options_from(
+    pareto: Sequence[Itinerary], request: QuoteRequest, unlimited: Sequence[Unlimited] = ()
+) -> list[Option]:
+    """Name, deduplicate, order and explain the options of a Pareto set.
+
+    ``unlimited`` is the Pareto set of the request without its limits, if it has any.
+    """
     if not pareto:
         return []
     ready = request.ready
@@ -73,7 +90,8 @@ def options_from(pareto: Sequence[Itinerary], request: QuoteRequest) -> list[Opt
             id=option_id(itinerary),
             itinerary=itinerary,
             labels=tuple(label for label in LABEL_ORDER if named[label] is itinerary),
-            explanation=_explain(itinerary, recommended, named, request, ready),
+            explanation=_explain(itinerary, recommended, named, request, ready)
+            + _binding(itinerary, named, request, unlimited),
         )
         for itinerary in kept
     ]
@@ -149,27 +167,64 @@ def _explain(
     waited = (itinerary.departure - ready).total_seconds() / 3600
     if waited >= 24:
         lines.append(f"first departure {waited:.0f} h after the box is ready")
-    if request.deadline is not None:
-        slack = (request.deadline - itinerary.arrival).total_seconds() / 3600
-        if slack < 24:
-            lines.append(f"the deadline binds: arrives {slack:.0f} h before it")
-    if (
-        request.max_price_cny is not None
-        and itinerary.price.total_cny >= 0.98 * request.max_price_cny
-    ):
+    return tuple(lines)
+
+
+VERBS = {"fastest": "arrive", "cheapest": "cost", "greenest": "emit"}
+
+
+def _value(label: str, option: Itinerary | Unlimited) -> float:
+    """The criterion a label is named for: arrival (epoch seconds), price (CNY) or CO2e (kg)."""
+    if isinstance(option, Unlimited):
+        arrival, price, co2 = option.arrival, option.price_cny, option.co2e_kg
+    else:
+        arrival, price, co2 = option.arrival, option.price.total_cny, option.emissions.total_kg
+    return {"fastest": arrival.timestamp(), "cheapest": price, "greenest": co2}[label]
+
+
+def _binding(
+    itinerary: Itinerary,
+    named: dict[str, Itinerary],
+    request: QuoteRequest,
+    unlimited: Sequence[Unlimited],
+) -> tuple[str, ...]:
+    """For each name the option holds, the limits that keep a better one out."""
+    lines = []
+    for label, verb in VERBS.items():
+        if named[label] is not itinerary or not unlimited:
+            continue
+        best = min(unlimited, key=lambda u: _value(label, u))
+        if _value(label, best) >= _value(label, itinerary) - 1e-6:
+            continue
+        limits = _broken(best, request)
+        if not limits:
+            continue
+        value = {
+            "fastest": f"at {best.arrival.astimezone(request.ready.tzinfo):%Y-%m-%d %H:%M}",
+            "cheapest": f"{best.price_cny:,.0f} CNY",
+            "greenest": f"{best.co2e_kg / 1000:.2f} t CO2e",
+        }[label]
         lines.append(
-            "the budget binds: "
-            f"{request.max_price_cny - itinerary.price.total_cny:,.0f} CNY to spare"
-        )
-    if (
-        request.max_co2e_kg is not None
-        and itinerary.emissions.total_kg >= 0.97 * request.max_co2e_kg
-    ):
-        lines.append(
-            "the CO2e cap binds: "
-            f"{request.max_co2e_kg - itinerary.emissions.total_kg:,.0f} kg to spare"
+            f"{' and '.join(limits)} bind{'s' if len(limits) == 1 else ''}: without "
+            f"{'it' if len(limits) == 1 else 'them'} the {label} option would {verb} {value}"
         )
     return tuple(lines)
+
+
+def _broken(option: Unlimited, request: QuoteRequest) -> list[str]:
+    """The request's limits ``option`` breaks, with by how much."""
+    broken = []
+    if request.deadline is not None and option.arrival > request.deadline:
+        late = (option.arrival - request.deadline).total_seconds() / 3600
+        broken.append(f"the deadline ({late:.0f} h later)")
+    if request.max_price_cny is not None and option.price_cny > request.max_price_cny + 1e-6:
+        broken.append(f"the budget ({option.price_cny - request.max_price_cny:,.0f} CNY over)")
+    if request.max_co2e_kg is not None and option.co2e_kg > request.max_co2e_kg + 1e-6:
+        broken.append(f"the CO2e cap ({option.co2e_kg - request.max_co2e_kg:,.0f} kg over)")
+    transfers = request.filters.max_transfers
+    if transfers is not None and option.transfers > transfers:
+        broken.append(f"the transfer cap ({option.transfers} transfers)")
+    return broken
 
 
 def _signed(value: float, unit: str, digits: int = 0) -> str:

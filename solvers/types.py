@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -137,3 +137,23 @@ class QuoteRequest:
             problems.append(("destination", "origin and destination are the same"))
         if problems:
             raise InvalidRequest(problems)
+
+    @property
+    def limited(self) -> bool:
+        """Whether a deadline, budget, CO2e cap or transfer cap is set."""
+        return (
+            self.deadline is not None
+            or self.max_price_cny is not None
+            or self.max_co2e_kg is not None
+            or self.filters.max_transfers is not None
+        )
+
+    def without_limits(self) -> QuoteRequest:
+        """The same request without deadline, budget, CO2e cap or transfer cap."""
+        return replace(
+            self,
+            deadline=None,
+            max_price_cny=None,
+            max_co2e_kg=None,
+            filters=replace(self.filters, max_transfers=None),
+        )

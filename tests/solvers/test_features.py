@@ -299,3 +299,17 @@ def test_f16_a_point_beyond_trucking_reach_is_a_clear_error(real_network: Networ
     with pytest.raises(InvalidRequest) as unknown:
         QuoteModel(real_network, request("XXNOPE", "SGSIN"))
     assert "XXNOPE" in unknown.value.problems[0][1]
+
+
+def test_f17_a_named_option_says_which_limit_keeps_a_better_one_out(real_network: Network) -> None:
+    free = ask(real_network, request("CNNIG", "SGSIN"))
+    cheapest = min(free.pareto, key=lambda i: i.price.total_cny)
+    deadline = cheapest.arrival - timedelta(hours=1)
+    rushed = ask(real_network, request("CNNIG", "SGSIN", deadline=deadline))
+    option = next(o for o in rushed.options if "cheapest" in o.labels)
+    assert option.itinerary.price.total_cny > cheapest.price.total_cny
+    assert (
+        "the deadline (1 h later) binds: without it the cheapest option would cost "
+        f"{cheapest.price.total_cny:,.0f} CNY"
+    ) in option.explanation
+    assert not any("binds" in line for o in free.options for line in o.explanation)
