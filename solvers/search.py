@@ -199,20 +199,14 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
                 finished.append(final)
             continue
         keep = _keeper(model, label, finished, stats, capped)
+        rides = label.rides + 1
         for ride in model.rides_from(location, label.time, arriving, phase, keep=keep):
-            price = label.price + ride.template.price_fen
-            co2 = label.co2 + ride.template.co2e_g
-            rides = label.rides + 1
-            if price > model.max_price_fen:
-                stats.pruned_by_budget += 1
-                continue
-            if co2 > model.max_co2e_g:
-                stats.pruned_by_co2e += 1
-                continue
-            if rides > model.max_rides:
+            if rides > model.max_rides:  # first- and last-mile trucks bypass keep
                 stats.pruned_by_transfers += 1
                 continue
             template = ride.template
+            price = label.price + template.price_fen
+            co2 = label.co2 + template.co2e_g
             state = (template.alight, template.mode, template.phase, mask | template.mask)
             push(Label(ride.available, price, co2, rides, state, label, ride))
     kept: list[Label] = []

@@ -258,13 +258,7 @@ def _expand(quote: QuoteModel) -> list[Arc]:
                     arcs.append(Arc(state, timeline[position][1]))
         direct += quote.last_mile_rides(location, now, arriving, phase)
         for ride in direct:
-            if not _useful(quote, ride):
-                continue
-            head: StateKey = (ride.alight, ride.available, ride.mode, ride.phase)
-            arcs.append(Arc(state, head, ride.price_fen, ride.co2e_g, ride=ride))
-            if head not in seen:
-                seen.add(head)
-                queue.append(head)
+            _ride_arc(quote, state, ride, arcs, queue, seen)
     return arcs
 
 
@@ -300,14 +294,29 @@ def _timeline(
             if available > quote.deadline:
                 continue
             ride = Ride(template, walk[: index + 1], slot.cutoff, available)
-            if not _useful(quote, ride):
-                continue
-            head: StateKey = (ride.alight, ride.available, ride.mode, ride.phase)
-            arcs.append(Arc(node, head, ride.price_fen, ride.co2e_g, ride=ride))
-            if head not in seen:
-                seen.add(head)
-                queue.append(head)
+            _ride_arc(quote, node, ride, arcs, queue, seen)
     return timeline
+
+
+def _ride_arc(
+    quote: QuoteModel,
+    tail: object,
+    ride: Ride,
+    arcs: list[Arc],
+    queue: deque[StateKey],
+    seen: set[StateKey],
+) -> None:
+    """The arc of ``ride`` from ``tail``, if the destination stays reachable after it.
+
+    Its head state joins the exploration.
+    """
+    if not _useful(quote, ride):
+        return
+    head: StateKey = (ride.alight, ride.available, ride.mode, ride.phase)
+    arcs.append(Arc(tail, head, ride.price_fen, ride.co2e_g, ride=ride))
+    if head not in seen:
+        seen.add(head)
+        queue.append(head)
 
 
 def _useful(quote: QuoteModel, ride: Ride) -> bool:
