@@ -181,7 +181,7 @@ class Network:
         Weekly patterns are read in the local time of the leg's origin. Departures outside the
         leg's validity dates, or whose departure or arrival falls in a closure of the leg, its
         service, one of its tags or an endpoint, are left out. A continuous (road) leg has one
-        on-demand departure at ``start``.
+        on-demand departure: at ``start``, or when the closures stopping it end.
 
         Raises
         ------

@@ -79,10 +79,31 @@ class DepartureIndex:
         """Departures whose cut-off is at or after ``ready`` and that leave before ``until``."""
         leg = self._network.legs[leg_id]
         if leg.timetable.continuous:
-            if ready < until and self._open(leg_id, ready, ready + self._transit[leg_id]):
-                yield Slot(ready, ready + self._transit[leg_id], ready)
+            departure = self._reopened(leg_id, ready, until)
+            if departure is not None:
+                yield Slot(departure, departure + self._transit[leg_id], departure)
             return
         yield from self.slots(leg_id, ready + self._cutoff[leg_id], until)
+
+    def _reopened(self, leg_id: str, ready: int, until: int) -> int | None:
+        """The first moment from ``ready`` a continuous leg may be taken, before ``until``.
+
+        At ``ready`` unless a closure stops it; then when one ends (the departure's, or the
+        arrival's less the transit time), so a truck waits for a road or crossing to reopen.
+        """
+        transit = self._transit[leg_id]
+        moments = [ready]
+        for closure in self._network.closures:
+            end = to_minutes(closure.end)
+            moments += [end, end - transit]
+        for moment in sorted(set(moments)):
+            if moment < ready:
+                continue
+            if moment >= until:
+                return None
+            if self._open(leg_id, moment, moment + transit):
+                return moment
+        return None
 
     def _week(self, leg_id: str, week: int) -> tuple[int, ...]:
         key = (leg_id, week)

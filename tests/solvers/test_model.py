@@ -1,0 +1,72 @@
+"""The shared quote rules on the hand-drawn tiny network, where the answers are known."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from graph import CargoClass, Network, apply_scenario, parse_scenario
+from solvers.cargo import Cargo
+from solvers.quote import quote
+from solvers.types import Endpoint, QuoteRequest
+from solvers.validate import violations
+
+READY = datetime(2026, 3, 2, 8, tzinfo=UTC)
+
+
+def to_vietnam(network: Network) -> QuoteRequest:
+    return QuoteRequest(
+        origin=Endpoint.at("PA"),
+        destination=Endpoint.at("VD"),
+        ready=READY,
+        cargo=Cargo(CargoClass.DRY, "42G1"),
+    )
+
+
+def test_a_truck_crosses_at_the_border_crossing_clearing_both_ways(tiny_network: Network) -> None:
+    asked = to_vietnam(tiny_network)
+    (itinerary,) = quote(tiny_network, asked).pareto
+    assert [(leg.origin, leg.destination) for leg in itinerary.legs] == [("PA", "BX"), ("BX", "VD")]
+    assert [(hub.location, hub.customs) for hub in itinerary.hubs if hub.customs] == [
+        ("BX", ("export", "import"))
+    ]
+    assert itinerary.legs[0].departure == READY
+    assert violations(tiny_network, asked, itinerary) == []
+
+
+def test_a_truck_waits_for_a_closed_road_to_reopen(tiny_network: Network) -> None:
+    reopens = READY + timedelta(hours=10)
+    closed = apply_scenario(
+        tiny_network,
+        parse_scenario(
+            "closed road",
+            [
+                {
+                    "op": "close",
+                    "target": "ROAD-PA-BX-1",
+                    "start": (READY - timedelta(hours=1)).isoformat(),
+                    "end": reopens.isoformat(),
+                }
+            ],
+        ),
+    )
+    asked = to_vietnam(closed)
+    (itinerary,) = quote(closed, asked).pareto
+    assert itinerary.legs[0].departure == reopens
+    assert violations(closed, asked, itinerary) == []
+    # a closed destination holds the truck back until it can arrive
+    border = apply_scenario(
+        tiny_network,
+        parse_scenario(
+            "closed border",
+            [
+                {
+                    "op": "close",
+                    "target": "BX",
+                    "start": READY.isoformat(),
+                    "end": reopens.isoformat(),
+                }
+            ],
+        ),
+    )
+    (late,) = quote(border, to_vietnam(border)).pareto
+    assert late.legs[0].arrival == reopens
