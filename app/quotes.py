@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ def result_data(result: QuoteResult, network: Network) -> dict[str, Any]:
             for option in result.options
         ],
         "reasons": [
-            {key: _plain(value) for key, value in vars_of(reason).items() if value is not None}
+            {key: _plain(value) for key, value in asdict(reason).items() if value is not None}
             for reason in result.reasons
         ],
     }
@@ -199,11 +200,6 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
             for hub in itinerary.hubs
         ],
     }
-
-
-def vars_of(obj: object) -> dict[str, Any]:
-    """The fields of a slotted dataclass."""
-    return {name: getattr(obj, name) for name in getattr(obj, "__slots__", ())}
 
 
 def _local(moment: datetime, location: str, network: Network) -> str:

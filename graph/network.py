@@ -226,6 +226,13 @@ class Network:
             leg.destination, arrival
         )
 
+    def closures_for(self, leg: ServiceLeg) -> tuple[Closure, ...]:
+        """Closures that can stop ``leg``: of it, its service, its tags, or either endpoint."""
+        targets = [leg.id, leg.service, *(TAG_PREFIX + tag for tag in leg.tags)]
+        for end in (leg.origin, leg.destination):
+            targets += [end, *(TAG_PREFIX + tag for tag in self._locations[end].tags)]
+        return tuple(c for t in dict.fromkeys(targets) for c in self._closures_by_target.get(t, ()))
+
     def location_closed(self, location_id: str, instant: datetime) -> bool:
         """True when the location (by id or one of its tags) is closed at ``instant``."""
         location = self._locations[location_id]

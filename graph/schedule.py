@@ -56,6 +56,7 @@ class DepartureIndex:
     def __init__(self, network: Network) -> None:
         self._network = network
         self._weeks: dict[tuple[str, int], tuple[int, ...]] = {}
+        self._reopenings: dict[str, tuple[int, ...]] = {}
         self._transit = {
             leg.id: hours_to_minutes(leg.transit_hours) for leg in network.legs.values()
         }
@@ -91,14 +92,19 @@ class DepartureIndex:
         At ``ready`` unless a closure stops it; then when one ends (the departure's, or the
         arrival's less the transit time), so a truck waits for a road or crossing to reopen.
         """
+        if ready >= until:
+            return None
         transit = self._transit[leg_id]
-        moments = [ready]
-        for closure in self._network.closures:
-            end = to_minutes(closure.end)
-            moments += [end, end - transit]
-        for moment in sorted(set(moments)):
-            if moment < ready:
-                continue
+        if self._open(leg_id, ready, ready + transit):
+            return ready
+        moments = self._reopenings.get(leg_id)
+        if moments is None:
+            ends = {
+                to_minutes(c.end) for c in self._network.closures_for(self._network.legs[leg_id])
+            }
+            moments = tuple(sorted(ends | {end - transit for end in ends}))
+            self._reopenings[leg_id] = moments
+        for moment in moments[bisect_left(moments, ready + 1) :]:
             if moment >= until:
                 return None
             if self._open(leg_id, moment, moment + transit):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from graph import Mode, ServiceLeg
-from graph.schedule import Slot, from_minutes
+from graph.schedule import Slot, from_minutes, to_minutes
 from solvers.emissions import Emissions
-from solvers.model import ORIGIN, Clearance, QuoteModel, Ride
+from solvers.model import ORIGIN, Clearance, QuoteModel, Ride, departure_key
 from solvers.pricing import PriceLine, total_fen
 
 
@@ -40,7 +40,7 @@ class ItineraryLeg:
     @property
     def departure_key(self) -> str:
         """The capacity key of the departure taken."""
-        return f"{self.leg_id}@{self.departure.strftime('%Y-%m-%dT%H:%MZ')}"
+        return departure_key(self.leg_id, to_minutes(self.departure))
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,6 @@ import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cached_property
 from statistics import median
 from types import MappingProxyType
@@ -459,7 +458,7 @@ class QuoteModel:
             return True
         if not self._capacity:
             return leg.capacity_teu >= self.teu
-        key = f"{leg.id}@{from_minutes(slot.departure).strftime('%Y-%m-%dT%H:%MZ')}"
+        key = departure_key(leg.id, slot.departure)
         return self._capacity.get(key, leg.capacity_teu) >= self.teu
 
     def template(
@@ -602,7 +601,9 @@ class QuoteModel:
 
     # ------------------------------------------------------------------ first and last mile
     def first_mile_rides(self, time: int) -> Iterator[Ride]:
-        """Trucks from a point origin to each location within reach."""
+        """Trucks from a point origin to each location within reach (if road is allowed)."""
+        if Mode.ROAD not in self.request.filters.modes:
+            return
         for location, km in self._first_mile:
             truck = self._truck(ORIGIN, location.id, km, self._point(self.request.origin))
             yield self._truck_ride(truck, ORIGIN, location.id, time, self.start_phase)
@@ -659,10 +660,6 @@ class QuoteModel:
         assert endpoint.lat is not None
         assert endpoint.lon is not None
         return (endpoint.lon, endpoint.lat)
-
-    def first_mile_ok(self) -> bool:
-        """Whether a point origin may be left by truck (road allowed)."""
-        return Mode.ROAD in self.request.filters.modes
 
     # ------------------------------------------------------------------ lower bounds
     @property
@@ -742,9 +739,10 @@ class QuoteModel:
             return None
         return Finish(time, 0, self.emitter.hub_g(destination))
 
-    def minutes_to_datetime(self, minutes: int) -> datetime:
-        """The UTC instant of a model time."""
-        return from_minutes(minutes).astimezone(UTC)
+
+def departure_key(leg_id: str, departure: int) -> str:
+    """How a departure is named in capacity maps: ``LEG@YYYY-MM-DDTHH:MMZ`` (UTC)."""
+    return f"{leg_id}@{from_minutes(departure):%Y-%m-%dT%H:%MZ}"
 
 
 def _backward(

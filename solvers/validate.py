@@ -1,6 +1,6 @@
 """Solver-independent checks of an itinerary against the network and the request.
 
-Every solver's output passes through here in tests (and in debug runs of the service): the
+Every solver's output passes through here in tests: the
 timetable says the departures exist, the cut-offs are met with the handling and clearance the
 locations publish, the cargo may travel on each leg, the bill adds up from catalogue items, and
 the emissions add up from the factors. It recomputes from the network, not from solver state.
@@ -19,10 +19,6 @@ from solvers.types import HubRule, QuoteRequest
 
 TOLERANCE_CNY = 0.011
 TOLERANCE_KG = 0.01
-
-
-class InvalidItinerary(AssertionError):
-    """An itinerary breaks a rule; the message lists every violation."""
 
 
 def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
@@ -47,13 +43,6 @@ def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
     ):
         found.append(f"{itinerary.emissions.total_kg} kg CO2e over the cap {request.max_co2e_kg}")
     return found
-
-
-def assert_feasible(network: Network, request: QuoteRequest, itinerary: Itinerary) -> None:
-    """Raise :class:`InvalidItinerary` listing every violation, if any."""
-    found = violations(network, request, itinerary)
-    if found:
-        raise InvalidItinerary(f"{itinerary}:\n  - " + "\n  - ".join(found))
 
 
 def _timetable(network: Network, itinerary: Itinerary) -> list[str]:

@@ -313,3 +313,11 @@ def test_f17_a_named_option_says_which_limit_keeps_a_better_one_out(real_network
         f"{cheapest.price.total_cny:,.0f} CNY"
     ) in option.explanation
     assert not any("binds" in line for o in free.options for line in o.explanation)
+
+
+def test_f18_a_point_origin_needs_road_for_its_first_mile(real_network: Network) -> None:
+    chongqing = Endpoint(lat=29.56, lon=106.55, max_km=60)
+    no_road = Filters(modes=frozenset({Mode.RAIL, Mode.SEA, Mode.RIVER}))
+    result = ask(real_network, request(chongqing, "SGSIN", filters=no_road))
+    assert not result.options
+    assert [r.code for r in result.reasons] == ["filters-disconnect"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from graph import CargoClass, Network, apply_scenario, parse_scenario
+from graph.schedule import DepartureIndex, to_minutes
 from solvers.cargo import Cargo
 from solvers.quote import quote
 from solvers.types import Endpoint, QuoteRequest
@@ -70,3 +71,11 @@ def test_a_truck_waits_for_a_closed_road_to_reopen(tiny_network: Network) -> Non
     )
     (late,) = quote(border, to_vietnam(border)).pareto
     assert late.legs[0].arrival == reopens
+
+
+def test_a_continuous_leg_offers_nothing_at_or_after_the_horizon(tiny_network: Network) -> None:
+    index = DepartureIndex(tiny_network)
+    ready = to_minutes(READY)
+    assert [slot.departure for slot in index.boardable("ROAD-PA-BX-1", ready, ready + 1)] == [ready]
+    assert list(index.boardable("ROAD-PA-BX-1", ready, ready)) == []
+    assert list(index.boardable("ROAD-PA-BX-1", ready + 5, ready)) == []
