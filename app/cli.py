@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,16 +12,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
-from app.db.engine import upgrade
+from app.auth import Role, create_key, has_keys
+from app.db.engine import WRITES, make_engine, upgrade
+from app.main import create_app
 from app.settings import get_settings
 from graph import Network, NetworkValidationError, load_network, summarize, to_csv, to_geojson
 
 app = typer.Typer(help="Corridor: multimodal freight routing for the Beibu Gulf gateway.")
 network_app = typer.Typer(help="Validate, summarise and export the network data.")
 db_app = typer.Typer(help="Database migrations.")
+keys_app = typer.Typer(help="API keys of organisations.")
 app.add_typer(network_app, name="network")
 app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
 
 out = Console()
 err = Console(stderr=True)
@@ -210,42 +216,55 @@ def quote_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Quote a shipment: the options with departures, itemized prices and CO2e."""
-    from datetime import timedelta
+    from pydantic import ValidationError
 
     from app import quotes
+    from app.schemas import QuoteIn
+    from graph import ScenarioError
     from solvers.errors import InvalidRequest
     from solvers.quote import QuoteSettings, quote
-    from solvers.types import Filters, HubRule, Preference, QuoteRequest
 
     network = _load(path)
     try:
-        network = quotes.with_scenario(network, scenario)
-        start = quotes.endpoint(origin, "origin")
-        place = network.find_location(start.location or "")
-        tz = place.tz if place else "UTC"
-        request = QuoteRequest(
-            origin=start,
-            destination=quotes.endpoint(destination, "destination"),
-            ready=quotes.instant(ready, "ready", tz),
-            deadline=quotes.instant(deadline, "deadline", tz) if deadline else None,
-            cargo=quotes.cargo(box, count, cargo_class, weight, imdg, bulk_tonnes),
-            filters=Filters(
-                modes=quotes.modes(modes),
-                max_transfers=max_transfers,
-                required_hubs=tuple(require_hub or ()),
-                hub_rule=HubRule.ANY if any_hub else HubRule.ALL,
-                excluded_hubs=frozenset(exclude_hub or ()),
-                required_operators=frozenset(require_operator or ()),
-                excluded_operators=frozenset(exclude_operator or ()),
-            ),
-            max_price_cny=budget,
-            max_co2e_kg=max_co2e,
-            preference=Preference(objective.value),
-            value_of_time_cny_per_teu_hour=value_of_time,
-            horizon=timedelta(weeks=horizon_weeks),
+        body = QuoteIn.model_validate(
+            {
+                "origin": origin,
+                "destination": destination,
+                "ready": ready,
+                "deadline": deadline,
+                "cargo": {
+                    "box": box,
+                    "count": count,
+                    "cargo_class": cargo_class,
+                    "weight_t": weight,
+                    "imdg": imdg,
+                    "bulk_tonnes": bulk_tonnes,
+                },
+                "filters": {
+                    "modes": modes.split(",") if modes else None,
+                    "max_transfers": max_transfers,
+                    "required_hubs": require_hub or [],
+                    "hub_rule": "any" if any_hub else "all",
+                    "excluded_hubs": exclude_hub or [],
+                    "required_operators": require_operator or [],
+                    "excluded_operators": exclude_operator or [],
+                },
+                "max_price_cny": budget,
+                "max_co2e_kg": max_co2e,
+                "preference": objective.value,
+                "value_of_time_cny_per_teu_hour": value_of_time,
+                "horizon_days": round(horizon_weeks * 7),
+                "scenario": quotes.read_scenario(scenario).model_dump() if scenario else None,
+            }
         )
+        network, request = quotes.quote_request(network, body, max_horizon_days=366)
         result = quote(network, request, QuoteSettings(exact=exact))
-    except (InvalidRequest, NetworkValidationError) as error:
+    except ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            err.print(f"[bold red]invalid request[/bold red]: {where}: {problem['msg']}")
+        raise typer.Exit(code=2) from error
+    except (InvalidRequest, ScenarioError) as error:
         err.print(f"[bold red]invalid request[/bold red]: {error}")
         raise typer.Exit(code=2) from error
     data = quotes.result_data(result, network)
@@ -321,27 +340,90 @@ def db_upgrade(revision: str = "head") -> None:
     err.print(f"database at {revision}: {url}")
 
 
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option("--org", help="Organisation (created when new).")],
+    role: Annotated[Role, typer.Option(help="What the key may do.")],
+    label: Annotated[str | None, typer.Option(help="A note to recognise the key by.")] = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    key = _create_key(settings.database_url, org, role, label)
+    err.print(f"key for {org} ({role.value}); it is shown only now:")
+    sys.stdout.write(key + "\n")
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
 ) -> None:
-    """Validate the network, apply migrations and serve the API."""
-    import uvicorn
+    """Validate the network, apply migrations and serve the API.
 
-    from app.main import create_app
+    On a database without keys, a demo organisation and a forwarder key are created and the key
+    is printed with an example call.
+    """
+    import uvicorn
 
     settings = get_settings()
     network = _load(settings.network_path)
     upgrade(settings.database_url)
     bind_host, bind_port = host or settings.host, port or settings.port
+    base = f"http://{bind_host}:{bind_port}"
+    demo = _demo_key(settings.database_url)
     err.print(
-        f"Corridor {network.version} on http://{bind_host}:{bind_port} "
-        f"(docs at /docs, database {settings.database_url})"
+        f"Corridor {network.version} on {base} (docs at /docs, database {settings.database_url})"
     )
+    if demo is not None:
+        err.print(
+            "No API keys yet: created organisation 'demo' with a forwarder key. Try:\n"
+            f"  curl -s -X POST {base}/v1/quotes -H 'Authorization: Bearer {demo}' "
+            '-H \'Content-Type: application/json\' -d \'{"origin": "CNCQI", '
+            '"destination": "SGSIN", "ready": "' + f"{date.today() + timedelta(days=7)}" + "\"}'",
+            markup=False,
+            highlight=False,
+        )
+    if workers > 1:
+        # each worker process loads and validates the network itself
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_level=settings.log_level,
+        )
+        return
     uvicorn.run(
-        create_app(settings, network), host=bind_host, port=bind_port, log_level=settings.log_level
+        create_app(settings, network),
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level,
     )
+
+
+def _create_key(url: str, org: str, role: Role, label: str | None) -> str:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            session.connection(execution_options=WRITES)
+            return create_key(session, org, role, label)
+    finally:
+        engine.dispose()
+
+
+def _demo_key(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            session.connection(execution_options=WRITES)
+            if has_keys(session):
+                return None
+            return create_key(session, "demo", Role.FORWARDER, "created by serve on first start")
+    finally:
+        engine.dispose()
 
 
 def _load(path: Path | None) -> Network:

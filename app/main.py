@@ -1,8 +1,8 @@
 """The FastAPI application factory.
 
 The network is loaded and validated once, in the lifespan, before the first request; invalid data
-stops start-up with every problem listed. This issue's service is deliberately small (health and
-the network summary); quotes, bookings and the rest build on it.
+stops start-up with every problem listed. Requests share the immutable network; state lives in
+the database, so any number of processes can serve the same API.
 """
 
 from __future__ import annotations
@@ -15,25 +15,46 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from app.db.engine import make_engine
+from app.api import bookings as bookings_api
+from app.api import network as network_api
+from app.api import quotes as quotes_api
+from app.db.engine import WRITES, make_engine
 from app.db.models import NetworkVersion
+from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
 from app.settings import Settings, get_settings
 from graph import Network, load_network, summarize
 
 log = logging.getLogger("corridor")
 
+DESCRIPTION = """
+Multimodal freight routing for the Beibu Gulf International Gateway Port and the New
+International Land-Sea Trade Corridor: sea lines, sea-rail trains, Xijiang barges, the Pinglu
+Canal, dry ports, border crossings and road drayage in one network.
+
+Authenticate with an API key: `Authorization: Bearer cor_…` (`corridor keys create`). Errors are
+RFC 9457 problem+json; invalid fields are named in `errors[].field`. Lists page with cursors.
+"""
+
 
 def create_app(settings: Settings | None = None, network: Network | None = None) -> FastAPI:
     """Build the app; ``network`` overrides loading from ``settings.network_path`` (tests)."""
     config = settings or get_settings()
+    configure_logging(config.log_level)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = network if network is not None else load_network(config.network_path)
+        if config.usd_cny_rate is not None:
+            loaded = loaded.with_reference_rate(
+                "USD", config.usd_cny_rate, datetime.now(UTC).date()
+            )
         # the network lives as long as the process: keep the collector's full passes off it,
         # they would land in the middle of quotes (bench/quotes.py)
         gc.collect()
@@ -58,17 +79,23 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         version="0.1.0",
         summary="Multimodal freight routing for the Beibu Gulf gateway and the "
         "New International Land-Sea Trade Corridor.",
+        description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.state.settings = config
+    app.state.metrics = metrics
     add_problem_handlers(app)
+    app.add_middleware(RequestContext, metrics=metrics)
+    for router in (network_api.router, quotes_api.router, bookings_api.router):
+        app.include_router(router)
 
     @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
+    def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"], response_model=None)
-    async def readyz(request: Request) -> Any:
+    def readyz(request: Request) -> Any:
         """Readiness: the network is loaded and the database answers."""
         engine: Engine = request.app.state.engine
         try:
@@ -78,8 +105,13 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
             return problem(503, "not-ready", "Database unavailable", str(err), "/readyz")
         return {"status": "ready", "network_version": request.app.state.network.version}
 
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    def prometheus() -> Response:
+        """Prometheus metrics: request latency by route, quote solve time, bookings."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     @app.get("/v1/network/summary", tags=["network"])
-    async def network_summary(request: Request) -> dict[str, Any]:
+    def network_summary(request: Request) -> dict[str, Any]:
         """Counts by location kind, mode and status, service counts, sourced/estimated values."""
         summary: dict[str, Any] = summarize(request.app.state.network).to_data()
         return summary
@@ -91,6 +123,7 @@ def record_network_version(engine: Engine, network: Network, path: str) -> None:
     """Remember which network versions this database has served."""
     now = datetime.now(UTC)
     with Session(engine) as session, session.begin():
+        session.connection(execution_options=WRITES)
         row = session.get(NetworkVersion, network.version)
         if row is None:
             session.add(

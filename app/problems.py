@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,11 +13,13 @@ from starlette.exceptions import HTTPException
 from graph.errors import (
     NetworkError,
     NetworkValidationError,
+    ScenarioError,
     UnknownLocation,
     UnknownService,
     UnknownServiceLeg,
     UnknownTariff,
 )
+from solvers.errors import InvalidRequest, RoutingError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -26,8 +29,30 @@ PROBLEMS: dict[type[Exception], tuple[int, str, str]] = {
     UnknownServiceLeg: (404, "unknown-service-leg", "Unknown service leg"),
     UnknownService: (404, "unknown-service", "Unknown service"),
     UnknownTariff: (404, "unknown-tariff", "Unknown tariff code"),
+    ScenarioError: (422, "invalid-scenario", "The scenario does not apply"),
     NetworkValidationError: (422, "invalid-network-data", "Network data does not validate"),
+    InvalidRequest: (422, "validation", "Invalid request"),
 }
+
+log = logging.getLogger("corridor")
+
+
+class ApiProblem(Exception):
+    """An error the service answers as it is: status, type slug, title, detail, field errors."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.slug, self.title, self.detail = status, slug, title, detail
+        self.errors = errors
+        self.headers = headers
 
 
 def problem(
@@ -51,10 +76,19 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
         (500, "internal", "Internal error"),
     )
     extra: dict[str, Any] = {}
-    if isinstance(exc, NetworkValidationError):
+    if isinstance(exc, ScenarioError):
+        extra["errors"] = [
+            {"field": "body.scenario.ops", "item": p.item, "message": f"{p.field}: {p.message}"}
+            for p in exc.problems
+        ]
+    elif isinstance(exc, NetworkValidationError):
         extra["errors"] = [
             {"where": p.where, "item": p.item, "field": p.field, "message": p.message}
             for p in exc.problems
+        ]
+    elif isinstance(exc, InvalidRequest):
+        extra["errors"] = [
+            {"field": f"body.{field}", "message": message} for field, message in exc.problems
         ]
     detail = str(exc) if status < 500 else "unexpected error"
     return problem(status, slug, title, detail, request.url.path, **extra)
@@ -76,11 +110,29 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    return problem(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
+    response = problem(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _api(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiProblem)
+    extra: dict[str, Any] = {"errors": exc.errors} if exc.errors is not None else {}
+    response = problem(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **extra)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal", "Internal error", "unexpected error", request.url.path)
 
 
 def add_problem_handlers(app: FastAPI) -> None:
     """Render every error as problem+json."""
+    app.add_exception_handler(ApiProblem, _api)
     app.add_exception_handler(NetworkError, _domain)
+    app.add_exception_handler(RoutingError, _domain)
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)

@@ -1,21 +1,22 @@
-"""Quote requests from user input and quote results as JSON-ready data (CLI now, API next)."""
+"""Quote requests from user input (command line and HTTP) and quote results as JSON-ready data."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import asdict
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.schemas import CargoIn, PointIn, QuoteIn, ScenarioIn
 from graph import CargoClass, Mode, Network, apply_scenario, parse_scenario
 from graph.timetable import zone
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
 from solvers.quote import QuoteResult
-from solvers.types import Endpoint
+from solvers.types import Endpoint, Filters, QuoteRequest
 
 _POINT = re.compile(
     r"^\s*(?P<lat>-?\d+(\.\d+)?)\s*,\s*(?P<lon>-?\d+(\.\d+)?)\s*(@\s*(?P<km>\d+(\.\d+)?)\s*km)?\s*$"
@@ -48,45 +49,24 @@ def instant(text: str, field: str, tz: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone(tz))
 
 
-def cargo(
-    box: str | None,
-    count: int,
-    cargo_class: str,
-    weight_t: float | None,
-    imdg: str | None,
-    bulk_tonnes: float | None,
-) -> Cargo:
-    """Cargo from command-line style arguments (the class follows a reefer box by default)."""
-    try:
-        klass = CargoClass(cargo_class)
-    except ValueError as err:
-        allowed = ", ".join(c.value for c in CargoClass)
-        raise InvalidRequest([("cargo_class", f"{cargo_class!r} is not one of {allowed}")]) from err
-    if klass is CargoClass.DRY and box and len(box) == 4 and box[2] == "R":
+def cargo(body: CargoIn) -> Cargo:
+    """Cargo from the request (a reefer box makes the class reefer unless one is given)."""
+    klass = body.cargo_class
+    box = body.box
+    if klass is CargoClass.DRY and box and box[2] == "R":
         klass = CargoClass.REEFER
     return Cargo(
-        klass, box if klass is not CargoClass.BULK else None, count, weight_t, imdg, bulk_tonnes
+        klass,
+        box if klass is not CargoClass.BULK else None,
+        body.count,
+        body.weight_t,
+        body.imdg,
+        body.bulk_tonnes,
     )
 
 
-def modes(text: str | None) -> frozenset[Mode]:
-    """Comma-separated modes; all when not given."""
-    if not text:
-        return frozenset(Mode)
-    chosen = set()
-    for name in text.split(","):
-        try:
-            chosen.add(Mode(name.strip()))
-        except ValueError as err:
-            allowed = ", ".join(m.value for m in Mode)
-            raise InvalidRequest([("modes", f"{name.strip()!r} is not one of {allowed}")]) from err
-    return frozenset(chosen)
-
-
-def with_scenario(network: Network, path: Path | None) -> Network:
-    """The network with the scenario in ``path`` (JSON: {"name", "ops"} or a list of ops)."""
-    if path is None:
-        return network
+def read_scenario(path: Path) -> ScenarioIn:
+    """A scenario file (JSON: {"name", "ops"} or a list of ops)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
@@ -94,12 +74,76 @@ def with_scenario(network: Network, path: Path | None) -> Network:
     except json.JSONDecodeError as err:
         raise InvalidRequest([("scenario", f"{path} is not JSON: {err}")]) from err
     if isinstance(data, dict) and isinstance(data.get("ops"), list):
-        name, ops = str(data.get("name", path.stem)), data["ops"]
-    elif isinstance(data, list):
-        name, ops = path.stem, data
-    else:
-        raise InvalidRequest([("scenario", 'give {"name": ..., "ops": [...]} or a list of ops')])
-    return apply_scenario(network, parse_scenario(name, ops))
+        return ScenarioIn(name=str(data.get("name", path.stem)), ops=data["ops"])
+    if isinstance(data, list):
+        return ScenarioIn(name=path.stem, ops=data)
+    raise InvalidRequest([("scenario", 'give {"name": ..., "ops": [...]} or a list of ops')])
+
+
+def quote_request(
+    network: Network, body: QuoteIn, max_horizon_days: int
+) -> tuple[Network, QuoteRequest]:
+    """The network to quote on (with the request's scenario) and the solver's request.
+
+    Raises
+    ------
+    InvalidRequest
+        Naming each field that cannot be read.
+    ScenarioError
+        When the scenario's operations do not apply.
+    """
+    if body.scenario is not None:
+        network = apply_scenario(network, parse_scenario(body.scenario.name, body.scenario.ops))
+    problems: list[tuple[str, str]] = []
+    ends: list[Endpoint] = []
+    for name, given in (("origin", body.origin), ("destination", body.destination)):
+        try:
+            ends.append(_endpoint(given, name))
+        except InvalidRequest as error:
+            problems += [(name, message) for _, message in error.problems]
+    place = network.find_location(ends[0].location or "") if ends else None
+    tz = place.tz if place else "UTC"
+    times: list[datetime | None] = []
+    for name, text in (("ready", body.ready), ("deadline", body.deadline)):
+        try:
+            times.append(instant(text, name, tz) if text is not None else None)
+        except InvalidRequest as error:
+            problems += error.problems
+    horizon = body.horizon_days or max_horizon_days
+    if horizon > max_horizon_days:
+        problems.append(("horizon_days", f"at most {max_horizon_days} days"))
+    if problems:
+        raise InvalidRequest(problems)
+    ready = times[0]
+    assert ready is not None
+    filters = body.filters
+    return network, QuoteRequest(
+        origin=ends[0],
+        destination=ends[1],
+        ready=ready,
+        deadline=times[1],
+        cargo=cargo(body.cargo),
+        filters=Filters(
+            modes=frozenset(filters.modes) if filters.modes else frozenset(Mode),
+            max_transfers=filters.max_transfers,
+            required_hubs=tuple(filters.required_hubs),
+            hub_rule=filters.hub_rule,
+            excluded_hubs=frozenset(filters.excluded_hubs),
+            required_operators=frozenset(filters.required_operators),
+            excluded_operators=frozenset(filters.excluded_operators),
+        ),
+        max_price_cny=body.max_price_cny,
+        max_co2e_kg=body.max_co2e_kg,
+        preference=body.preference,
+        value_of_time_cny_per_teu_hour=body.value_of_time_cny_per_teu_hour,
+        horizon=timedelta(days=horizon),
+    )
+
+
+def _endpoint(given: str | PointIn, field: str) -> Endpoint:
+    if isinstance(given, PointIn):
+        return Endpoint(lat=given.lat, lon=given.lon, max_km=given.max_km)
+    return endpoint(given, field)
 
 
 def result_data(result: QuoteResult, network: Network) -> dict[str, Any]:
@@ -134,8 +178,8 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
     price = itinerary.price
     return {
         "summary": str(itinerary),
-        "departure": _local(itinerary.departure, first.origin, network),
-        "arrival": _local(itinerary.arrival, last.destination, network),
+        "departure": local_time(itinerary.departure, first.origin, network),
+        "arrival": local_time(itinerary.arrival, last.destination, network),
         "transit_hours": round(itinerary.transit_hours, 2),
         "transfers": itinerary.transfers,
         "price": {
@@ -171,27 +215,40 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
             "g_per_tonne_km": round(itinerary.emissions.g_per_tonne_km, 2),
             "g_per_teu_km": round(itinerary.emissions.g_per_teu_km, 2),
         },
-        "legs": [
-            {
-                "leg": leg.leg_id,
-                "from": leg.origin,
-                "to": leg.destination,
-                "mode": leg.mode.value,
-                "service": leg.service,
-                "operator": leg.operator,
-                "departure": _local(leg.departure, leg.origin, network),
-                "arrival": _local(leg.arrival, leg.destination, network),
-                "cutoff": _local(leg.cutoff, leg.origin, network),
-                "distance_km": round(leg.distance_km, 1),
-                "co2e_kg": round(leg.wtt_kg + leg.ttw_kg, 2),
-            }
-            for leg in itinerary.legs
-        ],
+        "legs": {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [list(point) for point in leg.geometry],
+                    },
+                    "properties": {
+                        "leg": leg.leg_id,
+                        "seq": seq,
+                        "from": leg.origin,
+                        "to": leg.destination,
+                        "mode": leg.mode.value,
+                        "service": leg.service,
+                        "service_name": leg.service_name,
+                        "operator": leg.operator,
+                        "departure": local_time(leg.departure, leg.origin, network),
+                        "arrival": local_time(leg.arrival, leg.destination, network),
+                        "cutoff": local_time(leg.cutoff, leg.origin, network),
+                        "departure_key": leg.departure_key,
+                        "distance_km": round(leg.distance_km, 1),
+                        "co2e_kg": round(leg.wtt_kg + leg.ttw_kg, 2),
+                    },
+                }
+                for seq, leg in enumerate(itinerary.legs, start=1)
+            ],
+        },
         "hubs": [
             {
                 "location": hub.location,
-                "arrival": _local(hub.arrival, hub.location, network) if hub.arrival else None,
-                "ready": _local(hub.ready, hub.location, network) if hub.ready else None,
+                "arrival": local_time(hub.arrival, hub.location, network) if hub.arrival else None,
+                "ready": local_time(hub.ready, hub.location, network) if hub.ready else None,
                 "handling_hours": hub.handling_hours,
                 "customs": list(hub.customs),
                 "customs_hours": hub.customs_hours,
@@ -202,7 +259,8 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
     }
 
 
-def _local(moment: datetime, location: str, network: Network) -> str:
+def local_time(moment: datetime, location: str, network: Network) -> str:
+    """``moment`` in ISO 8601 with the offset of the location's time zone."""
     place = network.find_location(location)
     tz = zone(place.tz) if place else UTC
     return moment.astimezone(tz).isoformat()

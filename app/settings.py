@@ -27,6 +27,17 @@ class Settings(BaseSettings):
         description="The network file; sources.toml, tariffs.toml and emission_factors.toml "
         "are read from the same folder.",
     )
+    max_horizon_days: int = Field(
+        default=56, ge=1, le=366, description="Longest search horizon a quote may ask for."
+    )
+    quote_validity_hours: float = Field(
+        default=168, gt=0, description="How long a quote can be booked after it is made."
+    )
+    usd_cny_rate: float | None = Field(
+        default=None,
+        gt=0,
+        description="CNY per USD to price with instead of the catalogue's reference rate.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     environment: Literal["development", "test", "production"] = "development"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -301,4 +301,9 @@ class Departure:
     @property
     def key(self) -> str:
         """A stable identifier of this departure: leg id and UTC departure instant."""
-        return f"{self.leg_id}@{self.departure.strftime('%Y-%m-%dT%H:%MZ')}"
+        return departure_key(self.leg_id, self.departure)
+
+
+def departure_key(leg_id: str, departure: datetime) -> str:
+    """How a departure is named in capacity maps and bookings: ``LEG@YYYY-MM-DDTHH:MMZ`` (UTC)."""
+    return f"{leg_id}@{departure.astimezone(UTC):%Y-%m-%dT%H:%MZ}"

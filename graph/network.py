@@ -11,7 +11,8 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
@@ -208,6 +209,27 @@ class Network:
             )
             for slot in slots
         ]
+
+    def with_reference_rate(self, currency: str, cny_per_unit: float, on: date) -> Network:
+        """A copy that prices ``currency`` at ``cny_per_unit`` CNY from ``on`` (a new version)."""
+        rates = self.tariffs.rates
+        catalogue = replace(
+            self.tariffs,
+            rates=replace(
+                rates,
+                cny_per_unit=MappingProxyType({**rates.cny_per_unit, currency: cny_per_unit}),
+                date=on,
+                source=(f"reference rate {currency} set by configuration",),
+            ),
+        )
+        return Network(
+            locations=self._locations,
+            legs=self._legs,
+            tariffs=catalogue,
+            emission_factors=self.emission_factors,
+            sources=self.sources,
+            closures=self._closures,
+        )
 
     @cached_property
     def departure_index(self) -> DepartureIndex:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from graph import Mode, ServiceLeg
-from graph.schedule import Slot, from_minutes, to_minutes
+from graph.model import departure_key
+from graph.schedule import Slot, from_minutes
 from solvers.emissions import Emissions
-from solvers.model import ORIGIN, Clearance, QuoteModel, Ride, departure_key
+from solvers.model import ORIGIN, Clearance, QuoteModel, Ride
 from solvers.pricing import PriceLine, total_fen
 
 
@@ -40,7 +41,7 @@ class ItineraryLeg:
     @property
     def departure_key(self) -> str:
         """The capacity key of the departure taken."""
-        return departure_key(self.leg_id, to_minutes(self.departure))
+        return departure_key(self.leg_id, self.departure)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from graph import CargoClass, Location, LocationKind, Mode, Network, ServiceLeg, Status, Timetable
+from graph.model import departure_key
 from graph.schedule import Slot, from_minutes, hours_to_minutes, to_minutes
 from graph.validate import geodesic_km
 from solvers.cargo import Cargo
@@ -458,7 +459,7 @@ class QuoteModel:
             return True
         if not self._capacity:
             return leg.capacity_teu >= self.teu
-        key = departure_key(leg.id, slot.departure)
+        key = departure_key(leg.id, from_minutes(slot.departure))
         return self._capacity.get(key, leg.capacity_teu) >= self.teu
 
     def template(
@@ -738,11 +739,6 @@ class QuoteModel:
         if time > self.deadline:
             return None
         return Finish(time, 0, self.emitter.hub_g(destination))
-
-
-def departure_key(leg_id: str, departure: int) -> str:
-    """How a departure is named in capacity maps: ``LEG@YYYY-MM-DDTHH:MMZ`` (UTC)."""
-    return f"{leg_id}@{from_minutes(departure):%Y-%m-%dT%H:%MZ}"
 
 
 def _backward(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -18,3 +20,8 @@ class Base(DeclarativeBase):
     """Base of every ORM table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite hands back naive ones, stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,13 +1,27 @@
-"""ORM tables."""
+"""ORM tables: organisations and their API keys, quotes, bookings and departure capacity."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
+
+ROLES = ("forwarder", "dispatcher", "planner", "admin")
+BOOKING_STATUSES = ("confirmed", "cancelled")
 
 
 class NetworkVersion(Base):
@@ -21,3 +35,109 @@ class NetworkVersion(Base):
     service_legs: Mapped[int] = mapped_column(Integer)
     first_loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Organisation(Base):
+    """A tenant: it sees only its own quotes, bookings and waybills."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """An API key of an organisation with one role; only a hash of its secret is stored."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Quote(Base):
+    """A persisted quote: the request as given, its options as served, and how long it holds."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        Index("ix_quotes_organisation_created", "organisation_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    network_version: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DepartureCapacity(Base):
+    """Room on one departure (service leg and UTC instant), created on its first booking.
+
+    The check constraint is the last guard against overselling; bookings reserve with a
+    conditional update so that it never fires in normal operation.
+    """
+
+    __tablename__ = "departure_capacity"
+    __table_args__ = (
+        CheckConstraint("booked_teu >= 0", name="booked_not_negative"),
+        CheckConstraint("booked_teu <= capacity_teu", name="within_capacity"),
+    )
+
+    departure_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    leg_id: Mapped[str] = mapped_column(String(64))
+    departure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    capacity_teu: Mapped[float] = mapped_column(Float)
+    booked_teu: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Booking(Base):
+    """A booked quote option: one through waybill (多式联运运单) for the whole journey."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "idempotency_key", name="uq_bookings_idempotency"),
+        CheckConstraint(
+            f"status IN ({', '.join(repr(s) for s in BOOKING_STATUSES)})", name="status"
+        ),
+        Index("ix_bookings_organisation_created", "organisation_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id"), index=True)
+    option_id: Mapped[str] = mapped_column(String(32))
+    waybill_number: Mapped[str] = mapped_column(String(24), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    teu: Mapped[float] = mapped_column(Float)
+    shipper: Mapped[dict[str, Any]] = mapped_column(JSON)
+    consignee: Mapped[dict[str, Any]] = mapped_column(JSON)
+    references: Mapped[dict[str, Any]] = mapped_column(JSON)
+    option: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BookingDeparture(Base):
+    """The TEU a booking holds on one departure; released when the booking is cancelled."""
+
+    __tablename__ = "booking_departures"
+
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    departure_key: Mapped[str] = mapped_column(
+        ForeignKey("departure_capacity.departure_key"), primary_key=True
+    )
+    teu: Mapped[float] = mapped_column(Float)

@@ -132,7 +132,7 @@ def test_quote_json_has_the_documented_shape() -> None:
             sum(item["amount_cny"] for item in price["items"]), abs=0.01
         )
         assert all(item["source"] for item in price["items"])
-        for leg in option["legs"]:
+        for leg in legs(option):
             assert set(leg) >= {
                 "from",
                 "to",
@@ -142,22 +142,28 @@ def test_quote_json_has_the_documented_shape() -> None:
                 "arrival",
                 "distance_km",
             }
-        assert option["legs"][0]["from"] == "CNNIN-IRP"
-        assert option["legs"][-1]["to"] == "VNYEV"
+        assert legs(option)[0]["from"] == "CNNIN-IRP"
+        assert legs(option)[-1]["to"] == "VNYEV"
         assert option["co2e_kg"] > 0
+
+
+def legs(option: dict[str, Any]) -> list[dict[str, Any]]:
+    """The legs' properties from an option's GeoJSON FeatureCollection."""
+    assert option["legs"]["type"] == "FeatureCollection"
+    return [feature["properties"] for feature in option["legs"]["features"]]
 
 
 def test_quote_filters_and_scenario(tmp_path: Path) -> None:
     rail = _quote("CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--modes", "rail")
-    assert {leg["mode"] for o in rail["options"] for leg in o["legs"]} == {"rail"}
+    assert {leg["mode"] for o in rail["options"] for leg in legs(o)} == {"rail"}
     scenario = tmp_path / "canal.json"
     scenario.write_text(
         json.dumps({"name": "canal", "ops": [{"op": "enable", "tags": ["pinglu_canal"]}]})
     )
     canal = _quote("CNNIG", "SGSIN", "--ready", "2026-12-01", "--scenario", str(scenario))
-    assert "canal" in {leg["mode"] for o in canal["options"] for leg in o["legs"]}
+    assert "canal" in {leg["mode"] for o in canal["options"] for leg in legs(o)}
     avoid = _quote("CNNIN-IRP", "SGSIN", "--ready", "2026-12-01", "--exclude-hub", "CNQZH")
-    assert "CNQZH" not in {leg["to"] for o in avoid["options"] for leg in o["legs"]}
+    assert "CNQZH" not in {leg["to"] for o in avoid["options"] for leg in legs(o)}
 
 
 def test_quote_table_prints_options_and_the_itemized_bill() -> None:

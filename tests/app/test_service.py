@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -14,30 +13,8 @@ from app.db.models import NetworkVersion
 from app.main import create_app
 from app.settings import Settings
 from graph import Network
-from tests.conftest import TINY
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[FastAPI]:
-    upgrade(database_url)
-    settings = Settings(database_url=database_url, network_path=TINY / "network.geojson")
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield http
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient, tiny_network: Network) -> None:

@@ -1,0 +1,279 @@
+"""Bookings and their through waybills."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from app.api import pages
+from app.api.deps import DB, LoadedNetwork, require
+from app.auth import Permission, Principal
+from app.bookings import book, cancel, held_by
+from app.db.base import utc
+from app.db.models import Booking, BookingDeparture, Quote
+from app.problems import ApiProblem
+from app.schemas import BookingIn, BookingOut, BookingPage, WaybillOut
+
+router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
+
+CARRIER = "Corridor multimodal transport operator (MTO) — one bill for the whole journey"
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retries with the same key and body return the same booking.",
+    ),
+]
+
+
+def booking_out(row: Booking, held: list[BookingDeparture]) -> dict[str, Any]:
+    """The API form of a booking."""
+    legs = {
+        f["properties"]["departure_key"]: f["properties"]["leg"]
+        for f in row.option["legs"]["features"]
+    }
+    return {
+        "id": row.id,
+        "quote_id": row.quote_id,
+        "option_id": row.option_id,
+        "waybill_number": row.waybill_number,
+        "status": row.status,
+        "teu": row.teu,
+        "shipper": row.shipper,
+        "consignee": row.consignee,
+        "references": row.references,
+        "created_at": utc(row.created_at),
+        "cancelled_at": utc(row.cancelled_at) if row.cancelled_at else None,
+        "network_version": row.option.get("network_version", ""),
+        "reservations": [
+            {"departure_key": h.departure_key, "leg": legs.get(h.departure_key, ""), "teu": h.teu}
+            for h in held
+        ],
+        "option": row.option,
+    }
+
+
+@router.post("", status_code=201, response_model=BookingOut)
+def create_booking(
+    body: BookingIn,
+    request: Request,
+    response: Response,
+    db: DB,
+    network: LoadedNetwork,
+    caller: Annotated[Principal, Depends(require(Permission.BOOK))],
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Book an option of a quote.
+
+    One through waybill number, and capacity reserved on every departure of the itinerary in
+    one transaction. An expired quote, a departure whose cut-off
+    has passed or a full departure answers 409 with the reason; nothing is reserved then.
+    """
+    metrics = request.app.state.metrics
+    try:
+        booking, created = book(
+            db, network, caller.organisation_id, body, idempotency_key, datetime.now(UTC)
+        )
+    except ApiProblem:
+        metrics.bookings.labels("rejected").inc()
+        raise
+    metrics.bookings.labels("created" if created else "replayed").inc()
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/bookings/{booking.id}"
+    return booking_out(booking, held_by(db, [booking.id]).get(booking.id, []))
+
+
+@router.get("", response_model=BookingPage)
+def list_bookings(
+    db: DB,
+    caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    status: Annotated[str | None, Query(pattern="^(confirmed|cancelled)$")] = None,
+) -> dict[str, Any]:
+    """The organisation's bookings, newest first; follow ``next_cursor`` for more."""
+    query = select(Booking).where(Booking.organisation_id == caller.organisation_id)
+    if status is not None:
+        query = query.where(Booking.status == status)
+    rows = list(
+        db.scalars(pages.after(query, cursor, Booking.created_at, Booking.id).limit(limit + 1))
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    held = held_by(db, [row.id for row in rows])
+    return {
+        "items": [booking_out(row, held.get(row.id, [])) for row in rows],
+        "next_cursor": pages.encode(utc(rows[-1].created_at), rows[-1].id) if more else None,
+    }
+
+
+@router.get("/{booking_id}", response_model=BookingOut)
+def get_booking(
+    booking_id: str,
+    db: DB,
+    caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
+) -> dict[str, Any]:
+    """One of the organisation's bookings (another organisation's id answers 404)."""
+    row = _find(db, caller, booking_id)
+    return booking_out(row, held_by(db, [row.id]).get(row.id, []))
+
+
+@router.post("/{booking_id}/cancel", response_model=BookingOut)
+def cancel_booking(
+    booking_id: str,
+    request: Request,
+    db: DB,
+    caller: Annotated[Principal, Depends(require(Permission.BOOK))],
+) -> dict[str, Any]:
+    """Cancel a booking and release the capacity it held; cancelling again changes nothing."""
+    found = _find(db, caller, booking_id)
+    ident, was = found.id, found.status
+    db.rollback()
+    row = cancel(db, ident, datetime.now(UTC))
+    if was != "cancelled":
+        request.app.state.metrics.bookings.labels("cancelled").inc()
+    return booking_out(row, held_by(db, [row.id]).get(row.id, []))
+
+
+@router.get(
+    "/{booking_id}/waybill",
+    response_model=WaybillOut,
+    responses={200: {"content": {"text/html": {}}, "description": "JSON, or HTML to print"}},
+)
+def get_waybill(
+    booking_id: str,
+    db: DB,
+    caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
+    format: Annotated[
+        str | None, Query(pattern="^(json|html)$", description="Or send Accept: text/html.")
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    """The through document (多式联运运单).
+
+    Waybill number, parties, every leg, itemized charges and totals, CO2e and the network
+    version — as JSON, or as printable HTML.
+    """
+    row = _find(db, caller, booking_id)
+    quote = db.get(Quote, row.quote_id)
+    assert quote is not None
+    waybill = waybill_data(row, quote)
+    wants_html = format == "html" or (format is None and "text/html" in (accept or ""))
+    if wants_html:
+        return HTMLResponse(waybill_html(waybill))
+    return waybill
+
+
+def waybill_data(row: Booking, quote: Quote) -> dict[str, Any]:
+    """The waybill's content."""
+    option = row.option
+    legs = [feature["properties"] for feature in option["legs"]["features"]]
+    return {
+        "waybill_number": row.waybill_number,
+        "booking_id": row.id,
+        "status": row.status,
+        "issued_at": utc(row.created_at),
+        "carrier": CARRIER,
+        "shipper": row.shipper,
+        "consignee": row.consignee,
+        "references": row.references,
+        "place_of_receipt": legs[0]["from"],
+        "place_of_delivery": legs[-1]["to"],
+        "cargo": {**quote.request.get("cargo", {}), "teu": row.teu},
+        "legs": legs,
+        "charges": option["price"]["items"],
+        "total_cny": option["price"]["total_cny"],
+        "total_usd": option["price"]["total_usd"],
+        "co2e_kg": option["co2e_kg"],
+        "network_version": quote.network_version,
+    }
+
+
+def waybill_html(waybill: dict[str, Any]) -> str:
+    """A printable page of the waybill (every value escaped)."""
+
+    def cell(value: object) -> str:
+        return f"<td>{escape(str(value))}</td>"
+
+    def party(data: dict[str, Any]) -> str:
+        return "<br>".join(escape(str(v)) for v in data.values() if v)
+
+    legs = "".join(
+        "<tr>"
+        + "".join(
+            cell(leg[key])
+            for key in ("seq", "from", "to", "mode", "operator", "service", "departure", "arrival")
+        )
+        + "</tr>"
+        for leg in waybill["legs"]
+    )
+    charges = "".join(
+        "<tr>"
+        + "".join(
+            cell(value)
+            for value in (
+                item["code"],
+                item["description"],
+                item["applies_to"],
+                f"{item['quantity']:g} {item['unit']}",
+                f"{item['unit_price']:g} {item['currency']}",
+                f"{item['amount_cny']:,.2f}",
+            )
+        )
+        + "</tr>"
+        for item in waybill["charges"]
+    )
+    number = escape(waybill["waybill_number"])
+    status = "" if waybill["status"] == "confirmed" else f" — {escape(waybill['status']).upper()}"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Waybill {number}</title>
+<style>
+body {{ font: 13px/1.4 system-ui, sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; width: 100%; margin: 1em 0; }}
+td, th {{ border: 1px solid #999; padding: 4px 6px; text-align: left; }}
+.parties td {{ width: 50%; vertical-align: top; }}
+@media print {{ body {{ margin: 0; }} }}
+</style></head><body>
+<h1>多式联运运单 Multimodal transport waybill {number}{status}</h1>
+<p>Issued {escape(str(waybill["issued_at"]))} by {escape(waybill["carrier"])}.
+Network version {escape(waybill["network_version"])}.</p>
+<table class="parties"><tr><th>Shipper 托运人</th><th>Consignee 收货人</th></tr>
+<tr><td>{party(waybill["shipper"])}</td><td>{party(waybill["consignee"])}</td></tr></table>
+<p>Place of receipt {escape(waybill["place_of_receipt"])} — place of delivery
+{escape(waybill["place_of_delivery"])}. Cargo: {escape(_cargo_text(waybill["cargo"]))}.</p>
+<h2>Legs</h2>
+<table><tr><th>#</th><th>From</th><th>To</th><th>Mode</th><th>Operator</th><th>Service</th>
+<th>Departure</th><th>Arrival</th></tr>{legs}</table>
+<h2>Charges</h2>
+<table><tr><th>Code</th><th>Description</th><th>Applies to</th><th>Quantity</th>
+<th>Unit price</th><th>CNY</th></tr>{charges}
+<tr><th colspan="5">Total (USD {waybill["total_usd"]:,.2f})</th>
+<th>{waybill["total_cny"]:,.2f}</th></tr></table>
+<p>CO2e (ISO 14083, well-to-wheel): {waybill["co2e_kg"]:,.1f} kg.</p>
+</body></html>
+"""
+
+
+def _cargo_text(cargo: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in cargo.items())
+
+
+def _find(db: DB, caller: Principal, booking_id: str) -> Booking:
+    row = db.scalar(
+        select(Booking).where(
+            Booking.id == booking_id, Booking.organisation_id == caller.organisation_id
+        )
+    )
+    if row is None:
+        raise ApiProblem(404, "not-found", "Booking not found", f"no booking {booking_id}")
+    return row

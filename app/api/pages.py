@@ -1,0 +1,51 @@
+"""Cursor pagination, newest first: the cursor is the last row's (created_at, id)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.problems import ApiProblem
+
+T = TypeVar("T", bound=Any)
+
+
+def encode(created_at: datetime, row_id: str) -> str:
+    """An opaque cursor after the row."""
+    raw = json.dumps([created_at.isoformat(), row_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after(
+    query: Select[T],
+    cursor: str | None,
+    created: InstrumentedAttribute[datetime],
+    ident: InstrumentedAttribute[str],
+) -> Select[T]:
+    """``query`` ordered newest first, starting after ``cursor``.
+
+    Raises
+    ------
+    ApiProblem
+        422 naming ``cursor`` when it was not made by :func:`encode`.
+    """
+    query = query.order_by(created.desc(), ident.desc())
+    if cursor is None:
+        return query
+    try:
+        text, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        moment = datetime.fromisoformat(text)
+    except (ValueError, TypeError) as err:
+        raise ApiProblem(
+            422,
+            "validation",
+            "Invalid request",
+            "cursor: not a cursor from a previous page",
+            errors=[{"field": "query.cursor", "message": "not a cursor from a previous page"}],
+        ) from err
+    return query.where(or_(created < moment, and_(created == moment, ident < row_id)))

@@ -1,0 +1,126 @@
+"""Quotes: solve, persist, read back, list."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
+
+from app.api import pages
+from app.api.deps import DB, LoadedNetwork, require
+from app.auth import Permission, Principal, new_id
+from app.bookings import free_capacity
+from app.db.base import utc
+from app.db.engine import WRITES
+from app.db.models import Quote
+from app.problems import ApiProblem
+from app.quotes import quote_request, result_data
+from app.schemas import QuoteIn, QuoteOut, QuotePage
+from solvers.quote import QuoteSettings, quote
+
+router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
+
+
+def quote_out(row: Quote) -> dict[str, Any]:
+    """The API form of a stored quote."""
+    return {
+        "id": row.id,
+        "created_at": utc(row.created_at),
+        "expires_at": utc(row.expires_at),
+        "network_version": row.network_version,
+        "request": row.request,
+        **{
+            key: row.result[key] for key in ("status", "solver", "elapsed_ms", "options", "reasons")
+        },
+    }
+
+
+@router.post("", status_code=201, response_model=QuoteOut)
+def create_quote(
+    body: QuoteIn,
+    request: Request,
+    db: DB,
+    network: LoadedNetwork,
+    caller: Annotated[Principal, Depends(require(Permission.QUOTE))],
+) -> dict[str, Any]:
+    """Quote a shipment and keep the quote.
+
+    Options on the Pareto front of price, arrival and
+    CO2e, each with its legs as a GeoJSON FeatureCollection, local times with offsets, an
+    itemized through price, CO2e, labels and an explanation. Departures already booked full
+    are left out. Book an option with ``POST /v1/bookings`` before ``expires_at``.
+    """
+    settings = request.app.state.settings
+    quoted_on, solver_request = quote_request(network, body, settings.max_horizon_days)
+    window_end = solver_request.ready + solver_request.horizon + timedelta(days=1)
+    solver_request = dataclasses.replace(
+        solver_request,
+        capacity=free_capacity(db, solver_request.ready - timedelta(days=1), window_end),
+    )
+    db.rollback()
+    validity = timedelta(hours=settings.quote_validity_hours)
+    result = quote(quoted_on, solver_request, QuoteSettings(validity=validity))
+    request.app.state.metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
+    now = datetime.now(UTC)
+    data = result_data(result, quoted_on)
+    data["teu"] = solver_request.cargo.teu
+    row = Quote(
+        id=new_id("q"),
+        organisation_id=caller.organisation_id,
+        created_at=now,
+        expires_at=now + validity,
+        network_version=result.network_version,
+        status=result.status.value,
+        request=body.model_dump(mode="json", exclude_none=True),
+        result=data,
+    )
+    with db.begin():
+        db.connection(execution_options=WRITES)
+        db.add(row)
+    return quote_out(row)
+
+
+@router.get("", response_model=QuotePage)
+def list_quotes(
+    db: DB,
+    caller: Annotated[Principal, Depends(require(Permission.READ_QUOTES))],
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The organisation's quotes, newest first; follow ``next_cursor`` for more."""
+    query = pages.after(
+        select(Quote).where(Quote.organisation_id == caller.organisation_id),
+        cursor,
+        Quote.created_at,
+        Quote.id,
+    ).limit(limit + 1)
+    rows = list(db.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [quote_out(row) for row in rows],
+        "next_cursor": pages.encode(utc(rows[-1].created_at), rows[-1].id) if more else None,
+    }
+
+
+@router.get("/{quote_id}", response_model=QuoteOut)
+def get_quote(
+    quote_id: str,
+    db: DB,
+    caller: Annotated[Principal, Depends(require(Permission.READ_QUOTES))],
+) -> dict[str, Any]:
+    """One of the organisation's quotes (another organisation's id answers 404)."""
+    return quote_out(find_quote(db, caller, quote_id))
+
+
+def find_quote(db: DB, caller: Principal, quote_id: str) -> Quote:
+    """The caller's quote, or a 404 problem."""
+    row = db.scalar(
+        select(Quote).where(Quote.id == quote_id, Quote.organisation_id == caller.organisation_id)
+    )
+    if row is None:
+        raise ApiProblem(404, "not-found", "Quote not found", f"no quote {quote_id}")
+    return row

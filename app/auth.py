@@ -1,0 +1,126 @@
+"""Organisations, API keys and roles.
+
+A key reads ``cor_<key id>_<secret>``: the id finds the row, and only the SHA-256 of the secret
+is stored (the secret has 256 bits of entropy, so a slow hash would add nothing but latency).
+Each role is allowed a set of permissions, listed in one table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import ApiKey, Organisation
+
+KEY_PREFIX = "cor_"
+
+
+class Role(StrEnum):
+    """What a key may do; see :data:`PERMISSIONS`."""
+
+    FORWARDER = "forwarder"
+    DISPATCHER = "dispatcher"
+    PLANNER = "planner"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    """Capabilities that endpoints require."""
+
+    READ_NETWORK = "network:read"
+    QUOTE = "quotes:write"
+    READ_QUOTES = "quotes:read"
+    BOOK = "bookings:write"
+    READ_BOOKINGS = "bookings:read"
+
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.FORWARDER: frozenset(Permission),
+    Role.DISPATCHER: frozenset(
+        {Permission.READ_NETWORK, Permission.READ_QUOTES, Permission.BOOK, Permission.READ_BOOKINGS}
+    ),
+    Role.PLANNER: frozenset({Permission.READ_NETWORK, Permission.QUOTE, Permission.READ_QUOTES}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the organisation, the key and its role."""
+
+    organisation_id: str
+    organisation_name: str
+    key_id: str
+    role: Role
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the key's role grants ``permission``."""
+        return permission in PERMISSIONS[self.role]
+
+
+def new_id(prefix: str) -> str:
+    """A random, URL-safe identifier such as ``q_3fj…`` (no coordination between processes)."""
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def find_or_create_organisation(session: Session, name: str) -> Organisation:
+    """The organisation called ``name``, created when missing."""
+    organisation = session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        organisation = Organisation(id=new_id("org"), name=name, created_at=datetime.now(UTC))
+        session.add(organisation)
+        session.flush()
+    return organisation
+
+
+def create_key(session: Session, organisation: str, role: Role, label: str | None = None) -> str:
+    """Create a key for ``organisation`` (created when missing); the key is returned only here."""
+    owner = find_or_create_organisation(session, organisation)
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    session.add(
+        ApiKey(
+            id=key_id,
+            organisation_id=owner.id,
+            role=role.value,
+            secret_sha256=_sha256(secret),
+            label=label,
+            created_at=datetime.now(UTC),
+        )
+    )
+    return f"{KEY_PREFIX}{key_id}_{secret}"
+
+
+def authenticate(session: Session, token: str) -> Principal | None:
+    """The principal of a bearer token, or None when it is malformed, unknown or revoked."""
+    if not token.startswith(KEY_PREFIX):
+        return None
+    key_id, _, secret = token.removeprefix(KEY_PREFIX).partition("_")
+    if not key_id or not secret:
+        return None
+    row = session.execute(
+        select(ApiKey, Organisation.name)
+        .join(Organisation, Organisation.id == ApiKey.organisation_id)
+        .where(ApiKey.id == key_id)
+    ).first()
+    if row is None:
+        return None
+    key, organisation_name = row
+    if key.revoked_at is not None or not hmac.compare_digest(key.secret_sha256, _sha256(secret)):
+        return None
+    return Principal(key.organisation_id, organisation_name, key.id, Role(key.role))
+
+
+def has_keys(session: Session) -> bool:
+    """Whether any API key exists (an empty database gets a demo key at start-up)."""
+    return session.scalar(select(ApiKey.id).limit(1)) is not None

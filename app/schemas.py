@@ -1,0 +1,382 @@
+"""Request and response bodies of the HTTP API (pydantic v2), with examples for the docs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graph import CargoClass, Mode
+from solvers.types import HubRule, Preference
+
+JSONObject = dict[str, Any]
+
+
+class Strict(BaseModel):
+    """Bodies refuse unknown fields, so that a misspelt option is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- quotes in
+class PointIn(Strict):
+    """A place that is not a network location: trucks reach terminals within ``max_km``."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    max_km: float = Field(default=50.0, gt=0, le=1000, description="Trucking radius in km.")
+
+
+class CargoIn(Strict):
+    """What is shipped: boxes of one ISO 6346 size-type, or bulk tonnes."""
+
+    box: str | None = Field(
+        default="42G1",
+        pattern=r"^[0-9A-Z]{4}$",
+        description="ISO 6346 size-type code: 22G1, 42G1, 45G1, 45R1, ...",
+    )
+    count: int = Field(default=1, ge=1, le=1000, description="Number of boxes.")
+    cargo_class: CargoClass = Field(
+        default=CargoClass.DRY, description="dry, reefer, dangerous or bulk (a reefer box: reefer)."
+    )
+    weight_t: float | None = Field(default=None, gt=0, le=40, description="Gross tonnes per box.")
+    imdg: str | None = Field(default=None, max_length=8, description="IMDG class (dangerous).")
+    bulk_tonnes: float | None = Field(default=None, gt=0, description="Tonnes of bulk cargo.")
+
+
+class FiltersIn(Strict):
+    """Restrictions on the itineraries, as on Routescanner."""
+
+    modes: list[Mode] | None = Field(default=None, description="Allowed modes (all if absent).")
+    max_transfers: int | None = Field(default=None, ge=0, le=10)
+    required_hubs: list[str] = Field(default_factory=list, max_length=10)
+    hub_rule: HubRule = Field(default=HubRule.ALL, description="Pass all or any required hub.")
+    excluded_hubs: list[str] = Field(default_factory=list, max_length=50)
+    required_operators: list[str] = Field(default_factory=list, max_length=20)
+    excluded_operators: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ScenarioIn(Strict):
+    """Patch operations applied to the network for this quote only (see data/README.md)."""
+
+    name: str = Field(default="ad hoc", max_length=200)
+    ops: list[JSONObject] = Field(max_length=200)
+
+
+class QuoteIn(Strict):
+    """A quote request. Times without an offset are read in the origin's local time."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "origin": "CNCQI",
+                    "destination": "SGSIN",
+                    "ready": "2026-12-07",
+                    "cargo": {"box": "42G1", "count": 2},
+                    "preference": "balanced",
+                }
+            ]
+        },
+    )
+
+    origin: str | PointIn = Field(
+        description="UN/LOCODE-style location id, or a point (object, or 'lat,lon@NNkm')."
+    )
+    destination: str | PointIn
+    ready: str = Field(
+        max_length=40, description="ISO 8601 date or date-time when the cargo is ready."
+    )
+    deadline: str | None = Field(default=None, max_length=40, description="Latest arrival.")
+    cargo: CargoIn = Field(default_factory=CargoIn)
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+    max_price_cny: float | None = Field(default=None, gt=0)
+    max_co2e_kg: float | None = Field(default=None, gt=0)
+    preference: Preference = Preference.BALANCED
+    value_of_time_cny_per_teu_hour: float | None = Field(default=None, ge=0)
+    horizon_days: int | None = Field(
+        default=None, ge=1, description="Search horizon (default and maximum from the settings)."
+    )
+    scenario: ScenarioIn | None = None
+
+
+# ---------------------------------------------------------------- quotes out
+class PriceItemOut(BaseModel):
+    """One line of the through price, from the fee catalogue."""
+
+    code: str
+    description: str
+    category: str
+    quantity: float
+    unit: str
+    unit_price: float
+    currency: str
+    amount: float
+    amount_cny: float
+    applies_to: str
+    source: list[str]
+    estimate: bool
+
+
+class PriceOut(BaseModel):
+    """The through price (一口价) with its items."""
+
+    total_cny: float
+    total_usd: float
+    usd_rate: float
+    rates_date: str
+    valid_until: str
+    items: list[PriceItemOut]
+    excluded: list[str]
+
+
+class EmissionsOut(BaseModel):
+    """ISO 14083 well-to-wheel split."""
+
+    wtt_kg: float
+    ttw_kg: float
+    hubs_kg: float
+    g_per_tonne_km: float
+    g_per_teu_km: float
+
+
+class LineStringOut(BaseModel):
+    """GeoJSON LineString (lon, lat)."""
+
+    type: Literal["LineString"]
+    coordinates: list[list[float]]
+
+
+class LegPropertiesOut(BaseModel):
+    """One leg as travelled."""
+
+    leg: str
+    seq: int
+    from_: str = Field(alias="from")
+    to: str
+    mode: str
+    service: str
+    service_name: str | None
+    operator: str
+    departure: str
+    arrival: str
+    cutoff: str
+    departure_key: str
+    distance_km: float
+    co2e_kg: float
+
+
+class LegFeatureOut(BaseModel):
+    """A GeoJSON Feature per leg."""
+
+    type: Literal["Feature"]
+    geometry: LineStringOut
+    properties: LegPropertiesOut
+
+
+class LegsOut(BaseModel):
+    """The itinerary's legs as one GeoJSON FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    features: list[LegFeatureOut]
+
+
+class HubOut(BaseModel):
+    """A stop between legs: handling, customs, emissions."""
+
+    location: str
+    arrival: str | None
+    ready: str | None
+    handling_hours: float
+    customs: list[str]
+    customs_hours: float
+    co2e_kg: float
+
+
+class OptionOut(BaseModel):
+    """One routing option of a quote."""
+
+    id: str
+    labels: list[str]
+    explanation: list[str]
+    summary: str
+    departure: str
+    arrival: str
+    transit_hours: float
+    transfers: int
+    price: PriceOut
+    co2e_kg: float
+    emissions: EmissionsOut
+    legs: LegsOut
+    hubs: list[HubOut]
+
+
+class ReasonOut(BaseModel):
+    """Why there is no (better) option."""
+
+    code: str
+    message: str
+    earliest_arrival: str | None = None
+    cheapest_cny: float | None = None
+    least_co2e_kg: float | None = None
+    fewest_transfers: int | None = None
+
+
+class QuoteOut(BaseModel):
+    """A persisted quote."""
+
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    network_version: str
+    status: str
+    solver: str
+    elapsed_ms: float
+    request: JSONObject
+    options: list[OptionOut]
+    reasons: list[ReasonOut]
+
+
+class QuotePage(BaseModel):
+    """A page of quotes, newest first."""
+
+    items: list[QuoteOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+
+
+# ---------------------------------------------------------------- bookings
+class PartyIn(Strict):
+    """A party to the waybill."""
+
+    name: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    contact: str | None = Field(default=None, max_length=200)
+    tax_id: str | None = Field(default=None, max_length=64, description="e.g. USCC or VAT id.")
+
+
+class BookingIn(Strict):
+    """Book one option of a quote."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "quote_id": "q_0123456789abcdef",
+                    "option_id": "opt-1",
+                    "shipper": {"name": "Chongqing Machinery Export Co."},
+                    "consignee": {"name": "Singapore Distribution Pte Ltd"},
+                    "references": {"po": "PO-2026-118"},
+                }
+            ]
+        },
+    )
+
+    quote_id: str = Field(max_length=32)
+    option_id: str = Field(max_length=32)
+    shipper: PartyIn
+    consignee: PartyIn
+    references: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+class ReservationOut(BaseModel):
+    """TEU held on one departure."""
+
+    departure_key: str
+    leg: str
+    teu: float
+
+
+class BookingOut(BaseModel):
+    """A booking: one through waybill for the whole journey."""
+
+    id: str
+    quote_id: str
+    option_id: str
+    waybill_number: str
+    status: Literal["confirmed", "cancelled"]
+    teu: float
+    shipper: JSONObject
+    consignee: JSONObject
+    references: dict[str, str]
+    created_at: datetime
+    cancelled_at: datetime | None
+    network_version: str
+    reservations: list[ReservationOut]
+    option: OptionOut
+
+
+class BookingPage(BaseModel):
+    """A page of bookings, newest first."""
+
+    items: list[BookingOut]
+    next_cursor: str | None
+
+
+class WaybillOut(BaseModel):
+    """The through document (多式联运运单)."""
+
+    waybill_number: str
+    booking_id: str
+    status: str
+    issued_at: datetime
+    carrier: str
+    shipper: JSONObject
+    consignee: JSONObject
+    references: dict[str, str]
+    place_of_receipt: str
+    place_of_delivery: str
+    cargo: JSONObject
+    legs: list[LegPropertiesOut]
+    charges: list[PriceItemOut]
+    total_cny: float
+    total_usd: float
+    co2e_kg: float
+    network_version: str
+
+
+# ---------------------------------------------------------------- network
+class LocationOut(BaseModel):
+    """A network location."""
+
+    id: str
+    name: str
+    name_zh: str | None
+    kind: str
+    country: str
+    tz: str
+    lat: float
+    lon: float
+    unlocode: str | None
+    tags: list[str]
+
+
+class LocationPage(BaseModel):
+    """Locations matching a search, best first."""
+
+    items: list[LocationOut]
+
+
+class DepartureOut(BaseModel):
+    """One dated departure of a service leg with its room."""
+
+    departure_key: str
+    leg: str
+    from_: str = Field(alias="from")
+    to: str
+    departure: str
+    arrival: str
+    cutoff: str
+    capacity_teu: float | None
+    booked_teu: float
+    available_teu: float | None
+    on_demand: bool
+
+
+class DeparturePage(BaseModel):
+    """Departures of a service in a window."""
+
+    service: str
+    items: list[DepartureOut]

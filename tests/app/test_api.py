@@ -1,0 +1,430 @@
+"""The HTTP API through the ASGI client, on SQLite and PostgreSQL: auth, quotes, bookings,
+waybills, capacity, idempotency, tenancy and errors."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.auth import Role
+from app.db.engine import make_engine
+from app.db.models import Booking, DepartureCapacity, Quote
+from tests.app.conftest import make_key
+
+pytestmark = pytest.mark.anyio
+
+READY = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+
+
+def quote_body(**extra: Any) -> dict[str, Any]:
+    return {
+        "origin": "DP",
+        "destination": "PB",
+        "ready": READY,
+        "cargo": {"box": "22G1", "count": 1},
+        **extra,
+    }
+
+
+async def make_quote(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    response = await client.post("/v1/quotes", json=quote_body(), headers=headers)
+    assert response.status_code == 201, response.text
+    quote: dict[str, Any] = response.json()
+    return quote
+
+
+def booking_body(quote: dict[str, Any], option: int = 0) -> dict[str, Any]:
+    return {
+        "quote_id": quote["id"],
+        "option_id": quote["options"][option]["id"],
+        "shipper": {"name": "Chongqing Machinery Export Co."},
+        "consignee": {"name": "Bravo Trading Pte Ltd", "address": "1 Harbour Rd"},
+        "references": {"po": "PO-1"},
+    }
+
+
+def legs(option: dict[str, Any]) -> list[dict[str, Any]]:
+    return [feature["properties"] for feature in option["legs"]["features"]]
+
+
+async def test_keys_and_roles_gate_endpoints(
+    client: httpx.AsyncClient, database_url: str, forwarder: dict[str, str]
+) -> None:
+    missing = await client.get("/v1/locations")
+    assert missing.status_code == 401
+    assert missing.headers["content-type"] == "application/problem+json"
+    wrong = await client.get("/v1/locations", headers={"Authorization": "Bearer cor_nope_x"})
+    assert wrong.status_code == 401
+    assert (await client.get("/v1/locations", headers=forwarder)).status_code == 200
+    planner = make_key(database_url, "Org A", Role.PLANNER)
+    assert (await client.get("/v1/locations", headers=planner)).status_code == 200
+    denied = await client.post("/v1/bookings", json={}, headers=planner)
+    assert denied.status_code == 403
+    assert denied.json()["type"] == "/problems/forbidden"
+
+
+async def test_locations_by_code_name_and_fuzzy(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    async def ids(q: str) -> list[str]:
+        response = await client.get("/v1/locations", params={"q": q}, headers=forwarder)
+        assert response.status_code == 200
+        return [item["id"] for item in response.json()["items"]]
+
+    assert (await ids("PA"))[0] == "PA"
+    assert (await ids("port b"))[0] == "PB"
+    assert (await ids("Charlie"))[0] == "PC"
+    assert (await ids("Charly"))[0] == "PC"  # a typo still finds it
+    assert await ids("zzzzzz") == []
+    one = await client.get("/v1/locations/VD", headers=forwarder)
+    assert one.json()["country"] == "VN"
+    unknown = await client.get("/v1/locations/NOPE", headers=forwarder)
+    assert unknown.status_code == 404
+    assert unknown.json()["type"] == "/problems/unknown-location"
+
+
+async def test_network_geojson_filters(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    everything = (await client.get("/v1/network", headers=forwarder)).json()
+    assert everything["type"] == "FeatureCollection"
+    assert len(everything["features"]) == 8 + 11
+    rail = (await client.get("/v1/network", params={"mode": "rail"}, headers=forwarder)).json()
+    lines = [f for f in rail["features"] if f["geometry"]["type"] == "LineString"]
+    points = {f["properties"]["id"] for f in rail["features"] if f["geometry"]["type"] == "Point"}
+    assert {f["properties"]["id"] for f in lines} == {"TRAIN-1", "TRAIN-2"}
+    assert points == {"DP", "RT", "PA"}
+    planned = await client.get("/v1/network", params={"status": "planned"}, headers=forwarder)
+    assert [
+        f["properties"]["id"] for f in planned.json()["features"] if "mode" in f["properties"]
+    ] == ["CANAL-1"]
+    bad = await client.get("/v1/network", params={"mode": "teleport"}, headers=forwarder)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "query.mode.0"
+
+
+async def test_departures_of_a_service(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    start = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
+    response = await client.get(
+        "/v1/services/TRAIN/departures",
+        params={"from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat()},
+        headers=forwarder,
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    # Mon and Thu 20:00 from DP, each followed by RT -> PA
+    assert [
+        (item["leg"], item["departure"][:16]) for item in items if item["leg"] == "TRAIN-1"
+    ] == [
+        ("TRAIN-1", "2026-03-02T20:00"),
+        ("TRAIN-1", "2026-03-05T20:00"),
+    ]
+    assert all(item["available_teu"] == 100 for item in items)
+    unknown = await client.get("/v1/services/NOPE/departures", headers=forwarder)
+    assert unknown.status_code == 404
+    naive = await client.get(
+        "/v1/services/TRAIN/departures", params={"from": "2026-03-02T00:00"}, headers=forwarder
+    )
+    assert naive.status_code == 422
+    assert naive.json()["errors"][0]["field"] == "query.from"
+
+
+async def test_quote_is_persisted_with_geojson_legs_and_itemized_price(
+    client: httpx.AsyncClient, forwarder: dict[str, str], tiny_network: Any
+) -> None:
+    quote = await make_quote(client, forwarder)
+    assert quote["network_version"] == tiny_network.version
+    assert quote["status"] in {"optimal", "feasible"}
+    assert quote["options"]
+    for option in quote["options"]:
+        assert option["legs"]["type"] == "FeatureCollection"
+        features = option["legs"]["features"]
+        assert all(f["geometry"]["type"] == "LineString" for f in features)
+        assert legs(option)[0]["from"] == "DP"
+        assert legs(option)[-1]["to"] == "PB"
+        assert option["departure"].endswith("+08:00")
+        price = option["price"]
+        assert price["total_cny"] == pytest.approx(
+            sum(i["amount_cny"] for i in price["items"]), abs=0.01
+        )
+        assert option["co2e_kg"] > 0
+    assert datetime.fromisoformat(quote["expires_at"]) > datetime.fromisoformat(quote["created_at"])
+    again = await client.get(f"/v1/quotes/{quote['id']}", headers=forwarder)
+    assert again.status_code == 200
+    assert again.json() == quote
+
+
+async def test_quote_errors_name_the_field(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    cases = [
+        (quote_body(origin="NOPE"), "body.origin"),
+        (quote_body(ready="next tuesday"), "body.ready"),
+        (quote_body(cargo={"box": "22G1", "count": 0}), "body.cargo.count"),
+        (quote_body(filters={"modes": ["teleport"]}), "body.filters.modes.0"),
+        (quote_body(colour="blue"), "body.colour"),
+        (quote_body(horizon_days=400), "body.horizon_days"),
+        (quote_body(scenario={"ops": [{"op": "close", "target": "NOPE"}]}), "body.scenario.ops"),
+    ]
+    for body, field in cases:
+        response = await client.post("/v1/quotes", json=body, headers=forwarder)
+        assert response.status_code == 422, (field, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert field in {error["field"] for error in response.json()["errors"]}, response.json()
+    not_json = await client.post(
+        "/v1/quotes", content=b"{", headers={**forwarder, "Content-Type": "application/json"}
+    )
+    assert not_json.status_code == 422
+    listed = (await client.get("/v1/quotes", headers=forwarder)).json()
+    assert listed["items"] == []  # nothing was stored
+
+
+async def test_quotes_page_with_cursors(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    made = [(await make_quote(client, forwarder))["id"] for _ in range(5)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/quotes", params=params, headers=forwarder)).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == made[::-1]
+    broken = await client.get("/v1/quotes", params={"cursor": "garbage"}, headers=forwarder)
+    assert broken.status_code == 422
+    assert broken.json()["errors"][0]["field"] == "query.cursor"
+
+
+async def test_book_waybill_cancel_releases_capacity(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    quote = await make_quote(client, forwarder)
+    response = await client.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
+    assert response.status_code == 201, response.text
+    booking = response.json()
+    assert response.headers["location"] == f"/v1/bookings/{booking['id']}"
+    assert booking["status"] == "confirmed"
+    assert booking["waybill_number"].startswith("CMT")
+    scheduled = [leg for leg in legs(booking["option"]) if leg["mode"] != "road"]
+    assert {r["departure_key"] for r in booking["reservations"]} == {
+        leg["departure_key"] for leg in scheduled
+    }
+    assert all(r["teu"] == 1 for r in booking["reservations"])
+
+    async def available(key: str) -> float:
+        service = next(leg["service"] for leg in scheduled if leg["departure_key"] == key)
+        departure = next(leg["departure"] for leg in scheduled if leg["departure_key"] == key)
+        start = datetime.fromisoformat(departure)
+        page = await client.get(
+            f"/v1/services/{service}/departures",
+            params={"from": start.isoformat(), "to": (start + timedelta(hours=1)).isoformat()},
+            headers=forwarder,
+        )
+        item = next(i for i in page.json()["items"] if i["departure_key"] == key)
+        return float(item["available_teu"])
+
+    first_key = booking["reservations"][0]["departure_key"]
+    assert await available(first_key) == 99
+
+    waybill = (await client.get(f"/v1/bookings/{booking['id']}/waybill", headers=forwarder)).json()
+    assert waybill["waybill_number"] == booking["waybill_number"]
+    assert waybill["shipper"]["name"] == "Chongqing Machinery Export Co."
+    assert [leg["leg"] for leg in waybill["legs"]] == [
+        leg["leg"] for leg in legs(booking["option"])
+    ]
+    assert waybill["total_cny"] == pytest.approx(
+        sum(c["amount_cny"] for c in waybill["charges"]), abs=0.01
+    )
+    html = await client.get(
+        f"/v1/bookings/{booking['id']}/waybill", headers={**forwarder, "Accept": "text/html"}
+    )
+    assert html.headers["content-type"].startswith("text/html")
+    assert booking["waybill_number"] in html.text
+    assert "多式联运运单" in html.text
+
+    cancelled = await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=forwarder)
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+    assert await available(first_key) == 100
+    twice = await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=forwarder)
+    assert twice.json()["status"] == "cancelled"
+    assert await available(first_key) == 100  # released once only
+    listed = (
+        await client.get("/v1/bookings", params={"status": "cancelled"}, headers=forwarder)
+    ).json()
+    assert [item["id"] for item in listed["items"]] == [booking["id"]]
+
+
+async def test_expired_quote_and_unknown_option(
+    client: httpx.AsyncClient, forwarder: dict[str, str], database_url: str
+) -> None:
+    quote = await make_quote(client, forwarder)
+    unknown = await client.post(
+        "/v1/bookings", json={**booking_body(quote), "option_id": "opt-99"}, headers=forwarder
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "body.option_id"
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(Quote)
+            .where(Quote.id == quote["id"])
+            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    engine.dispose()
+    expired = await client.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
+    assert expired.status_code == 409
+    assert expired.json()["type"] == "/problems/quote-expired"
+    assert (await client.get("/v1/bookings", headers=forwarder)).json()["items"] == []
+
+
+async def test_scenario_quotes_cannot_be_booked(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    body = quote_body(scenario={"name": "canal", "ops": [{"op": "enable", "tags": ["canal_x"]}]})
+    response = await client.post("/v1/quotes", json=body, headers=forwarder)
+    assert response.status_code == 201, response.text
+    quote = response.json()
+    booked = await client.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
+    assert booked.status_code == 409
+    assert booked.json()["type"] == "/problems/scenario-quote"
+
+
+async def test_concurrent_bookings_never_oversell(
+    app: FastAPI, client: httpx.AsyncClient, forwarder: dict[str, str], database_url: str
+) -> None:
+    quote = await make_quote(client, forwarder)
+    option = next(o for o in quote["options"] if any(leg["mode"] == "rail" for leg in legs(o)))
+    index = quote["options"].index(option)
+    train = next(leg for leg in legs(option) if leg["mode"] == "rail")
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():  # room for 10 TEU on the train
+        session.add(
+            DepartureCapacity(
+                departure_key=train["departure_key"],
+                leg_id=train["leg"],
+                departure_at=datetime.fromisoformat(train["departure"]),
+                capacity_teu=100,
+                booked_teu=90,
+            )
+        )
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/bookings",
+                json={**booking_body(quote, index), "references": {"n": str(n)}},
+                headers={**forwarder, "Idempotency-Key": f"key-{n}"},
+            )
+            for n in range(50)
+        )
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(201) == 10, statuses
+    assert statuses.count(409) == 40, statuses
+    assert {a.json()["type"] for a in answers if a.status_code == 409} == {
+        "/problems/capacity-exhausted"
+    }
+    with Session(engine) as session:
+        row = session.get(DepartureCapacity, train["departure_key"])
+        assert row is not None
+        assert row.booked_teu == 100
+        confirmed = session.scalars(select(Booking).where(Booking.status == "confirmed")).all()
+        assert len(confirmed) == 10
+    engine.dispose()
+    # retries with the same key: the same booking, nothing reserved twice
+    winner = next(a for a in answers if a.status_code == 201)
+    n = winner.json()["references"]["n"]
+    retries = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/bookings",
+                json={**booking_body(quote, index), "references": {"n": n}},
+                headers={**forwarder, "Idempotency-Key": f"key-{n}"},
+            )
+            for _ in range(5)
+        )
+    )
+    assert {r.status_code for r in retries} == {200}
+    assert {r.json()["id"] for r in retries} == {winner.json()["id"]}
+    assert all(r.headers["idempotent-replayed"] == "true" for r in retries)
+    other_body = await client.post(
+        "/v1/bookings",
+        json={**booking_body(quote, index), "references": {"n": "different"}},
+        headers={**forwarder, "Idempotency-Key": f"key-{n}"},
+    )
+    assert other_body.status_code == 422
+    assert other_body.json()["type"] == "/problems/idempotency-key-reused"
+
+
+async def test_idempotent_first_requests_race(
+    client: httpx.AsyncClient, forwarder: dict[str, str], database_url: str
+) -> None:
+    quote = await make_quote(client, forwarder)
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/bookings",
+                json=booking_body(quote),
+                headers={**forwarder, "Idempotency-Key": "same"},
+            )
+            for _ in range(8)
+        )
+    )
+    assert sorted(a.status_code for a in answers).count(201) == 1
+    assert len({a.json()["id"] for a in answers}) == 1
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        rows = session.scalars(select(DepartureCapacity)).all()
+        assert rows
+        assert all(row.booked_teu == 1 for row in rows)
+    engine.dispose()
+
+
+async def test_tenants_see_only_their_own(
+    client: httpx.AsyncClient, forwarder: dict[str, str], database_url: str
+) -> None:
+    quote = await make_quote(client, forwarder)
+    booking = (
+        await client.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
+    ).json()
+    other = make_key(database_url, "Org B", Role.FORWARDER)
+    for path in (
+        f"/v1/quotes/{quote['id']}",
+        f"/v1/bookings/{booking['id']}",
+        f"/v1/bookings/{booking['id']}/waybill",
+    ):
+        response = await client.get(path, headers=other)
+        assert response.status_code == 404, path
+    assert (
+        await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=other)
+    ).status_code == 404
+    assert (
+        await client.post("/v1/bookings", json=booking_body(quote), headers=other)
+    ).status_code == 404
+    assert (await client.get("/v1/quotes", headers=other)).json()["items"] == []
+    assert (await client.get("/v1/bookings", headers=other)).json()["items"] == []
+    mine = (await client.get(f"/v1/bookings/{booking['id']}", headers=forwarder)).json()
+    assert mine["status"] == "confirmed"
+
+
+async def test_request_id_and_metrics(client: httpx.AsyncClient, forwarder: dict[str, str]) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    assert len((await client.get("/healthz")).headers["x-request-id"]) == 16
+    await make_quote(client, forwarder)
+    text = (await client.get("/metrics")).text
+    labels = 'method="POST",route="/v1/quotes",status="201"'
+    assert f"corridor_http_request_duration_seconds_count{{{labels}}} 1.0" in text
+    assert "corridor_quote_solve_seconds_count" in text
