@@ -377,13 +377,16 @@ def serve(
         f"Corridor {network.version} on {base} (docs at /docs, database {settings.database_url})"
     )
     if demo is not None:
-        err.print(
+        # plain write: the command must stay on one line to be copied
+        example = {
+            "origin": "CNCQI-TJC",
+            "destination": "SGSIN",
+            "ready": str(date.today() + timedelta(days=7)),
+        }
+        sys.stderr.write(
             "No API keys yet: created organisation 'demo' with a forwarder key. Try:\n"
             f"  curl -s -X POST {base}/v1/quotes -H 'Authorization: Bearer {demo}' "
-            '-H \'Content-Type: application/json\' -d \'{"origin": "CNCQI", '
-            '"destination": "SGSIN", "ready": "' + f"{date.today() + timedelta(days=7)}" + "\"}'",
-            markup=False,
-            highlight=False,
+            f"-H 'Content-Type: application/json' -d '{json.dumps(example)}'\n"
         )
     if workers > 1:
         # each worker process loads and validates the network itself
@@ -394,6 +397,7 @@ def serve(
             port=bind_port,
             workers=workers,
             log_level=settings.log_level,
+            access_log=False,
         )
         return
     uvicorn.run(
@@ -401,6 +405,7 @@ def serve(
         host=bind_host,
         port=bind_port,
         log_level=settings.log_level,
+        access_log=False,  # the service logs each request itself, as JSON with its request id
     )
 
 

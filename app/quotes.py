@@ -98,7 +98,7 @@ def quote_request(
     ends: list[Endpoint] = []
     for name, given in (("origin", body.origin), ("destination", body.destination)):
         try:
-            ends.append(_endpoint(given, name))
+            ends.append(_endpoint(given, name, network))
         except InvalidRequest as error:
             problems += [(name, message) for _, message in error.problems]
     place = network.find_location(ends[0].location or "") if ends else None
@@ -140,10 +140,27 @@ def quote_request(
     )
 
 
-def _endpoint(given: str | PointIn, field: str) -> Endpoint:
+def _endpoint(given: str | PointIn, field: str, network: Network) -> Endpoint:
     if isinstance(given, PointIn):
         return Endpoint(lat=given.lat, lon=given.lon, max_km=given.max_km)
-    return endpoint(given, field)
+    found = endpoint(given, field)
+    code = found.location
+    if code is not None and network.find_location(code) is None:
+        terminals = sorted(
+            place.id
+            for place in network.list_locations()
+            if place.unlocode == code or place.id.startswith(code + "-")
+        )
+        if terminals:
+            raise InvalidRequest(
+                [
+                    (
+                        field,
+                        f"{code} has {len(terminals)} terminals: {', '.join(terminals)}; give one",
+                    )
+                ]
+            )
+    return found
 
 
 def result_data(result: QuoteResult, network: Network) -> dict[str, Any]:

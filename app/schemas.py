@@ -72,7 +72,7 @@ class QuoteIn(Strict):
         json_schema_extra={
             "examples": [
                 {
-                    "origin": "CNCQI",
+                    "origin": "CNCQI-TJC",
                     "destination": "SGSIN",
                     "ready": "2026-12-07",
                     "cargo": {"box": "42G1", "count": 2},
@@ -380,3 +380,36 @@ class DeparturePage(BaseModel):
 
     service: str
     items: list[DepartureOut]
+
+
+# ---------------------------------------------------------------- errors
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="/problems/<slug>, stable for clients to switch on.")
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="Each invalid field (validation problems)."
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the problems an operation can answer."""
+    words = {
+        401: "No or an invalid API key",
+        403: "The key's role does not allow this",
+        404: "Not found (or another organisation's)",
+        409: "Conflicts with the current state (expired quote, no room, ...)",
+        422: "Invalid input; each field is named in errors[].field",
+    }
+    schema = ProblemOut.model_json_schema()
+    return {
+        status: {
+            "description": words[status],
+            "content": {"application/problem+json": {"schema": schema}},
+        }
+        for status in statuses
+    }

@@ -17,9 +17,13 @@ from app.bookings import book, cancel, held_by
 from app.db.base import utc
 from app.db.models import Booking, BookingDeparture, Quote
 from app.problems import ApiProblem
-from app.schemas import BookingIn, BookingOut, BookingPage, WaybillOut
+from app.schemas import BookingIn, BookingOut, BookingPage, WaybillOut, problem_responses
 
-router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
+router = APIRouter(
+    prefix="/v1/bookings",
+    tags=["bookings"],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 
 CARRIER = "Corridor multimodal transport operator (MTO) — one bill for the whole journey"
 

@@ -13,10 +13,14 @@ from app.auth import Permission
 from app.bookings import booked_teu
 from app.problems import ApiProblem
 from app.quotes import local_time
-from app.schemas import DeparturePage, LocationOut, LocationPage
+from app.schemas import DeparturePage, LocationOut, LocationPage, problem_responses
 from graph import Location, LocationKind, Mode, Status, to_geojson
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require(Permission.READ_NETWORK))])
+router = APIRouter(
+    prefix="/v1",
+    dependencies=[Depends(require(Permission.READ_NETWORK))],
+    responses=problem_responses(401, 403, 404, 422),
+)
 
 MAX_DEPARTURE_WINDOW = timedelta(days=62)
 

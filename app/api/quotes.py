@@ -18,10 +18,12 @@ from app.db.engine import WRITES
 from app.db.models import Quote
 from app.problems import ApiProblem
 from app.quotes import quote_request, result_data
-from app.schemas import QuoteIn, QuoteOut, QuotePage
+from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
 from solvers.quote import QuoteSettings, quote
 
-router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
+router = APIRouter(
+    prefix="/v1/quotes", tags=["quotes"], responses=problem_responses(401, 403, 404, 422)
+)
 
 
 def quote_out(row: Quote) -> dict[str, Any]:

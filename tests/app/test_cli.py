@@ -192,6 +192,7 @@ def test_quote_without_option_explains_and_exits_1() -> None:
         (["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--box", "99X9"], "size_type"),
         (["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--modes", "ship"], "modes"),
         (["CNNIN-IRP", "XXNOPE", "--ready", "2026-12-01"], "destination"),
+        (["CNCQI", "SGSIN", "--ready", "2026-12-01"], "CNCQI has 3 terminals: CNCQI-GYP"),
         (
             ["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--scenario", "/nonexistent.json"],
             "scenario",

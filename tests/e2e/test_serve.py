@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -33,13 +36,15 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    output = tmp_path / "serve.log"
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=_env(tmp_path),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -50,15 +55,12 @@ def server(tmp_path: Path) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"server did not come up:\n{output}")
+                pytest.fail(f"server did not come up:\n{output.read_text()}")
             time.sleep(0.2)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
-        if process.stdout:
-            process.stdout.close()
 
 
 def test_serve_migrates_and_answers(server: str, tmp_path: Path) -> None:
@@ -87,3 +89,85 @@ def test_serve_refuses_an_invalid_network(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "does not validate" in result.stderr
     assert "unknown feature_type 'port'" in result.stderr
+
+
+def test_demo_key_is_printed_on_an_empty_database(server: str, tmp_path: Path) -> None:
+    printed = (tmp_path / "serve.log").read_text()
+    match = re.search(r"Authorization: Bearer (cor_\S+?)'", printed)
+    assert match, printed
+    headers = {"Authorization": f"Bearer {match[1]}"}
+    assert httpx.get(f"{server}/v1/locations/CNQZH", headers=headers, timeout=10).status_code == 200
+
+
+def test_key_quote_book_waybill_cancel(server: str, tmp_path: Path) -> None:
+    command = ["keys", "create", "--org", "Nanning Forwarding", "--role", "forwarder"]
+    created = subprocess.run(
+        [sys.executable, "-m", "app.cli", *command],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    key = created.stdout.strip().splitlines()[-1]
+    assert key.startswith("cor_")
+    headers = {"Authorization": f"Bearer {key}"}
+    ready = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+    with httpx.Client(base_url=server, headers=headers, timeout=60) as http:
+        quote = http.post(
+            "/v1/quotes",
+            json={
+                "origin": "CNCQI-TJC",
+                "destination": "SGSIN",
+                "ready": ready,
+                "cargo": {"box": "42G1", "count": 2},
+            },
+        )
+        assert quote.status_code == 201, quote.text
+        options = quote.json()["options"]
+        assert options
+        chosen = next(o for o in options if "recommended" in o["labels"])
+        booking = http.post(
+            "/v1/bookings",
+            json={
+                "quote_id": quote.json()["id"],
+                "option_id": chosen["id"],
+                "shipper": {"name": "Chongqing Machinery Export Co."},
+                "consignee": {"name": "Singapore Distribution Pte Ltd"},
+            },
+            headers={"Idempotency-Key": "e2e-1"},
+        )
+        assert booking.status_code == 201, booking.text
+        booked = booking.json()
+        assert booked["reservations"]
+        assert all(r["teu"] == 4 for r in booked["reservations"])  # two 40-foot boxes
+        waybill = http.get(f"/v1/bookings/{booked['id']}/waybill")
+        assert waybill.json()["waybill_number"] == booked["waybill_number"]
+        assert waybill.json()["place_of_receipt"] == "CNCQI-TJC"
+        printable = http.get(f"/v1/bookings/{booked['id']}/waybill", params={"format": "html"})
+        assert booked["waybill_number"] in printable.text
+        cancelled = http.post(f"/v1/bookings/{booked['id']}/cancel")
+        assert cancelled.json()["status"] == "cancelled"
+        first = booked["reservations"][0]
+        leg = next(
+            f["properties"]
+            for f in chosen["legs"]["features"]
+            if f["properties"]["departure_key"] == first["departure_key"]
+        )
+        start = datetime.fromisoformat(leg["departure"])
+        departures = http.get(
+            f"/v1/services/{leg['service']}/departures",
+            params={"from": start.isoformat(), "to": (start + timedelta(minutes=1)).isoformat()},
+        ).json()["items"]
+        (row,) = [d for d in departures if d["departure_key"] == first["departure_key"]]
+        assert row["booked_teu"] == 0
+        metrics = http.get("/metrics").text
+        assert 'corridor_bookings_total{outcome="created"} 1.0' in metrics
+        assert 'corridor_bookings_total{outcome="cancelled"} 1.0' in metrics
+    logged = [
+        json.loads(line)
+        for line in (tmp_path / "serve.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    assert any(entry.get("route") == "/v1/bookings" and entry.get("request_id") for entry in logged)
