@@ -428,3 +428,28 @@ async def test_request_id_and_metrics(client: httpx.AsyncClient, forwarder: dict
     labels = 'method="POST",route="/v1/quotes",status="201"'
     assert f"corridor_http_request_duration_seconds_count{{{labels}}} 1.0" in text
     assert "corridor_quote_solve_seconds_count" in text
+
+
+async def test_quotes_leave_out_full_departures(
+    client: httpx.AsyncClient, forwarder: dict[str, str], database_url: str
+) -> None:
+    first = await make_quote(client, forwarder)
+    used = {leg["departure_key"]: leg for o in first["options"] for leg in legs(o)}
+    full = next(leg for leg in used.values() if leg["mode"] == "rail")
+    engine = make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        session.add(
+            DepartureCapacity(
+                departure_key=full["departure_key"],
+                leg_id=full["leg"],
+                departure_at=datetime.fromisoformat(full["departure"]),
+                capacity_teu=100,
+                booked_teu=100,
+            )
+        )
+    engine.dispose()
+    second = await make_quote(client, forwarder)
+    assert second["options"]
+    assert full["departure_key"] not in {
+        leg["departure_key"] for o in second["options"] for leg in legs(o)
+    }

@@ -13,6 +13,7 @@ from app.db.models import NetworkVersion
 from app.main import create_app
 from app.settings import Settings
 from graph import Network
+from tests.conftest import TINY
 
 pytestmark = pytest.mark.anyio
 
@@ -62,3 +63,21 @@ async def test_invalid_network_stops_start_up(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="problem"):
         async with application.router.lifespan_context(application):
             pass
+
+
+async def test_a_configured_usd_rate_replaces_the_reference_rate(tmp_path: Path, tiny_network: Network) -> None:
+    url = f"sqlite:///{tmp_path / 'rate.db'}"
+    upgrade(url)
+    settings = Settings(database_url=url, network_path=TINY / "network.geojson", usd_cny_rate=7.5)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        network = application.state.network
+        assert network.version != tiny_network.version
+        assert network.tariffs.rates.cny_per_unit["USD"] == 7.5
+        others = dict(network.tariffs.rates.cny_per_unit)
+        del others["USD"]
+        assert others == {
+            currency: rate
+            for currency, rate in tiny_network.tariffs.rates.cny_per_unit.items()
+            if currency != "USD"
+        }
