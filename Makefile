@@ -40,6 +40,7 @@ test: lint
 bench: $(SYNCED)
 	$(RUN) python bench/load_network.py
 	$(RUN) python bench/quotes.py
+	$(RUN) python bench/http_load.py
 
 data: $(SYNCED)
 	$(RUN) python scripts/build_network.py

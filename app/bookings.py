@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import new_id
 from app.db.base import utc
-from app.db.engine import WRITES
+from app.db.engine import writing
 from app.db.models import Booking, BookingDeparture, DepartureCapacity, Quote
 from app.problems import ApiProblem
 from app.schemas import BookingIn
@@ -105,8 +105,7 @@ def book(
         if earlier is not None:
             return earlier, False
     try:
-        with db.begin():
-            db.connection(execution_options=WRITES)
+        with writing(db):
             booking = _reserve_and_record(
                 db, network, organisation_id, body, idempotency_key, fingerprint, now
             )
@@ -270,8 +269,7 @@ def _take_capacity(db: Session, held: Sequence[Reservation]) -> None:
 
 def cancel(db: Session, booking_id: str, now: datetime) -> Booking:
     """Cancel a confirmed booking and release its capacity (a cancelled one stays as it is)."""
-    with db.begin():
-        db.connection(execution_options=WRITES)
+    with writing(db):
         current = db.get(Booking, booking_id, with_for_update=True, populate_existing=True)
         assert current is not None
         if current.status == "cancelled":

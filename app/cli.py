@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from app.auth import Role, create_key, has_keys
-from app.db.engine import WRITES, make_engine, upgrade
+from app.db.engine import make_engine, upgrade, writing
 from app.main import create_app
 from app.settings import get_settings
 from graph import Network, NetworkValidationError, load_network, summarize, to_csv, to_geojson
@@ -412,8 +412,7 @@ def serve(
 def _create_key(url: str, org: str, role: Role, label: str | None) -> str:
     engine = make_engine(url)
     try:
-        with Session(engine) as session, session.begin():
-            session.connection(execution_options=WRITES)
+        with Session(engine) as session, writing(session):
             return create_key(session, org, role, label)
     finally:
         engine.dispose()
@@ -422,8 +421,7 @@ def _create_key(url: str, org: str, role: Role, label: str | None) -> str:
 def _demo_key(url: str) -> str | None:
     engine = make_engine(url)
     try:
-        with Session(engine) as session, session.begin():
-            session.connection(execution_options=WRITES)
+        with Session(engine) as session, writing(session):
             if has_keys(session):
                 return None
             return create_key(session, "demo", Role.FORWARDER, "created by serve on first start")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -23,7 +24,8 @@ from sqlalchemy.orm import Session
 from app.api import bookings as bookings_api
 from app.api import network as network_api
 from app.api import quotes as quotes_api
-from app.db.engine import WRITES, make_engine
+from app.api.deps import KeyCache
+from app.db.engine import make_engine, writing
 from app.db.models import NetworkVersion
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
@@ -84,6 +86,10 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
     )
     app.state.settings = config
     app.state.metrics = metrics
+    app.state.keys = KeyCache()
+    # quotes are CPU-bound: two at a time per process keep the GIL from being fought over by
+    # every thread of the pool, while the database work of other requests goes on
+    app.state.solving = threading.BoundedSemaphore(2)
     add_problem_handlers(app)
     app.add_middleware(RequestContext, metrics=metrics)
     for router in (network_api.router, quotes_api.router, bookings_api.router):
@@ -122,8 +128,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
 def record_network_version(engine: Engine, network: Network, path: str) -> None:
     """Remember which network versions this database has served."""
     now = datetime.now(UTC)
-    with Session(engine) as session, session.begin():
-        session.connection(execution_options=WRITES)
+    with Session(engine) as session, writing(session):
         row = session.get(NetworkVersion, network.version)
         if row is None:
             session.add(

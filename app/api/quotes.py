@@ -14,7 +14,7 @@ from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Permission, Principal, new_id
 from app.bookings import free_capacity
 from app.db.base import utc
-from app.db.engine import WRITES
+from app.db.engine import writing
 from app.db.models import Quote
 from app.problems import ApiProblem
 from app.quotes import quote_request, result_data
@@ -64,7 +64,8 @@ def create_quote(
     )
     db.rollback()
     validity = timedelta(hours=settings.quote_validity_hours)
-    result = quote(quoted_on, solver_request, QuoteSettings(validity=validity))
+    with request.app.state.solving:
+        result = quote(quoted_on, solver_request, QuoteSettings(validity=validity))
     request.app.state.metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
     now = datetime.now(UTC)
     data = result_data(result, quoted_on)
@@ -79,8 +80,7 @@ def create_quote(
         request=body.model_dump(mode="json", exclude_none=True),
         result=data,
     )
-    with db.begin():
-        db.connection(execution_options=WRITES)
+    with writing(db):
         db.add(row)
     return quote_out(row)
 

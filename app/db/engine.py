@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "alembic"
 
@@ -16,6 +21,19 @@ MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "alembic"
 #: so that a read-then-write transaction waits for other writers instead of failing when its
 #: snapshot went stale (PostgreSQL needs nothing: its row locks and constraints serialise).
 WRITES = {"corridor_writes": True}
+
+#: One lock per SQLite engine: writers of this process queue on it in order, instead of polling
+#: SQLite's busy handler, whose growing sleeps let an unlucky writer wait seconds under load.
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[None]:
+    """A write transaction on ``session`` (committed at the end, rolled back on error)."""
+    lock = _SQLITE_WRITERS.get(session.get_bind().engine)
+    with lock or nullcontext(), session.begin():
+        session.connection(execution_options=WRITES)
+        yield
 
 
 def make_engine(url: str) -> Engine:
@@ -29,6 +47,8 @@ def make_engine(url: str) -> Engine:
             connection.isolation_level = None
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            # in WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
@@ -38,6 +58,7 @@ def make_engine(url: str) -> Engine:
             writes = connection.get_execution_options().get("corridor_writes", False)
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
+        _SQLITE_WRITERS[engine] = threading.Lock()
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
 
