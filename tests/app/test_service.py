@@ -65,7 +65,9 @@ async def test_invalid_network_stops_start_up(tmp_path: Path) -> None:
             pass
 
 
-async def test_a_configured_usd_rate_replaces_the_reference_rate(tmp_path: Path, tiny_network: Network) -> None:
+async def test_a_configured_usd_rate_replaces_the_reference_rate(
+    tmp_path: Path, tiny_network: Network
+) -> None:
     url = f"sqlite:///{tmp_path / 'rate.db'}"
     upgrade(url)
     settings = Settings(database_url=url, network_path=TINY / "network.geojson", usd_cny_rate=7.5)
