@@ -30,7 +30,7 @@ from app.db.models import NetworkVersion
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
 from app.settings import Settings, get_settings
-from graph import Network, load_network, summarize
+from graph import Network, load_network
 
 log = logging.getLogger("corridor")
 
@@ -115,12 +115,6 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
     def prometheus() -> Response:
         """Prometheus metrics: request latency by route, quote solve time, bookings."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/v1/network/summary", tags=["network"])
-    def network_summary(request: Request) -> dict[str, Any]:
-        """Counts by location kind, mode and status, service counts, sourced/estimated values."""
-        summary: dict[str, Any] = summarize(request.app.state.network).to_data()
-        return summary
 
     return app
 

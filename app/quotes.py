@@ -22,6 +22,9 @@ _POINT = re.compile(
     r"^\s*(?P<lat>-?\d+(\.\d+)?)\s*,\s*(?P<lon>-?\d+(\.\d+)?)\s*(@\s*(?P<km>\d+(\.\d+)?)\s*km)?\s*$"
 )
 DEFAULT_REACH_KM = 50.0
+#: Instants a request may name: timetables are expanded week by week around them.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def endpoint(text: str, field: str) -> Endpoint:
@@ -105,10 +108,14 @@ def quote_request(
     tz = place.tz if place else "UTC"
     times: list[datetime | None] = []
     for name, text in (("ready", body.ready), ("deadline", body.deadline)):
+        moment = None
         try:
-            times.append(instant(text, name, tz) if text is not None else None)
+            moment = instant(text, name, tz) if text is not None else None
         except InvalidRequest as error:
             problems += error.problems
+        if moment is not None and not EARLIEST <= moment < LATEST:
+            problems.append((name, f"must be between {EARLIEST.year} and {LATEST.year - 1}"))
+        times.append(moment)
     horizon = body.horizon_days or max_horizon_days
     if horizon > max_horizon_days:
         problems.append(("horizon_days", f"at most {max_horizon_days} days"))

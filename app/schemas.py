@@ -12,6 +12,9 @@ from solvers.types import HubRule, Preference
 
 JSONObject = dict[str, Any]
 
+#: Identifiers the service makes (q_…, bk_…, opt-…): anything else cannot name a stored row.
+ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+
 
 class Strict(BaseModel):
     """Bodies refuse unknown fields, so that a misspelt option is an error, not a no-op."""
@@ -92,10 +95,10 @@ class QuoteIn(Strict):
     deadline: str | None = Field(default=None, max_length=40, description="Latest arrival.")
     cargo: CargoIn = Field(default_factory=CargoIn)
     filters: FiltersIn = Field(default_factory=FiltersIn)
-    max_price_cny: float | None = Field(default=None, gt=0)
-    max_co2e_kg: float | None = Field(default=None, gt=0)
+    max_price_cny: float | None = Field(default=None, gt=0, le=1e10)
+    max_co2e_kg: float | None = Field(default=None, gt=0, le=1e10)
     preference: Preference = Preference.BALANCED
-    value_of_time_cny_per_teu_hour: float | None = Field(default=None, ge=0)
+    value_of_time_cny_per_teu_hour: float | None = Field(default=None, ge=0, le=1e6)
     horizon_days: int | None = Field(
         default=None, ge=1, description="Search horizon (default and maximum from the settings)."
     )
@@ -274,8 +277,8 @@ class BookingIn(Strict):
         },
     )
 
-    quote_id: str = Field(max_length=32)
-    option_id: str = Field(max_length=32)
+    quote_id: str = Field(pattern=ID_PATTERN)
+    option_id: str = Field(pattern=ID_PATTERN)
     shipper: PartyIn
     consignee: PartyIn
     references: dict[str, str] = Field(default_factory=dict, max_length=20)
@@ -399,6 +402,7 @@ class ProblemOut(BaseModel):
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the problems an operation can answer."""
     words = {
+        400: "The body cannot be read (not UTF-8)",
         401: "No or an invalid API key",
         403: "The key's role does not allow this",
         404: "Not found (or another organisation's)",

@@ -95,8 +95,9 @@ class Reader:
         required: bool = True,
         minimum: float | None = None,
         positive: bool = False,
+        maximum: float | None = None,
     ) -> float | None:
-        """A finite number, optionally ``> 0`` (``positive``) or ``>= minimum``."""
+        """A finite number, optionally ``> 0`` (``positive``), ``>= minimum``, ``<= maximum``."""
         value = self.present(name, required=required)
         if value is None:
             return None
@@ -109,6 +110,9 @@ class Reader:
             return None
         if minimum is not None and number < minimum:
             self.problem(name, f"must be at least {_show(minimum)}, got {_show(number)}")
+            return None
+        if maximum is not None and number > maximum:
+            self.problem(name, f"must be at most {_show(maximum)}, got {_show(number)}")
             return None
         return number
 

@@ -210,8 +210,8 @@ def _parse_op(index: int, raw: object, problems: list[Problem]) -> PatchOp | Non
             read.unknown_fields(("op", "code", "amount", "factor", "item"))
             code = read.text("code")
             item = read.mapping("item", required=False)
-            amount = read.number("amount", required=False, minimum=0)
-            factor = read.number("factor", required=False, minimum=0)
+            amount = read.number("amount", required=False, minimum=0, maximum=1e9)
+            factor = read.number("factor", required=False, minimum=0, maximum=LIMITS["factor"])
             if sum(x is not None for x in (item, amount, factor)) != 1:
                 read.problem("amount", "give exactly one of amount, factor or item")
             elif code:
@@ -244,9 +244,13 @@ def _targets(read: Reader) -> Targets:
     return Targets(ids, tags)
 
 
+#: Bounds that keep what-if values physical (and arithmetic on them finite).
+LIMITS = {"hours": 24 * 365.0, "capacity_teu": 1_000_000.0, "factor": 100.0}
+
+
 def _value_or_factor(read: Reader, name: str) -> tuple[float | None, float | None]:
-    value = read.number(name, required=False, positive=True)
-    factor = read.number("factor", required=False, positive=True)
+    value = read.number(name, required=False, positive=True, maximum=LIMITS[name])
+    factor = read.number("factor", required=False, positive=True, maximum=LIMITS["factor"])
     if (read.has(name)) == (read.has("factor")):
         read.problem(name, f"give exactly one of {name} or factor")
     return value, factor

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from app.api import pages
-from app.api.deps import DB, LoadedNetwork, require
+from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Permission, Principal
 from app.bookings import book, cancel, held_by
 from app.db.base import utc
@@ -64,7 +64,26 @@ def booking_out(row: Booking, held: list[BookingDeparture]) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, response_model=BookingOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=BookingOut,
+    responses={
+        201: {
+            "description": "Booked",
+            "headers": {"Location": {"schema": {"type": "string"}, "description": "The booking"}},
+        },
+        200: {
+            "model": BookingOut,
+            "description": "A retry with the same Idempotency-Key and body: the same booking",
+            "headers": {
+                "Location": {"schema": {"type": "string"}, "description": "The booking"},
+                "Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}},
+            },
+        },
+        **problem_responses(400),
+    },
+)
 def create_booking(
     body: BookingIn,
     request: Request,
@@ -122,7 +141,7 @@ def list_bookings(
 
 @router.get("/{booking_id}", response_model=BookingOut)
 def get_booking(
-    booking_id: str,
+    booking_id: RowId,
     db: DB,
     caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
 ) -> dict[str, Any]:
@@ -133,7 +152,7 @@ def get_booking(
 
 @router.post("/{booking_id}/cancel", response_model=BookingOut)
 def cancel_booking(
-    booking_id: str,
+    booking_id: RowId,
     request: Request,
     db: DB,
     caller: Annotated[Principal, Depends(require(Permission.BOOK))],
@@ -154,7 +173,7 @@ def cancel_booking(
     responses={200: {"content": {"text/html": {}}, "description": "JSON, or HTML to print"}},
 )
 def get_waybill(
-    booking_id: str,
+    booking_id: RowId,
     db: DB,
     caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
     format: Annotated[

@@ -6,12 +6,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.auth import Permission, Principal, authenticate
 from app.problems import ApiProblem
+from app.schemas import ID_PATTERN
 from graph import Network
 
 _bearer = HTTPBearer(
@@ -62,6 +63,7 @@ async def network(request: Request) -> Network:
 
 
 DB = Annotated[Session, Depends(session)]
+RowId = Annotated[str, Path(pattern=ID_PATTERN, description="An id the service issued.")]
 LoadedNetwork = Annotated[Network, Depends(network)]
 
 

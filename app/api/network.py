@@ -12,9 +12,9 @@ from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Permission
 from app.bookings import booked_teu
 from app.problems import ApiProblem
-from app.quotes import local_time
+from app.quotes import EARLIEST, LATEST, local_time
 from app.schemas import DeparturePage, LocationOut, LocationPage, problem_responses
-from graph import Location, LocationKind, Mode, Status, to_geojson
+from graph import Location, LocationKind, Mode, Status, summarize, to_geojson
 
 router = APIRouter(
     prefix="/v1",
@@ -101,6 +101,13 @@ def search_locations(
 def get_location(network: LoadedNetwork, location_id: str) -> LocationOut:
     """One location (404 for an unknown id)."""
     return location_out(network.get_location(location_id))
+
+
+@router.get("/network/summary", tags=["network"])
+def network_summary(network: LoadedNetwork) -> dict[str, Any]:
+    """Counts by location kind, mode and status, service counts, sourced/estimated values."""
+    summary: dict[str, Any] = summarize(network).to_data()
+    return summary
 
 
 @router.get("/network", tags=["network"])
@@ -192,11 +199,15 @@ def service_departures(
 
 def _aware(moment: datetime, field: str) -> datetime:
     if moment.tzinfo is None:
-        raise ApiProblem(
-            422,
-            "validation",
-            "Invalid request",
-            f"{field}: give a UTC offset",
-            errors=[{"field": f"query.{field}", "message": "give a UTC offset"}],
-        )
-    return moment
+        message = "give a UTC offset"
+    elif not EARLIEST <= moment < LATEST:
+        message = f"must be between {EARLIEST.year} and {LATEST.year - 1}"
+    else:
+        return moment
+    raise ApiProblem(
+        422,
+        "validation",
+        "Invalid request",
+        f"{field}: {message}",
+        errors=[{"field": f"query.{field}", "message": message}],
+    )

@@ -40,6 +40,8 @@ def after(
     try:
         text, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         moment = datetime.fromisoformat(text)
+        if not isinstance(row_id, str) or "\x00" in row_id:
+            raise TypeError(row_id)
     except (ValueError, TypeError) as err:
         raise ApiProblem(
             422,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
 from app.api import pages
-from app.api.deps import DB, LoadedNetwork, require
+from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Permission, Principal, new_id
 from app.bookings import free_capacity
 from app.db.base import utc
@@ -40,7 +40,7 @@ def quote_out(row: Quote) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, response_model=QuoteOut)
+@router.post("", status_code=201, response_model=QuoteOut, responses=problem_responses(400))
 def create_quote(
     body: QuoteIn,
     request: Request,
@@ -110,7 +110,7 @@ def list_quotes(
 
 @router.get("/{quote_id}", response_model=QuoteOut)
 def get_quote(
-    quote_id: str,
+    quote_id: RowId,
     db: DB,
     caller: Annotated[Principal, Depends(require(Permission.READ_QUOTES))],
 ) -> dict[str, Any]:

@@ -24,8 +24,11 @@ async def test_health_and_readiness(client: httpx.AsyncClient, tiny_network: Net
     assert ready == {"status": "ready", "network_version": tiny_network.version}
 
 
-async def test_network_summary(client: httpx.AsyncClient, tiny_network: Network) -> None:
-    summary = (await client.get("/v1/network/summary")).json()
+async def test_network_summary(
+    client: httpx.AsyncClient, forwarder: dict[str, str], tiny_network: Network
+) -> None:
+    assert (await client.get("/v1/network/summary")).status_code == 401
+    summary = (await client.get("/v1/network/summary", headers=forwarder)).json()
     assert summary["version"] == tiny_network.version
     assert summary["locations"] == 8
     assert summary["service_legs"] == 11

@@ -63,12 +63,22 @@ def server(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+def demo_key(tmp_path: Path) -> dict[str, str]:
+    """Headers with the key serve printed on its empty database."""
+    printed = (tmp_path / "serve.log").read_text()
+    match = re.search(r"Authorization: Bearer (cor_\S+?)'", printed)
+    assert match, printed
+    return {"Authorization": f"Bearer {match[1]}"}
+
+
 def test_serve_migrates_and_answers(server: str, tmp_path: Path) -> None:
-    summary = httpx.get(f"{server}/v1/network/summary", timeout=10).json()
+    headers = demo_key(tmp_path)
+    summary = httpx.get(f"{server}/v1/network/summary", headers=headers, timeout=10).json()
     assert summary["locations"] >= 60
     assert httpx.get(f"{server}/readyz", timeout=10).json()["network_version"] == summary["version"]
     assert (tmp_path / "serve.db").exists()
     assert httpx.get(f"{server}/openapi.json", timeout=10).json()["info"]["title"] == "Corridor"
+    assert httpx.get(f"{server}/v1/locations/CNQZH", headers=headers, timeout=10).status_code == 200
 
 
 def test_serve_refuses_an_invalid_network(tmp_path: Path) -> None:
@@ -89,14 +99,6 @@ def test_serve_refuses_an_invalid_network(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "does not validate" in result.stderr
     assert "unknown feature_type 'port'" in result.stderr
-
-
-def test_demo_key_is_printed_on_an_empty_database(server: str, tmp_path: Path) -> None:
-    printed = (tmp_path / "serve.log").read_text()
-    match = re.search(r"Authorization: Bearer (cor_\S+?)'", printed)
-    assert match, printed
-    headers = {"Authorization": f"Bearer {match[1]}"}
-    assert httpx.get(f"{server}/v1/locations/CNQZH", headers=headers, timeout=10).status_code == 200
 
 
 def test_key_quote_book_waybill_cancel(server: str, tmp_path: Path) -> None:
