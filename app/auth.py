@@ -39,14 +39,24 @@ class Permission(StrEnum):
     READ_QUOTES = "quotes:read"
     BOOK = "bookings:write"
     READ_BOOKINGS = "bookings:read"
+    READ_SCENARIOS = "scenarios:read"
+    EDIT_SCENARIOS = "scenarios:write"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FORWARDER: frozenset(Permission),
+    Role.FORWARDER: frozenset(Permission) - {Permission.EDIT_SCENARIOS},
     Role.DISPATCHER: frozenset(
         {Permission.READ_NETWORK, Permission.READ_QUOTES, Permission.BOOK, Permission.READ_BOOKINGS}
     ),
-    Role.PLANNER: frozenset({Permission.READ_NETWORK, Permission.QUOTE, Permission.READ_QUOTES}),
+    Role.PLANNER: frozenset(
+        {
+            Permission.READ_NETWORK,
+            Permission.QUOTE,
+            Permission.READ_QUOTES,
+            Permission.READ_SCENARIOS,
+            Permission.EDIT_SCENARIOS,
+        }
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 

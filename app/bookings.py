@@ -170,7 +170,7 @@ def _reserve_and_record(
             f"quote {quote.id} has no option {body.option_id}",
             errors=[{"field": "body.option_id", "message": "not an option of the quote"}],
         )
-    if "scenario" in quote.request:
+    if "scenario" in quote.request or "scenario_id" in quote.request:
         raise ApiProblem(
             409,
             "scenario-quote",

@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session
 from app.api import bookings as bookings_api
 from app.api import network as network_api
 from app.api import quotes as quotes_api
+from app.api import scenarios as scenarios_api
 from app.api.deps import KeyCache
 from app.db.engine import make_engine, writing
 from app.db.models import NetworkVersion
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
+from app.scenarios import ScenarioNetworks
 from app.settings import Settings, get_settings
 from graph import Network, load_network
 
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         engine = make_engine(config.database_url)
         record_network_version(engine, loaded, str(config.network_path))
         app.state.network = loaded
+        app.state.scenario_networks = ScenarioNetworks(loaded)
         app.state.engine = engine
         log.info(
             "network %s loaded: %d locations, %d service legs",
@@ -92,7 +95,12 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
     app.state.solving = threading.BoundedSemaphore(2)
     add_problem_handlers(app)
     app.add_middleware(RequestContext, metrics=metrics)
-    for router in (network_api.router, quotes_api.router, bookings_api.router):
+    for router in (
+        network_api.router,
+        quotes_api.router,
+        bookings_api.router,
+        scenarios_api.router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

@@ -102,7 +102,69 @@ class QuoteIn(Strict):
     horizon_days: int | None = Field(
         default=None, ge=1, description="Search horizon (default and maximum from the settings)."
     )
-    scenario: ScenarioIn | None = None
+    scenario: ScenarioIn | None = Field(default=None, description="Operations for this quote.")
+    scenario_id: str | None = Field(
+        default=None, pattern=ID_PATTERN, description="A stored scenario (its current version)."
+    )
+
+
+class ScenarioCreate(Strict):
+    """A named scenario: patch operations over the base network (see data/README.md)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Pinglu Canal open",
+                    "description": "The canal and its barge services from 2026-12-01",
+                    "ops": [{"op": "enable", "tags": ["pinglu_canal"]}],
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    description: str | None = Field(default=None, max_length=2000, pattern=r"^[^\x00]*$")
+    ops: list[JSONObject] = Field(max_length=200)
+
+
+class ScenarioPatch(Strict):
+    """Changes to a scenario; new operations make a new version."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    description: str | None = Field(default=None, max_length=2000, pattern=r"^[^\x00]*$")
+    ops: list[JSONObject] | None = Field(default=None, max_length=200)
+
+
+class ScenarioVersionOut(BaseModel):
+    """One version of a scenario."""
+
+    version: int
+    created_at: datetime
+    base_network_version: str
+    network_version: str = Field(description="The version of the network the ops make.")
+
+
+class ScenarioOut(BaseModel):
+    """A stored scenario at its current version, with its history."""
+
+    id: str
+    name: str
+    description: str | None
+    version: int
+    ops: list[JSONObject]
+    network_version: str
+    created_at: datetime
+    updated_at: datetime
+    versions: list[ScenarioVersionOut]
+
+
+class ScenarioPage(BaseModel):
+    """A page of scenarios, newest first."""
+
+    items: list[ScenarioOut]
+    next_cursor: str | None
 
 
 # ---------------------------------------------------------------- quotes out

@@ -6,19 +6,21 @@ from datetime import UTC, datetime, timedelta
 from difflib import SequenceMatcher
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from app import scenarios
 from app.api.deps import DB, LoadedNetwork, require
-from app.auth import Permission
+from app.auth import Permission, Principal
 from app.bookings import booked_teu
 from app.problems import ApiProblem
 from app.quotes import EARLIEST, LATEST, local_time
-from app.schemas import DeparturePage, LocationOut, LocationPage, problem_responses
+from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
 from graph import Location, LocationKind, Mode, Status, summarize, to_geojson
 
+reader = require(Permission.READ_NETWORK)
 router = APIRouter(
     prefix="/v1",
-    dependencies=[Depends(require(Permission.READ_NETWORK))],
+    dependencies=[Depends(reader)],
     responses=problem_responses(401, 403, 404, 422),
 )
 
@@ -113,18 +115,28 @@ def network_summary(network: LoadedNetwork) -> dict[str, Any]:
 @router.get("/network", tags=["network"])
 def network_geojson(
     network: LoadedNetwork,
+    request: Request,
+    db: DB,
+    caller: Annotated[Principal, Depends(reader)],
     mode: Annotated[list[Mode] | None, Query(description="Only legs of these modes.")] = None,
     status: Annotated[
         list[Status] | None, Query(description="Only legs with these statuses.")
     ] = None,
     tag: Annotated[str | None, Query(max_length=64, description="Only legs with this tag.")] = None,
+    scenario: Annotated[
+        str | None, Query(pattern=ID_PATTERN, description="A stored scenario's network.")
+    ] = None,
 ) -> dict[str, Any]:
     """The network as one GeoJSON FeatureCollection of locations and service legs.
 
     Locations are Points and legs LineStrings, with all their properties and sources. Legs are
     filtered by mode, status and tag; a location stays when a kept leg touches it (all
-    locations stay when no filter is given).
+    locations stay when no filter is given). ``scenario`` maps a stored scenario's network.
     """
+    if scenario is not None:
+        stored = scenarios.find(db, caller.organisation_id, scenario)
+        networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
+        network = networks.network(stored.name, scenarios.current_ops(db, stored))
     data = to_geojson(network)
     if mode is None and status is None and tag is None:
         return data

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
+from app import scenarios
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Permission, Principal, new_id
@@ -56,6 +57,18 @@ def create_quote(
     are left out. Book an option with ``POST /v1/bookings`` before ``expires_at``.
     """
     settings = request.app.state.settings
+    if body.scenario_id is not None:
+        if body.scenario is not None:
+            raise ApiProblem(
+                422,
+                "validation",
+                "Invalid request",
+                "give scenario or scenario_id, not both",
+                errors=[{"field": "body.scenario_id", "message": "give scenario or scenario_id"}],
+            )
+        stored = scenarios.find(db, caller.organisation_id, body.scenario_id)
+        networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
+        network = networks.network(stored.name, scenarios.current_ops(db, stored))
     quoted_on, solver_request = quote_request(network, body, settings.max_horizon_days)
     window_end = solver_request.ready + solver_request.horizon + timedelta(days=1)
     solver_request = dataclasses.replace(

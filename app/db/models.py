@@ -141,3 +141,34 @@ class BookingDeparture(Base):
         ForeignKey("departure_capacity.departure_key"), primary_key=True
     )
     teu: Mapped[float] = mapped_column(Float)
+
+
+class StoredScenario(Base):
+    """A planning scenario of an organisation: a name and its versions of patch operations."""
+
+    __tablename__ = "scenarios"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name", name="uq_scenarios_organisation_name"),
+        Index("ix_scenarios_organisation_created", "organisation_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(2000))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScenarioVersion(Base):
+    """One version of a scenario's operations, as validated against a base network."""
+
+    __tablename__ = "scenario_versions"
+
+    scenario_id: Mapped[str] = mapped_column(ForeignKey("scenarios.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ops: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    base_network_version: Mapped[str] = mapped_column(String(32))
+    network_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
