@@ -52,7 +52,7 @@ def instances(draw: st.DrawFn, origins: int = 1) -> tuple[list[Arc], dict[tuple[
 def networkx_cost(arcs: list[Arc], demand: dict[tuple[str, str], float]) -> float:
     """One origin: networkx's min-cost flow, with an unserved arc from the origin to each
     destination at the penalty (what the LP's slack means)."""
-    graph = nx.MultiDiGraph()
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for node in NODES:
         graph.add_node(node, demand=0)
     for (o, d), teu in demand.items():
@@ -112,7 +112,7 @@ def test_uncapacitated_is_all_or_nothing_on_shortest_paths(
     instance: tuple[list[Arc], dict[tuple[str, str], float]],
 ) -> None:
     arcs, demand = instance
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for arc in arcs:
         if not graph.has_edge(arc.tail, arc.head) or graph[arc.tail][arc.head]["weight"] > arc.cost:
             graph.add_edge(arc.tail, arc.head, weight=arc.cost)
