@@ -13,11 +13,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db.base import Base
 from app.db.models import ApiKey, Organisation
+from app.problems import ApiProblem
 
 KEY_PREFIX = "cor_"
 
@@ -134,3 +137,20 @@ def authenticate(session: Session, token: str) -> Principal | None:
 def has_keys(session: Session) -> bool:
     """Whether any API key exists (an empty database gets a demo key at start-up)."""
     return session.scalar(select(ApiKey.id).limit(1)) is not None
+
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def owned(db: Session, model: type[RowT], row_id: str, organisation_id: str, what: str) -> RowT:
+    """The organisation's row ``row_id`` of ``model``, or a 404 problem.
+
+    Another organisation's row answers 404 too, so that ids of others are not revealed.
+    """
+    columns = model.__table__.c
+    row = db.scalar(
+        select(model).where(columns.id == row_id, columns.organisation_id == organisation_id)
+    )
+    if row is None:
+        raise ApiProblem(404, "not-found", f"{what.capitalize()} not found", f"no {what} {row_id}")
+    return row

@@ -22,12 +22,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from app.api import bookings as bookings_api
+from app.api import jobs as jobs_api
 from app.api import network as network_api
 from app.api import quotes as quotes_api
 from app.api import scenarios as scenarios_api
 from app.api.deps import KeyCache
 from app.db.engine import make_engine, writing
 from app.db.models import NetworkVersion
+from app.jobs import InProcessRunner, JobContext
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
 from app.scenarios import ScenarioNetworks
@@ -67,6 +69,15 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         record_network_version(engine, loaded, str(config.network_path))
         app.state.network = loaded
         app.state.scenario_networks = ScenarioNetworks(loaded)
+        runner = InProcessRunner(
+            engine,
+            JobContext({"network": loaded, "scenario_networks": app.state.scenario_networks}),
+            workers=config.job_workers,
+        )
+        app.state.jobs = runner
+        recovered = runner.recover()
+        if recovered:
+            log.info("%d unfinished job(s) queued again", recovered)
         app.state.engine = engine
         log.info(
             "network %s loaded: %d locations, %d service legs",
@@ -77,6 +88,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         try:
             yield
         finally:
+            runner.shutdown()
             engine.dispose()
 
     app = FastAPI(
@@ -100,6 +112,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         quotes_api.router,
         bookings_api.router,
         scenarios_api.router,
+        jobs_api.router,
     ):
         app.include_router(router)
 

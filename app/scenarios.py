@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import new_id
+from app.auth import new_id, owned
 from app.db.models import ScenarioVersion, StoredScenario
 from app.problems import ApiProblem
 from graph import Network, apply_scenario, parse_scenario
@@ -54,14 +54,7 @@ class ScenarioNetworks:
 
 def find(db: Session, organisation_id: str, scenario_id: str) -> StoredScenario:
     """The organisation's scenario, or a 404 problem."""
-    row = db.scalar(
-        select(StoredScenario).where(
-            StoredScenario.id == scenario_id, StoredScenario.organisation_id == organisation_id
-        )
-    )
-    if row is None:
-        raise ApiProblem(404, "not-found", "Scenario not found", f"no scenario {scenario_id}")
-    return row
+    return owned(db, StoredScenario, scenario_id, organisation_id, "scenario")
 
 
 def versions(db: Session, scenario_id: str) -> list[ScenarioVersion]:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         gt=0,
         description="CNY per USD to price with instead of the catalogue's reference rate.",
     )
+    job_workers: int = Field(
+        default=1, ge=1, le=64, description="Threads of the in-process job runner."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     environment: Literal["development", "test", "production"] = "development"

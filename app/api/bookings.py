@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
-from app.auth import Permission, Principal
+from app.auth import Permission, Principal, owned
 from app.bookings import book, cancel, held_by
 from app.db.base import utc
 from app.db.models import Booking, BookingDeparture, Quote
@@ -146,7 +146,7 @@ def get_booking(
     caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
 ) -> dict[str, Any]:
     """One of the organisation's bookings (another organisation's id answers 404)."""
-    row = _find(db, caller, booking_id)
+    row = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     return booking_out(row, held_by(db, [row.id]).get(row.id, []))
 
 
@@ -158,7 +158,7 @@ def cancel_booking(
     caller: Annotated[Principal, Depends(require(Permission.BOOK))],
 ) -> dict[str, Any]:
     """Cancel a booking and release the capacity it held; cancelling again changes nothing."""
-    found = _find(db, caller, booking_id)
+    found = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     ident, was = found.id, found.status
     db.rollback()
     row = cancel(db, ident, datetime.now(UTC))
@@ -186,7 +186,7 @@ def get_waybill(
     Waybill number, parties, every leg, itemized charges and totals, CO2e and the network
     version — as JSON, or as printable HTML.
     """
-    row = _find(db, caller, booking_id)
+    row = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     quote = db.get(Quote, row.quote_id)
     assert quote is not None
     waybill = waybill_data(row, quote)
@@ -289,14 +289,3 @@ Network version {escape(waybill["network_version"])}.</p>
 
 def _cargo_text(cargo: dict[str, Any]) -> str:
     return ", ".join(f"{key} {value}" for key, value in cargo.items())
-
-
-def _find(db: DB, caller: Principal, booking_id: str) -> Booking:
-    row = db.scalar(
-        select(Booking).where(
-            Booking.id == booking_id, Booking.organisation_id == caller.organisation_id
-        )
-    )
-    if row is None:
-        raise ApiProblem(404, "not-found", "Booking not found", f"no booking {booking_id}")
-    return row

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import scenarios
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
-from app.auth import Permission, Principal, new_id
+from app.auth import Permission, Principal, new_id, owned
 from app.bookings import free_capacity
 from app.db.base import utc
 from app.db.engine import writing
@@ -128,14 +128,4 @@ def get_quote(
     caller: Annotated[Principal, Depends(require(Permission.READ_QUOTES))],
 ) -> dict[str, Any]:
     """One of the organisation's quotes (another organisation's id answers 404)."""
-    return quote_out(find_quote(db, caller, quote_id))
-
-
-def find_quote(db: DB, caller: Principal, quote_id: str) -> Quote:
-    """The caller's quote, or a 404 problem."""
-    row = db.scalar(
-        select(Quote).where(Quote.id == quote_id, Quote.organisation_id == caller.organisation_id)
-    )
-    if row is None:
-        raise ApiProblem(404, "not-found", "Quote not found", f"no quote {quote_id}")
-    return row
+    return quote_out(owned(db, Quote, quote_id, caller.organisation_id, "quote"))
