@@ -27,7 +27,7 @@ from app.auth import new_id
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Booking, BookingDeparture, DepartureCapacity, Quote
-from app.problems import ApiProblem
+from app.problems import ApiProblem, reject
 from app.schemas import BookingIn
 from graph import Network
 
@@ -163,12 +163,10 @@ def _reserve_and_record(
         )
     option = next((o for o in quote.result["options"] if o["id"] == body.option_id), None)
     if option is None:
-        raise ApiProblem(
-            422,
-            "validation",
-            "Invalid request",
+        reject(
+            "body.option_id",
+            "not an option of the quote",
             f"quote {quote.id} has no option {body.option_id}",
-            errors=[{"field": "body.option_id", "message": "not an option of the quote"}],
         )
     if "scenario" in quote.request or "scenario_id" in quote.request:
         raise ApiProblem(

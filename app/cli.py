@@ -220,7 +220,7 @@ def quote_command(
 
     from app import quotes
     from app.schemas import QuoteIn
-    from graph import ScenarioError
+    from graph import ScenarioError, apply_scenario, parse_scenario
     from solvers.errors import InvalidRequest
     from solvers.quote import QuoteSettings, quote
 
@@ -257,7 +257,9 @@ def quote_command(
                 "scenario": quotes.read_scenario(scenario).model_dump() if scenario else None,
             }
         )
-        network, request = quotes.quote_request(network, body, max_horizon_days=366)
+        if body.scenario is not None:
+            network = apply_scenario(network, parse_scenario(body.scenario.name, body.scenario.ops))
+        request = quotes.quote_request(network, body, max_horizon_days=366)
         result = quote(network, request, QuoteSettings(exact=exact))
     except ValidationError as error:
         for problem in error.errors():

@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -133,11 +132,6 @@ class RequestContext:
 
 
 def _route_template(scope: Scope) -> str:
+    """The matched route's path template (set by the router), so labels do not grow with ids."""
     route = scope.get("route")
-    if route is not None:
-        return str(getattr(route, "path", "unmatched"))
-    app = scope.get("app")
-    for candidate in getattr(getattr(app, "router", None), "routes", ()):
-        if candidate.matches(scope)[0] is Match.FULL:
-            return str(getattr(candidate, "path", "unmatched"))
-    return "unmatched"
+    return str(getattr(route, "path", "unmatched"))

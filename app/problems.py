@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -68,6 +68,17 @@ def problem(
         **extra,
     }
     return JSONResponse(status_code=status, content=body, media_type=MEDIA_TYPE)
+
+
+def reject(field: str, message: str, detail: str | None = None) -> NoReturn:
+    """Answer 422, naming ``field`` (``body.…``, ``query.…``, ``path.…``)."""
+    raise ApiProblem(
+        422,
+        "validation",
+        "Invalid request",
+        detail or f"{field}: {message}",
+        errors=[{"field": field, "message": message}],
+    )
 
 
 async def _domain(request: Request, exc: Exception) -> JSONResponse:

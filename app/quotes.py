@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.schemas import CargoIn, PointIn, QuoteIn, ScenarioIn
-from graph import CargoClass, Mode, Network, apply_scenario, parse_scenario
+from graph import CargoClass, Mode, Network
 from graph.timetable import zone
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
@@ -83,20 +83,14 @@ def read_scenario(path: Path) -> ScenarioIn:
     raise InvalidRequest([("scenario", 'give {"name": ..., "ops": [...]} or a list of ops')])
 
 
-def quote_request(
-    network: Network, body: QuoteIn, max_horizon_days: int
-) -> tuple[Network, QuoteRequest]:
-    """The network to quote on (with the request's scenario) and the solver's request.
+def quote_request(network: Network, body: QuoteIn, max_horizon_days: int) -> QuoteRequest:
+    """The solver's request, read against ``network`` (the request's scenario already applied).
 
     Raises
     ------
     InvalidRequest
         Naming each field that cannot be read.
-    ScenarioError
-        When the scenario's operations do not apply.
     """
-    if body.scenario is not None:
-        network = apply_scenario(network, parse_scenario(body.scenario.name, body.scenario.ops))
     problems: list[tuple[str, str]] = []
     ends: list[Endpoint] = []
     for name, given in (("origin", body.origin), ("destination", body.destination)):
@@ -124,7 +118,7 @@ def quote_request(
     ready = times[0]
     assert ready is not None
     filters = body.filters
-    return network, QuoteRequest(
+    return QuoteRequest(
         origin=ends[0],
         destination=ends[1],
         ready=ready,

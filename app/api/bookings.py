@@ -127,15 +127,11 @@ def list_bookings(
     query = select(Booking).where(Booking.organisation_id == caller.organisation_id)
     if status is not None:
         query = query.where(Booking.status == status)
-    rows = list(
-        db.scalars(pages.after(query, cursor, Booking.created_at, Booking.id).limit(limit + 1))
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = pages.page(db, query, cursor, limit, Booking.created_at, Booking.id)
     held = held_by(db, [row.id for row in rows])
     return {
         "items": [booking_out(row, held.get(row.id, [])) for row in rows],
-        "next_cursor": pages.encode(utc(rows[-1].created_at), rows[-1].id) if more else None,
+        "next_cursor": next_cursor,
     }
 
 

@@ -12,7 +12,7 @@ from app import scenarios
 from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Permission, Principal
 from app.bookings import booked_teu
-from app.problems import ApiProblem
+from app.problems import reject
 from app.quotes import EARLIEST, LATEST, local_time
 from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
 from graph import Location, LocationKind, Mode, Status, summarize, to_geojson
@@ -176,12 +176,9 @@ def service_departures(
     first = _aware(start, "from") if start else datetime.now(UTC)
     last = _aware(end, "to") if end else first + timedelta(days=14)
     if last <= first or last - first > MAX_DEPARTURE_WINDOW:
-        raise ApiProblem(
-            422,
-            "validation",
-            "Invalid request",
-            f"to must be after from and at most {MAX_DEPARTURE_WINDOW.days} days later",
-            errors=[{"field": "query.to", "message": "outside the allowed window"}],
+        reject(
+            "query.to",
+            f"must be after from and at most {MAX_DEPARTURE_WINDOW.days} days later",
         )
     departures = [d for leg in legs for d in network.departures(leg.id, first, last)]
     booked = booked_teu(db, [d.key for d in departures])
@@ -216,10 +213,4 @@ def _aware(moment: datetime, field: str) -> datetime:
         message = f"must be between {EARLIEST.year} and {LATEST.year - 1}"
     else:
         return moment
-    raise ApiProblem(
-        422,
-        "validation",
-        "Invalid request",
-        f"{field}: {message}",
-        errors=[{"field": f"query.{field}", "message": message}],
-    )
+    reject(f"query.{field}", message)

@@ -8,11 +8,28 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.problems import ApiProblem
+from app.db.base import utc
+from app.problems import reject
 
 T = TypeVar("T", bound=Any)
+
+
+def page(
+    db: Session,
+    query: Select[T],
+    cursor: str | None,
+    limit: int,
+    created: InstrumentedAttribute[datetime],
+    ident: InstrumentedAttribute[str],
+) -> tuple[list[T], str | None]:
+    """Up to ``limit`` rows of ``query`` after ``cursor``, and the cursor of the next page."""
+    rows = list(db.scalars(after(query, cursor, created, ident).limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode(utc(getattr(last, created.key)), getattr(last, ident.key))
 
 
 def encode(created_at: datetime, row_id: str) -> str:
@@ -42,12 +59,6 @@ def after(
         moment = datetime.fromisoformat(text)
         if not isinstance(row_id, str) or "\x00" in row_id:
             raise TypeError(row_id)
-    except (ValueError, TypeError) as err:
-        raise ApiProblem(
-            422,
-            "validation",
-            "Invalid request",
-            "cursor: not a cursor from a previous page",
-            errors=[{"field": "query.cursor", "message": "not a cursor from a previous page"}],
-        ) from err
+    except (ValueError, TypeError):
+        reject("query.cursor", "not a cursor from a previous page")
     return query.where(or_(created < moment, and_(created == moment, ident < row_id)))

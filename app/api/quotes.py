@@ -17,7 +17,7 @@ from app.bookings import free_capacity
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Quote
-from app.problems import ApiProblem
+from app.problems import reject
 from app.quotes import quote_request, result_data
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
 from solvers.quote import QuoteSettings, quote
@@ -57,19 +57,16 @@ def create_quote(
     are left out. Book an option with ``POST /v1/bookings`` before ``expires_at``.
     """
     settings = request.app.state.settings
+    networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
+    quoted_on = network
     if body.scenario_id is not None:
         if body.scenario is not None:
-            raise ApiProblem(
-                422,
-                "validation",
-                "Invalid request",
-                "give scenario or scenario_id, not both",
-                errors=[{"field": "body.scenario_id", "message": "give scenario or scenario_id"}],
-            )
+            reject("body.scenario_id", "give scenario or scenario_id, not both")
         stored = scenarios.find(db, caller.organisation_id, body.scenario_id)
-        networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
-        network = networks.network(stored.name, scenarios.current_ops(db, stored))
-    quoted_on, solver_request = quote_request(network, body, settings.max_horizon_days)
+        quoted_on = networks.network(stored.name, scenarios.current_ops(db, stored))
+    elif body.scenario is not None:
+        quoted_on = networks.network(body.scenario.name, body.scenario.ops)
+    solver_request = quote_request(quoted_on, body, settings.max_horizon_days)
     window_end = solver_request.ready + solver_request.horizon + timedelta(days=1)
     solver_request = dataclasses.replace(
         solver_request,
@@ -106,19 +103,9 @@ def list_quotes(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The organisation's quotes, newest first; follow ``next_cursor`` for more."""
-    query = pages.after(
-        select(Quote).where(Quote.organisation_id == caller.organisation_id),
-        cursor,
-        Quote.created_at,
-        Quote.id,
-    ).limit(limit + 1)
-    rows = list(db.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "items": [quote_out(row) for row in rows],
-        "next_cursor": pages.encode(utc(rows[-1].created_at), rows[-1].id) if more else None,
-    }
+    query = select(Quote).where(Quote.organisation_id == caller.organisation_id)
+    rows, next_cursor = pages.page(db, query, cursor, limit, Quote.created_at, Quote.id)
+    return {"items": [quote_out(row) for row in rows], "next_cursor": next_cursor}
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)

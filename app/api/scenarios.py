@@ -105,19 +105,10 @@ def list_scenarios(
 ) -> dict[str, Any]:
     """The organisation's scenarios, newest first."""
     query = select(StoredScenario).where(StoredScenario.organisation_id == caller.organisation_id)
-    rows = list(
-        db.scalars(
-            pages.after(query, cursor, StoredScenario.created_at, StoredScenario.id).limit(
-                limit + 1
-            )
-        )
+    rows, next_cursor = pages.page(
+        db, query, cursor, limit, StoredScenario.created_at, StoredScenario.id
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "items": [scenario_out(db, row) for row in rows],
-        "next_cursor": pages.encode(utc(rows[-1].created_at), rows[-1].id) if more else None,
-    }
+    return {"items": [scenario_out(db, row) for row in rows], "next_cursor": next_cursor}
 
 
 @router.get("/{scenario_id}", response_model=ScenarioOut)

@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "alembic"
 #: Execution option of a transaction that will write: on SQLite it takes the write lock at BEGIN,
 #: so that a read-then-write transaction waits for other writers instead of failing when its
 #: snapshot went stale (PostgreSQL needs nothing: its row locks and constraints serialise).
-WRITES = {"corridor_writes": True}
+_WRITES = {"corridor_writes": True}
 
 #: One lock per SQLite engine: writers of this process queue on it in order, instead of polling
 #: SQLite's busy handler, whose growing sleeps let an unlucky writer wait seconds under load.
@@ -32,7 +32,7 @@ def writing(session: Session) -> Iterator[None]:
     """A write transaction on ``session`` (committed at the end, rolled back on error)."""
     lock = _SQLITE_WRITERS.get(session.get_bind().engine)
     with lock or nullcontext(), session.begin():
-        session.connection(execution_options=WRITES)
+        session.connection(execution_options=_WRITES)
         yield
 
 

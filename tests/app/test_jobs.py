@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from app.auth import Role
+from app.auth import Role, authenticate
 from app.db.engine import make_engine, upgrade, writing
 from app.db.models import Job
 from app.jobs import MAX_ATTEMPTS, JobContext, Progress, create_job, kind
@@ -53,8 +53,6 @@ async def finished(client: httpx.AsyncClient, headers: dict[str, str], job_id: s
 
 
 def organisation_of(database_url: str, headers: dict[str, str]) -> str:
-    from app.auth import authenticate
-
     engine = make_engine(database_url)
     with Session(engine) as db:
         principal = authenticate(db, headers["Authorization"].removeprefix("Bearer "))

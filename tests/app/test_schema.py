@@ -281,11 +281,6 @@ def passes(
         yield "steered", steering, settings
 
 
-def call_and_validate(case: Case, headers: dict[str, str]) -> None:
-    """Call the app with ``case`` and run every check."""
-    case.call_and_validate(headers=headers, checks=CHECKS)
-
-
 def describe(exc: BaseException) -> str:
     """A failure as text: schemathesis's report (response, curl), or the error the app raised
     (its frames in this project) and the curl command that reproduces it."""
@@ -341,7 +336,7 @@ async def test_api_conforms_to_its_schema_and_never_answers_5xx(
             @settings
             @given(case=cases)
             def fuzz(case: Case) -> None:
-                call_and_validate(case, forwarder)
+                case.call_and_validate(headers=forwarder, checks=CHECKS)
 
             try:
                 fuzz()
