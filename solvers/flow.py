@@ -1,13 +1,18 @@
 """Capacitated multi-commodity min-cost flow: where a demand matrix goes on a static network.
 
-The planning studies' core. Commodities are aggregated by origin (one flow per origin and arc,
-not per origin-destination pair): the optimum is the same, since flows from one origin are
-interchangeable, and the model stays at origins × arcs variables however many destinations
-there are. Each origin-destination demand may go unserved at a penalty per TEU, so a binding
-capacity never makes the model infeasible; what is unserved is reported.
+The planning studies' core. A commodity is an origin and a cargo group; flows are aggregated by
+commodity (one variable per commodity and arc, not per origin-destination pair): the optimum is
+the same, since boxes of one origin and group are interchangeable, and the model stays at
+commodities × arcs variables however many destinations there are.
+
+An arc draws on zero or more capacity *resources* (a ride over three legs of a train uses each
+leg's capacity), so one resource can be shared by many arcs. An arc may be reserved to one cargo
+group (reefer rides only where reefer plugs are). Each demand may go unserved at a penalty per
+TEU, so a binding capacity never makes the model infeasible; what is unserved is reported.
 
 Solved as a linear program with GLOP. The dual value of each capacity row is its shadow price:
-what one more TEU of capacity there would save (0 where capacity does not bind).
+what one more TEU of capacity there would save (0 where capacity does not bind). Flows are
+decomposed into paths per origin-destination pair, so a study can say how each pair travels.
 """
 
 from __future__ import annotations
@@ -20,116 +25,192 @@ from ortools.linear_solver import pywraplp
 
 from solvers.errors import InvalidRequest
 
+#: (origin, destination, group): one cell of a demand matrix.
+Pair = tuple[str, str, str]
+#: A path: the arc ids in order and the TEU it carries.
+Path = tuple[tuple[str, ...], float]
+
+_EPS = 1e-7
+
 
 @dataclass(frozen=True, slots=True)
 class Arc:
-    """A link of the study network: cost per TEU and capacity in TEU (None: unlimited)."""
+    """A link of the study network: cost per TEU, the resources it uses, the group it serves."""
 
     id: str
     tail: str
     head: str
     cost: float
-    capacity: float | None = None
+    resources: tuple[str, ...] = ()
+    group: str | None = None  # None: open to every group
 
 
 @dataclass(frozen=True, slots=True)
 class FlowResult:
     """The optimal assignment."""
 
-    cost: float
-    flows: Mapping[str, float]  # TEU per arc, all origins together
-    flows_by_origin: Mapping[tuple[str, str], float]  # (origin, arc) -> TEU
-    unserved: Mapping[tuple[str, str], float]  # (origin, destination) -> TEU not carried
-    shadow_prices: Mapping[str, float]  # arc -> saving per extra TEU of capacity (>= 0)
+    cost: float  # arc costs plus penalties for what is unserved
+    flows: Mapping[str, float]  # TEU per arc, all commodities together
+    unserved: Mapping[Pair, float]  # TEU not carried
+    usage: Mapping[str, float]  # TEU drawn on each resource
+    shadow_prices: Mapping[str, float]  # resource -> saving per extra TEU of capacity (>= 0)
+    paths: Mapping[Pair, tuple[Path, ...]]  # how each pair's delivered TEU travel
 
 
 def min_cost_flow(
     arcs: Sequence[Arc],
-    demand: Mapping[tuple[str, str], float],
+    capacities: Mapping[str, float],
+    demand: Mapping[Pair, float],
     unserved_penalty: float,
     capacitated: bool = True,
 ) -> FlowResult:
-    """Carry ``demand`` (TEU by origin and destination) at least cost over ``arcs``.
+    """Carry ``demand`` (TEU by origin, destination and group) at least cost over ``arcs``.
 
-    ``unserved_penalty`` is the cost per TEU left behind; set it above any route's cost so that
-    demand goes unserved only when no capacity is left. With ``capacitated`` False, capacities
-    are ignored (all-or-nothing on the cheapest routes).
+    ``capacities`` bounds the TEU drawn on each resource; a resource without an entry is
+    unlimited. ``unserved_penalty`` is the cost per TEU left behind; set it above any route's
+    cost so that demand goes unserved only when no capacity is left. With ``capacitated``
+    False, capacities are ignored (all-or-nothing on the cheapest routes).
 
     Raises
     ------
     InvalidRequest
         For negative demand, costs or capacities, or duplicate arc ids.
     """
-    _check(arcs, demand, unserved_penalty)
+    _check(arcs, capacities, demand, unserved_penalty)
+    wanted = {pair: teu for pair, teu in demand.items() if teu > 0 and pair[0] != pair[1]}
+    commodities = sorted({(o, g) for o, _, g in wanted})
     solver = pywraplp.Solver.CreateSolver("GLOP")
-    origins = sorted({o for (o, d), teu in demand.items() if teu > 0 and o != d})
+    infinity = solver.infinity()
+    usable = {
+        commodity: [arc for arc in arcs if arc.group is None or arc.group == commodity[1]]
+        for commodity in commodities
+    }
     x = {
-        (o, arc.id): solver.NumVar(0.0, solver.infinity(), f"x[{o},{arc.id}]")
-        for o in origins
-        for arc in arcs
+        (commodity, arc.id): solver.NumVar(0.0, infinity, "")
+        for commodity in commodities
+        for arc in usable[commodity]
     }
-    lost = {
-        (o, d): solver.NumVar(0.0, teu, f"u[{o},{d}]")
-        for (o, d), teu in demand.items()
-        if teu > 0 and o != d
-    }
-    balance: dict[tuple[str, str], float] = defaultdict(float)  # (origin, node) -> net supply
-    for (o, d), teu in demand.items():
-        if teu > 0 and o != d:
-            balance[o, o] += teu
-            balance[o, d] -= teu
-    nodes = sorted(
-        {arc.tail for arc in arcs} | {arc.head for arc in arcs} | {n for _, n in balance}
-    )
-    leaving: dict[str, list[Arc]] = defaultdict(list)
-    entering: dict[str, list[Arc]] = defaultdict(list)
-    for arc in arcs:
-        leaving[arc.tail].append(arc)
-        entering[arc.head].append(arc)
-    for o in origins:
-        for node in nodes:
-            # what is not delivered to a destination counts as delivered by the slack
-            slack = lost.get((o, node))
-            out = [x[o, a.id] for a in leaving[node]]
-            into = [x[o, a.id] for a in entering[node]]
-            if not out and not into and slack is None:
-                continue
-            net = solver.Sum(out) - solver.Sum(into)
-            if node == o:
-                net = net + solver.Sum([v for (oo, _), v in lost.items() if oo == o])
-            elif slack is not None:
-                net = net - slack
-            solver.Add(net == balance.get((o, node), 0.0))
+    lost = {pair: solver.NumVar(0.0, teu, "") for pair, teu in wanted.items()}
+    for commodity in commodities:
+        origin = commodity[0]
+        out: dict[str, list[pywraplp.Variable]] = defaultdict(list)
+        into: dict[str, list[pywraplp.Variable]] = defaultdict(list)
+        for arc in usable[commodity]:
+            out[arc.tail].append(x[commodity, arc.id])
+            into[arc.head].append(x[commodity, arc.id])
+        supply: dict[str, float] = defaultdict(float)
+        slack_in: dict[str, list[pywraplp.Variable]] = defaultdict(list)
+        for (o, d, g), teu in wanted.items():
+            if (o, g) == commodity:
+                supply[origin] += teu
+                supply[d] -= teu
+                # what is not delivered counts as delivered by the slack, straight from the origin
+                slack_in[d].append(lost[o, d, g])
+        for node in out.keys() | into.keys() | supply.keys():
+            net = solver.Sum(out.get(node, [])) - solver.Sum(into.get(node, []))
+            if node == origin:
+                net += solver.Sum([v for vs in slack_in.values() for v in vs])
+            else:
+                net -= solver.Sum(slack_in.get(node, []))
+            solver.Add(net == supply.get(node, 0.0))
+    resources_of = {arc.id: arc.resources for arc in arcs}
+    drawing: dict[str, list[pywraplp.Variable]] = defaultdict(list)
+    for (_, arc_id), var in x.items():
+        for resource in resources_of[arc_id]:
+            drawing[resource].append(var)
     rows = {}
     if capacitated:
-        for arc in arcs:
-            if arc.capacity is not None:
-                rows[arc.id] = solver.Add(
-                    solver.Sum([x[o, arc.id] for o in origins]) <= arc.capacity
-                )
-    solver.Minimize(
-        solver.Sum([arc.cost * x[o, arc.id] for o in origins for arc in arcs])
-        + solver.Sum([unserved_penalty * v for v in lost.values()])
-    )
+        for resource, variables in drawing.items():
+            if resource in capacities:
+                rows[resource] = solver.Add(solver.Sum(variables) <= capacities[resource])
+    cost_of = {arc.id: arc.cost for arc in arcs}
+    objective = solver.Objective()
+    for (_, arc_id), var in x.items():
+        objective.SetCoefficient(var, cost_of[arc_id])
+    for var in lost.values():
+        objective.SetCoefficient(var, unserved_penalty)
+    objective.SetMinimization()
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:  # the slack keeps it feasible and costs are >= 0
         message = f"the flow LP ended with status {status}"
         raise RuntimeError(message)
-    by_origin = {key: var.solution_value() for key, var in x.items() if var.solution_value() > 1e-9}
+    by_commodity = {key: var.solution_value() for key, var in x.items()}
     flows: dict[str, float] = defaultdict(float)
-    for (_, arc_id), teu in by_origin.items():
-        flows[arc_id] += teu
+    for (_, arc_id), teu in by_commodity.items():
+        if teu > _EPS:
+            flows[arc_id] += teu
+    usage = {
+        resource: sum(flows.get(arc_id, 0.0) for arc_id in users)
+        for resource, users in _users(arcs).items()
+    }
+    unserved = {k: v.solution_value() for k, v in lost.items() if v.solution_value() > _EPS}
     return FlowResult(
-        cost=solver.Objective().Value(),
+        cost=objective.Value(),
         flows=dict(flows),
-        flows_by_origin=by_origin,
-        unserved={k: v.solution_value() for k, v in lost.items() if v.solution_value() > 1e-9},
-        shadow_prices={arc_id: max(0.0, -row.dual_value()) for arc_id, row in rows.items()},
+        unserved=unserved,
+        usage=usage,
+        shadow_prices={r: max(0.0, -row.dual_value()) for r, row in rows.items()},
+        paths=_decompose(arcs, wanted, unserved, by_commodity),
     )
 
 
+def _users(arcs: Sequence[Arc]) -> dict[str, list[str]]:
+    users: dict[str, list[str]] = defaultdict(list)
+    for arc in arcs:
+        for resource in arc.resources:
+            users[resource].append(arc.id)
+    return users
+
+
+def _decompose(
+    arcs: Sequence[Arc],
+    wanted: Mapping[Pair, float],
+    unserved: Mapping[Pair, float],
+    by_commodity: Mapping[tuple[tuple[str, str], str], float],
+) -> dict[Pair, tuple[Path, ...]]:
+    """Split each commodity's flow into origin-destination paths.
+
+    Walking back from a destination along arcs that still carry the commodity always reaches
+    its origin (costs are positive, so optimal flows have no cycles); taking the bottleneck off
+    leaves a valid flow for the remaining demand, so every delivered TEU gets a path.
+    """
+    tail = {arc.id: arc.tail for arc in arcs}
+    left: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    entering: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    head = {arc.id: arc.head for arc in arcs}
+    for (commodity, arc_id), teu in by_commodity.items():
+        if teu > _EPS:
+            left[commodity][arc_id] = teu
+            entering[commodity][head[arc_id]].append(arc_id)
+    paths: dict[Pair, tuple[Path, ...]] = {}
+    for (o, d, g), teu in sorted(wanted.items()):
+        due = teu - unserved.get((o, d, g), 0.0)
+        flow, into = left[o, g], entering[o, g]
+        found: list[Path] = []
+        while due > _EPS:
+            node, walk = d, list[str]()
+            while node != o:
+                best = max(into[node], key=lambda a: flow.get(a, 0.0), default=None)
+                if best is None or flow.get(best, 0.0) <= _EPS or len(walk) > len(arcs):
+                    break
+                walk.append(best)
+                node = tail[best]
+            if node != o:
+                break  # numerical dust: nothing more to trace
+            amount = min(due, *(flow[a] for a in walk)) if walk else due
+            for arc_id in walk:
+                flow[arc_id] -= amount
+            found.append((tuple(reversed(walk)), amount))
+            due -= amount
+        paths[o, d, g] = tuple(found)
+    return paths
+
+
 def _check(
-    arcs: Sequence[Arc], demand: Mapping[tuple[str, str], float], unserved_penalty: float
+    arcs: Sequence[Arc],
+    capacities: Mapping[str, float],
+    demand: Mapping[Pair, float],
+    unserved_penalty: float,
 ) -> None:
     problems = []
     seen: set[str] = set()
@@ -139,9 +220,14 @@ def _check(
         seen.add(arc.id)
         if arc.cost < 0:
             problems.append(("arcs", f"{arc.id} has a negative cost"))
-        if arc.capacity is not None and arc.capacity < 0:
-            problems.append(("arcs", f"{arc.id} has a negative capacity"))
-    problems += [("demand", f"{o}->{d} is negative") for (o, d), teu in demand.items() if teu < 0]
+    problems += [
+        ("capacities", f"{resource} has a negative capacity")
+        for resource, capacity in capacities.items()
+        if capacity < 0
+    ]
+    problems += [
+        ("demand", f"{o}->{d} ({g}) is negative") for (o, d, g), teu in demand.items() if teu < 0
+    ]
     if unserved_penalty < 0:
         problems.append(("unserved_penalty", "must not be negative"))
     if problems:
