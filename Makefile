@@ -4,7 +4,7 @@
 #   make serve   run the service on its embedded defaults (SQLite, the bundled network)
 #   make test    lint, type-check, check the architecture and data, run the test suite
 #   make bench   print the benchmarks
-#   make data    rebuild data/network.geojson from data/src/
+#   make data    rebuild data/network.geojson from data/src/, and data/demand/default.csv
 
 PYTHON ?= python3
 UV_VERSION := 0.13.8
@@ -32,6 +32,7 @@ lint: $(SYNCED)
 	$(RUN) mypy
 	$(RUN) lint-imports
 	$(RUN) python scripts/build_network.py --check
+	$(RUN) python scripts/build_demand.py --check
 	$(RUN) corridor network validate
 
 test: lint
@@ -40,10 +41,12 @@ test: lint
 bench: $(SYNCED)
 	$(RUN) python bench/load_network.py
 	$(RUN) python bench/quotes.py
+	$(RUN) python bench/study.py
 	$(RUN) python bench/http_load.py
 
 data: $(SYNCED)
 	$(RUN) python scripts/build_network.py
+	$(RUN) python scripts/build_demand.py
 	$(RUN) corridor network validate
 
 clean:

@@ -4,8 +4,17 @@ A library: no web framework, no database, no environment. ``load_network()`` rea
 validates the data files and returns an immutable :class:`Network`.
 """
 
+from graph.demand import (
+    DEFAULT_DEMAND_PATH,
+    Demand,
+    DemandRow,
+    demand_to_csv,
+    load_demand,
+    parse_demand_csv,
+)
 from graph.emissions import EmissionFactor, EmissionFactors, HubFactor, LegEmissions
 from graph.errors import (
+    DemandError,
     NetworkError,
     NetworkValidationError,
     Problem,
@@ -35,10 +44,14 @@ from graph.tariffs import TariffCatalogue, TariffItem, Unit
 from graph.timetable import Timetable, WeeklyTime
 
 __all__ = [
+    "DEFAULT_DEMAND_PATH",
     "CargoClass",
     "Closure",
     "Customs",
     "DataFiles",
+    "Demand",
+    "DemandError",
+    "DemandRow",
     "Departure",
     "EmissionFactor",
     "EmissionFactors",
@@ -67,8 +80,11 @@ __all__ = [
     "UnknownTariff",
     "WeeklyTime",
     "apply_scenario",
+    "demand_to_csv",
+    "load_demand",
     "load_files",
     "load_network",
+    "parse_demand_csv",
     "parse_scenario",
     "summarize",
     "to_csv",

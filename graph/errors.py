@@ -43,15 +43,37 @@ class NetworkError(Exception):
 class NetworkValidationError(NetworkError):
     """The data does not describe a valid network; ``problems`` lists every reason at once."""
 
+    #: What the message says the problems are in.
+    subject = "the network data"
+
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
+        self.problems: tuple[Problem, ...] = self._ordered(problems)
         count = len(self.problems)
         head = "\n".join(f"  - {problem}" for problem in self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the network data:\n{head}")
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in {self.subject}:\n{head}")
+
+    @staticmethod
+    def _ordered(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+        """The problems without repeats, sorted by file, item and field."""
+        return tuple(sorted(set(problems)))
 
 
 class ScenarioError(NetworkValidationError):
     """A scenario patch does not apply to its base network; ``problems`` names each operation."""
+
+
+class DemandError(NetworkValidationError):
+    """A demand matrix does not read against its network; ``problems`` names each row and column.
+
+    Problems keep the order of the file (row 10 after row 9), which a sort by text would not.
+    """
+
+    subject = "the demand matrix"
+
+    @staticmethod
+    def _ordered(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+        """The problems without repeats, in the order they were found."""
+        return tuple(dict.fromkeys(problems))
 
 
 class UnknownLocation(NetworkError, KeyError):
