@@ -61,15 +61,16 @@ def min_cost_flow(
     arcs: Sequence[Arc],
     capacities: Mapping[str, float],
     demand: Mapping[Pair, float],
-    unserved_penalty: float,
+    unserved_penalty: float | Mapping[Pair, float],
     capacitated: bool = True,
 ) -> FlowResult:
     """Carry ``demand`` (TEU by origin, destination and group) at least cost over ``arcs``.
 
     ``capacities`` bounds the TEU drawn on each resource; a resource without an entry is
-    unlimited. ``unserved_penalty`` is the cost per TEU left behind; set it above any route's
-    cost so that demand goes unserved only when no capacity is left. With ``capacitated``
-    False, capacities are ignored (all-or-nothing on the cheapest routes).
+    unlimited. ``unserved_penalty`` is the cost per TEU left behind, one for every pair or one
+    per pair; set it above a route's cost so that demand goes unserved only when no capacity is
+    left. With ``capacitated`` False, capacities are ignored (all-or-nothing on the cheapest
+    routes).
 
     Raises
     ------
@@ -127,8 +128,11 @@ def min_cost_flow(
     objective = solver.Objective()
     for (_, arc_id), var in x.items():
         objective.SetCoefficient(var, cost_of[arc_id])
-    for var in lost.values():
-        objective.SetCoefficient(var, unserved_penalty)
+    for pair, var in lost.items():
+        penalty = (
+            unserved_penalty[pair] if isinstance(unserved_penalty, Mapping) else unserved_penalty
+        )
+        objective.SetCoefficient(var, penalty)
     objective.SetMinimization()
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:  # the slack keeps it feasible and costs are >= 0
@@ -210,7 +214,7 @@ def _check(
     arcs: Sequence[Arc],
     capacities: Mapping[str, float],
     demand: Mapping[Pair, float],
-    unserved_penalty: float,
+    unserved_penalty: float | Mapping[Pair, float],
 ) -> None:
     problems = []
     seen: set[str] = set()
@@ -228,7 +232,18 @@ def _check(
     problems += [
         ("demand", f"{o}->{d} ({g}) is negative") for (o, d, g), teu in demand.items() if teu < 0
     ]
-    if unserved_penalty < 0:
+    penalties = (
+        unserved_penalty
+        if isinstance(unserved_penalty, Mapping)
+        else {("", "", ""): unserved_penalty}
+    )
+    if any(penalty < 0 for penalty in penalties.values()):
         problems.append(("unserved_penalty", "must not be negative"))
+    if isinstance(unserved_penalty, Mapping):
+        problems += [
+            ("unserved_penalty", f"no penalty for {o}->{d} ({g})")
+            for (o, d, g), teu in demand.items()
+            if teu > 0 and o != d and (o, d, g) not in unserved_penalty
+        ]
     if problems:
         raise InvalidRequest(problems)

@@ -55,13 +55,16 @@ class StudyParameters:
     """What a study values and over which year.
 
     ``value_of_time`` is CNY per TEU-hour; ``co2_price`` CNY per tonne CO2e (0: emissions are
-    reported, not priced). The year starts on ``start`` (local days are read in UTC).
+    reported, not priced). The year starts on ``start`` (local days are read in UTC). In the
+    capacitated assignment a TEU left behind costs ``unserved_cost_factor`` times its pair's
+    cheapest uncapacitated route: the price of shipping it by some way the network leaves out.
     """
 
     start: date
     value_of_time: float
     co2_price: float = 0.0
     days: int = 365
+    unserved_cost_factor: float = 2.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -71,6 +74,8 @@ class StudyParameters:
             problems.append(("co2_price", "must be between 0 and 100000 CNY per tonne"))
         if not 7 <= self.days <= 366:
             problems.append(("days", "a study period is 7 to 366 days"))
+        if not 1 < self.unserved_cost_factor <= 100:
+            problems.append(("unserved_cost_factor", "must be above 1 and at most 100"))
         if problems:
             raise InvalidRequest(problems)
 
@@ -364,12 +369,14 @@ def run_scenario(
     outcomes = {"all_or_nothing": _outcome(study, demand, free, "all_or_nothing", free)}
     if capacitated:
         reachable = {p: teu for p, teu in demand.items() if p not in free.unserved}
-        worst = max(
-            (_path_cost(study, walk) for paths in free.paths.values() for walk, _ in paths),
-            default=1.0,
-        )
-        # above any route's cost, so demand goes unserved only when capacity runs out
-        penalty = 2 * worst + 1.0
+        # a box the network cannot carry goes some other way it does not model, at a multiple
+        # of its best route's cost: shadow prices are measured against that
+        penalty = {
+            pair: study.parameters.unserved_cost_factor
+            * sum(_path_cost(study, walk) for walk, _ in free.paths[pair][:1])
+            for pair in reachable
+            if pair in free.paths
+        }
         result = min_cost_flow(arcs, study.capacities, reachable, penalty)
         outcomes["capacitated"] = _outcome(study, demand, result, "capacitated", free)
     return outcomes
