@@ -7,7 +7,7 @@ import sys
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,6 +27,8 @@ keys_app = typer.Typer(help="API keys of organisations.")
 app.add_typer(network_app, name="network")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+study_app = typer.Typer(help="Planning studies: scenarios compared on a demand matrix.")
+app.add_typer(study_app, name="study")
 
 out = Console()
 err = Console(stderr=True)
@@ -411,6 +413,30 @@ def serve(
     )
 
 
+@app.command("worker", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def worker(
+    ctx: typer.Context,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Job processes (default: one per CPU).", min=1)
+    ] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery's log level.")] = "info",
+) -> None:
+    """Run jobs on this machine: a Celery worker on CORRIDOR_BROKER_URL.
+
+    It loads and validates the network once, as serve does; other options are Celery's.
+    """
+    from app.worker import run_worker
+
+    settings = get_settings()
+    if not settings.broker_url:
+        err.print(
+            "[bold red]CORRIDOR_BROKER_URL is not set[/bold red]: e.g. redis://127.0.0.1:6379/0"
+        )
+        raise typer.Exit(code=2)
+    network = _load(settings.network_path)
+    run_worker(settings, network, concurrency=concurrency, loglevel=loglevel, extra=list(ctx.args))
+
+
 def _create_key(url: str, org: str, role: Role, label: str | None) -> str:
     engine = make_engine(url)
     try:
@@ -440,6 +466,130 @@ def _load(path: Path | None) -> Network:
         for problem in error.problems:
             err.print(f"  - {problem}", markup=False, highlight=False)
         raise typer.Exit(code=1) from error
+
+
+@study_app.command("run")
+def study_run(
+    scenario: Annotated[
+        list[str],
+        typer.Option(
+            help='"base" or a scenario file (JSON: {"name", "ops"} or a list of ops); repeat '
+            "to compare, the first is the reference."
+        ),
+    ],
+    value_of_time: Annotated[
+        float, typer.Option(help="CNY per TEU-hour: the weight of time in the generalized cost.")
+    ],
+    demand: Annotated[
+        str, typer.Option(help='"default" (data/demand/default.csv) or a demand CSV file.')
+    ] = "default",
+    co2_price: Annotated[float, typer.Option(help="CNY per tonne CO2e.")] = 0.0,
+    start: Annotated[
+        str | None, typer.Option(help="First day of the study year (default: today).")
+    ] = None,
+    capacity: Annotated[
+        bool, typer.Option(help="Solve the capacitated assignment beside all-or-nothing.")
+    ] = True,
+    name: Annotated[str, typer.Option(help="The study's name.")] = "study",
+    report: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path(
+        "study-report.html"
+    ),
+    tables: Annotated[
+        Path | None, typer.Option(help="Directory for the CSV tables and flows.geojson.")
+    ] = None,
+    path: PathOption = None,
+) -> None:
+    """Run a planning study here and now: scenarios on a demand matrix, a summary and a report."""
+    from datetime import UTC, date, datetime
+
+    from rich.progress import Progress as Bar
+
+    from app import quotes, studies
+    from app import report as reports
+    from app.jobs import JobContext
+    from app.scenarios import ScenarioNetworks
+    from graph import DEFAULT_DEMAND_PATH, DemandError, ScenarioError, load_demand
+    from solvers.errors import InvalidRequest
+
+    network = _load(path)
+    networks = ScenarioNetworks(network)
+    try:
+        chosen: list[dict[str, Any]] = []
+        for item in scenario:
+            if item == studies.BASE:
+                chosen.append(
+                    {"label": studies.BASE, "ops": [], "scenario_id": None, "version": None}
+                )
+                continue
+            read = quotes.read_scenario(Path(item))
+            networks.network(read.name, read.ops)
+            chosen.append(
+                {"label": read.name, "ops": read.ops, "scenario_id": None, "version": None}
+            )
+        source = DEFAULT_DEMAND_PATH if demand == studies.DEFAULT else Path(demand)
+        matrix = load_demand(source, network, network.sources.keys())
+        first = date.fromisoformat(start) if start else datetime.now(UTC).date()
+    except (InvalidRequest, ScenarioError, DemandError, ValueError) as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    params = {
+        "name": name,
+        "scenarios": chosen,
+        "demand": studies.demand_params(demand, matrix),
+        "value_of_time": value_of_time,
+        "co2_price": co2_price,
+        "start": first.isoformat(),
+        "days": 365,
+        "capacitated": capacity,
+        "base_network_version": network.version,
+    }
+    context = JobContext({"network": network, "scenario_networks": networks})
+    with Bar(console=err, transient=True) as bar:
+        task = bar.add_task("study", total=1.0)
+
+        def progress(fraction: float, message: str) -> None:
+            bar.update(task, completed=fraction, description=message[:60])
+
+        result = studies.run_locally(context, params, progress)
+    _print_study(result)
+    report.write_text(
+        reports.render_report(result, studies.network_for(networks, params)), encoding="utf-8"
+    )
+    err.print(f"wrote {report}")
+    if tables is not None:
+        tables.mkdir(parents=True, exist_ok=True)
+        for table in reports.Table:
+            rows = reports.table_rows(result, table)
+            (tables / f"{table}.csv").write_text(reports.to_csv(rows), encoding="utf-8")
+        flows = reports.flows_geojson(result, studies.network_for(networks, params))
+        (tables / "flows.geojson").write_text(json.dumps(flows), encoding="utf-8")
+        err.print(f"wrote {len(reports.Table)} CSV tables and flows.geojson to {tables}")
+
+
+def _print_study(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    assignment = result["assignment"]
+    table = Table(title=f"{result['name']} ({assignment.replace('_', ' ')})")
+    table.add_column("")
+    parts = result["scenarios"]
+    for part in parts:
+        table.add_column(part["label"], justify="right")
+    rows = [
+        ("served TEU", "served_teu", "{:,.0f}"),
+        ("unserved TEU", "unserved_teu", "{:,.0f}"),
+        ("mean CNY/TEU", "mean_cost_cny_per_teu", "{:,.0f}"),
+        ("mean transit h", "mean_transit_hours", "{:,.1f}"),
+        ("CO2e kg/TEU", "co2e_kg_per_teu", "{:,.0f}"),
+    ]
+    for title, key, fmt in rows:
+        table.add_row(title, *(fmt.format(p["outcomes"][assignment]["totals"][key]) for p in parts))
+    table.add_row(
+        "route changes vs first",
+        "",
+        *(f"{c['route_changes_teu']:,.0f} TEU" for c in result["comparisons"]),
+    )
+    out.print(table)
 
 
 def main() -> None:

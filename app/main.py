@@ -22,18 +22,22 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from app.api import bookings as bookings_api
+from app.api import demand as demand_api
 from app.api import jobs as jobs_api
 from app.api import network as network_api
 from app.api import quotes as quotes_api
 from app.api import scenarios as scenarios_api
+from app.api import studies as studies_api
 from app.api.deps import KeyCache
 from app.db.engine import make_engine, writing
 from app.db.models import NetworkVersion
-from app.jobs import InProcessRunner, JobContext
+from app.jobs import InProcessRunner, JobContext, Runner
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
 from app.scenarios import ScenarioNetworks
 from app.settings import Settings, get_settings
+from app.studies import DefaultDemand
+from app.worker import CeleryRunner
 from graph import Network, load_network
 
 log = logging.getLogger("corridor")
@@ -56,28 +60,18 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loaded = network if network is not None else load_network(config.network_path)
-        if config.usd_cny_rate is not None:
-            loaded = loaded.with_reference_rate(
-                "USD", config.usd_cny_rate, datetime.now(UTC).date()
-            )
-        # the network lives as long as the process: keep the collector's full passes off it,
-        # they would land in the middle of quotes (bench/quotes.py)
-        gc.collect()
-        gc.freeze()
+        context = shared_resources(config, network)
+        loaded: Network = context.resources["network"]
         engine = make_engine(config.database_url)
         record_network_version(engine, loaded, str(config.network_path))
         app.state.network = loaded
-        app.state.scenario_networks = ScenarioNetworks(loaded)
-        runner = InProcessRunner(
-            engine,
-            JobContext({"network": loaded, "scenario_networks": app.state.scenario_networks}),
-            workers=config.job_workers,
-        )
+        app.state.scenario_networks = context.resources["scenario_networks"]
+        app.state.default_demand = DefaultDemand(config.demand_path, loaded)
+        runner = job_runner(config, engine, context)
         app.state.jobs = runner
         recovered = runner.recover()
         if recovered:
-            log.info("%d unfinished job(s) queued again", recovered)
+            log.info("%d unfinished job(s) handed on again", recovered)
         app.state.engine = engine
         log.info(
             "network %s loaded: %d locations, %d service legs",
@@ -113,6 +107,8 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         bookings_api.router,
         scenarios_api.router,
         jobs_api.router,
+        studies_api.router,
+        demand_api.router,
     ):
         app.include_router(router)
 
@@ -138,6 +134,29 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def shared_resources(config: Settings, network: Network | None = None) -> JobContext:
+    """What requests and jobs share, built alike by the API and by ``corridor worker``.
+
+    The network (``network``, or loaded from ``config.network_path``; priced with the configured
+    exchange rate) and the cache of scenario networks over it.
+    """
+    loaded = network if network is not None else load_network(config.network_path)
+    if config.usd_cny_rate is not None:
+        loaded = loaded.with_reference_rate("USD", config.usd_cny_rate, datetime.now(UTC).date())
+    # the network lives as long as the process: keep the collector's full passes off it,
+    # they would land in the middle of quotes (bench/quotes.py)
+    gc.collect()
+    gc.freeze()
+    return JobContext({"network": loaded, "scenario_networks": ScenarioNetworks(loaded)})
+
+
+def job_runner(config: Settings, engine: Engine, context: JobContext) -> Runner:
+    """Celery workers when a broker is configured, else the in-process runner."""
+    if config.broker_url:
+        return CeleryRunner(config, engine)
+    return InProcessRunner(engine, context, workers=config.job_workers)
 
 
 def record_network_version(engine: Engine, network: Network, path: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from fastapi import FastAPI, Request
@@ -79,6 +81,24 @@ def reject(field: str, message: str, detail: str | None = None) -> NoReturn:
         detail or f"{field}: {message}",
         errors=[{"field": field, "message": message}],
     )
+
+
+@contextmanager
+def ops_named_as(field: str) -> Iterator[None]:
+    """Scenario problems point at ``field`` of this body."""
+    try:
+        yield
+    except ScenarioError as error:
+        raise ApiProblem(
+            422,
+            "invalid-scenario",
+            "The scenario does not apply",
+            str(error),
+            errors=[
+                {"field": field, "item": p.item, "message": f"{p.field}: {p.message}"}
+                for p in error.problems
+            ],
+        ) from error
 
 
 async def _domain(request: Request, exc: Exception) -> JSONResponse:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -469,6 +469,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The key's role does not allow this",
         404: "Not found (or another organisation's)",
         409: "Conflicts with the current state (expired quote, no room, ...)",
+        413: "The upload is too large",
         422: "Invalid input; each field is named in errors[].field",
     }
     schema = ProblemOut.model_json_schema()
@@ -496,3 +497,100 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class StudyIn(Strict):
+    """A planning study: scenarios compared on one demand matrix."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Pinglu Canal opening",
+                    "scenarios": [
+                        "base",
+                        {"name": "canal open", "ops": [{"op": "enable", "tags": ["pinglu_canal"]}]},
+                    ],
+                    "demand": "default",
+                    "value_of_time_cny_per_teu_hour": 5,
+                    "capacity": True,
+                }
+            ]
+        },
+    )
+
+    name: str = Field(default="study", min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    scenarios: list[Annotated[str, Field(pattern=ID_PATTERN)] | ScenarioIn] = Field(
+        min_length=1,
+        max_length=8,
+        description='"base", the id of a stored scenario (its current version), or an inline '
+        '{"name", "ops"}; the first is the reference the others are compared with.',
+    )
+    demand: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
+        default="default",
+        description='"default" (the bundled matrix, data/demand/) or the id of an uploaded '
+        "demand matrix.",
+    )
+    value_of_time_cny_per_teu_hour: float = Field(
+        ge=0,
+        le=100_000,
+        description="What an hour of transit costs per TEU, in CNY: the weight of time in the "
+        "generalized cost. Corridor ships no published value of time; choose one per study.",
+    )
+    co2_price_cny_per_t: float = Field(
+        default=0, ge=0, le=100_000, description="Carbon price; 0 reports CO2e without pricing."
+    )
+    start: date | None = Field(
+        default=None, description="First day of the study year (default: today, UTC)."
+    )
+    days: int = Field(default=365, ge=7, le=366)
+    capacity: bool = Field(
+        default=True,
+        description="Solve the capacitated assignment (and the all-or-nothing one beside it); "
+        "false: all-or-nothing only.",
+    )
+
+
+class StudyOut(BaseModel):
+    """A study: its job's status and progress, and the comparison once it has succeeded."""
+
+    id: str
+    name: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: float
+    message: str | None
+    error: str | None
+    scenarios: list[JSONObject]
+    demand: JSONObject
+    created_at: datetime
+    finished_at: datetime | None
+    result: JSONObject | None
+    links: dict[str, str]
+
+
+class StudyPage(BaseModel):
+    """A page of studies, newest first."""
+
+    items: list[StudyOut]
+    next_cursor: str | None
+
+
+class DemandMatrixOut(BaseModel):
+    """A demand matrix: TEU per year by origin, destination and cargo class."""
+
+    id: str
+    name: str
+    description: str | None
+    pairs: int
+    total_teu: float
+    origins: int
+    destinations: int
+    created_at: datetime | None
+
+
+class DemandMatrixPage(BaseModel):
+    """Demand matrices: the bundled default first, then uploads newest first."""
+
+    items: list[DemandMatrixOut]
+    next_cursor: str | None

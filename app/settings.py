@@ -27,6 +27,10 @@ class Settings(BaseSettings):
         description="The network file; sources.toml, tariffs.toml and emission_factors.toml "
         "are read from the same folder.",
     )
+    demand_path: Path = Field(
+        default=ROOT / "data" / "demand" / "default.csv",
+        description='The bundled demand matrix studies use as "default".',
+    )
     max_horizon_days: int = Field(
         default=56, ge=1, le=366, description="Longest search horizon a quote may ask for."
     )
@@ -40,6 +44,20 @@ class Settings(BaseSettings):
     )
     job_workers: int = Field(
         default=1, ge=1, le=64, description="Threads of the in-process job runner."
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker, e.g. redis://127.0.0.1:6379/0: jobs then run on "
+        "`corridor worker` processes instead of the in-process runner.",
+    )
+    broker_queue: str = Field(
+        default="corridor", min_length=1, description="The broker queue of the job tasks."
+    )
+    broker_visibility_timeout_s: float = Field(
+        default=3600,
+        gt=0,
+        description="Seconds after which a task a worker took but never acknowledged (the "
+        "worker died) is delivered again; must exceed the longest job part.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

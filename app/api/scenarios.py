@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -17,9 +15,8 @@ from app.auth import Permission, Principal
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import StoredScenario
-from app.problems import ApiProblem
+from app.problems import ops_named_as
 from app.schemas import ScenarioCreate, ScenarioOut, ScenarioPage, ScenarioPatch, problem_responses
-from graph import ScenarioError
 
 router = APIRouter(
     prefix="/v1/scenarios",
@@ -53,24 +50,6 @@ def scenario_out(db: DB, row: StoredScenario) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _ops_named_as(field: str) -> Iterator[None]:
-    """Scenario problems point at ``field`` of this body."""
-    try:
-        yield
-    except ScenarioError as error:
-        raise ApiProblem(
-            422,
-            "invalid-scenario",
-            "The scenario does not apply",
-            str(error),
-            errors=[
-                {"field": field, "item": p.item, "message": f"{p.field}: {p.message}"}
-                for p in error.problems
-            ],
-        ) from error
-
-
 @router.post("", status_code=201, response_model=ScenarioOut)
 def create_scenario(
     body: ScenarioCreate,
@@ -83,7 +62,7 @@ def create_scenario(
     Its operations are checked against the base network: 422 names each one that does not apply.
     """
     networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
-    with _ops_named_as("body.ops"), writing(db):
+    with ops_named_as("body.ops"), writing(db):
         row = scenarios.create(
             db,
             networks,
@@ -131,7 +110,7 @@ def patch_scenario(
 ) -> dict[str, Any]:
     """Rename, describe, or give new operations (a new version; earlier ones are kept)."""
     networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
-    with _ops_named_as("body.ops"), writing(db):
+    with ops_named_as("body.ops"), writing(db):
         row = scenarios.find(db, caller.organisation_id, scenario_id)
         scenarios.update(db, networks, row, body.model_dump(exclude_unset=True), datetime.now(UTC))
     return scenario_out(db, row)

@@ -200,3 +200,58 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: How many parts the plan made (None until planned).
+    parts: Mapped[int | None] = mapped_column(Integer)
+    #: The delivery holding the job's own step: planning, then combining (see app.jobs).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+JOB_PART_STATUSES = ("queued", "running", "done", "failed")
+
+
+class JobPart(Base):
+    """One part of a job (e.g. one scenario of a study): its parameters, attempts and result.
+
+    Parts are rows so that a redelivered part is skipped once done, and so that the combine
+    step reads every part's result from here rather than from a broker's result backend.
+    """
+
+    __tablename__ = "job_parts"
+    __table_args__ = (
+        CheckConstraint(
+            f"status IN ({', '.join(repr(s) for s in JOB_PART_STATUSES)})", name="status"
+        ),
+    )
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(4000))
+    #: Deliveries that ran this part (a worker lost mid-part makes one more).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: The delivery running it: a Celery task id, the same when the broker redelivers it.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DemandMatrix(Base):
+    """A demand matrix an organisation uploaded: TEU a year by origin, destination and class."""
+
+    __tablename__ = "demand_matrices"
+    __table_args__ = (
+        Index("ix_demand_matrices_organisation_created", "organisation_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(2000))
+    #: ``[origin, destination, cargo_class, teu_per_year]`` per cell, as validated at upload
+    rows: Mapped[list[list[Any]]] = mapped_column(JSON)
+    pairs: Mapped[int] = mapped_column(Integer)
+    total_teu: Mapped[float] = mapped_column(Float)
+    origins: Mapped[int] = mapped_column(Integer)
+    destinations: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -136,7 +136,8 @@ def test_the_canal_carries_xijiang_boxes_to_qinzhou(real_network: Network) -> No
     canal = apply_scenario(real_network, CANAL)
     base_water = water_distance_to_sea(real_network, "CNNIG")
     canal_water = water_distance_to_sea(canal, "CNNIG")
-    assert base_water is not None and canal_water is not None
+    assert base_water is not None
+    assert canal_water is not None
     assert base_water["to"] != "CNQZH"
     assert canal_water["to"] == "CNQZH"
     assert canal_water["km"] < base_water["km"] - 500  # "saves more than 560 km" (S01)

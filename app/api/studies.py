@@ -1,0 +1,215 @@
+"""Planning studies: start one, follow it, read its results, report, flows and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from sqlalchemy import select
+
+from app import report, studies
+from app.api import pages
+from app.api.deps import DB, RowId, require
+from app.auth import Permission, Principal, owned
+from app.db.base import utc
+from app.db.models import Job
+from app.jobs import create_job
+from app.problems import ApiProblem, reject
+from app.scenarios import ScenarioNetworks
+from app.schemas import StudyIn, StudyOut, StudyPage, problem_responses
+from graph import Network
+
+router = APIRouter(
+    prefix="/v1/studies",
+    tags=["studies"],
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+
+Reader = Annotated[Principal, Depends(require(Permission.READ_SCENARIOS))]
+
+
+def study_out(job: Job) -> dict[str, Any]:
+    """The API form of a study job."""
+    params = job.params
+    base = f"/v1/studies/{job.id}"
+    links = {"self": base}
+    if job.status == "succeeded":
+        links |= {
+            "report": f"{base}/report",
+            "flows": f"{base}/flows.geojson",
+            **{f"csv_{table}": f"{base}/tables/{table}.csv" for table in report.Table},
+        }
+    return {
+        "id": job.id,
+        "name": params["name"],
+        "status": job.status,
+        "progress": job.progress,
+        "message": job.message,
+        "error": job.error,
+        "scenarios": [
+            {k: s[k] for k in ("label", "scenario_id", "version")} | {"ops": s["ops"]}
+            for s in params["scenarios"]
+        ],
+        "demand": {k: v for k, v in params["demand"].items() if k != "rows"},
+        "created_at": utc(job.created_at),
+        "finished_at": utc(job.finished_at) if job.finished_at else None,
+        "result": job.result,
+        "links": links,
+    }
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=StudyOut,
+    responses=problem_responses(409),
+)
+def start_study(
+    body: StudyIn,
+    request: Request,
+    response: Response,
+    db: DB,
+    caller: Annotated[Principal, Depends(require(Permission.EDIT_SCENARIOS))],
+) -> dict[str, Any]:
+    """Start a study; poll ``GET /v1/studies/{id}`` until it has succeeded or failed.
+
+    Scenarios and the demand matrix are resolved now and kept with the study, so later edits to
+    a stored scenario do not change it. Unknown scenarios or demand matrices answer 404; an
+    inline scenario that does not apply answers 422 naming its operation.
+    """
+    if body.start is not None and not date(2000, 1, 1) <= body.start <= date(2099, 1, 1):
+        reject("body.start", "must lie between 2000-01-01 and 2099-01-01")
+    networks: ScenarioNetworks = request.app.state.scenario_networks
+    given = [item if isinstance(item, str) else item.model_dump() for item in body.scenarios]
+    resolved = studies.resolve_scenarios(db, networks, caller.organisation_id, given)
+    demand = studies.find_demand(
+        request.app.state.default_demand, db, caller.organisation_id, body.demand
+    )
+    params = {
+        "name": body.name,
+        "scenarios": resolved,
+        "demand": demand,
+        "value_of_time": body.value_of_time_cny_per_teu_hour,
+        "co2_price": body.co2_price_cny_per_t,
+        "start": (body.start or datetime.now(UTC).date()).isoformat(),
+        "days": body.days,
+        "capacitated": body.capacity,
+        "base_network_version": networks.base.version,
+    }
+    db.rollback()  # end the reads' transaction: create_job writes in its own
+    job_id = create_job(db, caller.organisation_id, studies.KIND, params)
+    request.app.state.jobs.submit(job_id)
+    response.headers["Location"] = f"/v1/studies/{job_id}"
+    job = db.get(Job, job_id)
+    assert job is not None
+    return study_out(job)
+
+
+@router.get("", response_model=StudyPage)
+def list_studies(
+    db: DB,
+    caller: Reader,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The organisation's studies, newest first (results left out: follow each one's link)."""
+    query = select(Job).where(
+        Job.organisation_id == caller.organisation_id, Job.kind == studies.KIND
+    )
+    rows, next_cursor = pages.page(db, query, cursor, limit, Job.created_at, Job.id)
+    return {
+        "items": [study_out(row) | {"result": None} for row in rows],
+        "next_cursor": next_cursor,
+    }
+
+
+@router.get("/{study_id}", response_model=StudyOut)
+def get_study(study_id: RowId, db: DB, caller: Reader) -> dict[str, Any]:
+    """A study: status and progress, then every scenario's results compared with the first."""
+    return study_out(_study(db, caller, study_id))
+
+
+@router.get(
+    "/{study_id}/flows.geojson",
+    responses={
+        200: {"content": {"application/geo+json": {}}, "description": "Flow per leg."},
+        **problem_responses(409),
+    },
+)
+def study_flows(
+    study_id: RowId,
+    request: Request,
+    db: DB,
+    caller: Reader,
+    scenario: Annotated[str | None, Query(max_length=200)] = None,
+    assignment: Annotated[str | None, Query(pattern="^(capacitated|all_or_nothing)$")] = None,
+) -> JSONResponse:
+    """Flow per leg, per scenario and assignment, as GeoJSON LineStrings.
+
+    Filter with ``scenario`` (a label) and ``assignment``.
+    """
+    job = _finished(db, caller, study_id)
+    assert job.result is not None
+    if scenario is not None and scenario not in (p["label"] for p in job.result["scenarios"]):
+        reject("query.scenario", f"the study has no scenario {scenario!r}")
+    collection = report.flows_geojson(job.result, _network_for(request, job), scenario, assignment)
+    return JSONResponse(collection, media_type="application/geo+json")
+
+
+@router.get(
+    "/{study_id}/report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **problem_responses(409)},
+)
+def study_report(study_id: RowId, request: Request, db: DB, caller: Reader) -> HTMLResponse:
+    """The study as one self-contained HTML page: charts, flow maps and comparison tables."""
+    job = _finished(db, caller, study_id)
+    assert job.result is not None
+    return HTMLResponse(report.render_report(job.result, _network_for(request, job)))
+
+
+@router.get(
+    "/{study_id}/tables/{table}.csv",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(409)},
+)
+def study_table(
+    study_id: RowId,
+    table: report.Table,
+    db: DB,
+    caller: Reader,
+) -> PlainTextResponse:
+    """One result table as CSV: every scenario and assignment, one row per item."""
+    job = _finished(db, caller, study_id)
+    assert job.result is not None
+    return PlainTextResponse(
+        report.to_csv(report.table_rows(job.result, table)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{study_id}-{table}.csv"'},
+    )
+
+
+def _study(db: DB, caller: Principal, study_id: str) -> Job:
+    job = owned(db, Job, study_id, caller.organisation_id, "study")
+    if job.kind != studies.KIND:
+        raise ApiProblem(404, "not-found", "Not found", f"no study {study_id}")
+    return job
+
+
+def _finished(db: DB, caller: Principal, study_id: str) -> Job:
+    job = _study(db, caller, study_id)
+    if job.status != "succeeded":
+        raise ApiProblem(
+            409,
+            "study-not-finished",
+            "The study has no results",
+            f"study {study_id} is {job.status}" + (f": {job.error}" if job.error else ""),
+        )
+    return job
+
+
+def _network_for(request: Request, job: Job) -> Callable[[Mapping[str, Any]], Network]:
+    return studies.network_for(request.app.state.scenario_networks, job.params)

@@ -1,0 +1,515 @@
+"""A study's outputs for people and spreadsheets: the HTML report, flows as GeoJSON, CSV tables.
+
+The report is one self-contained HTML page: charts and flow maps are inline SVG drawn here, so
+it opens offline, prints, and can be mailed as a file. Every figure comes from the study result;
+the page states the study's parameters and the demand matrix it ran on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from enum import StrEnum
+from html import escape
+from typing import Any
+
+from graph import Network
+
+MODE_COLOURS = {
+    "sea": "#1f6fb4",
+    "rail": "#c0392b",
+    "road": "#7f7f7f",
+    "river": "#27a35a",
+    "canal": "#12a4b8",
+}
+#: West, east, south, north of the flow maps: western China, the Gulf and ASEAN.
+MAP_FRAME = (95.0, 125.0, -8.0, 36.0)
+SCENARIO_COLOURS = ["#34495e", "#e67e22", "#8e44ad", "#16a085", "#c0392b", "#2980b9"]
+
+
+class Table(StrEnum):
+    """The CSV tables a study exports."""
+
+    TOTALS = "totals"
+    PAIRS = "pairs"
+    LEGS = "legs"
+    PORTS = "ports"
+    GATEWAYS = "gateways"
+    CORRIDORS = "corridors"
+    SERVICES = "services"
+    MODAL_SPLIT = "modal_split"
+    ROUTE_CHANGES = "route_changes"
+    WATER_TO_SEA = "water_to_sea"
+
+
+NetworkFor = Callable[[Mapping[str, Any]], Network]
+
+
+# ---------------------------------------------------------------------- tables
+
+
+def table_rows(result: Mapping[str, Any], table: Table) -> list[dict[str, Any]]:
+    """Rows of one export table, every scenario and assignment, flattened for CSV."""
+    rows: list[dict[str, Any]] = []
+    if table == "route_changes":
+        for comparison in result["comparisons"]:
+            for change in comparison["route_changes"]:
+                rows.append(
+                    {
+                        "reference": comparison["reference"],
+                        "scenario": comparison["scenario"],
+                        **change,
+                    }
+                )
+        return rows
+    for part in result["scenarios"]:
+        if table == "water_to_sea":
+            for row in part["water_to_sea"]:
+                rows.append({"scenario": part["label"], **row, "calls": " ".join(row["calls"])})
+            continue
+        for assignment, outcome in part["outcomes"].items():
+            head = {"scenario": part["label"], "assignment": assignment}
+            if table == "totals":
+                rows.append({**head, **outcome["totals"]})
+            elif table == "modal_split":
+                for mode, split in outcome["modal_split"].items():
+                    rows.append({**head, "mode": mode, **split})
+            else:
+                for row in outcome[table]:
+                    flat = {k: " ".join(v) if isinstance(v, list) else v for k, v in row.items()}
+                    rows.append({**head, **flat})
+    return rows
+
+
+def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Rows as CSV with a header (the union of their keys, in first-seen order)."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------- GeoJSON
+
+
+def flows_geojson(
+    result: Mapping[str, Any],
+    network_for: NetworkFor,
+    scenario: str | None = None,
+    assignment: str | None = None,
+) -> dict[str, Any]:
+    """Flow per leg per scenario as a FeatureCollection (LineStrings in lon/lat)."""
+    features = []
+    for part in result["scenarios"]:
+        if scenario is not None and part["label"] != scenario:
+            continue
+        network = network_for(part)
+        for name, outcome in part["outcomes"].items():
+            if assignment is not None and name != assignment:
+                continue
+            for row in outcome["legs"]:
+                leg = network.legs.get(row["leg"])
+                if leg is None:
+                    continue
+                features.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {
+                            "type": "LineString",
+                            "coordinates": [list(point) for point in leg.geometry],
+                        },
+                        "properties": {"scenario": part["label"], "assignment": name, **row},
+                    }
+                )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------------- HTML
+
+
+def render_report(result: Mapping[str, Any], network_for: NetworkFor) -> str:
+    """The study as one HTML page."""
+    assignment = result["assignment"]
+    parts = result["scenarios"]
+    labels = [p["label"] for p in parts]
+    outcomes = [p["outcomes"][assignment] for p in parts]
+    params = result["parameters"]
+    demand = result["demand"]
+    body: list[str] = [
+        f"<h1>{escape(result['name'])}</h1>",
+        "<p class=meta>"
+        f"Demand: <b>{escape(str(demand.get('name')))}</b> — {demand.get('pairs')} pairs, "
+        f"{_n(demand.get('total_teu', 0))} TEU/year. Value of time "
+        f"{params['value_of_time']:g} CNY per TEU-hour; carbon price {params['co2_price']:g} "
+        f"CNY/t; study year from {escape(params['start'])} ({params['days']} days). "
+        f"Assignment shown: <b>{escape(assignment.replace('_', ' '))}</b>.</p>",
+        "<h2>Scenarios side by side</h2>",
+        _totals_table(labels, outcomes, parts),
+        "<div class=charts>",
+        _bars(
+            "Mean cost, CNY per TEU",
+            labels,
+            [o["totals"]["mean_cost_cny_per_teu"] for o in outcomes],
+        ),
+        _bars("Mean transit, hours", labels, [o["totals"]["mean_transit_hours"] for o in outcomes]),
+        _bars("CO2e, kg per TEU", labels, [o["totals"]["co2e_kg_per_teu"] for o in outcomes]),
+        "</div>",
+        "<h2>Modal split (TEU-km)</h2>",
+        _stacked(labels, [o["modal_split"] for o in outcomes]),
+        "<h2>Water distance to the sea</h2>",
+        _water_table(parts),
+        "<h2>Port throughput (TEU loaded and discharged on ships)</h2>",
+        _grouped("ports", labels, outcomes, "location"),
+        "<h2>Gateways (where boxes first board a ship)</h2>",
+        _grouped("gateways", labels, outcomes, "location"),
+        "<h2>Corridors</h2>",
+        _grouped("corridors", labels, outcomes, "corridor"),
+        "<h2>Price and time per origin-destination pair</h2>",
+        _scatter(labels, outcomes),
+        "<h2>Flows</h2>",
+        "<div class=maps>",
+        *(_flow_map(p["label"], p["outcomes"][assignment], network_for(p)) for p in parts),
+        "</div>",
+        "<h2>Capacity: utilisation and shadow prices</h2>",
+        *(_capacity_table(p["label"], p["outcomes"][assignment]) for p in parts),
+        "<h2>What changes against the first scenario</h2>",
+        *(_comparison(c) for c in result["comparisons"]),
+    ]
+    for part, outcome in zip(parts, outcomes, strict=True):
+        if outcome["unreachable"]:
+            body.append(
+                f"<p class=warn>{escape(part['label'])}: {len(outcome['unreachable'])} pairs "
+                f"({_n(outcome['totals']['unreachable_teu'])} TEU) have no route at all.</p>"
+            )
+    return _PAGE.format(title=escape(result["name"]), body="\n".join(body))
+
+
+def _n(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _totals_table(
+    labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]], parts: Sequence[Any]
+) -> str:
+    rows = [
+        ("Served TEU", "served_teu", _n),
+        ("Unserved TEU (capacity)", "unserved_teu", _n),
+        ("Unreachable TEU", "unreachable_teu", _n),
+        ("Cost, million CNY", "cost_cny", lambda v: f"{v / 1e6:,.1f}"),
+        ("Mean cost, CNY/TEU", "mean_cost_cny_per_teu", _n),
+        ("Mean transit, hours", "mean_transit_hours", lambda v: f"{v:,.1f}"),
+        ("CO2e, t", "co2e_t", _n),
+        ("CO2e, kg/TEU", "co2e_kg_per_teu", _n),
+        ("Generalized cost, million CNY", "generalized_cost_cny", lambda v: f"{v / 1e6:,.1f}"),
+    ]
+    head = "".join(f"<th>{escape(label)}</th>" for label in labels)
+    lines = [f"<table><tr><th></th>{head}</tr>"]
+    for title, key, fmt in rows:
+        cells = "".join(f"<td>{fmt(o['totals'][key])}</td>" for o in outcomes)
+        lines.append(f"<tr><th>{title}</th>{cells}</tr>")
+    versions = "".join(f"<td><code>{escape(p['network_version'])}</code></td>" for p in parts)
+    lines.append(f"<tr><th>Network version</th>{versions}</tr></table>")
+    return "".join(lines)
+
+
+def _bars(title: str, labels: Sequence[str], values: Sequence[float]) -> str:
+    width, bar, gap, left = 320, 18, 8, 110
+    top = max(values, default=0) or 1
+    height = len(values) * (bar + gap) + 30
+    parts = [
+        f'<svg class=chart width="{width + 60}" height="{height}" role="img">'
+        f"<title>{escape(title)}</title>"
+        f'<text x="0" y="14" class=ct>{escape(title)}</text>'
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 24 + i * (bar + gap)
+        w = (width - left) * value / top
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar}" '
+            f'fill="{SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]}"/>'
+            f'<text x="{left + w + 4:.1f}" y="{y + 13}">{_n(value)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _stacked(labels: Sequence[str], splits: Sequence[Mapping[str, Mapping[str, float]]]) -> str:
+    width, bar, left = 520, 22, 110
+    height = len(labels) * (bar + 10) + 40
+    parts = [
+        f'<svg class=chart width="{width + 20}" height="{height}" role="img">'
+        "<title>Modal split by TEU-km</title>"
+    ]
+    for i, (label, split) in enumerate(zip(labels, splits, strict=True)):
+        y = 6 + i * (bar + 10)
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>')
+        x = float(left)
+        for mode, colour in MODE_COLOURS.items():
+            share = split.get(mode, {}).get("share", 0.0)
+            w = (width - left) * share
+            if w > 0:
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colour}">'
+                    f"<title>{mode}: {share:.1%}</title></rect>"
+                )
+                if w > 34:
+                    parts.append(
+                        f'<text x="{x + 3:.1f}" y="{y + 15}" fill="white">{share:.0%}</text>'
+                    )
+            x += w
+    y = len(labels) * (bar + 10) + 20
+    x = float(left)
+    for mode, colour in MODE_COLOURS.items():
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{y + 10}">{mode}</text>'
+        )
+        x += 70
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _grouped(
+    table: str, labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]], key: str
+) -> str:
+    """Grouped horizontal bars: the top rows of ``table`` across scenarios."""
+    totals: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for outcome in outcomes:
+        for row in outcome[table]:
+            totals[row[key]] = totals.get(row[key], 0.0) + row["teu"]
+            names[row[key]] = str(row.get("name", row[key])).split(" (")[0]
+    top = sorted(totals, key=lambda k: -totals[k])[:10]
+    if not top:
+        return "<p>None.</p>"
+    values = {(i, row[key]): row["teu"] for i, o in enumerate(outcomes) for row in o[table]}
+    peak = max(values.values(), default=1.0) or 1.0
+    bar, left, width = 10, 300, 680
+    group = bar * len(outcomes) + 8
+    height = len(top) * group + 30
+    parts = [
+        f'<svg class=chart width="{width + 80}" height="{height}" role="img">'
+        f"<title>{escape(table)}</title>"
+    ]
+    for j, name in enumerate(top):
+        y = j * group + 4
+        parts.append(
+            f'<text x="{left - 6}" y="{y + group / 2}" text-anchor="end">'
+            f"{escape(str(names[name]))[:48]}</text>"
+        )
+        for i in range(len(outcomes)):
+            value = values.get((i, name), 0.0)
+            w = (width - left) * value / peak
+            parts.append(
+                f'<rect x="{left}" y="{y + i * bar}" width="{w:.1f}" height="{bar - 1}" '
+                f'fill="{SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]}">'
+                f"<title>{escape(labels[i])}: {_n(value)} TEU</title></rect>"
+                f'<text x="{left + w + 3:.1f}" y="{y + i * bar + 9}" class=small>{_n(value)}</text>'
+            )
+    parts.append(_legend(labels, 0, height - 14))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _legend(labels: Sequence[str], x: float, y: float) -> str:
+    out = []
+    for i, label in enumerate(labels):
+        colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+        out.append(
+            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{y + 10}">{escape(label)}</text>'
+        )
+        x += 20 + 8 * len(label)
+    return "".join(out)
+
+
+def _scatter(labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]]) -> str:
+    points = [
+        (i, p["hours"], p["cost_cny_per_teu"], f"{p['origin']}→{p['destination']}")
+        for i, o in enumerate(outcomes)
+        for p in o["pairs"]
+        if p["hours"] is not None and p["cost_cny_per_teu"] is not None
+    ]
+    if not points:
+        return "<p>No pairs served.</p>"
+    width, height, pad = 640, 360, 50
+    max_h = max(p[1] for p in points) * 1.05 or 1
+    max_c = max(p[2] for p in points) * 1.05 or 1
+    parts = [
+        f'<svg class=chart width="{width + 20}" height="{height + 40}" role="img">'
+        "<title>Cost per TEU against transit hours, each pair</title>"
+        f'<line x1="{pad}" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>'
+        f'<line x1="{pad}" y1="10" x2="{pad}" y2="{height}" stroke="#999"/>'
+        f'<text x="{width / 2}" y="{height + 30}">transit, hours (max {_n(max_h)})</text>'
+        f'<text x="4" y="20">CNY/TEU (max {_n(max_c)})</text>'
+    ]
+    for i, hours, cost, name in points:
+        x = pad + (width - pad) * hours / max_h
+        y = height - (height - 10) * cost / max_c
+        colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}" '
+            f'fill-opacity="0.6"><title>{escape(labels[i])} {escape(name)}: '
+            f"{_n(cost)} CNY, {hours:.0f} h</title></circle>"
+        )
+    parts.append(_legend(labels, pad, height + 6))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _flow_map(label: str, outcome: Mapping[str, Any], network: Network) -> str:
+    """Legs drawn by flow over the region the flow covers (equirectangular, scaled by latitude)."""
+    loaded = [row for row in outcome["legs"] if row["teu"] > 0 and row["leg"] in network.legs]
+    if not loaded:
+        return f"<figure><figcaption>{escape(label)}: no flow</figcaption></figure>"
+    # the corridor's region: long-haul lines run off the frame (the GeoJSON has them whole)
+    west, east, south, north = MAP_FRAME
+    scale_x = math.cos(math.radians((north + south) / 2))
+    width, pad = 560.0, 10.0
+    k = (width - 2 * pad) / ((east - west) * scale_x)
+    height = (north - south) * k + 2 * pad
+
+    def xy(lon: float, lat: float) -> str:
+        return f"{pad + (lon - west) * scale_x * k:.1f},{pad + (north - lat) * k:.1f}"
+
+    peak = max(row["teu"] for row in loaded)
+    parts = [
+        f'<figure><svg class=map width="{width:.0f}" height="{height:.0f}" role="img">'
+        f"<title>Flows, {escape(label)}</title>"
+    ]
+    for row in sorted(loaded, key=lambda r: r["teu"]):
+        leg = network.legs[row["leg"]]
+        stroke = 0.6 + 7 * math.sqrt(row["teu"] / peak)
+        dashed = ' stroke-dasharray="6 3"' if row["mode"] == "canal" else ""
+        parts.append(
+            f'<polyline points="{" ".join(xy(*pt) for pt in leg.geometry)}" fill="none" '
+            f'stroke="{MODE_COLOURS.get(row["mode"], "#444")}" stroke-width="{stroke:.1f}" '
+            f'stroke-opacity="0.75" stroke-linecap="round"{dashed}>'
+            f"<title>{escape(row['leg'])}: {_n(row['teu'])} TEU"
+            + (f", {row['utilisation']:.0%} of capacity" if row["utilisation"] is not None else "")
+            + "</title></polyline>"
+        )
+    ends = {network.legs[row["leg"]].origin for row in loaded} | {
+        network.legs[row["leg"]].destination for row in loaded
+    }
+    for loc_id in sorted(ends):
+        loc = network.locations[loc_id]
+        parts.append(
+            f'<circle cx="{xy(loc.lon, loc.lat).split(",")[0]}" '
+            f'cy="{xy(loc.lon, loc.lat).split(",")[1]}" r="2.5" fill="#222">'
+            f"<title>{escape(loc.name)}</title></circle>"
+        )
+    parts.append(
+        f"</svg><figcaption>{escape(label)} — line width ∝ √TEU; colours by mode: "
+        + ", ".join(f'<span style="color:{c}">{m}</span>' for m, c in MODE_COLOURS.items())
+        + "; the canal dashed.</figcaption></figure>"
+    )
+    return "".join(parts)
+
+
+def _capacity_table(label: str, outcome: Mapping[str, Any]) -> str:
+    binding = sorted(
+        (r for r in outcome["legs"] if r["shadow_price_cny_per_teu"]),
+        key=lambda r: -r["shadow_price_cny_per_teu"],
+    )
+    busiest = sorted(
+        (r for r in outcome["legs"] if r["utilisation"] is not None and r["teu"] > 0),
+        key=lambda r: -r["utilisation"],
+    )[:10]
+    rows = "".join(
+        f"<tr><td>{escape(r['leg'])}</td><td>{escape(r['origin'])}→{escape(r['destination'])}"
+        f"</td><td>{r['mode']}</td><td>{_n(r['teu'])}</td><td>{_n(r['capacity_teu'] or 0)}</td>"
+        f"<td>{r['utilisation']:.0%}</td><td>{(r['shadow_price_cny_per_teu'] or 0):,.1f}</td></tr>"
+        for r in _unique(binding + busiest)
+    )
+    return (
+        f"<h3>{escape(label)}</h3><p>{len(binding)} binding capacities (shadow price > 0: what "
+        "one more TEU of yearly capacity there would save, CNY).</p>"
+        "<table><tr><th>Leg</th><th>From→to</th><th>Mode</th><th>TEU</th><th>Capacity</th>"
+        f"<th>Used</th><th>Shadow price</th></tr>{rows}</table>"
+    )
+
+
+def _unique(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        if row["leg"] not in seen:
+            seen.add(row["leg"])
+            out.append(row)
+    return out
+
+
+def _water_table(parts: Sequence[Mapping[str, Any]]) -> str:
+    ports = {row["location"]: row["name"] for p in parts for row in p["water_to_sea"]}
+    head = "".join(f"<th>{escape(p['label'])}</th>" for p in parts)
+    lines = [f"<table><tr><th>From</th>{head}</tr>"]
+    for loc_id, name in ports.items():
+        cells = []
+        for part in parts:
+            row = next((r for r in part["water_to_sea"] if r["location"] == loc_id), None)
+            if row is None or row["km"] is None:
+                cells.append("<td>—</td>")
+            else:
+                cells.append(
+                    f"<td>{row['km']:,.0f} km to {escape(row['to'])}"
+                    f"<br><small>{escape(' → '.join(row['calls']))}</small></td>"
+                )
+        lines.append(f"<tr><th>{escape(name)}</th>{''.join(cells)}</tr>")
+    lines.append("</table>")
+    return "".join(lines)
+
+
+def _comparison(comparison: Mapping[str, Any]) -> str:
+    changes = comparison["route_changes"]
+    shift = [r for r in comparison["gateway_shift"] if abs(r["change_teu"]) > 0.5][:12]
+    shift_rows = "".join(
+        f"<tr><td>{escape(str(r['name']))}</td><td>{_n(r['reference_teu'])}</td>"
+        f"<td>{_n(r['scenario_teu'])}</td><td>{r['change_teu']:+,.0f}</td></tr>"
+        for r in shift
+    )
+    change_rows = "".join(
+        f"<tr><td>{escape(c['origin'])}→{escape(c['destination'])}</td><td>{_n(c['teu'])}</td>"
+        f"<td><small>{escape(c['route_before'])}</small></td>"
+        f"<td><small>{escape(c['route_after'])}</small></td>"
+        f"<td>{_fmt(c['cost_cny_per_teu_before'])} → {_fmt(c['cost_cny_per_teu_after'])}</td>"
+        f"<td>{_fmt(c['hours_before'])} → {_fmt(c['hours_after'])}</td></tr>"
+        for c in sorted(changes, key=lambda c: -c["teu"])[:40]
+    )
+    return (
+        f"<h3>{escape(comparison['scenario'])} against {escape(comparison['reference'])}</h3>"
+        f"<p>{len(changes)} pairs ({_n(comparison['route_changes_teu'])} TEU) change their main "
+        "route.</p><table><tr><th>Gateway</th><th>Before, TEU</th><th>After, TEU</th>"
+        f"<th>Change</th></tr>{shift_rows}</table>"
+        "<table><tr><th>Pair</th><th>TEU</th><th>Route before</th><th>Route after</th>"
+        f"<th>CNY/TEU</th><th>Hours</th></tr>{change_rows}</table>"
+    )
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else _n(value)
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} — Corridor study</title>
+<style>
+body{{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1180px;color:#222}}
+h1{{font-size:22px}} h2{{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}}
+table{{border-collapse:collapse;margin:8px 0}} td,th{{padding:3px 8px;border:1px solid #ddd;
+text-align:right}} th{{background:#f6f6f6}} td small{{color:#555}}
+.meta{{color:#444}} .warn{{color:#a04000}} .charts{{display:flex;flex-wrap:wrap;gap:16px}}
+svg text{{font-size:11px}} .ct{{font-weight:600;font-size:12px}} .small{{font-size:9px}}
+.maps{{display:flex;flex-wrap:wrap;gap:12px}} figure{{margin:0}} .map{{background:#f4f8fb}}
+</style></head><body>
+{body}
+<p class=meta>Generated by Corridor. Costs are fee-catalogue prices per 20-ft box (estimates
+where the catalogue marks them); see data/README.md for sources and gaps.</p>
+</body></html>
+"""

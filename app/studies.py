@@ -1,0 +1,293 @@
+"""Planning studies as jobs: scenarios × a demand matrix → flows, indicators, comparisons.
+
+A study request is resolved when it is made: stored scenarios become their current operations
+(with id and version), the demand matrix becomes its rows. The job's parameters therefore hold
+everything the study ran on, so it can be reproduced and any worker can run it without reading
+anything but the network. The job has one part per scenario — each part solves that scenario's
+capacitated min-cost flow and its all-or-nothing assignment (a scenario's capacities couple all
+of its pairs, so a scenario is the unit that can run on its own) — and the combining step lines
+the scenarios up against the first one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app import scenarios
+from app.auth import owned
+from app.db.models import DemandMatrix
+from app.jobs import JobContext, JobKind, register
+from app.problems import ApiProblem, ops_named_as, reject
+from app.scenarios import ScenarioNetworks
+from graph import Demand, DemandError, LocationKind, Network, load_demand
+from solvers.study import ScenarioOutcome as Outcome
+from solvers.study import (
+    StudyParameters,
+    build_study_network,
+    route_changes,
+    run_scenario,
+    water_distance_to_sea,
+)
+
+#: Reports a fraction done (0 to 1) and what is being done.
+Progress = Callable[[float, str], None]
+
+KIND = "study"
+BASE = "base"
+DEFAULT = "default"
+
+
+def resolve_scenarios(
+    db: Session, networks: ScenarioNetworks, organisation_id: str, given: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Each requested scenario as ``{label, ops, scenario_id, version}``.
+
+    ``"base"`` is the network as loaded; a stored scenario's id takes its current version; an
+    inline ``{"name", "ops"}`` is validated by applying it.
+    """
+    resolved: list[dict[str, Any]] = []
+    for index, item in enumerate(given):
+        where = f"body.scenarios.{index}"
+        if item == BASE:
+            resolved.append({"label": BASE, "ops": [], "scenario_id": None, "version": None})
+        elif isinstance(item, str):
+            row = scenarios.find(db, organisation_id, item)
+            resolved.append(
+                {
+                    "label": row.name,
+                    "ops": scenarios.current_ops(db, row),
+                    "scenario_id": row.id,
+                    "version": row.version,
+                }
+            )
+        else:
+            name, ops = item["name"], item["ops"]
+            with ops_named_as(f"{where}.ops"):
+                networks.network(name, ops)
+            resolved.append({"label": name, "ops": ops, "scenario_id": None, "version": None})
+        if resolved[-1]["label"] in (r["label"] for r in resolved[:-1]):
+            reject(where, f"two scenarios are called {resolved[-1]['label']!r}")
+    return resolved
+
+
+def demand_params(demand_id: str, demand: Demand) -> dict[str, Any]:
+    """A matrix as a study keeps it: a summary and rows ``[origin, destination, class, teu]``."""
+    return {
+        "id": demand_id,
+        "name": demand.name,
+        "pairs": demand.pairs,
+        "cells": len(demand.rows),
+        "total_teu": round(demand.total_teu, 3),
+        "rows": [
+            [row.origin, row.destination, row.cargo_class.value, row.teu_per_year]
+            for row in demand.rows
+        ],
+    }
+
+
+class DefaultDemand:
+    """The bundled matrix, read against the service's network on first use and kept."""
+
+    def __init__(self, path: Path, network: Network) -> None:
+        self.path = path
+        self.network = network
+        self._demand: Demand | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Demand:
+        """The matrix (raises DemandError listing every problem when it does not fit)."""
+        with self._lock:
+            if self._demand is None:
+                self._demand = load_demand(self.path, self.network, self.network.sources.keys())
+            return self._demand
+
+    def usable(self) -> Demand:
+        """The matrix, or a 409 problem saying why it does not fit the network."""
+        try:
+            return self.get()
+        except DemandError as error:
+            raise ApiProblem(
+                409,
+                "default-demand-unusable",
+                "The bundled demand matrix does not fit this network",
+                str(error),
+            ) from error
+
+
+def find_demand(
+    defaults: DefaultDemand, db: Session, organisation_id: str, demand_id: str
+) -> dict[str, Any]:
+    """The named matrix for a study: ``default`` or an upload of the organisation."""
+    if demand_id == DEFAULT:
+        return demand_params(DEFAULT, defaults.usable())
+    row = owned(db, DemandMatrix, demand_id, organisation_id, "demand matrix")
+    return {
+        "id": row.id,
+        "name": row.name,
+        "pairs": row.pairs,
+        "cells": len(row.rows),
+        "total_teu": row.total_teu,
+        "rows": row.rows,
+    }
+
+
+def run_locally(
+    context: JobContext,
+    params: dict[str, Any],
+    report_progress: Callable[[float, str], None],
+) -> dict[str, Any]:
+    """Run a study in this process without a database (the CLI): plan, parts, combine."""
+    parts = plan(context, params)
+    results = []
+    for index, part in enumerate(parts):
+
+        def scaled(fraction: float, message: str, index: int = index) -> None:
+            report_progress((index + fraction) / len(parts), message)
+
+        results.append(solve_part(context, params, part, scaled))
+    report_progress(1.0, "comparing scenarios")
+    return combine(context, params, results, report_progress)
+
+
+def network_for(
+    networks: ScenarioNetworks, params: Mapping[str, Any]
+) -> Callable[[Mapping[str, Any]], Network]:
+    """The network each scenario of a study ran on, by its part result (for maps and flows)."""
+    ops = {s["label"]: s["ops"] for s in params["scenarios"]}
+
+    def network(part: Mapping[str, Any]) -> Network:
+        label = part["label"]
+        return networks.network(label, ops[label]) if ops.get(label) else networks.base
+
+    return network
+
+
+def plan(context: JobContext, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """One part per scenario."""
+    return [{"scenario": index} for index in range(len(params["scenarios"]))]
+
+
+def solve_part(
+    context: JobContext, params: dict[str, Any], part: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
+    """Solve one scenario: its static network, both assignments, its indicators."""
+    scenario = params["scenarios"][part["scenario"]]
+    networks: ScenarioNetworks = context.resources["scenario_networks"]
+    network = (
+        networks.network(scenario["label"], scenario["ops"]) if scenario["ops"] else (networks.base)
+    )
+    demand = {(o, d, g): float(teu) for o, d, g, teu in params["demand"]["rows"]}
+    parameters = StudyParameters(
+        start=date.fromisoformat(params["start"]),
+        value_of_time=params["value_of_time"],
+        co2_price=params["co2_price"],
+        days=params["days"],
+    )
+    progress(0.1, f"{scenario['label']}: building the study network")
+    study = build_study_network(network, parameters, {g for _, _, g in demand})
+    progress(0.3, f"{scenario['label']}: solving {len(demand)} pairs on {len(study.rides)} rides")
+    outcomes = run_scenario(study, demand, capacitated=params["capacitated"])
+    return {
+        "label": scenario["label"],
+        "scenario_id": scenario["scenario_id"],
+        "version": scenario["version"],
+        "network_version": network.version,
+        "rides": len(study.rides),
+        "outcomes": {name: outcome.to_data() for name, outcome in outcomes.items()},
+        "water_to_sea": _water_to_sea(network),
+    }
+
+
+def combine(
+    context: JobContext,
+    params: dict[str, Any],
+    parts: list[dict[str, Any]],
+    progress: Progress,
+) -> dict[str, Any]:
+    """The scenarios side by side, each against the first."""
+    assignment = "capacitated" if params["capacitated"] else "all_or_nothing"
+    reference = parts[0]
+    comparisons = []
+    for part in parts[1:]:
+        before = _outcome(reference["outcomes"][assignment])
+        after = _outcome(part["outcomes"][assignment])
+        changes = route_changes(before, after)
+        comparisons.append(
+            {
+                "reference": reference["label"],
+                "scenario": part["label"],
+                "assignment": assignment,
+                "totals": {
+                    key: {
+                        "reference": before.totals[key],
+                        "scenario": after.totals[key],
+                        "change": round(after.totals[key] - before.totals[key], 3),
+                    }
+                    for key in before.totals
+                },
+                "gateway_shift": _shift(before.gateways, after.gateways, "location"),
+                "route_changes": changes,
+                "route_changes_teu": round(sum(c["teu"] for c in changes), 3),
+            }
+        )
+    return {
+        "name": params["name"],
+        "assignment": assignment,
+        "parameters": {key: params[key] for key in ("value_of_time", "co2_price", "start", "days")},
+        "demand": {k: v for k, v in params["demand"].items() if k != "rows"},
+        "scenarios": parts,
+        "comparisons": comparisons,
+    }
+
+
+register(JobKind(KIND, plan=plan, part=solve_part, combine=combine))
+
+
+def _outcome(data: Mapping[str, Any]) -> Outcome:
+    return Outcome(**data)
+
+
+def _shift(
+    before: list[dict[str, Any]], after: list[dict[str, Any]], key: str
+) -> list[dict[str, Any]]:
+    old = {row[key]: row for row in before}
+    new = {row[key]: row for row in after}
+    rows = []
+    for name in sorted(old.keys() | new.keys()):
+        a = old.get(name, {}).get("teu", 0.0)
+        b = new.get(name, {}).get("teu", 0.0)
+        label = (new.get(name) or old.get(name) or {}).get("name", name)
+        rows.append(
+            {
+                key: name,
+                "name": label,
+                "reference_teu": a,
+                "scenario_teu": b,
+                "change_teu": round(b - a, 3),
+            }
+        )
+    return sorted(rows, key=lambda r: (-abs(r["change_teu"]), r[key]))
+
+
+def _water_to_sea(network: Network) -> list[dict[str, Any]]:
+    """The inland-waterway distance to the sea from each river port."""
+    found = []
+    for location in network.list_locations():
+        if location.kind is LocationKind.RIVER_PORT:
+            path = water_distance_to_sea(network, location.id)
+            found.append(
+                {
+                    "location": location.id,
+                    "name": location.name,
+                    "km": path["km"] if path else None,
+                    "to": path["to"] if path else None,
+                    "calls": path["calls"] if path else [],
+                }
+            )
+    return found
