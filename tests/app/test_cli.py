@@ -204,3 +204,47 @@ def test_quote_bad_input_names_the_field_and_exits_2(args: list[str], field: str
     result = runner.invoke(app, ["quote", *args])
     assert result.exit_code == 2, result.output
     assert field in result.output
+
+
+def test_study_run_prints_a_summary_and_writes_the_report_and_tables(tmp_path: Path) -> None:
+    from tests.app.test_studies import CANAL, TINY_DEMAND
+
+    demand = tmp_path / "demand.csv"
+    demand.write_text(TINY_DEMAND, encoding="utf-8")
+    canal = tmp_path / "canal.json"
+    canal.write_text(json.dumps(CANAL), encoding="utf-8")
+    report = tmp_path / "report.html"
+    tables = tmp_path / "tables"
+    result = runner.invoke(
+        app,
+        [
+            "study", "run", "--path", str(TINY / "network.geojson"),
+            "--scenario", "base", "--scenario", str(canal), "--demand", str(demand),
+            "--value-of-time", "5", "--start", "2027-01-04",
+            "--report", str(report), "--tables", str(tables),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "served TEU" in result.output
+    assert "canal open" in result.output
+    assert "<svg" in report.read_text(encoding="utf-8")
+    pairs = (tables / "pairs.csv").read_text(encoding="utf-8").splitlines()
+    assert len(pairs) == 1 + 2 * 2 * 4
+    flows = json.loads((tables / "flows.geojson").read_text(encoding="utf-8"))
+    assert any(f["properties"]["leg"] == "CANAL-1" for f in flows["features"])
+
+
+def test_study_run_with_a_bad_demand_file_lists_the_rows_and_exits_2(tmp_path: Path) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text("origin,destination,cargo_class,teu_per_year\nDP,XX,dry,1\nDP,PB,dry,-1\n")
+    result = runner.invoke(
+        app,
+        [
+            "study", "run", "--path", str(TINY / "network.geojson"), "--scenario", "base",
+            "--demand", str(demand), "--value-of-time", "5",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert "row 2" in output
+    assert "row 3" in output
