@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from app import tracking
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Permission, Principal, owned
@@ -17,7 +18,16 @@ from app.bookings import book, cancel, held_by
 from app.db.base import utc
 from app.db.models import Booking, BookingDeparture, Quote
 from app.problems import ApiProblem
-from app.schemas import BookingIn, BookingOut, BookingPage, WaybillOut, problem_responses
+from app.schemas import (
+    BookingIn,
+    BookingOut,
+    BookingPage,
+    EventIn,
+    EventRecorded,
+    EventStream,
+    WaybillOut,
+    problem_responses,
+)
 
 router = APIRouter(
     prefix="/v1/bookings",
@@ -33,6 +43,14 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=200,
         description="Retries with the same key and body return the same booking.",
+    ),
+]
+EventKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retries with the same key and body return the same event.",
     ),
 ]
 
@@ -285,3 +303,58 @@ Network version {escape(waybill["network_version"])}.</p>
 
 def _cargo_text(cargo: dict[str, Any]) -> str:
     return ", ".join(f"{key} {value}" for key, value in cargo.items())
+
+
+@router.post(
+    "/{booking_id}/events",
+    status_code=201,
+    response_model=EventRecorded,
+    responses={
+        200: {
+            "model": EventRecorded,
+            "description": "A retry with the same Idempotency-Key and body: the same event",
+            "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
+        },
+        **problem_responses(400, 409),
+    },
+)
+def report_event(
+    booking_id: RowId,
+    body: EventIn,
+    response: Response,
+    db: DB,
+    network: LoadedNetwork,
+    caller: Annotated[Principal, Depends(require(Permission.BOOK))],
+    idempotency_key: EventKey = None,
+) -> dict[str, Any]:
+    """Report what happened (ACT) or is expected (EST, PLN) on a leg of the booking.
+
+    Answers the event and the booking's estimate after it: an actual delay moves the later
+    legs, and a transfer the box can no longer make is flagged with the next departure it can.
+    """
+    booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
+    row, created = tracking.record(db, booking, body, idempotency_key, datetime.now(UTC))
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    estimate = tracking.estimate(network, booking, tracking.events_of(db, booking_id))
+    return {
+        "event": tracking.event_out(row),
+        "tracking": tracking.tracking_out(booking, estimate),
+    }
+
+
+@router.get("/{booking_id}/events", response_model=EventStream)
+def list_events(
+    booking_id: RowId,
+    db: DB,
+    network: LoadedNetwork,
+    caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
+) -> dict[str, Any]:
+    """The booking's events in time order, and its estimate (ETA, delays, missed connections)."""
+    booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
+    events = tracking.events_of(db, booking_id)
+    return {
+        "events": [tracking.event_out(row) for row in events],
+        "tracking": tracking.tracking_out(booking, tracking.estimate(network, booking, events)),
+    }

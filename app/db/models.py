@@ -255,3 +255,25 @@ class DemandMatrix(Base):
     origins: Mapped[int] = mapped_column(Integer)
     destinations: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BookingEvent(Base):
+    """A DCSA-style event reported on a booking: what happened (ACT) or is expected (EST, PLN)."""
+
+    __tablename__ = "booking_events"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "idempotency_key", name="uq_booking_events_idempotency"),
+        Index("ix_booking_events_booking_time", "booking_id", "event_time", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"))
+    classifier: Mapped[str] = mapped_column(String(3))
+    code: Mapped[str] = mapped_column(String(4))
+    leg_seq: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(String(64))
+    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    description: Mapped[str | None] = mapped_column(String(500))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

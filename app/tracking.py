@@ -1,0 +1,185 @@
+"""A booking's event stream: recording events (idempotently) and estimating from them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.auth import new_id
+from app.db.base import utc
+from app.db.engine import writing
+from app.db.models import Booking, BookingEvent
+from app.problems import ApiProblem, reject
+from app.schemas import EventIn
+from graph import Mode, Network
+from solvers.tracking import Classifier, Event, EventCode, PlannedLeg, Tracking, track
+
+#: An actual event may be reported this far ahead of the server's clock (clock skew), no more.
+ACTUAL_SKEW = timedelta(minutes=15)
+
+
+def plan_of(booking: Booking) -> list[PlannedLeg]:
+    """The booked itinerary's legs as planned."""
+    return [
+        PlannedLeg(
+            seq=p["seq"],
+            leg_id=p["leg"],
+            service=p["service"],
+            mode=Mode(p["mode"]),
+            origin=p["from"],
+            destination=p["to"],
+            departure=datetime.fromisoformat(p["departure"]),
+            arrival=datetime.fromisoformat(p["arrival"]),
+            cutoff=datetime.fromisoformat(p["cutoff"]),
+        )
+        for p in (feature["properties"] for feature in booking.option["legs"]["features"])
+    ]
+
+
+def events_of(db: Session, booking_id: str) -> list[BookingEvent]:
+    """A booking's events in time order (then as recorded)."""
+    return list(
+        db.scalars(
+            select(BookingEvent)
+            .where(BookingEvent.booking_id == booking_id)
+            .order_by(BookingEvent.event_time, BookingEvent.recorded_at, BookingEvent.id)
+        )
+    )
+
+
+def record(
+    db: Session, booking: Booking, body: EventIn, idempotency_key: str | None, now: datetime
+) -> tuple[BookingEvent, bool]:
+    """Check and store an event; returns it and whether it is new (False: a replay)."""
+    fingerprint = hashlib.sha256(
+        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+    if idempotency_key is not None:
+        earlier = _replay(db, booking.id, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier, False
+    if booking.status != "confirmed":
+        raise ApiProblem(
+            409, "booking-cancelled", "The booking is cancelled", f"booking {booking.id}"
+        )
+    plan = plan_of(booking)
+    if body.leg_seq > len(plan):
+        reject("body.leg_seq", f"the itinerary has {len(plan)} legs")
+    leg = plan[body.leg_seq - 1]
+    code = EventCode(body.code)
+    expected = leg.origin if code.at_origin else leg.destination
+    if body.location is not None and body.location != expected:
+        reject("body.location", f"{code.value} on leg {leg.seq} happens at {expected}")
+    when = body.event_time.astimezone(UTC)
+    if not datetime(2000, 1, 1, tzinfo=UTC) <= when < datetime(2100, 1, 1, tzinfo=UTC):
+        reject("body.event_time", "must lie in 2000-2099")
+    if body.classifier == Classifier.ACTUAL.value and when > now + ACTUAL_SKEW:
+        reject("body.event_time", "an actual (ACT) event cannot be in the future")
+    row = BookingEvent(
+        id=new_id("ev"),
+        booking_id=booking.id,
+        classifier=body.classifier,
+        code=code.value,
+        leg_seq=body.leg_seq,
+        location=expected,
+        event_time=when,
+        description=body.description,
+        idempotency_key=idempotency_key,
+        request_sha256=fingerprint,
+        recorded_at=now,
+    )
+    db.rollback()
+    try:
+        with writing(db):
+            db.add(row)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        db.rollback()
+        earlier = _replay(db, booking.id, idempotency_key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier, False
+    return row, True
+
+
+def _replay(
+    db: Session, booking_id: str, idempotency_key: str, fingerprint: str
+) -> BookingEvent | None:
+    earlier = db.scalar(
+        select(BookingEvent).where(
+            BookingEvent.booking_id == booking_id,
+            BookingEvent.idempotency_key == idempotency_key,
+        )
+    )
+    if earlier is not None and earlier.request_sha256 != fingerprint:
+        raise ApiProblem(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key already used for another request",
+            f"event {earlier.id} was recorded with this key and a different body",
+        )
+    return earlier
+
+
+def estimate(network: Network, booking: Booking, events: list[BookingEvent]) -> Tracking:
+    """The booking's estimate from its plan and ``events``."""
+    return track(
+        network,
+        plan_of(booking),
+        [
+            Event(
+                Classifier(e.classifier),
+                EventCode(e.code),
+                e.leg_seq,
+                utc(e.event_time),
+                utc(e.recorded_at),
+            )
+            for e in events
+        ],
+    )
+
+
+def event_out(row: BookingEvent) -> dict[str, Any]:
+    """The API form of an event."""
+    return {
+        "id": row.id,
+        "classifier": row.classifier,
+        "code": row.code,
+        "leg_seq": row.leg_seq,
+        "location": row.location,
+        "event_time": utc(row.event_time),
+        "description": row.description,
+        "recorded_at": utc(row.recorded_at),
+    }
+
+
+def tracking_out(booking: Booking, tracking: Tracking) -> dict[str, Any]:
+    """The API form of an estimate."""
+    plan = plan_of(booking)
+    return {
+        "eta": tracking.eta,
+        "planned_arrival": plan[-1].arrival,
+        "delay_minutes": tracking.delay_minutes,
+        "missed_connections": list(tracking.missed_connections),
+        "legs": [
+            {
+                "seq": leg.seq,
+                "leg": planned.leg_id,
+                "departure": leg.departure,
+                "arrival": leg.arrival,
+                "departure_basis": leg.departure_basis.value,
+                "arrival_basis": leg.arrival_basis.value,
+                "delay_minutes": leg.delay_minutes,
+                "missed_connection": leg.missed_connection,
+                "rebooked_departure": leg.rebooked_departure,
+            }
+            for leg, planned in zip(tracking.legs, plan, strict=True)
+        ],
+    }

@@ -1,0 +1,102 @@
+"""Booking events over HTTP: recorded idempotently, checked, and moving the booking's ETA."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from app.auth import Role
+from tests.app.conftest import make_key
+from tests.app.test_api import booking_body, legs, make_quote
+
+pytestmark = pytest.mark.anyio
+
+
+async def booked(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    quote = await make_quote(client, headers)
+    by_ship = next(
+        i for i, o in enumerate(quote["options"]) if any(leg["mode"] == "sea" for leg in legs(o))
+    )
+    answer = await client.post("/v1/bookings", json=booking_body(quote, by_ship), headers=headers)
+    assert answer.status_code == 201, answer.text
+    booking: dict[str, Any] = answer.json()
+    return booking
+
+
+async def test_events_move_the_eta_and_flag_a_missed_connection(
+    client: httpx.AsyncClient, forwarder: dict[str, str], database_url: str
+) -> None:
+    booking = await booked(client, forwarder)
+    plan = legs(booking["option"])
+    url = f"/v1/bookings/{booking['id']}/events"
+    empty = (await client.get(url, headers=forwarder)).json()
+    assert empty["events"] == []
+    planned_arrival = datetime.fromisoformat(plan[-1]["arrival"])
+    assert datetime.fromisoformat(empty["tracking"]["eta"]) == planned_arrival
+    gate_in = {
+        "classifier": "ACT",
+        "code": "GTIN",
+        "leg_seq": 1,
+        "event_time": datetime.now(UTC).isoformat(),
+    }
+    first = await client.post(url, json=gate_in, headers=forwarder | {"Idempotency-Key": "g1"})
+    assert first.status_code == 201, first.text
+    assert first.json()["event"]["location"] == plan[0]["from"]
+    again = await client.post(url, json=gate_in, headers=forwarder | {"Idempotency-Key": "g1"})
+    assert again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["event"]["id"] == first.json()["event"]["id"]
+    other = await client.post(
+        url, json=gate_in | {"leg_seq": 2}, headers=forwarder | {"Idempotency-Key": "g1"}
+    )
+    assert other.status_code == 422
+    # the train is expected at the port only at the ship's cut-off: no time to load the box
+    ship = next(i for i, leg in enumerate(plan) if leg["mode"] == "sea")
+    late = {
+        "classifier": "EST",
+        "code": "ARRI",
+        "leg_seq": ship,  # the leg before the ship (seq is 1-based)
+        "event_time": plan[ship]["cutoff"],
+    }
+    moved = await client.post(url, json=late, headers=forwarder)
+    assert moved.status_code == 201, moved.text
+    estimate = moved.json()["tracking"]
+    assert estimate["missed_connections"] == [ship + 1]
+    assert estimate["delay_minutes"] >= 24 * 60
+    assert datetime.fromisoformat(estimate["eta"]) > planned_arrival
+    assert estimate["legs"][ship]["rebooked_departure"] is not None
+    stream = (await client.get(url, headers=forwarder)).json()
+    assert [e["code"] for e in stream["events"]] == ["GTIN", "ARRI"]
+    assert stream["tracking"] == estimate
+
+
+async def test_bad_events_are_named_and_nothing_is_stored(
+    client: httpx.AsyncClient, forwarder: dict[str, str], database_url: str
+) -> None:
+    booking = await booked(client, forwarder)
+    plan = legs(booking["option"])
+    url = f"/v1/bookings/{booking['id']}/events"
+    base = {"classifier": "EST", "code": "DEPA", "leg_seq": 1, "event_time": plan[0]["departure"]}
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    cases = [
+        (base | {"leg_seq": len(plan) + 1}, "body.leg_seq"),
+        (base | {"location": plan[0]["to"]}, "body.location"),
+        (base | {"classifier": "ACT", "event_time": future}, "body.event_time"),
+        (base | {"event_time": "2027-01-04T08:00:00"}, "body.event_time"),
+        (base | {"code": "XXXX"}, "body.code"),
+    ]  # fmt: skip
+    for body, field in cases:
+        answer = await client.post(url, json=body, headers=forwarder)
+        assert answer.status_code == 422, (body, answer.text)
+        assert answer.json()["errors"][0]["field"] == field, answer.text
+    assert (await client.get(url, headers=forwarder)).json()["events"] == []
+    stranger = make_key(database_url, "Org B", Role.FORWARDER)
+    assert (await client.post(url, json=base, headers=stranger)).status_code == 404
+    assert (await client.get(url, headers=stranger)).status_code == 404
+    planner = make_key(database_url, "Org A", Role.PLANNER)
+    assert (await client.post(url, json=base, headers=planner)).status_code == 403
+    await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=forwarder)
+    assert (await client.post(url, json=base, headers=forwarder)).status_code == 409
