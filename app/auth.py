@@ -44,12 +44,19 @@ class Permission(StrEnum):
     READ_BOOKINGS = "bookings:read"
     READ_SCENARIOS = "scenarios:read"
     EDIT_SCENARIOS = "scenarios:write"
+    WEBHOOKS = "webhooks:write"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.FORWARDER: frozenset(Permission) - {Permission.EDIT_SCENARIOS},
     Role.DISPATCHER: frozenset(
-        {Permission.READ_NETWORK, Permission.READ_QUOTES, Permission.BOOK, Permission.READ_BOOKINGS}
+        {
+            Permission.READ_NETWORK,
+            Permission.READ_QUOTES,
+            Permission.BOOK,
+            Permission.READ_BOOKINGS,
+            Permission.WEBHOOKS,
+        }
     ),
     Role.PLANNER: frozenset(
         {

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import webhooks
 from app.auth import new_id
 from app.db.base import utc
 from app.db.engine import writing
@@ -217,6 +218,7 @@ def _reserve_and_record(
         for r in held
     )
     db.flush()
+    webhooks.enqueue(db, organisation_id, "booking.confirmed", booking_summary(booking))
     return booking
 
 
@@ -285,7 +287,20 @@ def cancel(db: Session, booking_id: str, now: datetime) -> Booking:
             )
         current.status = "cancelled"
         current.cancelled_at = now
+        webhooks.enqueue(db, current.organisation_id, "booking.cancelled", booking_summary(current))
     return current
+
+
+def booking_summary(booking: Booking) -> dict[str, Any]:
+    """What a webhook says about a booking (the full booking is one GET away)."""
+    return {
+        "booking_id": booking.id,
+        "waybill_number": booking.waybill_number,
+        "status": booking.status,
+        "quote_id": booking.quote_id,
+        "option_id": booking.option_id,
+        "teu": booking.teu,
+    }
 
 
 def held_by(db: Session, booking_ids: Iterable[str]) -> dict[str, list[BookingDeparture]]:

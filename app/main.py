@@ -28,6 +28,7 @@ from app.api import network as network_api
 from app.api import quotes as quotes_api
 from app.api import scenarios as scenarios_api
 from app.api import studies as studies_api
+from app.api import webhooks as webhooks_api
 from app.api.deps import KeyCache
 from app.db.engine import make_engine, writing
 from app.db.models import NetworkVersion
@@ -37,6 +38,7 @@ from app.problems import add_problem_handlers, problem
 from app.scenarios import ScenarioNetworks
 from app.settings import Settings, get_settings
 from app.studies import DefaultDemand
+from app.webhooks import Dispatcher
 from app.worker import CeleryRunner
 from graph import Network, load_network
 
@@ -73,6 +75,14 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         if recovered:
             log.info("%d unfinished job(s) handed on again", recovered)
         app.state.engine = engine
+        dispatcher = Dispatcher(
+            engine,
+            retry_base_s=config.webhook_retry_base_s,
+            max_attempts=config.webhook_max_attempts,
+            timeout_s=config.webhook_timeout_s,
+        )
+        dispatcher.start()
+        app.state.webhooks = dispatcher
         log.info(
             "network %s loaded: %d locations, %d service legs",
             loaded.version,
@@ -82,6 +92,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         try:
             yield
         finally:
+            dispatcher.stop()
             runner.shutdown()
             engine.dispose()
 
@@ -109,6 +120,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         jobs_api.router,
         studies_api.router,
         demand_api.router,
+        webhooks_api.router,
     ):
         app.include_router(router)
 

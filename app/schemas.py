@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
 from graph import CargoClass, Mode
 from solvers.types import HubRule, Preference
@@ -680,3 +680,71 @@ class EventStream(BaseModel):
 
     events: list[EventOut]
     tracking: TrackingOut
+
+
+# ---------------------------------------------------------------- webhooks
+class WebhookIn(Strict):
+    """A webhook: where to send which events, and the secret that signs them."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://dispatch.example.com/corridor",
+                    "events": ["booking.confirmed", "booking.event"],
+                    "secret": "whsec-change-me-to-32-random-chars",
+                }
+            ]
+        },
+    )
+
+    url: HttpUrl
+    events: list[Literal["booking.confirmed", "booking.cancelled", "booking.event"]] = Field(
+        min_length=1, max_length=3
+    )
+    secret: str = Field(
+        min_length=16,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Signs every delivery (HMAC-SHA256); never shown again.",
+    )
+
+
+class WebhookOut(BaseModel):
+    """A webhook (its secret is not shown)."""
+
+    id: str
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookPage(BaseModel):
+    """Webhooks, newest first."""
+
+    items: list[WebhookOut]
+    next_cursor: str | None
+
+
+class DeliveryOut(BaseModel):
+    """One delivery of an event to a webhook."""
+
+    id: str
+    event_type: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: JSONObject
+
+
+class DeliveryPage(BaseModel):
+    """Deliveries, newest first."""
+
+    items: list[DeliveryOut]
+    next_cursor: str | None

@@ -31,6 +31,18 @@ class Settings(BaseSettings):
         default=ROOT / "data" / "demand" / "default.csv",
         description='The bundled demand matrix studies use as "default".',
     )
+    webhook_retry_base_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=3600,
+        description="First retry delay of a failed webhook delivery; doubled at each attempt.",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=30, description="Attempts before a delivery is marked failed."
+    )
+    webhook_timeout_s: float = Field(
+        default=5.0, gt=0, le=60, description="How long a receiver may take to answer."
+    )
     max_horizon_days: int = Field(
         default=56, ge=1, le=366, description="Longest search horizon a quote may ask for."
     )

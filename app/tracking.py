@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import webhooks
 from app.auth import new_id
 from app.db.base import utc
 from app.db.engine import writing
@@ -98,6 +99,17 @@ def record(
     try:
         with writing(db):
             db.add(row)
+            db.flush()
+            webhooks.enqueue(
+                db,
+                booking.organisation_id,
+                "booking.event",
+                {
+                    "booking_id": booking.id,
+                    "waybill_number": booking.waybill_number,
+                    "event": event_out(row),
+                },
+            )
     except IntegrityError:
         if idempotency_key is None:
             raise

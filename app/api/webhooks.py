@@ -1,0 +1,144 @@
+"""Webhooks: register receivers, read the delivery log, replay a delivery."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
+
+from app import webhooks
+from app.api import pages
+from app.api.deps import DB, RowId, require
+from app.auth import Permission, Principal, new_id, owned
+from app.db.base import utc
+from app.db.engine import writing
+from app.db.models import Webhook, WebhookDelivery
+from app.problems import ApiProblem
+from app.schemas import (
+    DeliveryOut,
+    DeliveryPage,
+    WebhookIn,
+    WebhookOut,
+    WebhookPage,
+    problem_responses,
+)
+
+router = APIRouter(
+    prefix="/v1/webhooks",
+    tags=["webhooks"],
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+
+Manager = Annotated[Principal, Depends(require(Permission.WEBHOOKS))]
+
+
+def webhook_out(row: Webhook) -> dict[str, Any]:
+    """The API form of a webhook (without its secret)."""
+    return {
+        "id": row.id,
+        "url": row.url,
+        "events": row.events,
+        "active": row.active,
+        "created_at": utc(row.created_at),
+    }
+
+
+def delivery_out(row: WebhookDelivery) -> dict[str, Any]:
+    """The API form of a delivery."""
+    return {
+        "id": row.id,
+        "event_type": row.event_type,
+        "status": row.status,
+        "attempts": row.attempts,
+        "next_attempt_at": utc(row.next_attempt_at) if row.status == "pending" else None,
+        "last_status_code": row.last_status_code,
+        "last_error": row.last_error,
+        "created_at": utc(row.created_at),
+        "delivered_at": utc(row.delivered_at) if row.delivered_at else None,
+        "payload": row.payload,
+    }
+
+
+@router.post("", status_code=201, response_model=WebhookOut)
+def create_webhook(body: WebhookIn, response: Response, db: DB, caller: Manager) -> dict[str, Any]:
+    """Register a receiver for the organisation's events.
+
+    Deliveries are signed: ``Corridor-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+    "<t>.<raw body>" with the secret>``; check it and that ``t`` is recent. Failures (no 2xx)
+    are retried with exponential backoff.
+    """
+    row = Webhook(
+        id=new_id("wh"),
+        organisation_id=caller.organisation_id,
+        url=str(body.url),
+        events=sorted(set(body.events)),
+        secret=body.secret,
+        active=True,
+        created_at=datetime.now(UTC),
+    )
+    with writing(db):
+        db.add(row)
+    response.headers["Location"] = f"/v1/webhooks/{row.id}"
+    return webhook_out(row)
+
+
+@router.get("", response_model=WebhookPage)
+def list_webhooks(
+    db: DB,
+    caller: Manager,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The organisation's webhooks, newest first."""
+    query = select(Webhook).where(Webhook.organisation_id == caller.organisation_id)
+    rows, next_cursor = pages.page(db, query, cursor, limit, Webhook.created_at, Webhook.id)
+    return {"items": [webhook_out(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.delete("/{webhook_id}", status_code=204)
+def deactivate_webhook(webhook_id: RowId, db: DB, caller: Manager) -> Response:
+    """Stop sending to this webhook (its delivery log is kept; pending ones are not sent)."""
+    with writing(db):
+        row = owned(db, Webhook, webhook_id, caller.organisation_id, "webhook")
+        row.active = False
+    return Response(status_code=204)
+
+
+@router.get("/{webhook_id}/deliveries", response_model=DeliveryPage)
+def list_deliveries(
+    webhook_id: RowId,
+    db: DB,
+    caller: Manager,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The delivery log: every event sent (or being retried) to this webhook, newest first."""
+    owned(db, Webhook, webhook_id, caller.organisation_id, "webhook")
+    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+    rows, next_cursor = pages.page(
+        db, query, cursor, limit, WebhookDelivery.created_at, WebhookDelivery.id
+    )
+    return {"items": [delivery_out(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/replay",
+    response_model=DeliveryOut,
+    responses=problem_responses(409),
+)
+def replay_delivery(
+    webhook_id: RowId, delivery_id: RowId, request: Request, db: DB, caller: Manager
+) -> dict[str, Any]:
+    """Send a delivery again, with the same id and payload (receivers deduplicate by id)."""
+    with writing(db):
+        hook = owned(db, Webhook, webhook_id, caller.organisation_id, "webhook")
+        if not hook.active:
+            raise ApiProblem(409, "webhook-inactive", "The webhook is inactive", hook.id)
+        row = db.get(WebhookDelivery, delivery_id)
+        if row is None or row.webhook_id != hook.id:
+            raise ApiProblem(404, "not-found", "Delivery not found", f"no delivery {delivery_id}")
+        webhooks.replay(db, row)
+    request.app.state.webhooks.wake()
+    return delivery_out(row)

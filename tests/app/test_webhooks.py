@@ -1,0 +1,242 @@
+"""Webhooks against real local HTTP receivers: signed deliveries, retries, the log, replay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.auth import Role
+from app.db.engine import upgrade
+from app.main import create_app
+from app.settings import Settings
+from app.webhooks import verify
+from tests.app.conftest import make_key
+from tests.app.test_api import booking_body, make_quote
+from tests.conftest import TINY
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "whsec-test-0123456789abcdef"
+
+
+class Receiver:
+    """A local HTTP server that checks signatures; it answers 500 to the first ``fail`` posts."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.fail = fail
+        self.received: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append(
+                    {
+                        "headers": dict(self.headers),
+                        "body": json.loads(body),
+                        "signed": verify(SECRET, self.headers["Corridor-Signature"], body),
+                    }
+                )
+                failing = receiver.fail > 0
+                receiver.fail -= 1
+                self.send_response(500 if failing else 204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    async def wait_for(self, count: int) -> list[dict[str, Any]]:
+        for _ in range(400):
+            if len(self.received) >= count:
+                return self.received
+            await asyncio.sleep(0.025)
+        pytest.fail(f"{self.url} got {len(self.received)} of {count} deliveries")
+
+
+@pytest.fixture
+def receivers() -> Iterator[tuple[Receiver, Receiver]]:
+    good, flaky = Receiver(), Receiver(fail=2)
+    yield good, flaky
+    good.close()
+    flaky.close()
+
+
+@pytest.fixture
+async def quick_app(database_url: str) -> AsyncIterator[FastAPI]:
+    """The service with retries 50 ms apart."""
+    upgrade(database_url)
+    settings = Settings(
+        database_url=database_url,
+        network_path=TINY / "network.geojson",
+        webhook_retry_base_s=0.05,
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def quick(quick_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=quick_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+async def test_signed_deliveries_retries_log_and_replay(
+    quick: httpx.AsyncClient, database_url: str, receivers: tuple[Receiver, Receiver]
+) -> None:
+    good, flaky = receivers
+    forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    made = await quick.post(
+        "/v1/webhooks",
+        json={"url": good.url, "events": ["booking.confirmed", "booking.event"], "secret": SECRET},
+        headers=forwarder,
+    )
+    assert made.status_code == 201, made.text
+    assert "secret" not in made.json()
+    hook = made.json()["id"]
+    flaky_hook = (
+        await quick.post(
+            "/v1/webhooks",
+            json={"url": flaky.url, "events": ["booking.confirmed"], "secret": SECRET},
+            headers=forwarder,
+        )
+    ).json()["id"]
+
+    quote = await make_quote(quick, forwarder)
+    booked = await quick.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
+    assert booked.status_code == 201
+    booking = booked.json()
+    first = (await good.wait_for(1))[0]
+    assert first["signed"]
+    assert first["headers"]["Corridor-Event"] == "booking.confirmed"
+    assert first["body"]["type"] == "booking.confirmed"
+    assert first["body"]["data"]["waybill_number"] == booking["waybill_number"]
+    assert first["headers"]["Corridor-Delivery-Id"] == first["body"]["id"]
+    assert not verify("another-secret-0000000", first["headers"]["Corridor-Signature"], b"{}")
+
+    departure = booking["option"]["legs"]["features"][0]["properties"]["departure"]
+    reported = await quick.post(
+        f"/v1/bookings/{booking['id']}/events",
+        json={"classifier": "EST", "code": "DEPA", "leg_seq": 1, "event_time": departure},
+        headers=forwarder,
+    )
+    assert reported.status_code == 201, reported.text
+    second = (await good.wait_for(2))[1]
+    assert second["signed"]
+    assert second["body"]["type"] == "booking.event"
+    assert second["body"]["data"]["event"]["code"] == "DEPA"
+
+    # the flaky receiver answers 500 twice: the delivery is retried and lands on the third try
+    tries = await flaky.wait_for(3)
+    assert len({t["headers"]["Corridor-Delivery-Id"] for t in tries}) == 1
+    assert all(t["signed"] for t in tries)
+    for _ in range(200):
+        log = (await quick.get(f"/v1/webhooks/{flaky_hook}/deliveries", headers=forwarder)).json()
+        if log["items"][0]["status"] == "delivered":
+            break
+        await asyncio.sleep(0.025)
+    delivery = log["items"][0]
+    assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == (
+        "delivered",
+        3,
+        204,
+    )
+
+    replayed = await quick.post(
+        f"/v1/webhooks/{hook}/deliveries/{first['body']['id']}/replay", headers=forwarder
+    )
+    assert replayed.status_code == 200, replayed.text
+    again = (await good.wait_for(3))[2]
+    assert again["body"] == first["body"]
+    assert again["signed"]
+
+
+async def test_a_receiver_that_keeps_failing_ends_failed(
+    database_url: str, receivers: tuple[Receiver, Receiver]
+) -> None:
+    _, flaky = receivers
+    flaky.fail = 100
+    upgrade(database_url)
+    settings = Settings(
+        database_url=database_url,
+        network_path=TINY / "network.geojson",
+        webhook_retry_base_s=0.02,
+        webhook_max_attempts=3,
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+            hook = (
+                await client.post(
+                    "/v1/webhooks",
+                    json={"url": flaky.url, "events": ["booking.confirmed"], "secret": SECRET},
+                    headers=forwarder,
+                )
+            ).json()["id"]
+            quote = await make_quote(client, forwarder)
+            await client.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
+            await flaky.wait_for(3)
+            for _ in range(200):
+                log = (
+                    await client.get(f"/v1/webhooks/{hook}/deliveries", headers=forwarder)
+                ).json()
+                if log["items"][0]["status"] == "failed":
+                    break
+                await asyncio.sleep(0.025)
+            assert log["items"][0]["status"] == "failed"
+            assert log["items"][0]["attempts"] == 3
+            assert "HTTP 500" in log["items"][0]["last_error"]
+            await asyncio.sleep(0.2)
+            assert len(flaky.received) == 3  # no more after the last attempt
+
+
+async def test_webhook_input_and_access_are_checked(
+    quick: httpx.AsyncClient, database_url: str
+) -> None:
+    forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    cases = [
+        ({"url": "ftp://x.example", "events": ["booking.event"], "secret": SECRET}, "body.url"),
+        ({"url": "http://x.example", "events": ["nothing"], "secret": SECRET}, "body.events.0"),
+        (
+            {"url": "http://x.example", "events": ["booking.event"], "secret": "short"},
+            "body.secret",
+        ),
+    ]
+    for body, field in cases:
+        answer = await quick.post("/v1/webhooks", json=body, headers=forwarder)
+        assert answer.status_code == 422
+        assert answer.json()["errors"][0]["field"] == field
+    hook = (
+        await quick.post(
+            "/v1/webhooks",
+            json={"url": "http://127.0.0.1:9/", "events": ["booking.event"], "secret": SECRET},
+            headers=forwarder,
+        )
+    ).json()["id"]
+    other = make_key(database_url, "Org B", Role.FORWARDER)
+    assert (await quick.get(f"/v1/webhooks/{hook}/deliveries", headers=other)).status_code == 404
+    planner = make_key(database_url, "Org A", Role.PLANNER)
+    assert (await quick.get("/v1/webhooks", headers=planner)).status_code == 403
+    assert (await quick.delete(f"/v1/webhooks/{hook}", headers=forwarder)).status_code == 204
+    listed = (await quick.get("/v1/webhooks", headers=forwarder)).json()["items"]
+    assert [(h["id"], h["active"]) for h in listed] == [(hook, False)]
