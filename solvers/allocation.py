@@ -1,0 +1,220 @@
+"""Batch allocation: a batch of shipments onto capacitated departures, at least total cost.
+
+Each shipment has candidate itineraries (from the quote engine: the Pareto set at its ready
+time and at a few later departure waves), each with a price, an arrival and the departures it
+uses. The CP-SAT model picks at most one candidate per shipment so that no departure carries
+more TEU than it has free, minimising price + lateness (per TEU-hour past the deadline) + a
+penalty for each shipment left unplaced (above any candidate, so a shipment is left out only
+when capacity forces it). The greedy baseline takes the shipments first come, first served,
+each on its cheapest candidate that still fits. Every shipment left out is explained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solvers.errors import InvalidRequest
+
+#: TEU in quarters for CP-SAT's integers (a 45-ft box counts 2.25 TEU).
+TEU_SCALE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One way to carry a shipment: its cost in fen, lateness in hours, departures used."""
+
+    key: str
+    cost_fen: int
+    late_hours: float
+    departures: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """A shipment to place: its TEU and its candidates (possibly none)."""
+
+    id: str
+    teu: float
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Who goes where, what it costs, and why the rest could not be placed."""
+
+    chosen: Mapping[str, Candidate]  # shipment id -> candidate
+    unplaced: Mapping[str, str]  # shipment id -> reason
+    cost_fen: int  # price of the placed shipments
+    lateness_fen: int  # lateness charge of the placed shipments
+    objective_fen: int  # cost + lateness + unplaced penalties
+    status: str  # optimal | feasible | greedy
+
+    @property
+    def placed(self) -> int:
+        """How many shipments got an itinerary."""
+        return len(self.chosen)
+
+
+def allocate(
+    shipments: Sequence[Shipment],
+    free_teu: Mapping[str, float],
+    late_fen_per_teu_hour: int,
+    time_limit_s: float = 10.0,
+) -> Allocation:
+    """The least-cost allocation (CP-SAT); departures missing from ``free_teu`` are unlimited."""
+    _check(shipments, free_teu, late_fen_per_teu_hour)
+    model = cp_model.CpModel()
+    penalty = _unplaced_penalty(shipments, late_fen_per_teu_hour)
+    picks: dict[tuple[str, int], cp_model.IntVar] = {}
+    terms = []
+    for shipment in shipments:
+        options = []
+        for index, candidate in enumerate(shipment.candidates):
+            var = model.new_bool_var(f"{shipment.id}:{index}")
+            picks[shipment.id, index] = var
+            options.append(var)
+            terms.append(_charge(shipment, candidate, late_fen_per_teu_hour) * var)
+        left = model.new_bool_var(f"{shipment.id}:unplaced")
+        model.add_exactly_one([*options, left])
+        terms.append(penalty * left)
+    scale = TEU_SCALE
+    for departure, free in free_teu.items():
+        load = [
+            round(shipment.teu * scale) * picks[shipment.id, index]
+            for shipment in shipments
+            for index, candidate in enumerate(shipment.candidates)
+            if departure in candidate.departures
+        ]
+        if load:
+            model.add(sum(load) <= int(free * scale + 1e-9))
+    model.minimize(sum(terms))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = 1  # deterministic
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # unplaced keeps it feasible
+        message = f"the allocation model ended with {solver.status_name(status)}"
+        raise RuntimeError(message)
+    chosen = {
+        shipment.id: candidate
+        for shipment in shipments
+        for index, candidate in enumerate(shipment.candidates)
+        if solver.boolean_value(picks[shipment.id, index])
+    }
+    return _result(
+        shipments,
+        chosen,
+        free_teu,
+        late_fen_per_teu_hour,
+        "optimal" if status == cp_model.OPTIMAL else "feasible",
+    )
+
+
+def greedy(
+    shipments: Sequence[Shipment], free_teu: Mapping[str, float], late_fen_per_teu_hour: int
+) -> Allocation:
+    """First come, first served: each shipment on its cheapest candidate that still fits."""
+    _check(shipments, free_teu, late_fen_per_teu_hour)
+    left = dict(free_teu)
+    chosen: dict[str, Candidate] = {}
+    for shipment in shipments:
+        ranked = sorted(
+            shipment.candidates, key=lambda c: (_charge(shipment, c, late_fen_per_teu_hour), c.key)
+        )
+        for candidate in ranked:
+            if all(left.get(d, float("inf")) >= shipment.teu - 1e-9 for d in candidate.departures):
+                for d in candidate.departures:
+                    if d in left:
+                        left[d] -= shipment.teu
+                chosen[shipment.id] = candidate
+                break
+    return _result(shipments, chosen, free_teu, late_fen_per_teu_hour, "greedy")
+
+
+def _charge(shipment: Shipment, candidate: Candidate, late_fen_per_teu_hour: int) -> int:
+    return candidate.cost_fen + round(candidate.late_hours * shipment.teu * late_fen_per_teu_hour)
+
+
+def _unplaced_penalty(shipments: Sequence[Shipment], late_fen_per_teu_hour: int) -> int:
+    worst = max(
+        (_charge(s, c, late_fen_per_teu_hour) for s in shipments for c in s.candidates),
+        default=0,
+    )
+    # more than any candidate of any shipment: leaving one out never pays for itself
+    return 2 * worst + 1
+
+
+def _result(
+    shipments: Sequence[Shipment],
+    chosen: Mapping[str, Candidate],
+    free_teu: Mapping[str, float],
+    late_fen_per_teu_hour: int,
+    status: str,
+) -> Allocation:
+    used: dict[str, float] = {}
+    for shipment in shipments:
+        if shipment.id in chosen:
+            for d in chosen[shipment.id].departures:
+                used[d] = used.get(d, 0.0) + shipment.teu
+    unplaced = {}
+    penalty = _unplaced_penalty(shipments, late_fen_per_teu_hour)
+    objective = 0
+    cost = lateness = 0
+    for shipment in shipments:
+        candidate = chosen.get(shipment.id)
+        if candidate is not None:
+            cost += candidate.cost_fen
+            lateness += _charge(shipment, candidate, late_fen_per_teu_hour) - candidate.cost_fen
+            continue
+        objective += penalty
+        unplaced[shipment.id] = _why(shipment, free_teu, used)
+    objective += cost + lateness
+    return Allocation(chosen, unplaced, cost, lateness, objective, status)
+
+
+def _why(shipment: Shipment, free_teu: Mapping[str, float], used: Mapping[str, float]) -> str:
+    if not shipment.candidates:
+        return "no itinerary reaches the destination within the horizon"
+    full = sorted(
+        {
+            d
+            for c in shipment.candidates
+            for d in c.departures
+            if d in free_teu and free_teu[d] - used.get(d, 0.0) < shipment.teu - 1e-9
+        }
+    )
+    if free_teu and all(
+        any(free_teu.get(d, float("inf")) < shipment.teu - 1e-9 for d in c.departures)
+        for c in shipment.candidates
+    ):
+        return "every candidate uses a departure without room for it even when empty: " + (
+            ", ".join(full[:5])
+        )
+    return (
+        f"no room left for {shipment.teu:g} TEU on its candidates' departures "
+        f"({', '.join(full[:5])}{' …' if len(full) > 5 else ''}) after the other shipments"
+    )
+
+
+def _check(
+    shipments: Sequence[Shipment], free_teu: Mapping[str, float], late_fen_per_teu_hour: int
+) -> None:
+    problems = []
+    seen: set[str] = set()
+    for shipment in shipments:
+        if shipment.id in seen:
+            problems.append(("shipments", f"{shipment.id} appears twice"))
+        seen.add(shipment.id)
+        if not 0 < shipment.teu <= 1000:
+            problems.append(("shipments", f"{shipment.id}: TEU must be in (0, 1000]"))
+        if any(c.cost_fen < 0 or c.late_hours < 0 for c in shipment.candidates):
+            problems.append(("shipments", f"{shipment.id}: a candidate has a negative cost"))
+    if any(free < 0 for free in free_teu.values()):
+        problems.append(("free_teu", "free capacity must not be negative"))
+    if late_fen_per_teu_hour < 0:
+        problems.append(("late_fen_per_teu_hour", "must not be negative"))
+    if problems:
+        raise InvalidRequest(problems)
