@@ -42,6 +42,7 @@ bench: $(SYNCED)
 	$(RUN) python bench/load_network.py
 	$(RUN) python bench/quotes.py
 	$(RUN) python bench/study.py
+	$(RUN) python bench/dispatch.py
 	$(RUN) python bench/http_load.py
 
 data: $(SYNCED)

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from app.api import allocations as allocations_api
 from app.api import bookings as bookings_api
 from app.api import demand as demand_api
 from app.api import jobs as jobs_api
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         studies_api.router,
         demand_api.router,
         webhooks_api.router,
+        allocations_api.router,
     ):
         app.include_router(router)
 

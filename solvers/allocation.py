@@ -12,11 +12,16 @@ each on its cheapest candidate that still fits. Every shipment left out is expla
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from ortools.sat.python import cp_model
 
+from graph import Network
 from solvers.errors import InvalidRequest
+from solvers.itinerary import Itinerary
+from solvers.quote import quote
+from solvers.types import QuoteRequest
 
 #: TEU in quarters for CP-SAT's integers (a 45-ft box counts 2.25 TEU).
 TEU_SCALE = 4
@@ -66,30 +71,32 @@ def allocate(
 ) -> Allocation:
     """The least-cost allocation (CP-SAT); departures missing from ``free_teu`` are unlimited."""
     _check(shipments, free_teu, late_fen_per_teu_hour)
+    # identical shipments (same TEU and candidates) are one group with integer counts: the
+    # model has no symmetric copies to search through, and its optimum is the same
+    groups: dict[tuple[float, tuple[Candidate, ...]], list[Shipment]] = {}
+    for shipment in shipments:
+        groups.setdefault((shipment.teu, shipment.candidates), []).append(shipment)
     model = cp_model.CpModel()
     penalty = _unplaced_penalty(shipments, late_fen_per_teu_hour)
-    picks: dict[tuple[str, int], cp_model.IntVar] = {}
+    counts: dict[tuple[int, int], cp_model.IntVar] = {}
     terms = []
-    for shipment in shipments:
+    load: dict[str, list[cp_model.LinearExpr]] = {}
+    for g, ((teu, candidates), members) in enumerate(groups.items()):
+        size = len(members)
         options = []
-        for index, candidate in enumerate(shipment.candidates):
-            var = model.new_bool_var(f"{shipment.id}:{index}")
-            picks[shipment.id, index] = var
+        for index, candidate in enumerate(candidates):
+            var = model.new_int_var(0, size, f"g{g}:{index}")
+            counts[g, index] = var
             options.append(var)
-            terms.append(_charge(shipment, candidate, late_fen_per_teu_hour) * var)
-        left = model.new_bool_var(f"{shipment.id}:unplaced")
-        model.add_exactly_one([*options, left])
+            terms.append(_charge(members[0], candidate, late_fen_per_teu_hour) * var)
+            for departure in candidate.departures:
+                load.setdefault(departure, []).append(round(teu * TEU_SCALE) * var)
+        left = model.new_int_var(0, size, f"g{g}:unplaced")
+        model.add(sum(options) + left == size)
         terms.append(penalty * left)
-    scale = TEU_SCALE
     for departure, free in free_teu.items():
-        load = [
-            round(shipment.teu * scale) * picks[shipment.id, index]
-            for shipment in shipments
-            for index, candidate in enumerate(shipment.candidates)
-            if departure in candidate.departures
-        ]
-        if load:
-            model.add(sum(load) <= int(free * scale + 1e-9))
+        if departure in load:
+            model.add(sum(load[departure]) <= int(free * TEU_SCALE + 1e-9))
     model.minimize(sum(terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
@@ -98,12 +105,16 @@ def allocate(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # unplaced keeps it feasible
         message = f"the allocation model ended with {solver.status_name(status)}"
         raise RuntimeError(message)
-    chosen = {
-        shipment.id: candidate
-        for shipment in shipments
-        for index, candidate in enumerate(shipment.candidates)
-        if solver.boolean_value(picks[shipment.id, index])
-    }
+    chosen: dict[str, Candidate] = {}
+    for g, ((_, candidates), members) in enumerate(groups.items()):
+        queue = iter(members)  # first come, first on the cheapest candidates
+        ranked = sorted(
+            range(len(candidates)),
+            key=lambda i: (_charge(members[0], candidates[i], late_fen_per_teu_hour), i),
+        )
+        for index in ranked:
+            for _ in range(solver.value(counts[g, index])):
+                chosen[next(queue).id] = candidates[index]
     return _result(
         shipments,
         chosen,
@@ -218,3 +229,39 @@ def _check(
         problems.append(("late_fen_per_teu_hour", "must not be negative"))
     if problems:
         raise InvalidRequest(problems)
+
+
+def candidate_itineraries(
+    network: Network, request: QuoteRequest, waves: int = 3
+) -> list[Itinerary]:
+    """A shipment's candidates: the Pareto set at its ready time and at later departure waves.
+
+    Each wave is ready just after the earliest departure of the one before, so a full departure
+    leaves the shipment later ones to fall back on. The request's deadline is dropped (a late
+    candidate is charged, not excluded); its ``capacity`` leaves full departures out.
+    """
+    found: dict[tuple[str, ...], Itinerary] = {}
+    asked = replace(request, deadline=None)
+    for _ in range(waves):
+        pareto = quote(network, asked).pareto
+        if not pareto:
+            break
+        for itinerary in pareto:
+            found.setdefault(tuple(leg.departure_key for leg in itinerary.legs), itinerary)
+        asked = replace(asked, ready=min(i.departure for i in pareto) + timedelta(minutes=1))
+    return [found[key] for key in sorted(found)]
+
+
+def as_candidate(network: Network, itinerary: Itinerary, deadline: datetime | None) -> Candidate:
+    """An itinerary as the model sees it: fen, hours late, and the departures holding capacity."""
+    late = (itinerary.arrival - deadline).total_seconds() / 3600 if deadline else 0.0
+    held = tuple(
+        sorted(
+            leg.departure_key
+            for leg in itinerary.legs
+            if network.legs[leg.leg_id].capacity_teu is not None
+            and not network.legs[leg.leg_id].timetable.continuous
+        )
+    )
+    key = "|".join(leg.departure_key for leg in itinerary.legs)
+    return Candidate(key, round(itinerary.price.total_cny * 100), max(0.0, late), held)
