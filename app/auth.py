@@ -45,10 +45,11 @@ class Permission(StrEnum):
     READ_SCENARIOS = "scenarios:read"
     EDIT_SCENARIOS = "scenarios:write"
     WEBHOOKS = "webhooks:write"
+    DISRUPT = "disruptions:write"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FORWARDER: frozenset(Permission) - {Permission.EDIT_SCENARIOS},
+    Role.FORWARDER: frozenset(Permission) - {Permission.EDIT_SCENARIOS, Permission.DISRUPT},
     Role.DISPATCHER: frozenset(
         {
             Permission.READ_NETWORK,
@@ -56,6 +57,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.BOOK,
             Permission.READ_BOOKINGS,
             Permission.WEBHOOKS,
+            Permission.DISRUPT,
         }
     ),
     Role.PLANNER: frozenset(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.api import allocations as allocations_api
 from app.api import bookings as bookings_api
 from app.api import demand as demand_api
+from app.api import disruptions as disruptions_api
 from app.api import jobs as jobs_api
 from app.api import network as network_api
 from app.api import quotes as quotes_api
@@ -33,6 +34,7 @@ from app.api import webhooks as webhooks_api
 from app.api.deps import KeyCache
 from app.db.engine import make_engine, writing
 from app.db.models import NetworkVersion
+from app.disruptions import LiveNetwork
 from app.jobs import InProcessRunner, JobContext, Runner
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         if recovered:
             log.info("%d unfinished job(s) handed on again", recovered)
         app.state.engine = engine
+        app.state.live = LiveNetwork(loaded, engine)
         dispatcher = Dispatcher(
             engine,
             retry_base_s=config.webhook_retry_base_s,
@@ -123,6 +126,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         demand_api.router,
         webhooks_api.router,
         allocations_api.router,
+        disruptions_api.router,
     ):
         app.include_router(router)
 

@@ -809,3 +809,54 @@ class AllocationOut(BaseModel):
     unplaced: list[JSONObject]
     greedy: JSONObject
     elapsed_s: float
+
+
+# ---------------------------------------------------------------- disruptions
+class DisruptionIn(Strict):
+    """A part of the network closed for a window."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "target_type": "location",
+                    "target": "CNQZH",
+                    "kind": "port_closure",
+                    "reason": "Typhoon signal No. 8",
+                    "start": "2026-12-08T00:00:00+08:00",
+                    "end": "2026-12-10T00:00:00+08:00",
+                }
+            ]
+        },
+    )
+
+    target_type: Literal["location", "service", "tag"]
+    target: str = Field(pattern=ID_PATTERN)
+    kind: Literal["port_closure", "rail_interruption", "lock_outage", "road_closure", "other"]
+    reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]*$")
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class DisruptionOut(BaseModel):
+    """A disruption; ``affected_bookings`` lists the caller's bookings it stops."""
+
+    id: str
+    target_type: str
+    target: str
+    kind: str
+    reason: str
+    start: datetime
+    end: datetime
+    status: Literal["active", "closed"]
+    created_at: datetime
+    closed_at: datetime | None
+    affected_bookings: list[JSONObject] | None
+
+
+class DisruptionPage(BaseModel):
+    """Disruptions, newest first."""
+
+    items: list[DisruptionOut]
+    next_cursor: str | None

@@ -57,9 +57,9 @@ class KeyCache:
 
 
 async def network(request: Request) -> Network:
-    """The network the process loaded."""
-    loaded: Network = request.app.state.network
-    return loaded
+    """The live network: the one the process loaded, with active disruptions closed."""
+    live: Network = request.app.state.live.get()
+    return live
 
 
 DB = Annotated[Session, Depends(session)]

@@ -1,0 +1,110 @@
+"""Disruptions of the live network: declare, list, read with affected bookings, close early."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
+
+from app import disruptions
+from app.api import pages
+from app.api.deps import DB, RowId, require
+from app.auth import Permission, Principal, new_id
+from app.db.engine import writing
+from app.db.models import Disruption
+from app.problems import ApiProblem, reject
+from app.schemas import DisruptionIn, DisruptionOut, DisruptionPage, problem_responses
+
+router = APIRouter(
+    prefix="/v1/disruptions",
+    tags=["dispatch"],
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+
+Reader = Annotated[Principal, Depends(require(Permission.READ_NETWORK))]
+Writer = Annotated[Principal, Depends(require(Permission.DISRUPT))]
+
+
+@router.post("", status_code=201, response_model=DisruptionOut)
+def declare(
+    body: DisruptionIn, request: Request, response: Response, db: DB, caller: Writer
+) -> dict[str, Any]:
+    """Close a location, a service or everything with a tag for a window.
+
+    From now on quotes avoid it and bookings made on quotes from before answer 409 stale-quote;
+    the answer lists the caller's bookings with a leg it stops.
+    """
+    live: disruptions.LiveNetwork = request.app.state.live
+    if body.end <= body.start:
+        reject("body.end", "the window must end after it starts")
+    disruptions.closure_target(live.base, body.target_type, body.target)
+    row = Disruption(
+        id=new_id("ds"),
+        organisation_id=caller.organisation_id,
+        target_type=body.target_type,
+        target=body.target,
+        kind=body.kind,
+        reason=body.reason,
+        start=body.start.astimezone(UTC),
+        end=body.end.astimezone(UTC),
+        status="active",
+        created_at=datetime.now(UTC),
+    )
+    with writing(db):
+        db.add(row)
+    network = live.refresh()
+    response.headers["Location"] = f"/v1/disruptions/{row.id}"
+    return disruptions.disruption_out(
+        row, disruptions.affected(db, network, caller.organisation_id, row)
+    )
+
+
+@router.get("", response_model=DisruptionPage)
+def list_disruptions(
+    db: DB,
+    caller: Reader,
+    status: Annotated[str | None, Query(pattern="^(active|closed)$")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Disruptions of the network (every organisation's: the network is shared), newest first."""
+    query = select(Disruption)
+    if status is not None:
+        query = query.where(Disruption.status == status)
+    rows, next_cursor = pages.page(db, query, cursor, limit, Disruption.created_at, Disruption.id)
+    return {
+        "items": [disruptions.disruption_out(r, None) for r in rows],
+        "next_cursor": next_cursor,
+    }
+
+
+@router.get("/{disruption_id}", response_model=DisruptionOut)
+def get_disruption(
+    disruption_id: RowId, request: Request, db: DB, caller: Reader
+) -> dict[str, Any]:
+    """A disruption and the caller's bookings it stops."""
+    row = _find(db, disruption_id)
+    network = request.app.state.live.get()
+    return disruptions.disruption_out(
+        row, disruptions.affected(db, network, caller.organisation_id, row)
+    )
+
+
+@router.post("/{disruption_id}/close", response_model=DisruptionOut)
+def close_early(disruption_id: RowId, request: Request, db: DB, caller: Writer) -> dict[str, Any]:
+    """End a disruption before its window does: the network reopens (closing twice is a no-op)."""
+    with writing(db):
+        row = _find(db, disruption_id)
+        if row.status == "active":
+            row.status, row.closed_at = "closed", datetime.now(UTC)
+    request.app.state.live.refresh()
+    return disruptions.disruption_out(row, None)
+
+
+def _find(db: DB, disruption_id: str) -> Disruption:
+    row = db.get(Disruption, disruption_id)
+    if row is None:
+        raise ApiProblem(404, "not-found", "Disruption not found", f"no disruption {disruption_id}")
+    return row

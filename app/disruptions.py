@@ -1,0 +1,180 @@
+"""Disruptions: closures of the live network for a window, and the bookings they touch.
+
+A disruption (a port closed for a typhoon, a rail interruption, a lock outage) is a row; the
+network that quotes and bookings use is the loaded one with every active disruption applied as
+a scenario ``close`` operation. Each process rebuilds that network when the set of active
+disruptions changes — at once for its own writes, within :data:`REFRESH_S` for other processes'
+— and networks are immutable, so requests in flight keep the one they started with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from app.db.base import utc
+from app.db.models import Booking, Disruption
+from app.problems import ApiProblem, reject
+from app.tracking import plan_of
+from graph import Network, apply_scenario, parse_scenario
+from graph.network import TAG_PREFIX
+
+log = logging.getLogger("corridor.disruptions")
+
+#: How stale another process's disruption may be here, at most.
+REFRESH_S = 1.0
+TARGET_TYPES = ("location", "service", "tag")
+
+
+def closure_target(network: Network, target_type: str, target: str) -> str:
+    """The scenario target for a disruption, or a 422 naming ``body.target``."""
+    if target_type == "location" and target in network.locations:
+        return target
+    if target_type == "service" and target in network.services:
+        return target
+    if target_type == "tag" and (
+        any(target in leg.tags for leg in network.legs.values())
+        or any(target in loc.tags for loc in network.locations.values())
+    ):
+        return TAG_PREFIX + target
+    reject("body.target", f"no {target_type} {target!r} in the network")
+
+
+class LiveNetwork:
+    """The loaded network with the active disruptions closed."""
+
+    def __init__(self, base: Network, engine: Engine) -> None:
+        self.base = base
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._key = ""
+        self._network = base
+        self._checked = 0.0
+
+    def get(self) -> Network:
+        """The live network (re-read at most every :data:`REFRESH_S`)."""
+        if time.monotonic() - self._checked < REFRESH_S:
+            return self._network
+        return self.refresh()
+
+    def refresh(self) -> Network:
+        """Read the active disruptions now and rebuild if they changed."""
+        with Session(self.engine) as db:
+            rows = list(
+                db.scalars(
+                    select(Disruption).where(Disruption.status == "active").order_by(Disruption.id)
+                )
+            )
+        ops = []
+        for row in rows:
+            try:
+                target = closure_target(self.base, row.target_type, row.target)
+            except ApiProblem:  # a network without it any more: nothing there to close
+                log.warning("disruption %s: %s is not in the network", row.id, row.target)
+                continue
+            ops.append(
+                {
+                    "op": "close",
+                    "target": target,
+                    "start": utc(row.start).isoformat(),
+                    "end": utc(row.end).isoformat(),
+                    "reason": f"{row.kind}: {row.reason}",
+                }
+            )
+        key = hashlib.sha256(repr(ops).encode()).hexdigest()
+        with self._lock:
+            if key != self._key:
+                self._network = (
+                    apply_scenario(self.base, parse_scenario("disruptions", ops))
+                    if ops
+                    else self.base
+                )
+                self._key = key
+            self._checked = time.monotonic()
+            return self._network
+
+
+def affected(
+    db: Session, network: Network, organisation_id: str, disruption: Disruption
+) -> list[dict[str, Any]]:
+    """The organisation's confirmed bookings with a leg the disruption stops."""
+    start, end = utc(disruption.start), utc(disruption.end)
+    found = []
+    for booking in db.scalars(
+        select(Booking)
+        .where(Booking.organisation_id == organisation_id, Booking.status == "confirmed")
+        .order_by(Booking.created_at, Booking.id)
+    ):
+        hit = [
+            leg.seq
+            for leg in plan_of(booking)
+            if _stops(network, disruption, leg.leg_id, leg.origin, leg.destination,
+                      leg.departure, leg.arrival, start, end)
+        ]  # fmt: skip
+        if hit:
+            found.append(
+                {
+                    "booking_id": booking.id,
+                    "waybill_number": booking.waybill_number,
+                    "legs": hit,
+                }
+            )
+    return found
+
+
+def _stops(
+    network: Network,
+    disruption: Disruption,
+    leg_id: str,
+    origin: str,
+    destination: str,
+    departure: datetime,
+    arrival: datetime,
+    start: datetime,
+    end: datetime,
+) -> bool:
+    """True when the leg meets the disruption inside its window.
+
+    It leaves or reaches a disrupted place, or runs a disrupted service or tag.
+    """
+    leg = network.legs.get(leg_id)
+    if disruption.target_type == "location":
+        return (origin == disruption.target and start <= departure < end) or (
+            destination == disruption.target and start <= arrival < end
+        )
+    if leg is None:
+        return False
+    if disruption.target_type == "service":
+        hits = leg.service == disruption.target
+    else:
+        hits = disruption.target in leg.tags or any(
+            disruption.target in network.locations[end_].tags
+            for end_ in (origin, destination)
+            if end_ in network.locations
+        )
+    return hits and (start <= departure < end or start <= arrival < end)
+
+
+def disruption_out(row: Disruption, bookings: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
+    """The API form of a disruption (with the caller's affected bookings when given)."""
+    return {
+        "id": row.id,
+        "target_type": row.target_type,
+        "target": row.target,
+        "kind": row.kind,
+        "reason": row.reason,
+        "start": utc(row.start),
+        "end": utc(row.end),
+        "status": row.status,
+        "created_at": utc(row.created_at),
+        "closed_at": utc(row.closed_at) if row.closed_at else None,
+        "affected_bookings": list(bookings) if bookings is not None else None,
+    }
