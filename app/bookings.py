@@ -10,8 +10,6 @@ duplicate fails on it and the first booking is returned.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import webhooks
+from app import idempotency, webhooks
 from app.auth import new_id
 from app.db.base import utc
 from app.db.engine import writing
@@ -56,12 +54,6 @@ def waybill_number(now: datetime) -> str:
     body = now.strftime("%y%m%d") + "".join(secrets.choice(_ALPHABET) for _ in range(8))
     check = sum((i + 1) * _ALPHABET.index(c) for i, c in enumerate(body)) % 32
     return f"CMT{body}{_ALPHABET[check]}"
-
-
-def request_fingerprint(body: BookingIn) -> str:
-    """What an idempotent retry must repeat exactly."""
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def reservations(network: Network, option: Mapping[str, Any], teu: float) -> list[Reservation]:
@@ -99,7 +91,7 @@ def book(
     now: datetime,
 ) -> tuple[Booking, bool]:
     """Book ``body``; returns the booking and whether it was created (False: a replay)."""
-    fingerprint = request_fingerprint(body)
+    fingerprint = idempotency.fingerprint(body)
     if idempotency_key is not None:
         earlier = _replay(db, organisation_id, idempotency_key, fingerprint)
         db.rollback()
@@ -123,22 +115,17 @@ def book(
 
 
 def _replay(
-    db: Session, organisation_id: str, idempotency_key: str, fingerprint: str
+    db: Session, organisation_id: str, idempotency_key: str, request_sha256: str
 ) -> Booking | None:
-    earlier = db.scalar(
-        select(Booking).where(
-            Booking.organisation_id == organisation_id,
-            Booking.idempotency_key == idempotency_key,
-        )
+    return idempotency.replay(
+        db,
+        Booking,
+        (Booking.organisation_id, organisation_id),
+        Booking.idempotency_key,
+        idempotency_key,
+        request_sha256,
+        "booking",
     )
-    if earlier is not None and earlier.request_sha256 != fingerprint:
-        raise ApiProblem(
-            422,
-            "idempotency-key-reused",
-            "Idempotency-Key already used for another request",
-            f"booking {earlier.id} was made with this key and a different body",
-        )
-    return earlier
 
 
 def _reserve_and_record(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import webhooks
+from app import idempotency, webhooks
 from app.auth import new_id
 from app.db.base import utc
 from app.db.engine import writing
@@ -58,9 +56,7 @@ def record(
     db: Session, booking: Booking, body: EventIn, idempotency_key: str | None, now: datetime
 ) -> tuple[BookingEvent, bool]:
     """Check and store an event; returns it and whether it is new (False: a replay)."""
-    fingerprint = hashlib.sha256(
-        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
-    ).hexdigest()
+    fingerprint = idempotency.fingerprint(body)
     if idempotency_key is not None:
         earlier = _replay(db, booking.id, idempotency_key, fingerprint)
         if earlier is not None:
@@ -122,22 +118,17 @@ def record(
 
 
 def _replay(
-    db: Session, booking_id: str, idempotency_key: str, fingerprint: str
+    db: Session, booking_id: str, idempotency_key: str, request_sha256: str
 ) -> BookingEvent | None:
-    earlier = db.scalar(
-        select(BookingEvent).where(
-            BookingEvent.booking_id == booking_id,
-            BookingEvent.idempotency_key == idempotency_key,
-        )
+    return idempotency.replay(
+        db,
+        BookingEvent,
+        (BookingEvent.booking_id, booking_id),
+        BookingEvent.idempotency_key,
+        idempotency_key,
+        request_sha256,
+        "event",
     )
-    if earlier is not None and earlier.request_sha256 != fingerprint:
-        raise ApiProblem(
-            422,
-            "idempotency-key-reused",
-            "Idempotency-Key already used for another request",
-            f"event {earlier.id} was recorded with this key and a different body",
-        )
-    return earlier
 
 
 def estimate(network: Network, booking: Booking, events: list[BookingEvent]) -> Tracking:

@@ -3,8 +3,9 @@
 Events are written to an outbox (``webhook_deliveries``) in the same transaction as the change
 that causes them (a booking confirmed or cancelled, an event recorded), so a delivery is never
 sent for a change that was rolled back, and never lost for one that was committed. A dispatcher
-thread in each service process sends what is due; it claims a delivery by moving its next
-attempt forward with a conditional update, so several processes never send the same attempt.
+thread in each service process sends what is due (woken by the request that queued it, else
+every ``poll_s``); it claims a delivery by moving its next attempt forward with a conditional
+update, so several processes never send the same attempt.
 
 Each request carries ``Corridor-Delivery-Id``, ``Corridor-Event``, ``Corridor-Timestamp`` (Unix
 seconds) and ``Corridor-Signature: t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>"

@@ -126,6 +126,8 @@ def create_booking(
         metrics.bookings.labels("rejected").inc()
         raise
     metrics.bookings.labels("created" if created else "replayed").inc()
+    if created:
+        request.app.state.webhooks.wake()
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -178,6 +180,7 @@ def cancel_booking(
     row = cancel(db, ident, datetime.now(UTC))
     if was != "cancelled":
         request.app.state.metrics.bookings.labels("cancelled").inc()
+        request.app.state.webhooks.wake()
     return booking_out(row, held_by(db, [row.id]).get(row.id, []))
 
 
@@ -321,6 +324,7 @@ def _cargo_text(cargo: dict[str, Any]) -> str:
 def report_event(
     booking_id: RowId,
     body: EventIn,
+    request: Request,
     response: Response,
     db: DB,
     network: LoadedNetwork,
@@ -334,7 +338,9 @@ def report_event(
     """
     booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     row, created = tracking.record(db, booking, body, idempotency_key, datetime.now(UTC))
-    if not created:
+    if created:
+        request.app.state.webhooks.wake()
+    else:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     estimate = tracking.estimate(network, booking, tracking.events_of(db, booking_id))

@@ -1,0 +1,57 @@
+"""Idempotent writes: a retry with the same ``Idempotency-Key`` and body gets the same row.
+
+The key is unique within a scope (an organisation's bookings, a booking's events); the row keeps
+a SHA-256 fingerprint of the request, so the same key with another body is refused (422).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.problems import ApiProblem
+
+
+class Keyed(Protocol):
+    """A row written under an idempotency key."""
+
+    id: Any
+    request_sha256: Any
+
+
+RowT = TypeVar("RowT", bound=Keyed)
+
+
+def fingerprint(body: BaseModel) -> str:
+    """What a retry must repeat exactly."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replay(
+    db: Session,
+    model: type[RowT],
+    scope: tuple[InstrumentedAttribute[str], str],
+    key_column: InstrumentedAttribute[str | None],
+    idempotency_key: str,
+    request_sha256: str,
+    what: str,
+) -> RowT | None:
+    """The row an earlier request with this key made, or None; 422 if its body differed."""
+    column, value = scope
+    earlier: RowT | None = db.scalar(
+        select(model).where(column == value, key_column == idempotency_key)
+    )
+    if earlier is not None and earlier.request_sha256 != request_sha256:
+        raise ApiProblem(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key already used for another request",
+            f"{what} {earlier.id} was made with this key and a different body",
+        )
+    return earlier
