@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from app import allocations
 from app.auth import Role, create_key
-from app.db.engine import make_engine, upgrade
+from app.db.engine import make_engine, upgrade, writing
 from app.main import create_app
 from app.schemas import AllocationIn, AllocationShipmentIn, CargoIn
 from app.settings import Settings
@@ -88,7 +88,7 @@ async def events(count: int) -> None:
         url = f"sqlite:///{folder}/bench.db"
         upgrade(url)
         engine = make_engine(url)
-        with Session(engine) as db, db.begin():
+        with Session(engine) as db, writing(db):
             key = create_key(db, "bench", Role.FORWARDER)
         engine.dispose()
         settings = Settings(

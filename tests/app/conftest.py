@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.auth import Role, create_key
-from app.db.engine import make_engine, upgrade
+from app.db.engine import make_engine, upgrade, writing
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import TINY
@@ -75,7 +75,7 @@ def make_key(database_url: str, organisation: str, role: Role) -> dict[str, str]
     """Authorization headers of a new key."""
     engine = make_engine(database_url)
     try:
-        with Session(engine) as session, session.begin():
+        with Session(engine) as session, writing(session):
             key = create_key(session, organisation, role)
     finally:
         engine.dispose()
