@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import idempotency, webhooks
@@ -92,39 +91,21 @@ def book(
 ) -> tuple[Booking, bool]:
     """Book ``body``; returns the booking and whether it was created (False: a replay)."""
     fingerprint = idempotency.fingerprint(body)
-    if idempotency_key is not None:
-        earlier = _replay(db, organisation_id, idempotency_key, fingerprint)
-        db.rollback()
-        if earlier is not None:
-            return earlier, False
-    try:
-        with writing(db):
-            booking = _reserve_and_record(
-                db, network, organisation_id, body, idempotency_key, fingerprint, now
-            )
-    except IntegrityError:
-        # a concurrent request with the same idempotency key won the race
-        if idempotency_key is None:
-            raise
-        earlier = _replay(db, organisation_id, idempotency_key, fingerprint)
-        db.rollback()
-        if earlier is None:
-            raise
-        return earlier, False
-    return booking, True
-
-
-def _replay(
-    db: Session, organisation_id: str, idempotency_key: str, request_sha256: str
-) -> Booking | None:
-    return idempotency.replay(
+    return idempotency.write_once(
         db,
-        Booking,
-        (Booking.organisation_id, organisation_id),
-        Booking.idempotency_key,
         idempotency_key,
-        request_sha256,
-        "booking",
+        lambda: idempotency.replay(
+            db,
+            Booking,
+            (Booking.organisation_id, organisation_id),
+            Booking.idempotency_key,
+            idempotency_key or "",
+            fingerprint,
+            "booking",
+        ),
+        lambda: _reserve_and_record(
+            db, network, organisation_id, body, idempotency_key, fingerprint, now
+        ),
     )
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.db.engine import writing
 from app.problems import ApiProblem
 
 
@@ -55,3 +58,36 @@ def replay(
             f"{what} {earlier.id} was made with this key and a different body",
         )
     return earlier
+
+
+def write_once(
+    db: Session,
+    idempotency_key: str | None,
+    find: Callable[[], RowT | None],
+    write: Callable[[], RowT],
+) -> tuple[RowT, bool]:
+    """Write once per key: the earlier request's row (``find``), else what ``write`` makes.
+
+    Returns the row and whether it is new; ``write`` runs in a write transaction. Two first
+    requests with one key race to the unique constraint: the loser answers as a replay of the
+    winner's row.
+    """
+    if idempotency_key is not None:
+        earlier = find()
+        if earlier is not None:
+            db.rollback()
+            return earlier, False
+    db.rollback()  # end the reads' transaction: the write takes its own
+    try:
+        with writing(db):
+            row = write()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        db.rollback()
+        earlier = find()
+        db.rollback()
+        if earlier is None:
+            raise
+        return earlier, False
+    return row, True

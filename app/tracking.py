@@ -6,13 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import idempotency, webhooks
 from app.auth import new_id
 from app.db.base import utc
-from app.db.engine import writing
 from app.db.models import Booking, BookingEvent
 from app.problems import ApiProblem, reject
 from app.schemas import EventIn
@@ -57,10 +55,30 @@ def record(
 ) -> tuple[BookingEvent, bool]:
     """Check and store an event; returns it and whether it is new (False: a replay)."""
     fingerprint = idempotency.fingerprint(body)
-    if idempotency_key is not None:
-        earlier = _replay(db, booking.id, idempotency_key, fingerprint)
-        if earlier is not None:
-            return earlier, False
+    return idempotency.write_once(
+        db,
+        idempotency_key,
+        lambda: idempotency.replay(
+            db,
+            BookingEvent,
+            (BookingEvent.booking_id, booking.id),
+            BookingEvent.idempotency_key,
+            idempotency_key or "",
+            fingerprint,
+            "event",
+        ),
+        lambda: _checked_and_stored(db, booking, body, idempotency_key, fingerprint, now),
+    )
+
+
+def _checked_and_stored(
+    db: Session,
+    booking: Booking,
+    body: EventIn,
+    idempotency_key: str | None,
+    fingerprint: str,
+    now: datetime,
+) -> BookingEvent:
     if booking.status != "confirmed":
         raise ApiProblem(
             409, "booking-cancelled", "The booking is cancelled", f"booking {booking.id}"
@@ -91,44 +109,19 @@ def record(
         request_sha256=fingerprint,
         recorded_at=now,
     )
-    db.rollback()
-    try:
-        with writing(db):
-            db.add(row)
-            db.flush()
-            webhooks.enqueue(
-                db,
-                booking.organisation_id,
-                "booking.event",
-                {
-                    "booking_id": booking.id,
-                    "waybill_number": booking.waybill_number,
-                    "event": event_out(row),
-                },
-            )
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        db.rollback()
-        earlier = _replay(db, booking.id, idempotency_key, fingerprint)
-        if earlier is None:
-            raise
-        return earlier, False
-    return row, True
-
-
-def _replay(
-    db: Session, booking_id: str, idempotency_key: str, request_sha256: str
-) -> BookingEvent | None:
-    return idempotency.replay(
+    db.add(row)
+    db.flush()
+    webhooks.enqueue(
         db,
-        BookingEvent,
-        (BookingEvent.booking_id, booking_id),
-        BookingEvent.idempotency_key,
-        idempotency_key,
-        request_sha256,
-        "event",
+        booking.organisation_id,
+        "booking.event",
+        {
+            "booking_id": booking.id,
+            "waybill_number": booking.waybill_number,
+            "event": event_out(row),
+        },
     )
+    return row
 
 
 def estimate(network: Network, booking: Booking, events: list[BookingEvent]) -> Tracking:
