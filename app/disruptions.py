@@ -3,8 +3,10 @@
 A disruption (a port closed for a typhoon, a rail interruption, a lock outage) is a row; the
 network that quotes and bookings use is the loaded one with every active disruption applied as
 a scenario ``close`` operation. Each process rebuilds that network when the set of active
-disruptions changes — at once for its own writes, within :data:`REFRESH_S` for other processes'
-— and networks are immutable, so requests in flight keep the one they started with.
+disruptions changes — at once for its own writes, and from a background thread within
+:data:`REFRESH_S` for other processes' — so requests only read a reference and never wait on
+the database for it; networks are immutable, so requests in flight keep the one they started
+with.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -57,13 +58,29 @@ class LiveNetwork:
         self._lock = threading.Lock()
         self._key = ""
         self._network = base
-        self._checked = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="corridor-live", daemon=True)
+
+    def start(self) -> None:
+        """Read the active disruptions now, then follow other processes' changes."""
+        self.refresh()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop following."""
+        self._stop.set()
+        self._thread.join(timeout=10)
 
     def get(self) -> Network:
-        """The live network (re-read at most every :data:`REFRESH_S`)."""
-        if time.monotonic() - self._checked < REFRESH_S:
-            return self._network
-        return self.refresh()
+        """The live network."""
+        return self._network
+
+    def _follow(self) -> None:
+        while not self._stop.wait(REFRESH_S):
+            try:
+                self.refresh()
+            except Exception:  # the database may be away for a while: keep the last network
+                log.exception("could not read the disruptions; trying again")
 
     def refresh(self) -> Network:
         """Read the active disruptions now and rebuild if they changed."""
@@ -98,7 +115,6 @@ class LiveNetwork:
                     else self.base
                 )
                 self._key = key
-            self._checked = time.monotonic()
             return self._network
 
 

@@ -431,8 +431,8 @@ class InProcessRunner:
     def _run(self, job_id: str) -> None:
         delivery = f"in-process-{uuid.uuid4().hex}"
         try:
-            todo = start_job(self.engine, self.context, job_id, delivery, resume_running=True)
-            for index in todo:
+            pending = start_job(self.engine, self.context, job_id, delivery, resume_running=True)
+            for index in pending:
                 run_part(self.engine, self.context, job_id, index, delivery, takeover=True)
             combine_job(self.engine, self.context, job_id, delivery, takeover=True)
         except Exception:

@@ -78,7 +78,9 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         if recovered:
             log.info("%d unfinished job(s) handed on again", recovered)
         app.state.engine = engine
-        app.state.live = LiveNetwork(loaded, engine)
+        live = LiveNetwork(loaded, engine)
+        live.start()
+        app.state.live = live
         dispatcher = Dispatcher(
             engine,
             retry_base_s=config.webhook_retry_base_s,
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
             yield
         finally:
             dispatcher.stop()
+            live.stop()
             runner.shutdown()
             engine.dispose()
 

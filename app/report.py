@@ -376,8 +376,12 @@ def _flow_map(label: str, outcome: Mapping[str, Any], network: Network) -> str:
     k = (width - 2 * pad) / ((east - west) * scale_x)
     height = (north - south) * k + 2 * pad
 
+    def projected(lon: float, lat: float) -> tuple[float, float]:
+        return pad + (lon - west) * scale_x * k, pad + (north - lat) * k
+
     def xy(lon: float, lat: float) -> str:
-        return f"{pad + (lon - west) * scale_x * k:.1f},{pad + (north - lat) * k:.1f}"
+        x, y = projected(lon, lat)
+        return f"{x:.1f},{y:.1f}"
 
     peak = max(row["teu"] for row in loaded)
     parts = [
@@ -401,9 +405,9 @@ def _flow_map(label: str, outcome: Mapping[str, Any], network: Network) -> str:
     }
     for loc_id in sorted(ends):
         loc = network.locations[loc_id]
+        x, y = projected(loc.lon, loc.lat)
         parts.append(
-            f'<circle cx="{xy(loc.lon, loc.lat).split(",")[0]}" '
-            f'cy="{xy(loc.lon, loc.lat).split(",")[1]}" r="2.5" fill="#222">'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#222">'
             f"<title>{escape(loc.name)}</title></circle>"
         )
     parts.append(

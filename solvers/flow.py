@@ -233,11 +233,9 @@ def _check(
         ("demand", f"{o}->{d} ({g}) is negative") for (o, d, g), teu in demand.items() if teu < 0
     ]
     penalties = (
-        unserved_penalty
-        if isinstance(unserved_penalty, Mapping)
-        else {("", "", ""): unserved_penalty}
+        unserved_penalty.values() if isinstance(unserved_penalty, Mapping) else [unserved_penalty]
     )
-    if any(penalty < 0 for penalty in penalties.values()):
+    if any(penalty < 0 for penalty in penalties):
         problems.append(("unserved_penalty", "must not be negative"))
     if isinstance(unserved_penalty, Mapping):
         problems += [

@@ -106,6 +106,7 @@ class StudyNetwork:
     rides: Mapping[str, Ride]  # by arc id
     capacities: Mapping[str, float]  # TEU per year by leg id
     departures: Mapping[str, int]  # departures in the year by leg id
+    emitters: Mapping[str, Emitter]  # by cargo class, for a 20-ft box
 
     @property
     def arcs(self) -> list[Arc]:
@@ -134,6 +135,7 @@ def build_study_network(
         if network.legs[leg_id].capacity_teu is not None
     }
     rides: dict[str, Ride] = {}
+    emitters: dict[str, Emitter] = {}
     payload = network.emission_factors.payload_t_per_teu
     for group in sorted(set(groups)):
         cargo_class = CargoClass(group)
@@ -143,7 +145,7 @@ def build_study_network(
             imdg_class=_DANGEROUS_IMDG if cargo_class is CargoClass.DANGEROUS else None,
         )
         pricer = Pricer(network.tariffs, box, payload)
-        emitter = Emitter(network.emission_factors, box)
+        emitter = emitters[group] = Emitter(network.emission_factors, box)
         for service_legs in network.services.values():
             for run in _runs(network, service_legs, slots, cargo_class):
                 for ride in _rides(network, run, slots, parameters, pricer, emitter, group):
@@ -154,6 +156,7 @@ def build_study_network(
         rides=rides,
         capacities=capacities,
         departures={leg_id: len(deps) for leg_id, (deps, _) in slots.items()},
+        emitters=emitters,
     )
 
 
@@ -416,7 +419,7 @@ def _outcome(
             trip = [rides[arc_id] for arc_id in walk]
             trip_money = sum(r.money for r in trip)
             trip_hours = sum(r.hours for r in trip)
-            trip_co2 = sum(r.co2e_kg for r in trip) + _hub_kg(study, d, g)
+            trip_co2 = sum(r.co2e_kg for r in trip) + study.emitters[g].hub_kg(locations[d])
             pair_money += amount * trip_money
             pair_hours += amount * trip_hours
             pair_co2 += amount * trip_co2
@@ -558,16 +561,6 @@ def _outcome(
 
 def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted((r for r in rows if r["teu"] > 1e-6), key=lambda r: (-r["teu"], str(r)))
-
-
-def _hub_kg(study: StudyNetwork, destination: str, group: str) -> float:
-    box = Cargo(
-        CargoClass(group),
-        _BOX[CargoClass(group)],
-        imdg_class=_DANGEROUS_IMDG if group == CargoClass.DANGEROUS.value else None,
-    )
-    emitter = Emitter(study.network.emission_factors, box)
-    return emitter.hub_kg(study.network.locations[destination])
 
 
 def _gateway(trip: Sequence[Ride]) -> str | None:
