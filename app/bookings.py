@@ -162,7 +162,7 @@ def _reserve_and_record(
         )
     teu = float(quote.result["teu"])
     held = reservations(network, option, teu)
-    _take_capacity(db, held)
+    take_capacity(db, held)
     booking = Booking(
         id=new_id("bk"),
         organisation_id=organisation_id,
@@ -190,7 +190,8 @@ def _reserve_and_record(
     return booking
 
 
-def _take_capacity(db: Session, held: Sequence[Reservation]) -> None:
+def take_capacity(db: Session, held: Sequence[Reservation]) -> None:
+    """Hold ``held`` or raise 409 capacity-exhausted (inside a write transaction)."""
     if not held:
         return
     insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.db.base import utc
 from app.db.models import Booking, Disruption
 from app.problems import ApiProblem, reject
+from app.reroute import Proposals, proposal_out
 from app.tracking import plan_of
 from graph import Network, apply_scenario, parse_scenario
 from graph.network import TAG_PREFIX
@@ -120,8 +121,8 @@ class LiveNetwork:
 
 def affected(
     db: Session, network: Network, organisation_id: str, disruption: Disruption
-) -> list[dict[str, Any]]:
-    """The organisation's confirmed bookings with a leg the disruption stops."""
+) -> list[tuple[Booking, list[int]]]:
+    """The organisation's confirmed bookings with a leg the disruption stops, and those legs."""
     start, end = utc(disruption.start), utc(disruption.end)
     found = []
     for booking in db.scalars(
@@ -136,13 +137,7 @@ def affected(
                       leg.departure, leg.arrival, start, end)
         ]  # fmt: skip
         if hit:
-            found.append(
-                {
-                    "booking_id": booking.id,
-                    "waybill_number": booking.waybill_number,
-                    "legs": hit,
-                }
-            )
+            found.append((booking, hit))
     return found
 
 
@@ -177,6 +172,22 @@ def _stops(
             if end_ in network.locations
         )
     return hits and (start <= departure < end or start <= arrival < end)
+
+
+def affected_out(
+    hits: Sequence[tuple[Booking, Sequence[int]]], offers: Sequence[Proposals]
+) -> list[dict[str, Any]]:
+    """The API form of affected bookings with their proposals."""
+    return [
+        {
+            "booking_id": booking.id,
+            "waybill_number": booking.waybill_number,
+            "legs": list(legs),
+            "proposals": [proposal_out(row) for row in offer.proposals],
+            "note": offer.note,
+        }
+        for (booking, legs), offer in zip(hits, offers, strict=True)
+    ]
 
 
 def disruption_out(row: Disruption, bookings: Sequence[dict[str, Any]] | None) -> dict[str, Any]:

@@ -257,6 +257,8 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
                         "departure_key": leg.departure_key,
                         "distance_km": round(leg.distance_km, 1),
                         "co2e_kg": round(leg.wtt_kg + leg.ttw_kg, 2),
+                        "wtt_kg": round(leg.wtt_kg, 2),
+                        "ttw_kg": round(leg.ttw_kg, 2),
                     },
                 }
                 for seq, leg in enumerate(itinerary.legs, start=1)

@@ -230,7 +230,9 @@ class LegPropertiesOut(BaseModel):
     cutoff: str
     departure_key: str
     distance_km: float
-    co2e_kg: float
+    co2e_kg: float = Field(description="Well-to-wheel CO2e of this leg.")
+    wtt_kg: float = Field(description="Well-to-tank part.")
+    ttw_kg: float = Field(description="Tank-to-wheel part.")
 
 
 class LegFeatureOut(BaseModel):
@@ -700,9 +702,9 @@ class WebhookIn(Strict):
     )
 
     url: HttpUrl
-    events: list[Literal["booking.confirmed", "booking.cancelled", "booking.event"]] = Field(
-        min_length=1, max_length=3
-    )
+    events: list[
+        Literal["booking.confirmed", "booking.cancelled", "booking.event", "booking.rerouted"]
+    ] = Field(min_length=1, max_length=4)
     secret: str = Field(
         min_length=16,
         max_length=200,
@@ -839,6 +841,69 @@ class DisruptionIn(Strict):
     end: AwareDatetime
 
 
+class RerouteFromOut(BaseModel):
+    """Where a re-route starts: the cargo's place, when it is ready there, why."""
+
+    location: str
+    ready: str
+    from_seq: int = Field(description="The first leg replaced; earlier legs are kept.")
+    reason: str
+
+
+class RerouteProposalOut(BaseModel):
+    """A new itinerary for a booking from where its cargo is; accept it to move the booking."""
+
+    id: str
+    booking_id: str
+    disruption_id: str | None
+    status: Literal["open", "accepted", "superseded"]
+    rank: int
+    created_at: datetime
+    expires_at: datetime
+    network_version: str
+    from_: RerouteFromOut = Field(alias="from")
+    summary: str
+    labels: list[str]
+    arrival: str
+    planned_arrival: str
+    delay_minutes: int = Field(description="Arrival against the booking's planned arrival.")
+    deadline: str | None
+    meets_deadline: bool | None = Field(description="None when the booking has no deadline.")
+    late_minutes: int | None
+    price_total_cny: float = Field(description="The through price after re-routing.")
+    remainder_price_cny: float = Field(description="The new itinerary's price from the cargo.")
+    price_change_cny: float = Field(description="Through price after minus before.")
+    co2e_kg: float
+    legs: LegsOut = Field(description="The whole journey: kept legs, then the new ones.")
+
+
+class ProposalList(BaseModel):
+    """A booking's open proposals (best first), or why there are none."""
+
+    items: list[RerouteProposalOut]
+    note: str | None = None
+
+
+class RerouteIn(Strict):
+    """Accept a re-route proposal."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"proposal_id": "rp_0123456789abcdef"}]}
+    )
+
+    proposal_id: str = Field(pattern=ID_PATTERN)
+
+
+class AffectedBookingOut(BaseModel):
+    """A booking with legs a disruption stops, and proposals from where its cargo is."""
+
+    booking_id: str
+    waybill_number: str
+    legs: list[int] = Field(description="Seqs of the legs the disruption stops.")
+    proposals: list[RerouteProposalOut]
+    note: str | None = Field(description="Why there is no proposal, when there is none.")
+
+
 class DisruptionOut(BaseModel):
     """A disruption; ``affected_bookings`` lists the caller's bookings it stops."""
 
@@ -852,7 +917,7 @@ class DisruptionOut(BaseModel):
     status: Literal["active", "closed"]
     created_at: datetime
     closed_at: datetime | None
-    affected_bookings: list[JSONObject] | None
+    affected_bookings: list[AffectedBookingOut] | None
 
 
 class DisruptionPage(BaseModel):

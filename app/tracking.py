@@ -124,8 +124,24 @@ def _checked_and_stored(
     return row
 
 
+def current_events(booking: Booking, events: list[BookingEvent]) -> list[BookingEvent]:
+    """``events`` that still describe the booking's plan.
+
+    A re-route replaces the legs from some seq on: what was reported about those seqs before
+    it was about legs the booking no longer has.
+    """
+    replans = [
+        (r["from_seq"], datetime.fromisoformat(r["at"])) for r in booking.option.get("replans", ())
+    ]
+    return [
+        e
+        for e in events
+        if not any(e.leg_seq >= seq and utc(e.recorded_at) < at for seq, at in replans)
+    ]
+
+
 def estimate(network: Network, booking: Booking, events: list[BookingEvent]) -> Tracking:
-    """The booking's estimate from its plan and ``events``."""
+    """The booking's estimate from its plan and those of ``events`` that still apply to it."""
     return track(
         network,
         plan_of(booking),
@@ -137,7 +153,7 @@ def estimate(network: Network, booking: Booking, events: list[BookingEvent]) -> 
                 utc(e.event_time),
                 utc(e.recorded_at),
             )
-            for e in events
+            for e in current_events(booking, events)
         ],
     )
 

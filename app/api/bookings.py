@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Annotated, Any
 
@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from app import tracking
+from app import reroute, tracking
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Permission, Principal, owned
 from app.bookings import book, cancel, held_by
 from app.db.base import utc
-from app.db.models import Booking, BookingDeparture, Quote
+from app.db.engine import writing
+from app.db.models import Booking, BookingDeparture, Quote, RerouteProposal
 from app.problems import ApiProblem
 from app.schemas import (
     BookingIn,
@@ -25,6 +26,8 @@ from app.schemas import (
     EventIn,
     EventRecorded,
     EventStream,
+    ProposalList,
+    RerouteIn,
     WaybillOut,
     problem_responses,
 )
@@ -364,3 +367,96 @@ def list_events(
         "events": [tracking.event_out(row) for row in events],
         "tracking": tracking.tracking_out(booking, tracking.estimate(network, booking, events)),
     }
+
+
+@router.get("/{booking_id}/reroute-proposals", response_model=ProposalList)
+def list_proposals(
+    booking_id: RowId,
+    db: DB,
+    network: LoadedNetwork,
+    caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
+) -> dict[str, Any]:
+    """The booking's open re-route proposals still good to accept, best first."""
+    booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
+    rows = db.scalars(
+        select(RerouteProposal)
+        .where(RerouteProposal.booking_id == booking.id, RerouteProposal.status == "open")
+        .order_by(RerouteProposal.created_at.desc(), RerouteProposal.rank)
+    )
+    digest = reroute.plan_sha256(booking.option)
+    now = datetime.now(UTC)
+    return {
+        "items": [
+            reroute.proposal_out(row)
+            for row in rows
+            if row.plan_sha256 == digest
+            and row.network_version == network.version
+            and utc(row.expires_at) > now
+        ]
+    }
+
+
+@router.post("/{booking_id}/reroute-proposals", status_code=201, response_model=ProposalList)
+def make_proposals(
+    booking_id: RowId,
+    request: Request,
+    db: DB,
+    network: LoadedNetwork,
+    caller: Annotated[Principal, Depends(require(Permission.BOOK))],
+) -> dict[str, Any]:
+    """Search new itineraries from where the cargo is now (a delay, a missed connection).
+
+    The search runs on the live network (active disruptions applied) from the cargo's last
+    actual event, keeping the booking's deadline where any itinerary can; these proposals
+    replace the booking's open ones.
+    """
+    booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
+    if booking.status != "confirmed":
+        raise ApiProblem(
+            409, "booking-cancelled", "The booking is cancelled", f"booking {booking.id}"
+        )
+    settings = request.app.state.settings
+    now = datetime.now(UTC)
+    with request.app.state.solving:
+        found = reroute.propose(
+            db,
+            network,
+            booking,
+            None,
+            now,
+            timedelta(hours=settings.quote_validity_hours),
+            settings.max_horizon_days,
+        )
+    db.rollback()
+    if found.proposals:
+        with writing(db):
+            reroute.store(db, booking_id, found.proposals)
+    return {"items": [reroute.proposal_out(row) for row in found.proposals], "note": found.note}
+
+
+@router.post(
+    "/{booking_id}/reroute",
+    response_model=BookingOut,
+    responses={409: {"description": "The proposal is stale, expired or its departure passed"}},
+)
+def accept_reroute(
+    booking_id: RowId,
+    body: RerouteIn,
+    request: Request,
+    db: DB,
+    network: LoadedNetwork,
+    caller: Annotated[Principal, Depends(require(Permission.BOOK))],
+) -> dict[str, Any]:
+    """Move the booking onto a proposal: same booking and waybill, capacity moved atomically.
+
+    The legs already travelled stay; the rest give back their TEU and the proposal's legs take
+    theirs in one transaction (409 capacity-exhausted if one filled meanwhile, nothing moved).
+    Accepting the same proposal again returns the booking unchanged.
+    """
+    owned(db, Booking, booking_id, caller.organisation_id, "booking")
+    db.rollback()
+    with writing(db):
+        row, moved = reroute.accept(db, network, booking_id, body.proposal_id, datetime.now(UTC))
+    if moved:
+        request.app.state.webhooks.wake()
+    return booking_out(row, held_by(db, [row.id]).get(row.id, []))

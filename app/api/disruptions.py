@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
-from app import disruptions
+from app import disruptions, reroute
 from app.api import pages
 from app.api.deps import DB, RowId, require
 from app.auth import Permission, Principal, new_id
@@ -16,6 +16,7 @@ from app.db.engine import writing
 from app.db.models import Disruption
 from app.problems import ApiProblem, reject
 from app.schemas import DisruptionIn, DisruptionOut, DisruptionPage, problem_responses
+from graph import Network
 
 router = APIRouter(
     prefix="/v1/disruptions",
@@ -56,9 +57,7 @@ def declare(
         db.add(row)
     network = live.refresh()
     response.headers["Location"] = f"/v1/disruptions/{row.id}"
-    return disruptions.disruption_out(
-        row, disruptions.affected(db, network, caller.organisation_id, row)
-    )
+    return _with_proposals(request, db, network, caller, row)
 
 
 @router.get("", response_model=DisruptionPage)
@@ -86,10 +85,29 @@ def get_disruption(
 ) -> dict[str, Any]:
     """A disruption and the caller's bookings it stops."""
     row = _find(db, disruption_id)
-    network = request.app.state.live.get()
-    return disruptions.disruption_out(
-        row, disruptions.affected(db, network, caller.organisation_id, row)
-    )
+    return _with_proposals(request, db, request.app.state.live.get(), caller, row)
+
+
+def _with_proposals(
+    request: Request, db: DB, network: Network, caller: Principal, row: Disruption
+) -> dict[str, Any]:
+    """The disruption with the caller's affected bookings and re-route proposals for each."""
+    hits = disruptions.affected(db, network, caller.organisation_id, row)
+    if row.status != "active":
+        offers = [reroute.Proposals((), "the disruption is closed") for _ in hits]
+    else:
+        settings = request.app.state.settings
+        with request.app.state.solving:
+            offers = reroute.offer(
+                db,
+                network,
+                hits,
+                row.id,
+                datetime.now(UTC),
+                timedelta(hours=settings.quote_validity_hours),
+                settings.max_horizon_days,
+            )
+    return disruptions.disruption_out(row, disruptions.affected_out(hits, offers))
 
 
 @router.post("/{disruption_id}/close", response_model=DisruptionOut)

@@ -351,3 +351,37 @@ class Disruption(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+PROPOSAL_STATUSES = ("open", "accepted", "superseded")
+
+
+class RerouteProposal(Base):
+    """A new itinerary for a booking from where its cargo is, offered until accepted or replaced.
+
+    ``option`` is the whole journey as it would be after accepting (legs travelled, then the
+    new ones from ``from_seq``); ``plan_sha256`` pins the booking's plan it was made for, so a
+    proposal made before another re-route cannot be accepted after it.
+    """
+
+    __tablename__ = "reroute_proposals"
+    __table_args__ = (
+        CheckConstraint(
+            f"status IN ({', '.join(repr(s) for s in PROPOSAL_STATUSES)})", name="status"
+        ),
+        Index("ix_reroute_proposals_booking_status", "booking_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(ForeignKey("bookings.id"))
+    disruption_id: Mapped[str | None] = mapped_column(ForeignKey("disruptions.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    network_version: Mapped[str] = mapped_column(String(32))
+    plan_sha256: Mapped[str] = mapped_column(String(64))
+    from_seq: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[dict[str, Any]] = mapped_column(JSON)
+    option: Mapped[dict[str, Any]] = mapped_column(JSON)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

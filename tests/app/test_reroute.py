@@ -1,0 +1,237 @@
+"""Re-routing: proposals from where the cargo is, accepted atomically onto the same waybill."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth import Role
+from app.db.engine import make_engine
+from app.db.models import Booking, BookingDeparture, DepartureCapacity
+from tests.app.conftest import make_key
+from tests.app.test_api import booking_body, legs, quote_body
+from tests.app.test_disruptions import ship_departure
+
+pytestmark = pytest.mark.anyio
+
+
+async def book_by_sea(
+    client: httpx.AsyncClient, headers: dict[str, str], **extra: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A booking on the option that sails from PA, and that option."""
+    quote = (await client.post("/v1/quotes", json=quote_body(**extra), headers=headers)).json()
+    index, option = next(
+        (i, o)
+        for i, o in enumerate(quote["options"])
+        if any(leg["mode"] == "sea" for leg in legs(o))
+    )
+    made = await client.post("/v1/bookings", json=booking_body(quote, index), headers=headers)
+    assert made.status_code == 201, made.text
+    return made.json(), option
+
+
+def pa_closed_around(sails: datetime) -> dict[str, Any]:
+    return {
+        "target_type": "location",
+        "target": "PA",
+        "kind": "port_closure",
+        "reason": "Typhoon signal No. 8",
+        "start": (sails - timedelta(hours=12)).isoformat(),
+        "end": (sails + timedelta(hours=36)).isoformat(),
+    }
+
+
+def held_matches_booked(database_url: str) -> dict[str, float]:
+    """Check every departure's booked TEU = what confirmed bookings hold; return booked TEU."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as db:
+            held = dict(
+                db.execute(
+                    select(BookingDeparture.departure_key, func.sum(BookingDeparture.teu))
+                    .join(Booking, Booking.id == BookingDeparture.booking_id)
+                    .where(Booking.status == "confirmed")
+                    .group_by(BookingDeparture.departure_key)
+                ).all()
+            )
+            booked = {
+                row.departure_key: row.booked_teu for row in db.scalars(select(DepartureCapacity))
+            }
+    finally:
+        engine.dispose()
+    for key, teu in booked.items():
+        assert teu == pytest.approx(held.get(key, 0.0)), key
+    return booked
+
+
+def avoids(option_legs: list[dict[str, Any]], window: dict[str, Any]) -> bool:
+    start, end = (datetime.fromisoformat(window[k]) for k in ("start", "end"))
+    return not any(
+        leg[side] == "PA" and start <= datetime.fromisoformat(leg[when]) < end
+        for leg in option_legs
+        for side, when in (("from", "departure"), ("to", "arrival"))
+    )
+
+
+async def test_a_closure_offers_a_later_departure_and_accepting_moves_the_booking(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    booking, option = await book_by_sea(client, make_key(database_url, "Org A", Role.FORWARDER))
+    url = f"/v1/bookings/{booking['id']}"
+    gate_in = {
+        "classifier": "ACT",
+        "code": "GTIN",
+        "leg_seq": 1,
+        "event_time": datetime.now(UTC).isoformat(),
+    }
+    assert (await client.post(f"{url}/events", json=gate_in, headers=dispatcher)).status_code == 201
+    sails = ship_departure(option)
+    window = pa_closed_around(sails)
+    disruption = (await client.post("/v1/disruptions", json=window, headers=dispatcher)).json()
+    (hit,) = disruption["affected_bookings"]
+    assert hit["booking_id"] == booking["id"]
+    assert hit["proposals"], hit["note"]
+    for proposal in hit["proposals"]:
+        assert proposal["from"]["location"] == "DP"  # gated in at the origin
+        assert proposal["from"]["from_seq"] == 1
+        assert proposal["meets_deadline"] is None  # the booking has no deadline
+        assert avoids(legs(proposal), window)
+        assert proposal["planned_arrival"] == booking["option"]["arrival"]
+        arrival, planned = (
+            datetime.fromisoformat(proposal[k]) for k in ("arrival", "planned_arrival")
+        )
+        assert proposal["delay_minutes"] == round((arrival - planned).total_seconds() / 60)
+    best = hit["proposals"][0]
+    # the same disruption read again offers the same proposals (kept, not searched again)
+    again = (await client.get(f"/v1/disruptions/{disruption['id']}", headers=dispatcher)).json()
+    assert [p["id"] for p in again["affected_bookings"][0]["proposals"]] == [
+        p["id"] for p in hit["proposals"]
+    ]
+    assert [p["id"] for p in (await client.get(f"{url}/reroute-proposals", headers=dispatcher))
+            .json()["items"]] == [p["id"] for p in hit["proposals"]]  # fmt: skip
+    booked_before = held_matches_booked(database_url)
+    old_ship = next(leg["departure_key"] for leg in legs(option) if leg["mode"] == "sea")
+    assert booked_before[old_ship] == 1.0
+
+    moved = await client.post(
+        f"{url}/reroute", json={"proposal_id": best["id"]}, headers=dispatcher
+    )
+    assert moved.status_code == 200, moved.text
+    after = moved.json()
+    assert (after["id"], after["waybill_number"]) == (booking["id"], booking["waybill_number"])
+    assert legs(after["option"]) == legs(best)
+    assert after["option"]["price"]["total_cny"] == best["price_total_cny"]
+    booked_after = held_matches_booked(database_url)
+    assert booked_after[old_ship] == 0.0  # the old sailing got its TEU back
+    new_ship = next(leg["departure_key"] for leg in legs(best) if leg["mode"] == "sea")
+    assert booked_after[new_ship] == 1.0
+    assert {r["departure_key"] for r in after["reservations"]} == {
+        leg["departure_key"] for leg in legs(best) if leg["mode"] != "road"
+    }
+    replay = await client.post(
+        f"{url}/reroute", json={"proposal_id": best["id"]}, headers=dispatcher
+    )
+    assert replay.status_code == 200
+    assert replay.json()["option"] == after["option"]
+    assert held_matches_booked(database_url) == booked_after
+    if len(hit["proposals"]) > 1:
+        other = hit["proposals"][1]["id"]
+        stale = await client.post(f"{url}/reroute", json={"proposal_id": other}, headers=dispatcher)
+        assert stale.status_code == 409
+        assert stale.json()["type"].endswith("stale-proposal")
+    tracked = (await client.get(f"{url}/events", headers=dispatcher)).json()["tracking"]
+    last = datetime.fromisoformat(legs(best)[-1]["arrival"])
+    assert datetime.fromisoformat(tracked["planned_arrival"]) == last  # the new plan's
+    assert datetime.fromisoformat(tracked["eta"]) == last
+
+
+async def test_cargo_aboard_is_rerouted_from_where_its_vehicle_arrives(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    booking, option = await book_by_sea(client, make_key(database_url, "Org A", Role.FORWARDER))
+    url = f"/v1/bookings/{booking['id']}"
+    plan = legs(option)
+    departed = {
+        "classifier": "ACT",
+        "code": "DEPA",
+        "leg_seq": 1,
+        "event_time": datetime.now(UTC).isoformat(),
+    }
+    assert (
+        await client.post(f"{url}/events", json=departed, headers=dispatcher)
+    ).status_code == 201
+    made = await client.post(f"{url}/reroute-proposals", headers=dispatcher)
+    assert made.status_code == 201, made.text
+    proposals = made.json()["items"]
+    assert proposals, made.json()["note"]
+    for proposal in proposals:
+        assert proposal["from"]["location"] == plan[0]["to"]
+        assert proposal["from"]["from_seq"] == 2
+        assert legs(proposal)[0] == plan[0]  # the leg it rides stays
+        assert proposal["disruption_id"] is None
+    accepted = await client.post(
+        f"{url}/reroute", json={"proposal_id": proposals[0]["id"]}, headers=dispatcher
+    )
+    assert accepted.status_code == 200, accepted.text
+    held_matches_booked(database_url)
+    # the event on leg 1 still describes the kept leg; the new plan starts from seq 2
+    stream = (await client.get(f"{url}/events", headers=dispatcher)).json()
+    assert stream["tracking"]["legs"][0]["departure_basis"] == "ACT"
+
+
+async def test_a_deadline_no_itinerary_meets_gets_the_least_late(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    probe = (await client.post("/v1/quotes", json=quote_body(), headers=forwarder)).json()
+    by_sea = next(o for o in probe["options"] if any(leg["mode"] == "sea" for leg in legs(o)))
+    deadline = datetime.fromisoformat(by_sea["arrival"]) + timedelta(hours=1)
+    _, option = await book_by_sea(client, forwarder, deadline=deadline.isoformat())
+    window = pa_closed_around(ship_departure(option))
+    disruption = (await client.post("/v1/disruptions", json=window, headers=dispatcher)).json()
+    proposals = disruption["affected_bookings"][0]["proposals"]
+    assert proposals
+    arrivals = [datetime.fromisoformat(p["arrival"]) for p in proposals]
+    assert arrivals == sorted(arrivals)  # least late first
+    for proposal, arrival in zip(proposals, arrivals, strict=True):
+        assert proposal["meets_deadline"] is False
+        assert proposal["late_minutes"] == round((arrival - deadline).total_seconds() / 60)
+        assert proposal["deadline"] is not None
+
+
+async def test_stale_and_foreign_proposals_are_refused(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    stranger = make_key(database_url, "Org B", Role.DISPATCHER)
+    booking, option = await book_by_sea(client, make_key(database_url, "Org A", Role.FORWARDER))
+    url = f"/v1/bookings/{booking['id']}"
+    first = (await client.post(f"{url}/reroute-proposals", headers=dispatcher)).json()["items"]
+    assert first
+    proposal = {"proposal_id": first[0]["id"]}
+    foreign = await client.post(f"{url}/reroute", json=proposal, headers=stranger)
+    assert foreign.status_code == 404
+    unknown = await client.post(f"{url}/reroute", json={"proposal_id": "rp_x"}, headers=dispatcher)
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "body.proposal_id"
+    # a disruption changes the live network: proposals made before it are stale
+    window = pa_closed_around(ship_departure(option) + timedelta(days=30))
+    assert (
+        await client.post("/v1/disruptions", json=window, headers=dispatcher)
+    ).status_code == 201
+    stale = await client.post(f"{url}/reroute", json=proposal, headers=dispatcher)
+    assert stale.status_code == 409
+    assert stale.json()["type"].endswith("stale-proposal")
+    assert (await client.get(f"{url}/reroute-proposals", headers=dispatcher)).json()["items"] == []
+    await client.post(f"{url}/cancel", headers=dispatcher)
+    fresh = await client.post(f"{url}/reroute-proposals", headers=dispatcher)
+    assert fresh.status_code == 409
+    held_matches_booked(database_url)
