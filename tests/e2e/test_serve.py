@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,50 +14,13 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CORRIDOR_")}
-    env["CORRIDOR_DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.db'}"
-    env.update(extra)
-    return env
+from tests.e2e.server import create_key, environment, free_port, running
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    output = tmp_path / "serve.log"
-    with output.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=_env(tmp_path),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not come up:\n{output.read_text()}")
-            time.sleep(0.2)
+    with running(tmp_path) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def demo_key(tmp_path: Path) -> dict[str, str]:
@@ -88,9 +48,9 @@ def test_serve_refuses_an_invalid_network(tmp_path: Path) -> None:
         '"geometry": null, "properties": {"id": "X", "feature_type": "port"}}]}'
     )
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(_free_port())],
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(free_port())],
         cwd=ROOT,
-        env=_env(tmp_path, CORRIDOR_NETWORK_PATH=str(broken)),
+        env=environment(tmp_path, CORRIDOR_NETWORK_PATH=str(broken)),
         capture_output=True,
         text=True,
         timeout=60,
@@ -102,19 +62,7 @@ def test_serve_refuses_an_invalid_network(tmp_path: Path) -> None:
 
 
 def test_key_quote_book_waybill_cancel(server: str, tmp_path: Path) -> None:
-    command = ["keys", "create", "--org", "Nanning Forwarding", "--role", "forwarder"]
-    created = subprocess.run(
-        [sys.executable, "-m", "app.cli", *command],
-        cwd=ROOT,
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    key = created.stdout.strip().splitlines()[-1]
-    assert key.startswith("cor_")
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = create_key(tmp_path, "Nanning Forwarding", "forwarder")
     ready = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
     with httpx.Client(base_url=server, headers=headers, timeout=60) as http:
         quote = http.post(
