@@ -34,6 +34,19 @@ log = logging.getLogger("corridor.disruptions")
 #: How stale another process's disruption may be here, at most.
 REFRESH_S = 1.0
 TARGET_TYPES = ("location", "service", "tag")
+#: Kinds that keep the place open and hold boxes longer (they need ``added_dwell_hours``).
+CONGESTION_KINDS = ("border_congestion", "port_congestion")
+
+
+def check_kind(kind: str, target_type: str, added_dwell_hours: float | None) -> None:
+    """422 unless congestion comes with dwell hours on a place and nothing else does."""
+    if kind in CONGESTION_KINDS:
+        if added_dwell_hours is None:
+            reject("body.added_dwell_hours", f"{kind} needs the hours a box waits longer")
+        if target_type == "service":
+            reject("body.target_type", "congestion holds boxes at a location or tag")
+    elif added_dwell_hours is not None:
+        reject("body.added_dwell_hours", f"only {' and '.join(CONGESTION_KINDS)} add dwell")
 
 
 def closure_target(network: Network, target_type: str, target: str) -> str:
@@ -98,15 +111,16 @@ class LiveNetwork:
             except ApiProblem:  # a network without it any more: nothing there to close
                 log.warning("disruption %s: %s is not in the network", row.id, row.target)
                 continue
-            ops.append(
-                {
-                    "op": "close",
-                    "target": target,
-                    "start": utc(row.start).isoformat(),
-                    "end": utc(row.end).isoformat(),
-                    "reason": f"{row.kind}: {row.reason}",
-                }
-            )
+            op: dict[str, Any] = {
+                "op": "close",
+                "target": target,
+                "start": utc(row.start).isoformat(),
+                "end": utc(row.end).isoformat(),
+                "reason": f"{row.kind}: {row.reason}",
+            }
+            if row.added_dwell_hours is not None:
+                op |= {"op": "add_dwell", "hours": row.added_dwell_hours}
+            ops.append(op)
         key = hashlib.sha256(repr(ops).encode()).hexdigest()
         with self._lock:
             if key != self._key:
@@ -154,9 +168,18 @@ def _stops(
 ) -> bool:
     """True when the leg meets the disruption inside its window.
 
-    It leaves or reaches a disrupted place, or runs a disrupted service or tag.
+    It leaves or reaches a disrupted place, or runs a disrupted service or tag; under
+    congestion, it reaches the congested place.
     """
     leg = network.legs.get(leg_id)
+    if disruption.added_dwell_hours is not None:
+        place = network.locations.get(destination)
+        reached = destination == disruption.target or (
+            disruption.target_type == "tag"
+            and place is not None
+            and disruption.target in place.tags
+        )
+        return reached and start <= arrival < end
     if disruption.target_type == "location":
         return (origin == disruption.target and start <= departure < end) or (
             destination == disruption.target and start <= arrival < end
@@ -198,6 +221,7 @@ def disruption_out(row: Disruption, bookings: Sequence[dict[str, Any]] | None) -
         "target": row.target,
         "kind": row.kind,
         "reason": row.reason,
+        "added_dwell_hours": row.added_dwell_hours,
         "start": utc(row.start),
         "end": utc(row.end),
         "status": row.status,

@@ -98,6 +98,7 @@ def position(
     aboard = code.at_origin
     place = network.find_location(leg.destination)
     handling = place.handling_hours_between(leg.mode, None) if place else 0.0
+    handling += network.added_dwell_hours(leg.destination, arrival)
     ready = max(now, arrival + timedelta(hours=handling))
     return Position(leg.destination, ready, seq + 1, reason, aboard)
 

@@ -828,17 +828,44 @@ class DisruptionIn(Strict):
                     "reason": "Typhoon signal No. 8",
                     "start": "2026-12-08T00:00:00+08:00",
                     "end": "2026-12-10T00:00:00+08:00",
-                }
+                },
+                {
+                    "target_type": "location",
+                    "target": "CNYYG",
+                    "kind": "border_congestion",
+                    "reason": "Fruit season queue at Youyiguan",
+                    "start": "2026-12-08T00:00:00+08:00",
+                    "end": "2026-12-12T00:00:00+08:00",
+                    "added_dwell_hours": 18,
+                },
             ]
         },
     )
 
     target_type: Literal["location", "service", "tag"]
     target: str = Field(pattern=ID_PATTERN)
-    kind: Literal["port_closure", "rail_interruption", "lock_outage", "road_closure", "other"]
+    kind: Literal[
+        "port_closure",
+        "rail_interruption",
+        "lock_outage",
+        "road_closure",
+        "border_congestion",
+        "port_congestion",
+        "other",
+    ] = Field(
+        description="Congestion kinds keep the place open and need added_dwell_hours; "
+        "the others close what they target."
+    )
     reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]*$")
     start: AwareDatetime
     end: AwareDatetime
+    added_dwell_hours: float | None = Field(
+        default=None,
+        gt=0,
+        le=720,
+        description="Congestion: hours a box arriving in the window waits longer (not past "
+        "the window's end).",
+    )
 
 
 class RerouteFromOut(BaseModel):
@@ -912,6 +939,7 @@ class DisruptionOut(BaseModel):
     target: str
     kind: str
     reason: str
+    added_dwell_hours: float | None
     start: datetime
     end: datetime
     status: Literal["active", "closed"]

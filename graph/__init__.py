@@ -28,6 +28,7 @@ from graph.io import DataFiles, load_files, load_network, to_csv, to_geojson
 from graph.model import (
     CargoClass,
     Closure,
+    Congestion,
     Customs,
     Departure,
     Location,
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_DEMAND_PATH",
     "CargoClass",
     "Closure",
+    "Congestion",
     "Customs",
     "DataFiles",
     "Demand",

@@ -283,6 +283,35 @@ class Closure:
         }
 
 
+@dataclass(frozen=True, order=True, slots=True)
+class Congestion:
+    """Extra dwell at a location (or ``tag:<name>``) for boxes passing it in ``[start, end)``.
+
+    The place stays open (a border queue, a crowded yard): a box arriving there in the window
+    needs ``hours`` more before it can leave or be delivered, though not past ``end``.
+    """
+
+    target: str
+    start: datetime
+    end: datetime
+    hours: float
+    reason: str = ""
+
+    def covers(self, instant: datetime) -> bool:
+        """True when ``instant`` lies in the window."""
+        return self.start <= instant < self.end
+
+    def to_data(self) -> dict[str, Any]:
+        """The serialised form."""
+        return {
+            "target": self.target,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "hours": self.hours,
+            "reason": self.reason,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class Departure:
     """One departure of a service leg: the unit that carries capacity.

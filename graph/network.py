@@ -21,7 +21,7 @@ import networkx as nx
 
 from graph.emissions import EmissionFactors
 from graph.errors import UnknownLocation, UnknownService, UnknownServiceLeg
-from graph.model import Closure, Departure, Location, ServiceLeg
+from graph.model import Closure, Congestion, Departure, Location, ServiceLeg
 from graph.schedule import DepartureIndex, from_minutes, to_minutes
 from graph.sources import Source
 from graph.tariffs import TariffCatalogue
@@ -51,6 +51,7 @@ class Network:
         emission_factors: EmissionFactors,
         sources: Mapping[str, Source],
         closures: Iterable[Closure] = (),
+        congestion: Iterable[Congestion] = (),
     ) -> None:
         self._locations: Mapping[str, Location] = MappingProxyType(dict(locations))
         self._legs: Mapping[str, ServiceLeg] = MappingProxyType(dict(legs))
@@ -58,6 +59,7 @@ class Network:
         self.emission_factors = emission_factors
         self.sources: Mapping[str, Source] = MappingProxyType(dict(sources))
         self._closures: tuple[Closure, ...] = tuple(sorted(closures))
+        self._congestion: tuple[Congestion, ...] = tuple(sorted(congestion))
 
         services: dict[str, list[ServiceLeg]] = defaultdict(list)
         outgoing: dict[str, list[str]] = defaultdict(list)
@@ -168,6 +170,31 @@ class Network:
         """Time windows in which a location, service, leg or tag is closed."""
         return self._closures
 
+    @property
+    def congestion(self) -> tuple[Congestion, ...]:
+        """Time windows in which a location (or tag) holds boxes longer."""
+        return self._congestion
+
+    def added_dwell_hours(self, location_id: str, instant: datetime) -> float:
+        """Extra hours a box arriving at the location at ``instant`` waits there (0 if none).
+
+        A box waits a window's ``hours`` but not past its end (the queue is gone then), so
+        arriving later never means leaving earlier — searches that keep the earliest arrival
+        at a place stay exact. Overlapping windows do not add up: the longest wait applies.
+        """
+        if not self._congestion:
+            return 0.0
+        location = self._locations.get(location_id)
+        targets = {location_id, *(TAG_PREFIX + tag for tag in (location.tags if location else ()))}
+        return max(
+            (
+                min(c.hours, (c.end - instant).total_seconds() / 3600)
+                for c in self._congestion
+                if c.target in targets and c.covers(instant)
+            ),
+            default=0.0,
+        )
+
     def is_operating(self, leg: ServiceLeg) -> bool:
         """True when the leg runs (active, enabled, both ends enabled), closures aside."""
         return (
@@ -229,6 +256,7 @@ class Network:
             emission_factors=self.emission_factors,
             sources=self.sources,
             closures=self._closures,
+            congestion=self._congestion,
         )
 
     @cached_property
@@ -293,6 +321,7 @@ class Network:
                 for leg in sorted(self._legs.values(), key=lambda leg: leg.id)
             ],
             "closures": [closure.to_data() for closure in self._closures],
+            **({"congestion": [c.to_data() for c in self._congestion]} if self._congestion else {}),
             "tariffs": self.tariffs.to_data(),
             "emission_factors": self.emission_factors.to_data(),
             "sources": {key: self.sources[key].to_data() for key in sorted(self.sources)},

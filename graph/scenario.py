@@ -22,6 +22,9 @@ Operations select what they change by ``ids`` (leg, service or location ids) and
 ``close``
     Close a location, service, leg or ``tag:<name>`` over ``[start, end)``: departures and
     arrivals in the window are cancelled (also how disruptions are expressed).
+``add_dwell``
+    Keep boxes arriving at a location (or ``tag:<name>``) in ``[start, end)`` ``hours`` longer
+    there: a border queue or a crowded yard, open but slow.
 
 An operation that names an unknown id, matches nothing or carries a negative value is an error
 (:class:`~graph.errors.ScenarioError`) naming the operation and the field.
@@ -38,7 +41,7 @@ from typing import Any, Literal
 
 from graph.errors import Problem, ScenarioError
 from graph.fields import Reader, as_list
-from graph.model import Closure, Location, Provenance, ServiceLeg, Status
+from graph.model import Closure, Congestion, Location, Provenance, ServiceLeg, Status
 from graph.network import TAG_PREFIX, Network
 from graph.tariffs import TariffItem, parse_item
 from graph.timetable import Timetable, WeeklyTime, zone
@@ -133,9 +136,21 @@ class Close:
     op: Literal["close"] = "close"
 
 
+@dataclass(frozen=True, slots=True)
+class AddDwell:
+    """Keep boxes arriving at a location or ``tag:<name>`` in ``[start, end)`` longer there."""
+
+    target: str
+    hours: float
+    start: datetime
+    end: datetime
+    reason: str = ""
+    op: Literal["add_dwell"] = "add_dwell"
+
+
 PatchOp = (
     Enable | Disable | AddService | AdjustFrequency | AdjustTransit | AdjustCapacity | SetTariff
-    | Close
+    | Close | AddDwell
 )  # fmt: skip
 
 
@@ -225,13 +240,23 @@ def _parse_op(index: int, raw: object, problems: list[Problem]) -> PatchOp | Non
             elif target and start and end:
                 reason = read.text("reason", required=False) or ""
                 result = Close(target, start.astimezone(UTC), end.astimezone(UTC), reason)
+        case "add_dwell":
+            read.unknown_fields(("op", "target", "hours", "start", "end", "reason"))
+            target = read.text("target")
+            hours = read.number("hours", positive=True, maximum=LIMITS["dwell_hours"])
+            start, end = read.instant("start"), read.instant("end")
+            if start and end and end <= start:
+                read.problem("end", "the window must end after it starts")
+            elif target and hours is not None and start and end:
+                reason = read.text("reason", required=False) or ""
+                result = AddDwell(target, hours, start.astimezone(UTC), end.astimezone(UTC), reason)
         case None:
             pass
         case _:
             read.problem(
                 "op",
                 f"unknown operation {kind!r} (enable, disable, add_service, adjust_frequency, "
-                "adjust_transit, adjust_capacity, set_tariff, close)",
+                "adjust_transit, adjust_capacity, set_tariff, close, add_dwell)",
             )
     return result if len(problems) == before else None
 
@@ -245,7 +270,12 @@ def _targets(read: Reader) -> Targets:
 
 
 #: Bounds that keep what-if values physical (and arithmetic on them finite).
-LIMITS = {"hours": 24 * 365.0, "capacity_teu": 1_000_000.0, "factor": 100.0}
+LIMITS = {
+    "hours": 24 * 365.0,
+    "capacity_teu": 1_000_000.0,
+    "factor": 100.0,
+    "dwell_hours": 24 * 30.0,
+}
 
 
 def _value_or_factor(read: Reader, name: str) -> tuple[float | None, float | None]:
@@ -278,6 +308,7 @@ def apply_scenario(base: Network, scenario: Scenario | Iterable[PatchOp]) -> Net
         emission_factors=base.emission_factors,
         sources=base.sources,
         closures=state.closures,
+        congestion=state.congestion,
     )
 
 
@@ -290,6 +321,7 @@ class _State:
         self.legs: dict[str, ServiceLeg] = dict(base.legs)
         self.tariffs = base.tariffs
         self.closures: list[Closure] = list(base.closures)
+        self.congestion: list[Congestion] = list(base.congestion)
         self.problems: list[Problem] = []
 
     def problem(self, index: int, name: str, message: str) -> None:
@@ -311,6 +343,8 @@ class _State:
                 self._set_tariff(index, op)
             case Close():
                 self._close(index, op)
+            case AddDwell():
+                self._add_dwell(index, op)
 
     # -- selection
     def _select(
@@ -534,6 +568,18 @@ class _State:
             )
             return
         self.closures.append(Closure(target, op.start, op.end, op.reason))
+
+    def _add_dwell(self, index: int, op: AddDwell) -> None:
+        target = op.target
+        if target.startswith(TAG_PREFIX):
+            tag = target.removeprefix(TAG_PREFIX)
+            if not any(tag in place.tags for place in self.locations.values()):
+                self.problem(index, "target", f"no location carries tag {tag!r}")
+                return
+        elif target not in self.locations:
+            self.problem(index, "target", f"unknown location {target!r} (location or tag:<name>)")
+            return
+        self.congestion.append(Congestion(target, op.start, op.end, op.hours, op.reason))
 
 
 def _scenario_feature(

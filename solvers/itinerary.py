@@ -137,7 +137,9 @@ def build_itinerary(
         if board is not None:
             before = previous.template.clearance_after if previous else 0
             handling = (
-                model.handling(ride.board, previous.mode, ride.legs[0].mode) if previous else 0
+                model.handling(ride.board, previous.mode, ride.legs[0].mode, previous.available)
+                if previous
+                else 0
             )
             customs = before + ride.template.clearance_before
             start = previous.arrival if previous else model.ready

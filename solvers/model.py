@@ -339,8 +339,13 @@ class QuoteModel:
         value: T = self._memo[name]
         return value
 
-    def handling(self, location: str, arriving: Mode | None, leaving: Mode | None) -> int:
-        """Minutes between arrival on ``arriving`` and readiness for ``leaving`` at ``location``."""
+    def handling(
+        self, location: str, arriving: Mode | None, leaving: Mode | None, at: int | None = None
+    ) -> int:
+        """Minutes between arrival on ``arriving`` and readiness for ``leaving`` at ``location``.
+
+        Given the arrival time ``at``, congestion there in force then adds its dwell.
+        """
         key = (location, arriving, leaving)
         minutes = self._handling.get(key)
         if minutes is None:
@@ -348,6 +353,8 @@ class QuoteModel:
             hours = found.handling_hours_between(arriving, leaving) if found and arriving else 0.0
             minutes = hours_to_minutes(hours)
             self._handling[key] = minutes
+        if at is not None and arriving is not None and self.network.congestion:
+            minutes += hours_to_minutes(self.network.added_dwell_hours(location, from_minutes(at)))
         return minutes
 
     def mask_of(self, locations: Sequence[str]) -> int:
@@ -392,7 +399,7 @@ class QuoteModel:
             yield from self.first_mile_rides(time)
             return
         for leg in self.legs_from.get(location, ()):
-            base = time + self.handling(location, arriving, leg.mode)
+            base = time + self.handling(location, arriving, leg.mode, time)
             for clearance, templates in self.alighting_groups(leg, phase):
                 ready = base + clearance
                 if keep is not None:
@@ -619,7 +626,7 @@ class QuoteModel:
             if candidate.id != location:
                 continue
             truck = self._truck(location, DESTINATION, km, self._point(self.request.destination))
-            ready = time + self.handling(location, arriving, Mode.ROAD)
+            ready = time + self.handling(location, arriving, Mode.ROAD, time)
             ride = self._truck_ride(truck, location, DESTINATION, ready, phase)
             if ride.available <= self.deadline:
                 yield ride
@@ -735,7 +742,7 @@ class QuoteModel:
         if location == DESTINATION:
             return Finish(available, 0, 0)
         destination = self.network.locations[location]
-        time = available + self.handling(location, arriving, None)
+        time = available + self.handling(location, arriving, None, available)
         if time > self.deadline:
             return None
         return Finish(time, 0, self.emitter.hub_g(destination))

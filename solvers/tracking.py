@@ -7,8 +7,9 @@ at its destination) on one leg of the itinerary. For each leg, in order:
 - departure: the actual departure if reported, else the latest estimate, else the plan; a box
   that stays aboard leaves when its vehicle does (the planned dwell kept after a late arrival);
 - a transfer (another service) is *missed* when the box's estimated arrival plus the hub's
-  handling time is after the next leg's cut-off; the box then takes that service's next
-  departure whose cut-off it can make (from the timetable), and the missed connection is flagged;
+  handling time (and any congestion dwell there) is after the next leg's cut-off; the box then
+  takes that service's next departure whose cut-off it can make (from the timetable), and the
+  missed connection is flagged;
 - arrival: the actual arrival if reported, else the latest estimate, else the planned arrival
   moved by the leg's departure delay.
 
@@ -141,7 +142,9 @@ def track(network: Network, plan: Sequence[PlannedLeg], events: Sequence[Event])
                 departure = max(leg.departure, previous.arrival + dwell)
                 departure_basis = previous.arrival_basis
             else:
-                handling = _handling(network, before, leg)
+                handling = _handling(network, before, leg) + timedelta(
+                    hours=network.added_dwell_hours(leg.origin, previous.arrival)
+                )
                 ready = previous.arrival + handling
                 if ready > leg.cutoff:
                     missed = True

@@ -1,4 +1,4 @@
-"""reroute_proposals
+"""reroute_proposals, and dwell hours of congestion disruptions
 
 Revision ID: 0010
 Revises: 0009
@@ -18,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("disruptions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("added_dwell_hours", sa.Float(), nullable=True))
     op.create_table(
         "reroute_proposals",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -57,3 +59,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_reroute_proposals_booking_status")
 
     op.drop_table("reroute_proposals")
+    with op.batch_alter_table("disruptions", schema=None) as batch_op:
+        batch_op.drop_column("added_dwell_hours")

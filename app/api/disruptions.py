@@ -32,14 +32,19 @@ Writer = Annotated[Principal, Depends(require(Permission.DISRUPT))]
 def declare(
     body: DisruptionIn, request: Request, response: Response, db: DB, caller: Writer
 ) -> dict[str, Any]:
-    """Close a location, a service or everything with a tag for a window.
+    """Close a location, a service or everything with a tag for a window, or congest a place.
 
-    From now on quotes avoid it and bookings made on quotes from before answer 409 stale-quote;
-    the answer lists the caller's bookings with a leg it stops.
+    Congestion (``border_congestion``, ``port_congestion``) keeps the place open: a box
+    arriving there in the window waits ``added_dwell_hours`` longer (not past the window's end).
+
+    From now on quotes avoid or allow for it and bookings made on quotes from before answer 409
+    stale-quote; the answer lists the caller's bookings with a leg it stops or delays, each with
+    re-route proposals from where its cargo is.
     """
     live: disruptions.LiveNetwork = request.app.state.live
     if body.end <= body.start:
         reject("body.end", "the window must end after it starts")
+    disruptions.check_kind(body.kind, body.target_type, body.added_dwell_hours)
     disruptions.closure_target(live.base, body.target_type, body.target)
     row = Disruption(
         id=new_id("ds"),
@@ -48,6 +53,7 @@ def declare(
         target=body.target,
         kind=body.kind,
         reason=body.reason,
+        added_dwell_hours=body.added_dwell_hours,
         start=body.start.astimezone(UTC),
         end=body.end.astimezone(UTC),
         status="active",

@@ -346,6 +346,8 @@ class Disruption(Base):
     target: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(500))
+    #: Set for congestion: the place stays open and holds boxes this much longer.
+    added_dwell_hours: Mapped[float | None] = mapped_column(Float)
     start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16))

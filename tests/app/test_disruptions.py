@@ -107,3 +107,67 @@ async def test_disruptions_are_checked(client: httpx.AsyncClient, database_url: 
     )  # fmt: skip
     assert tag.status_code == 201
     assert (await client.get("/v1/disruptions/ds_none", headers=dispatcher)).status_code == 404
+
+
+async def test_border_congestion_delays_quotes_and_the_bookings_that_cross(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    body = quote_body(origin="PA", destination="VD")
+    before = (await client.post("/v1/quotes", json=body, headers=forwarder)).json()
+    option = before["options"][0]
+    at_border = next(leg for leg in legs(option) if leg["to"] == "BX")
+    reached = datetime.fromisoformat(at_border["arrival"])
+    booking = (
+        await client.post("/v1/bookings", json=booking_body(before), headers=forwarder)
+    ).json()
+    queue = {
+        "target_type": "location",
+        "target": "BX",
+        "kind": "border_congestion",
+        "reason": "Fruit season queue",
+        "start": (reached - timedelta(hours=1)).isoformat(),
+        "end": (reached + timedelta(hours=23)).isoformat(),
+        "added_dwell_hours": 10,
+    }
+    made = await client.post("/v1/disruptions", json=queue, headers=dispatcher)
+    assert made.status_code == 201, made.text
+    assert made.json()["added_dwell_hours"] == 10
+    (hit,) = made.json()["affected_bookings"]
+    assert (hit["booking_id"], hit["legs"]) == (booking["id"], [at_border["seq"]])
+    during = (await client.post("/v1/quotes", json=body, headers=forwarder)).json()
+    slower = datetime.fromisoformat(during["options"][0]["arrival"])
+    assert slower - datetime.fromisoformat(option["arrival"]) == timedelta(hours=10)
+    (hub,) = [h for h in during["options"][0]["hubs"] if h["location"] == "BX"]
+    assert hub["handling_hours"] >= 10
+    # the booked box will queue too: its estimate moves by the dwell, less the hour of customs
+    # the plan allowed at the crossing (tracking counts handling, not clearance, between legs)
+    tracked = (await client.get(f"/v1/bookings/{booking['id']}/events", headers=forwarder)).json()
+    assert tracked["tracking"]["delay_minutes"] == 9 * 60
+    assert tracked["tracking"]["missed_connections"] == [at_border["seq"] + 1]
+
+
+async def test_congestion_needs_dwell_hours_and_a_place(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    base = {
+        "target_type": "location",
+        "target": "BX",
+        "kind": "border_congestion",
+        "reason": "Queue",
+        "start": "2027-01-04T00:00:00Z",
+        "end": "2027-01-06T00:00:00Z",
+    }
+    cases = [
+        (base, "body.added_dwell_hours"),
+        (base | {"kind": "port_closure", "added_dwell_hours": 5}, "body.added_dwell_hours"),
+        (base | {"target_type": "service", "target": "TRAIN", "added_dwell_hours": 5},
+         "body.target_type"),
+        (base | {"added_dwell_hours": 0}, "body.added_dwell_hours"),
+    ]  # fmt: skip
+    for body, field in cases:
+        answer = await client.post("/v1/disruptions", json=body, headers=dispatcher)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["field"] == field

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -262,6 +263,20 @@ def test_invalid_patches_name_the_operation(
             },
             "has no UTC offset",
         ),
+        (
+            {
+                "op": "add_dwell",
+                "target": "BX",
+                "hours": 0,
+                "start": "2026-01-01T00:00:00Z",
+                "end": "2026-01-02T00:00:00Z",
+            },
+            "hours: must be positive",
+        ),
+        (
+            {"op": "add_dwell", "target": "BX", "hours": 5, "start": "2026-01-01T00:00:00Z"},
+            "end: missing",
+        ),
         ({"op": "adjust_frequency", "service": "TRAIN", "departures": ["someday"]}, "someday"),
         ({"op": "disable", "ids": ["SHIP"], "colour": "red"}, "colour: unknown field"),
         ("disable", "expected an object"),
@@ -323,6 +338,18 @@ op_strategy = st.one_of(
         st.integers(1, 23),
     ),
     st.builds(
+        lambda target, day, hours: {
+            "op": "add_dwell",
+            "target": target,
+            "hours": hours,
+            "start": f"2026-02-{day:02d}T00:00:00Z",
+            "end": f"2026-02-{day + 1:02d}T00:00:00Z",
+        },
+        st.sampled_from(["PA", "BX"]),
+        st.integers(1, 27),
+        st.integers(1, 48),
+    ),
+    st.builds(
         lambda service, times: {"op": "adjust_frequency", "service": service, "departures": times},
         st.sampled_from(SERVICES),
         st.lists(
@@ -356,7 +383,7 @@ def test_an_effective_patch_changes_the_version(tiny_network: Network, op: dict[
         assert patched.version != tiny_network.version
     else:  # a patch that changes nothing (capacity rounding back to itself) keeps the version
         assert patched.version == tiny_network.version
-    if op["op"] in ("disable", "close"):
+    if op["op"] in ("disable", "close", "add_dwell"):
         assert patched.version != tiny_network.version
 
 
@@ -374,3 +401,32 @@ def test_disable_then_enable_is_a_round_trip(tiny_network: Network, ids: list[st
     on = apply_scenario(off, parse_scenario("on", [{"op": "enable", "ids": ids}]))
     assert on == tiny_network
     assert on.to_data() == tiny_network.to_data()
+
+
+BX_QUEUE = {
+    "op": "add_dwell",
+    "target": "BX",
+    "hours": 10,
+    "start": "2027-01-04T00:00:00Z",
+    "end": "2027-01-05T00:00:00Z",
+}
+
+
+def test_congestion_holds_boxes_but_not_past_its_end(tiny_network: Network) -> None:
+    congested = apply(tiny_network, BX_QUEUE)
+    hour = timedelta(hours=1)
+    start = datetime(2027, 1, 4, tzinfo=UTC)
+    assert congested.added_dwell_hours("BX", start - hour) == 0
+    assert congested.added_dwell_hours("BX", start) == 10
+    assert congested.added_dwell_hours("BX", start + 20 * hour) == 4  # the queue ends at 24:00
+    assert congested.added_dwell_hours("BX", start + 24 * hour) == 0
+    assert congested.added_dwell_hours("PA", start) == 0
+    assert tiny_network.added_dwell_hours("BX", start) == 0
+    # leaving time never goes backwards as the arrival moves on
+    leaving = [
+        start + k * hour / 4 + congested.added_dwell_hours("BX", start + k * hour / 4) * hour
+        for k in range(-8, 110)
+    ]
+    assert leaving == sorted(leaving)
+    with pytest.raises(ScenarioError, match="unknown location 'SHIP'"):
+        apply(tiny_network, {**BX_QUEUE, "target": "SHIP"})
