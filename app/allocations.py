@@ -1,8 +1,14 @@
-"""Batch allocation over HTTP: candidates from the quote engine, free capacity from bookings."""
+"""Batch allocation: candidates from the quote engine, free capacity from bookings.
+
+Batches up to :data:`SYNC_LIMIT` shipments are answered in the request; larger ones run as a
+job (kind ``allocation``) whose parameters carry the batch, the free capacity read when it was
+submitted and the disruptions then in force, so a worker needs nothing but the network.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -11,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from app import quotes
 from app.bookings import free_capacity
+from app.jobs import JobContext, Progress, kind
+from app.scenarios import ScenarioNetworks
 from app.schemas import AllocationIn, QuoteIn
 from graph import Network
 from solvers.allocation import (
@@ -26,10 +34,13 @@ from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
 from solvers.types import QuoteRequest
 
+#: Larger batches run as a job.
+SYNC_LIMIT = 200
+KIND = "allocation"
 
-def run(db: Session, network: Network, body: AllocationIn, max_horizon_days: int) -> dict[str, Any]:
-    """Read the shipments, find their candidates, allocate, and compare with greedy."""
-    started = time.perf_counter()
+
+def read(network: Network, body: AllocationIn, max_horizon_days: int) -> list[QuoteRequest]:
+    """The shipments as solver requests, or :class:`InvalidRequest` naming every bad field."""
     requests: list[QuoteRequest] = []
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -45,16 +56,53 @@ def run(db: Session, network: Network, body: AllocationIn, max_horizon_days: int
             cargo=item.cargo,
         )
         try:
-            requests.append(quotes.quote_request(network, asked, max_horizon_days))
+            request = quotes.quote_request(network, asked, max_horizon_days)
         except InvalidRequest as error:
             problems += [
                 (f"shipments.{index}.{field}", message) for field, message in error.problems
             ]
+            continue
+        for field, end in (("origin", request.origin), ("destination", request.destination)):
+            if end.location is not None and network.find_location(end.location) is None:
+                problems.append(
+                    (f"shipments.{index}.{field}", f"no location {end.location!r} in the network")
+                )
+        requests.append(request)
     if problems:
         raise InvalidRequest(problems)
+    return requests
+
+
+def free_for(db: Session, requests: Sequence[QuoteRequest]) -> dict[str, float]:
+    """Free TEU on the booked departures the batch could use."""
     start = min(r.ready for r in requests)
     end = max(r.ready + r.horizon for r in requests) + timedelta(days=7)
-    free = free_capacity(db, start, end)
+    return free_capacity(db, start, end)
+
+
+def run(db: Session, network: Network, body: AllocationIn, max_horizon_days: int) -> dict[str, Any]:
+    """Read the shipments, find their candidates, allocate, and compare with greedy."""
+    requests = read(network, body, max_horizon_days)
+    return solve(network, body, requests, free_for(db, requests))
+
+
+@kind(KIND)
+def run_job(context: JobContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """A large batch, on the network as it was when the job was submitted."""
+    networks: ScenarioNetworks = context.resources["scenario_networks"]
+    ops = params["disruption_ops"]
+    network = networks.network("disruptions", ops) if ops else networks.base
+    body = AllocationIn.model_validate(params["body"])
+    requests = read(network, body, params["max_horizon_days"])
+    progress(0.1, f"finding candidates for {len(requests)} shipments")
+    return solve(network, body, requests, params["free_teu"])
+
+
+def solve(
+    network: Network, body: AllocationIn, requests: Sequence[QuoteRequest], free: dict[str, float]
+) -> dict[str, Any]:
+    """Candidates per shipment, the CP-SAT allocation and the greedy one beside it."""
+    started = time.perf_counter()
     shipments: list[Shipment] = []
     itineraries: dict[str, Itinerary] = {}
     capacity: dict[str, float] = dict(free)

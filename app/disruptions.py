@@ -72,6 +72,7 @@ class LiveNetwork:
         self._lock = threading.Lock()
         self._key = ""
         self._network = base
+        self.ops: list[dict[str, Any]] = []  # the scenario operations applied to ``base``
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, name="corridor-live", daemon=True)
 
@@ -130,6 +131,7 @@ class LiveNetwork:
                     else self.base
                 )
                 self._key = key
+                self.ops = ops
             return self._network
 
 

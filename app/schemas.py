@@ -788,7 +788,11 @@ class AllocationIn(Strict):
         },
     )
 
-    shipments: list[AllocationShipmentIn] = Field(min_length=1, max_length=200)
+    shipments: list[AllocationShipmentIn] = Field(
+        min_length=1,
+        max_length=5000,
+        description="Up to 200 are answered at once; a larger batch runs as a job.",
+    )
     late_cny_per_teu_hour: float = Field(
         ge=0,
         le=100_000,

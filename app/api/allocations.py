@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
 from app import allocations
 from app.api.deps import DB, LoadedNetwork, require
+from app.api.jobs import job_out
 from app.auth import Permission, Principal
-from app.schemas import AllocationIn, AllocationOut, problem_responses
+from app.db.models import Job
+from app.jobs import create_job
+from app.schemas import AllocationIn, AllocationOut, JobOut, problem_responses
 
 router = APIRouter(
     prefix="/v1/allocations",
@@ -18,21 +22,50 @@ router = APIRouter(
 )
 
 
-@router.post("", response_model=AllocationOut)
+@router.post(
+    "",
+    response_model=AllocationOut,
+    responses={
+        202: {"model": JobOut, "description": "A batch over 200 shipments, running as a job"}
+    },
+)
 def allocate_batch(
     body: AllocationIn,
     request: Request,
     db: DB,
     network: LoadedNetwork,
     caller: Annotated[Principal, Depends(require(Permission.BOOK))],
-) -> dict[str, Any]:
-    """Place a batch of shipments (up to 200) on departures with free capacity.
+) -> Any:
+    """Place a batch of shipments on departures with free capacity.
 
     An OR-Tools CP-SAT model picks one itinerary per shipment among its candidates (the quote
     engine's options at a few departure waves) so that no departure is overfilled, minimising
     price + lateness past each deadline; shipments that cannot be placed are listed with the
     reason. The first-come greedy allocation is given beside it. Nothing is booked: book the
     chosen itineraries with quotes and bookings.
+
+    Up to 200 shipments are answered at once (200). A larger batch is checked now (422 naming
+    each bad shipment) and then runs as a job: 202 with the job, its ``Location`` to poll
+    (``GET /v1/jobs/{id}``); the job's result has the same form as the immediate answer.
     """
-    with request.app.state.solving:
-        return allocations.run(db, network, body, request.app.state.settings.max_horizon_days)
+    settings = request.app.state.settings
+    if len(body.shipments) <= allocations.SYNC_LIMIT:
+        with request.app.state.solving:
+            return allocations.run(db, network, body, settings.max_horizon_days)
+    requests = allocations.read(network, body, settings.max_horizon_days)
+    params = {
+        "body": body.model_dump(mode="json"),
+        "free_teu": allocations.free_for(db, requests),
+        "disruption_ops": request.app.state.live.ops,
+        "max_horizon_days": settings.max_horizon_days,
+    }
+    db.rollback()  # end the reads' transaction: create_job writes in its own
+    job_id = create_job(db, caller.organisation_id, allocations.KIND, params)
+    request.app.state.jobs.submit(job_id)
+    job = db.get(Job, job_id)
+    assert job is not None
+    return JSONResponse(
+        JobOut.model_validate(job_out(job)).model_dump(mode="json"),
+        status_code=202,
+        headers={"Location": f"/v1/jobs/{job_id}"},
+    )

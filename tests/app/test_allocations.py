@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -67,3 +68,31 @@ async def test_allocation_input_is_checked(client: httpx.AsyncClient, database_u
     answer = await client.post("/v1/allocations", json=stranded, headers=dispatcher)
     assert answer.status_code == 200
     assert answer.json()["unplaced"][0]["reason"].startswith("no itinerary")
+
+
+async def test_a_large_batch_runs_as_a_job(client: httpx.AsyncClient, database_url: str) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    boxes = [shipment(i) for i in range(250)]
+    body = {"shipments": boxes, "late_cny_per_teu_hour": 20}
+    bad = {**body, "shipments": [*boxes[:-1], shipment(249, destination="XX")]}
+    refused = await client.post("/v1/allocations", json=bad, headers=dispatcher)
+    assert refused.status_code == 422  # checked before any job is made
+    assert refused.json()["errors"][0]["field"] == "body.shipments.249.destination"
+    answer = await client.post("/v1/allocations", json=body, headers=dispatcher)
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["kind"] == "allocation"
+    location = answer.headers["location"]
+    assert location == f"/v1/jobs/{answer.json()['id']}"
+    for _ in range(600):
+        job = (await client.get(location, headers=dispatcher)).json()
+        if job["status"] in ("succeeded", "failed"):
+            break
+        await anyio.sleep(0.05)
+    assert job["status"] == "succeeded", job
+    result = job["result"]
+    assert result["placed"] + len(result["unplaced"]) == 250
+    loads = Counter(
+        key for a in result["assignments"] for key in a["departures"] if not key.startswith("ROAD")
+    )
+    assert max(loads.values()) * 2 <= 100
+    assert result["objective_cny"] <= result["greedy"]["objective_cny"]
