@@ -34,12 +34,20 @@ from app.auth import new_id
 from app.bookings import booking_summary, free_capacity, reservations, take_capacity
 from app.db.base import utc
 from app.db.engine import writing
-from app.db.models import Booking, BookingDeparture, DepartureCapacity, Quote, RerouteProposal
+from app.db.models import (
+    Booking,
+    BookingDeparture,
+    BookingEvent,
+    DepartureCapacity,
+    Quote,
+    RerouteProposal,
+)
 from app.problems import ApiProblem, reject
 from app.quotes import quote_request, result_data
 from app.schemas import QuoteIn
 from graph import Network
 from graph.network import TAG_PREFIX
+from solvers.errors import InvalidRequest
 from solvers.quote import QuoteSettings, quote
 from solvers.tracking import Classifier, EventCode
 
@@ -154,12 +162,17 @@ def propose(
             "filters": asked.filters.model_copy(
                 update={"required_hubs": [], "max_transfers": None}
             ),
+            "deadline": None,  # set below: it may already lie before the cargo is ready
             "max_price_cny": None,
             "max_co2e_kg": None,
             "horizon_days": None,
         }
     )
-    solver_request = quote_request(network, body, max_horizon_days)
+    deadline = requested.deadline
+    try:
+        solver_request = quote_request(network, body, max_horizon_days)
+    except InvalidRequest as error:  # e.g. the cargo waits at a point, not a network place
+        return Proposals((), f"cannot search from {where.location}: {error}")
     window_end = solver_request.ready + solver_request.horizon + timedelta(days=1)
     free = free_capacity(db, solver_request.ready - timedelta(days=1), window_end)
     for held in db.scalars(
@@ -169,11 +182,12 @@ def propose(
             free[held.departure_key] += held.teu
     solver_request = dataclasses.replace(solver_request, capacity=free)
     settings = QuoteSettings(validity=validity)
-    result = quote(network, solver_request, settings)
-    late = False
-    if not result.options and solver_request.deadline is not None:
-        result = quote(network, dataclasses.replace(solver_request, deadline=None), settings)
-        late = True
+    late = deadline is not None and deadline <= solver_request.ready
+    if deadline is not None and not late:
+        result = quote(network, dataclasses.replace(solver_request, deadline=deadline), settings)
+        late = not result.options
+    if deadline is None or late:
+        result = quote(network, solver_request, settings)
     if not result.options:
         reasons = "; ".join(r.message for r in result.reasons) or "no itinerary"
         return Proposals((), f"no itinerary from {where.location}: {reasons}")
@@ -185,7 +199,7 @@ def propose(
         "ready": where.ready.isoformat(),
         "from_seq": where.from_seq,
         "reason": where.reason,
-        "deadline": solver_request.deadline.isoformat() if solver_request.deadline else None,
+        "deadline": deadline.isoformat() if deadline else None,
         "planned_arrival": booking.option["arrival"],
         "current_total_cny": booking.option["price"]["total_cny"],
     }
@@ -371,6 +385,22 @@ def accept(
             "The proposal has expired",
             f"proposal {proposal.id} was made on network {proposal.network_version} until "
             f"{utc(proposal.expires_at).isoformat()}; ask for proposals again",
+        )
+    moved_on = db.scalar(
+        select(BookingEvent.id).where(
+            BookingEvent.booking_id == booking.id,
+            BookingEvent.classifier == Classifier.ACTUAL.value,
+            BookingEvent.leg_seq >= proposal.from_seq,
+            BookingEvent.recorded_at >= proposal.created_at,
+        )
+    )
+    if moved_on is not None:
+        raise ApiProblem(
+            409,
+            "stale-proposal",
+            "The cargo has moved on since the proposal",
+            f"an actual event on a leg the proposal replaces was reported after proposal "
+            f"{proposal.id}; ask for proposals again",
         )
     new_legs = [
         f

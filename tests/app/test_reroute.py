@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import reroute
 from app.auth import Role
 from app.db.engine import make_engine
 from app.db.models import Booking, BookingDeparture, DepartureCapacity
@@ -222,6 +224,21 @@ async def test_stale_and_foreign_proposals_are_refused(
     unknown = await client.post(f"{url}/reroute", json={"proposal_id": "rp_x"}, headers=dispatcher)
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "body.proposal_id"
+    # the cargo leaves on the planned train after the proposals were made: they are stale
+    departed = {
+        "classifier": "ACT",
+        "code": "DEPA",
+        "leg_seq": 1,
+        "event_time": datetime.now(UTC).isoformat(),
+    }
+    assert (
+        await client.post(f"{url}/events", json=departed, headers=dispatcher)
+    ).status_code == 201
+    moved_on = await client.post(f"{url}/reroute", json=proposal, headers=dispatcher)
+    assert moved_on.status_code == 409
+    assert "moved on" in moved_on.json()["title"]
+    proposal = {"proposal_id": (await client.post(f"{url}/reroute-proposals",
+                headers=dispatcher)).json()["items"][0]["id"]}  # fmt: skip
     # a disruption changes the live network: proposals made before it are stale
     window = pa_closed_around(ship_departure(option) + timedelta(days=30))
     assert (
@@ -235,3 +252,26 @@ async def test_stale_and_foreign_proposals_are_refused(
     fresh = await client.post(f"{url}/reroute-proposals", headers=dispatcher)
     assert fresh.status_code == 409
     held_matches_booked(database_url)
+
+
+async def test_a_deadline_already_past_gets_late_proposals(
+    app: FastAPI, client: httpx.AsyncClient, database_url: str
+) -> None:
+    forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    probe = (await client.post("/v1/quotes", json=quote_body(), headers=forwarder)).json()
+    by_sea = next(o for o in probe["options"] if any(leg["mode"] == "sea" for leg in legs(o)))
+    deadline = datetime.fromisoformat(by_sea["arrival"]) + timedelta(hours=1)
+    booking, _ = await book_by_sea(client, forwarder, deadline=deadline.isoformat())
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as db:
+            row = db.get(Booking, booking["id"])
+            assert row is not None
+            later = deadline + timedelta(days=1)  # asked for after the deadline went by
+            found = reroute.propose(db, app.state.network, row, None, later, timedelta(hours=1), 56)
+            assert found.proposals, found.note
+            for proposal in map(reroute.proposal_out, found.proposals):
+                assert proposal["meets_deadline"] is False
+                assert proposal["late_minutes"] > 24 * 60
+    finally:
+        engine.dispose()
