@@ -437,7 +437,10 @@ def make_proposals(
 @router.post(
     "/{booking_id}/reroute",
     response_model=BookingOut,
-    responses={409: {"description": "The proposal is stale, expired or its departure passed"}},
+    responses={
+        **problem_responses(400),
+        409: {"description": "The proposal is stale, expired or its departure passed"},
+    },
 )
 def accept_reroute(
     booking_id: RowId,
