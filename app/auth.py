@@ -46,10 +46,12 @@ class Permission(StrEnum):
     EDIT_SCENARIOS = "scenarios:write"
     WEBHOOKS = "webhooks:write"
     DISRUPT = "disruptions:write"
+    RELOAD_NETWORK = "network:reload"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FORWARDER: frozenset(Permission) - {Permission.EDIT_SCENARIOS, Permission.DISRUPT},
+    Role.FORWARDER: frozenset(Permission)
+    - {Permission.EDIT_SCENARIOS, Permission.DISRUPT, Permission.RELOAD_NETWORK},
     Role.DISPATCHER: frozenset(
         {
             Permission.READ_NETWORK,
