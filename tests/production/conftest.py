@@ -9,6 +9,7 @@ not answer; ``.ci/run`` sets both up.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,13 +33,21 @@ def missing() -> str | None:
     return _redis_problem()
 
 
-def start(logs: Path, **env: str) -> Topology:
-    """A topology over the test PostgreSQL and Redis, not yet started."""
+def start(
+    logs: Path, postgres: str | None = None, apis: int = 2, workers: int = 1, **env: str
+) -> Topology:
+    """A topology over the test PostgreSQL (or ``postgres``) and Redis, not yet started.
+
+    Its network is a copy of the tiny one in ``logs/network``, which a test may break and mend.
+    """
     assert POSTGRES_URL is not None
+    shutil.copytree(TINY, logs / "network", dirs_exist_ok=True)
     return Topology(
         logs=logs,
-        network_path=TINY / "network.geojson",
-        postgres=POSTGRES_URL,
+        apis=apis,
+        workers=workers,
+        network_path=logs / "network" / "network.geojson",
+        postgres=postgres or POSTGRES_URL,
         redis_url=REDIS_URL,
         # the load below drives few keys hard; the limit itself is tested in test_ratelimit.py
         extra_env={"CORRIDOR_RATE_LIMIT_PER_S": "5000", "CORRIDOR_RATE_LIMIT_BURST": "5000"} | env,
