@@ -7,6 +7,7 @@ free port, ``pg_ctl``), so the shared server other tests and engineers use is ne
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -97,10 +98,8 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             server.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -138,7 +137,8 @@ def test_a_postgres_restart_answers_503_and_the_service_recovers(
                         answer = http.request(method, path, json=body, headers=headers)
                         status: int | str = answer.status_code
                         kind_of = answer.headers.get("content-type", "")
-                        problem = answer.json().get("type") if status >= 400 else None
+                        failed = answer.status_code >= 400
+                        problem = answer.json().get("type") if failed else None
                         retry = answer.headers.get("retry-after")
                     except httpx.TimeoutException:
                         status, kind_of, problem, retry = "hang", "", None, None
