@@ -40,6 +40,7 @@ from app.problems import add_problem_handlers, problem
 from app.ratelimit import RateLimit
 from app.reload import load_configured, record_network_version
 from app.scenarios import ScenarioNetworks
+from app.schemas import problem_responses
 from app.settings import Settings, get_settings
 from app.studies import DefaultDemand
 from app.webhooks import Dispatcher
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         "New International Land-Sea Trade Corridor.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # any operation may be refused by the rate limit or find the database away
+        responses=problem_responses(429, 503),
     )
     app.state.settings = config
     app.state.metrics = metrics
