@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from fastapi import FastAPI
 
 from app.auth import Role
@@ -124,9 +125,7 @@ async def test_redis_away_falls_back_to_the_local_limit_and_warns_once(
 
 @pytest.mark.skipif(_redis_problem() is not None, reason=_redis_problem() or "")
 def test_two_processes_share_one_allowance_through_redis(tmp_path: Path) -> None:
-    namespace = redis.Redis.from_url(REDIS_URL)
-    namespace.delete(*namespace.keys("corridor:ratelimit:*") or ["none"])
-    namespace.close()
+    # a fresh key: its allowance on Redis starts whole, whatever earlier runs left there
     shared = f"sqlite:///{tmp_path / 'shared.db'}"
     env = {
         "CORRIDOR_DATABASE_URL": shared,
@@ -137,8 +136,13 @@ def test_two_processes_share_one_allowance_through_redis(tmp_path: Path) -> None
     }
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    with running(tmp_path / "a", **env) as first, running(tmp_path / "b", **env) as second:
-        forwarder = make_key(shared, "Org A", Role.FORWARDER)
+    upgrade(shared)  # before the servers: they start together and find nothing to migrate
+    forwarder = make_key(shared, "Org A", Role.FORWARDER)  # and no demo key to make
+    with ExitStack() as stack, ThreadPoolExecutor(2) as pool:
+        # started side by side (a generator-based context may be entered in any thread)
+        first, second = pool.map(
+            lambda name: stack.enter_context(running(tmp_path / name, **env)), ("a", "b")
+        )
         statuses = []
         with httpx.Client(timeout=30) as http:
             for n in range(16):  # alternating: each process alone would allow all 16
