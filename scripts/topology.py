@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -145,7 +146,20 @@ class Topology:
         self.close()
 
     def close(self) -> None:
-        """Stop every process, drop the database and the run's Redis keys."""
+        """Stop every process, drop the database and the run's Redis keys.
+
+        A second Ctrl-C while this runs is ignored (in the main thread), so that cleaning up is
+        not cut short, leaving processes and a database behind.
+        """
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+        try:
+            self._close()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def _close(self) -> None:
         for process in [*self.api, *self.worker]:
             self.stop(process)
         admin = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
