@@ -15,6 +15,7 @@ from graph.timetable import zone
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
+from solvers.pricing import PriceLine
 from solvers.quote import QuoteResult
 from solvers.types import Endpoint, Filters, QuoteRequest
 
@@ -206,23 +207,7 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
             "usd_rate": price.usd_rate,
             "rates_date": price.rates_date,
             "valid_until": price.valid_until.isoformat(),
-            "items": [
-                {
-                    "code": line.code,
-                    "description": line.description,
-                    "category": line.category,
-                    "quantity": line.quantity,
-                    "unit": line.unit,
-                    "unit_price": line.unit_price,
-                    "currency": line.currency,
-                    "amount": line.amount,
-                    "amount_cny": round(line.amount_cny, 2),
-                    "applies_to": line.applies_to,
-                    "source": list(line.sources),
-                    "estimate": line.estimate,
-                }
-                for line in price.lines
-            ],
+            "items": [price_item(line) for line in price.lines],
             "excluded": list(price.excluded),
         },
         "co2e_kg": round(itinerary.emissions.total_kg, 2),
@@ -288,3 +273,21 @@ def local_time(moment: datetime, location: str, network: Network) -> str:
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def price_item(line: PriceLine) -> dict[str, Any]:
+    """One line of a bill as the API shows it."""
+    return {
+        "code": line.code,
+        "description": line.description,
+        "category": line.category,
+        "quantity": line.quantity,
+        "unit": line.unit,
+        "unit_price": line.unit_price,
+        "currency": line.currency,
+        "amount": line.amount,
+        "amount_cny": round(line.amount_cny, 2),
+        "applies_to": line.applies_to,
+        "source": list(line.sources),
+        "estimate": line.estimate,
+    }
