@@ -53,6 +53,14 @@ def instant(text: str, field: str, tz: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone(tz))
 
 
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def cargo(body: CargoIn) -> Cargo:
     """Cargo from the request (a reefer box makes the class reefer unless one is given)."""
     klass = body.cargo_class
@@ -84,8 +92,13 @@ def read_scenario(path: Path) -> ScenarioIn:
     raise InvalidRequest([("scenario", 'give {"name": ..., "ops": [...]} or a list of ops')])
 
 
-def quote_request(network: Network, body: QuoteIn, max_horizon_days: int) -> QuoteRequest:
+def quote_request(
+    network: Network, body: QuoteIn, max_horizon_days: int, now: datetime | None = None
+) -> QuoteRequest:
     """The solver's request, read against ``network`` (the request's scenario already applied).
+
+    A ready date without a time that is today at the origin means ready from ``now`` (default:
+    the clock): departures whose cut-off passed earlier that day cannot be booked.
 
     Raises
     ------
@@ -118,6 +131,10 @@ def quote_request(network: Network, body: QuoteIn, max_horizon_days: int) -> Quo
         raise InvalidRequest(problems)
     ready = times[0]
     assert ready is not None
+    if _is_date(body.ready):
+        moment = now or datetime.now(UTC)
+        if ready <= moment < ready + timedelta(days=1):
+            ready = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
     filters = body.filters
     return QuoteRequest(
         origin=ends[0],
