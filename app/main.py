@@ -26,6 +26,7 @@ from app.api import bookings as bookings_api
 from app.api import demand as demand_api
 from app.api import disruptions as disruptions_api
 from app.api import jobs as jobs_api
+from app.api import keys as keys_api
 from app.api import network as network_api
 from app.api import quotes as quotes_api
 from app.api import scenarios as scenarios_api
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         webhooks_api.router,
         allocations_api.router,
         disruptions_api.router,
+        keys_api.router,
     ):
         app.include_router(router)
 

@@ -957,3 +957,60 @@ class DisruptionPage(BaseModel):
 
     items: list[DisruptionOut]
     next_cursor: str | None
+
+
+# ---------------------------------------------------------------- API keys
+RoleName = Literal["forwarder", "dispatcher", "planner", "admin"]
+
+
+class KeyIn(Strict):
+    """A new API key of the caller's organisation."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"role": "dispatcher", "label": "TMS integration"}]},
+    )
+
+    role: RoleName
+    label: str | None = Field(
+        default=None, max_length=200, description="A note to recognise the key by."
+    )
+
+
+class KeyOut(BaseModel):
+    """An API key (never its secret)."""
+
+    id: str
+    role: RoleName
+    label: str | None
+    active: bool
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyOut):
+    """A new key with its token, shown only in this answer."""
+
+    token: str = Field(description="Send as `Authorization: Bearer <token>`; not shown again.")
+
+
+class KeyPage(BaseModel):
+    """API keys, newest first."""
+
+    items: list[KeyOut]
+    next_cursor: str | None
+
+
+class OrganisationOut(BaseModel):
+    """An organisation."""
+
+    id: str
+    name: str
+
+
+class CallerOut(BaseModel):
+    """Who the key belongs to and what it may do."""
+
+    organisation: OrganisationOut
+    key: KeyOut
+    permissions: list[str]
