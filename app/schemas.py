@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
@@ -685,6 +685,15 @@ class EventStream(BaseModel):
 
 
 # ---------------------------------------------------------------- webhooks
+WebhookEvent = Literal[
+    "booking.confirmed",
+    "booking.cancelled",
+    "booking.event",
+    "booking.disrupted",
+    "booking.rerouted",
+]
+
+
 class WebhookIn(Strict):
     """A webhook: where to send which events, and the secret that signs them."""
 
@@ -702,9 +711,7 @@ class WebhookIn(Strict):
     )
 
     url: HttpUrl
-    events: list[
-        Literal["booking.confirmed", "booking.cancelled", "booking.event", "booking.rerouted"]
-    ] = Field(min_length=1, max_length=4)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=len(get_args(WebhookEvent)))
     secret: str = Field(
         min_length=16,
         max_length=200,
@@ -950,6 +957,9 @@ class DisruptionOut(BaseModel):
     created_at: datetime
     closed_at: datetime | None
     affected_bookings: list[AffectedBookingOut] | None
+    affected_next_cursor: str | None = Field(
+        description="More affected bookings: GET /v1/disruptions/{id}/affected-bookings?cursor="
+    )
 
 
 class DisruptionPage(BaseModel):
@@ -1014,3 +1024,10 @@ class CallerOut(BaseModel):
     organisation: OrganisationOut
     key: KeyOut
     permissions: list[str]
+
+
+class AffectedPage(BaseModel):
+    """The caller's bookings a disruption stops, oldest first, each with re-route proposals."""
+
+    items: list[AffectedBookingOut]
+    next_cursor: str | None
