@@ -141,10 +141,10 @@ async def test_border_congestion_delays_quotes_and_the_bookings_that_cross(
     assert slower - datetime.fromisoformat(option["arrival"]) == timedelta(hours=10)
     (hub,) = [h for h in during["options"][0]["hubs"] if h["location"] == "BX"]
     assert hub["handling_hours"] >= 10
-    # the booked box will queue too: its estimate moves by the dwell, less the hour of customs
-    # the plan allowed at the crossing (tracking counts handling, not clearance, between legs)
+    # the booked box will queue too: its estimate moves by the dwell (on top of the handling
+    # and the customs the plan allowed at the crossing)
     tracked = (await client.get(f"/v1/bookings/{booking['id']}/events", headers=forwarder)).json()
-    assert tracked["tracking"]["delay_minutes"] == 9 * 60
+    assert tracked["tracking"]["delay_minutes"] == 10 * 60
     assert tracked["tracking"]["missed_connections"] == [at_border["seq"] + 1]
 
 
