@@ -5,6 +5,8 @@
 #   make test    lint, type-check, check the architecture and data, run the test suite
 #   make bench   print the benchmarks
 #   make data    rebuild data/network.geojson from data/src/, and data/demand/default.csv
+#   make topology  2 API processes + a Celery worker on the local PostgreSQL and Redis
+#   make load      60 s of mixed load on that topology: throughput, p50/p99, errors, memory
 
 PYTHON ?= python3
 UV_VERSION := 0.13.8
@@ -12,7 +14,7 @@ UV := .tools/bin/uv
 RUN := $(UV) run --frozen --no-sync
 SYNCED := .venv/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: serve test lint bench data clean
+.PHONY: serve test lint bench data clean topology load
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -44,6 +46,12 @@ bench: $(SYNCED)
 	$(RUN) python bench/study.py
 	$(RUN) python bench/dispatch.py
 	$(RUN) python bench/http_load.py
+
+topology: $(SYNCED)
+	$(RUN) python scripts/topology.py
+
+load: $(SYNCED)
+	$(RUN) python scripts/topology_load.py
 
 data: $(SYNCED)
 	$(RUN) python scripts/build_network.py

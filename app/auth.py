@@ -47,11 +47,22 @@ class Permission(StrEnum):
     WEBHOOKS = "webhooks:write"
     DISRUPT = "disruptions:write"
     KEYS = "keys:write"
+    RELOAD_NETWORK = "network:reload"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FORWARDER: frozenset(Permission)
-    - {Permission.EDIT_SCENARIOS, Permission.DISRUPT, Permission.KEYS},
+    # listed, not "all but": a new permission is no forwarder's until given here
+    Role.FORWARDER: frozenset(
+        {
+            Permission.READ_NETWORK,
+            Permission.QUOTE,
+            Permission.READ_QUOTES,
+            Permission.BOOK,
+            Permission.READ_BOOKINGS,
+            Permission.READ_SCENARIOS,
+            Permission.WEBHOOKS,
+        }
+    ),
     Role.DISPATCHER: frozenset(
         {
             Permission.READ_NETWORK,

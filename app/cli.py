@@ -423,7 +423,7 @@ def serve(
     """Validate the network, apply migrations and serve the API.
 
     On a database without keys, a demo organisation and a forwarder key are created and the key
-    is printed with an example call.
+    is printed with an example call (not with CORRIDOR_ENVIRONMENT=production).
     """
     import uvicorn
 
@@ -432,7 +432,8 @@ def serve(
     upgrade(settings.database_url)
     bind_host, bind_port = host or settings.host, port or settings.port
     base = f"http://{bind_host}:{bind_port}"
-    demo = _demo_key(settings.database_url)
+    # production keys are made on purpose (`corridor keys create`), never handed out at start
+    demo = None if settings.environment == "production" else _demo_key(settings.database_url)
     err.print(
         f"Corridor {network.version} on {base} (docs at /docs, database {settings.database_url})"
     )

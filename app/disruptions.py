@@ -87,6 +87,13 @@ class LiveNetwork:
         self._stop.set()
         self._thread.join(timeout=10)
 
+    def rebase(self, base: Network) -> Network:
+        """Serve ``base`` (a reloaded network) with the active disruptions applied to it."""
+        with self._lock:
+            self.base = base
+            self._key = ""  # rebuild on the new base even when the disruptions are the same
+        return self.refresh()
+
     def get(self) -> Network:
         """The live network."""
         return self._network

@@ -19,7 +19,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 from app.api import allocations as allocations_api
 from app.api import bookings as bookings_api
@@ -29,22 +28,25 @@ from app.api import jobs as jobs_api
 from app.api import keys as keys_api
 from app.api import network as network_api
 from app.api import quotes as quotes_api
+from app.api import reload as reload_api
 from app.api import scenarios as scenarios_api
 from app.api import studies as studies_api
 from app.api import webhooks as webhooks_api
 from app.api.deps import KeyCache
-from app.db.engine import make_engine, writing
-from app.db.models import NetworkVersion
+from app.db.engine import make_engine
 from app.disruptions import LiveNetwork
 from app.jobs import InProcessRunner, JobContext, Runner
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
+from app.ratelimit import RateLimit
+from app.reload import load_configured, record_network_version
 from app.scenarios import ScenarioNetworks
+from app.schemas import problem_responses
 from app.settings import Settings, get_settings
 from app.studies import DefaultDemand
 from app.webhooks import Dispatcher
 from app.worker import CeleryRunner
-from graph import Network, load_network
+from graph import Network
 
 log = logging.getLogger("corridor")
 
@@ -111,6 +113,8 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         "New International Land-Sea Trade Corridor.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # any operation may be refused by the rate limit or find the database away
+        responses=problem_responses(429, 503),
     )
     app.state.settings = config
     app.state.metrics = metrics
@@ -119,6 +123,14 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
     # every thread of the pool, while the database work of other requests goes on
     app.state.solving = threading.BoundedSemaphore(2)
     add_problem_handlers(app)
+    if config.rate_limit_per_s > 0:
+        # inside RequestContext: refused requests still get a request id, a log line, a metric
+        app.add_middleware(
+            RateLimit,
+            per_s=config.rate_limit_per_s,
+            burst=config.rate_limit_burst,
+            redis_url=config.rate_limit_redis_url,
+        )
     app.add_middleware(RequestContext, metrics=metrics)
     for router in (
         network_api.router,
@@ -132,6 +144,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         allocations_api.router,
         disruptions_api.router,
         keys_api.router,
+        reload_api.router,
     ):
         app.include_router(router)
 
@@ -165,8 +178,8 @@ def shared_resources(config: Settings, network: Network | None = None) -> JobCon
     The network (``network``, or loaded from ``config.network_path``; priced with the configured
     exchange rate) and the cache of scenario networks over it.
     """
-    loaded = network if network is not None else load_network(config.network_path)
-    if config.usd_cny_rate is not None:
+    loaded = network if network is not None else load_configured(config)
+    if network is not None and config.usd_cny_rate is not None:
         loaded = loaded.with_reference_rate("USD", config.usd_cny_rate, datetime.now(UTC).date())
     # the network lives as long as the process: keep the collector's full passes off it,
     # they would land in the middle of quotes (bench/quotes.py)
@@ -180,23 +193,3 @@ def job_runner(config: Settings, engine: Engine, context: JobContext) -> Runner:
     if config.broker_url:
         return CeleryRunner(config, engine)
     return InProcessRunner(engine, context, workers=config.job_workers)
-
-
-def record_network_version(engine: Engine, network: Network, path: str) -> None:
-    """Remember which network versions this database has served."""
-    now = datetime.now(UTC)
-    with Session(engine) as session, writing(session):
-        row = session.get(NetworkVersion, network.version)
-        if row is None:
-            session.add(
-                NetworkVersion(
-                    version=network.version,
-                    path=path,
-                    locations=len(network.locations),
-                    service_legs=len(network.legs),
-                    first_loaded_at=now,
-                    last_loaded_at=now,
-                )
-            )
-        else:
-            row.last_loaded_at = now

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException
 
 from graph.errors import (
@@ -154,6 +155,51 @@ async def _api(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+#: SQLite's own contention messages: another writer holds the file, which its busy timeout
+#: already waited on; the database is there, so these are not "unavailable".
+_SQLITE_CONTENTION = ("database is locked", "database table is locked", "database is busy")
+#: Seconds a client should wait before trying again while the database is away.
+DATABASE_RETRY_AFTER_S = 2
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached (refused, cut, restarting).
+
+    A lost or refused connection (``OperationalError``/``InterfaceError``, or any DBAPI error that
+    invalidated its connection) and a pool with no connection to give within its timeout are;
+    errors of the statement itself (integrity, data) and SQLite lock contention are not.
+    """
+    if isinstance(error, sa.TimeoutError):
+        return True
+    if not isinstance(error, sa.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa.OperationalError | sa.InterfaceError):
+        return False
+    return not any(text in str(error.orig).lower() for text in _SQLITE_CONTENTION)
+
+
+def unavailable_response(instance: str) -> JSONResponse:
+    """503 problem+json: the database cannot be reached; retry shortly."""
+    response = problem(
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        "the database cannot be reached; retry shortly (with the same Idempotency-Key)",
+        instance,
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+    return response
+
+
+async def _database(request: Request, exc: Exception) -> JSONResponse:
+    if database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return unavailable_response(request.url.path)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "internal", "Internal error", "unexpected error", request.url.path)
@@ -164,6 +210,7 @@ def add_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiProblem, _api)
     app.add_exception_handler(NetworkError, _domain)
     app.add_exception_handler(RoutingError, _domain)
+    app.add_exception_handler(sa.SQLAlchemyError, _database)
     app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)

@@ -473,6 +473,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflicts with the current state (expired quote, no room, ...)",
         413: "The upload is too large",
         422: "Invalid input; each field is named in errors[].field",
+        429: "The key's rate limit is spent; retry after Retry-After seconds",
+        503: "The database cannot be reached; retry after Retry-After seconds",
     }
     schema = ProblemOut.model_json_schema()
     return {
@@ -1031,3 +1033,13 @@ class AffectedPage(BaseModel):
 
     items: list[AffectedBookingOut]
     next_cursor: str | None
+
+
+class NetworkReloadOut(BaseModel):
+    """The network this process serves after a reload, and the one it replaced."""
+
+    network_version: str
+    previous_version: str
+    changed: bool
+    locations: int
+    service_legs: int

@@ -71,6 +71,19 @@ class Settings(BaseSettings):
         description="Seconds after which a task a worker took but never acknowledged (the "
         "worker died) is delivered again; must exceed the longest job part.",
     )
+    rate_limit_per_s: float = Field(
+        default=50.0,
+        ge=0,
+        description="Sustained requests per second allowed to each API key; 0 disables limiting.",
+    )
+    rate_limit_burst: int = Field(
+        default=200, ge=1, description="Requests a key may send at once above the sustained rate."
+    )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        description="Redis shared by every API process for one allowance per key (e.g. "
+        "redis://127.0.0.1:6379/1); unset, each process limits on its own.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     environment: Literal["development", "test", "production"] = "development"

@@ -464,7 +464,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
-        env = {**os.environ, "CORRIDOR_DATABASE_URL": url}
+        # one key drives the whole load: the per-key rate limit would measure itself, not the stack
+        env = {**os.environ, "CORRIDOR_DATABASE_URL": url, "CORRIDOR_RATE_LIMIT_PER_S": "0"}
         key = create_key(env)
         port = free_port()
         base = f"http://{HOST}:{port}"

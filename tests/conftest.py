@@ -55,3 +55,13 @@ def tiny_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     return copy_data(DATA, tmp_path / "data")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Repeat the figures the tests measured (tests/figures.py) at the end of the run."""
+    from tests.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("Corridor figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

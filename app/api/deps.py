@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.auth import Permission, Principal, authenticate
 from app.problems import ApiProblem
 from app.schemas import ID_PATTERN
 from graph import Network
+
+log = logging.getLogger("corridor")
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -27,8 +31,16 @@ async def session(request: Request) -> AsyncIterator[Session]:
     Async so that it costs no thread-pool hop: making a session does no I/O, and closing one
     only returns its connection to the pool.
     """
-    with Session(request.app.state.engine, expire_on_commit=False) as db:
+    db = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield db
+    finally:
+        try:
+            db.close()
+        except SQLAlchemyError as error:
+            # the connection died after the answer was decided (the database restarted): the
+            # pool drops it; raising here would turn a sent answer into a 500 in the logs
+            log.warning("session close failed: %s", error)
 
 
 class KeyCache:

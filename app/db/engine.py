@@ -11,8 +11,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "alembic"
 
@@ -71,9 +72,29 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+#: The PostgreSQL advisory lock that serialises migrations (any fixed number; "corridor").
+MIGRATION_LOCK = 0x636F72726964
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``."""
-    command.upgrade(alembic_config(url), revision)
+    """Apply migrations up to ``revision``.
+
+    On PostgreSQL under an advisory lock: replicas that start together migrate one after the
+    other, and the later ones find nothing left to do, instead of racing on the same DDL.
+    """
+    if not url.startswith("postgresql"):
+        command.upgrade(alembic_config(url), revision)
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as lock:
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(url), revision)
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+    finally:
+        engine.dispose()
 
 
 def downgrade(url: str, revision: str) -> None:

@@ -58,7 +58,11 @@ def anyio_backend() -> str:
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
     """The service on the tiny network over a migrated database of each kind."""
     upgrade(database_url)
-    settings = Settings(database_url=database_url, network_path=TINY / "network.geojson")
+    # no rate limit: a test client drives one key far past any production rate (the limit has
+    # tests of its own, test_ratelimit.py)
+    settings = Settings(
+        database_url=database_url, network_path=TINY / "network.geojson", rate_limit_per_s=0
+    )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application

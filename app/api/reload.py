@@ -1,0 +1,35 @@
+"""Reloading the network file while serving (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from app import reload
+from app.api.deps import require
+from app.auth import Permission, Principal
+from app.schemas import NetworkReloadOut, problem_responses
+
+router = APIRouter(
+    prefix="/v1/network", tags=["network"], responses=problem_responses(401, 403, 409, 422)
+)
+
+
+@router.post("/reload", response_model=NetworkReloadOut)
+def reload_network(
+    request: Request,
+    caller: Annotated[Principal, Depends(require(Permission.RELOAD_NETWORK))],
+) -> dict[str, Any]:
+    """Load and validate the configured network file again and serve it from this process.
+
+    Any problem answers 422 listing every one, and the network served so far stays in service.
+    """
+    old, new = reload.reload(request.app.state, request.app.state.settings)
+    return {
+        "network_version": new.version,
+        "previous_version": old.version,
+        "changed": new.version != old.version,
+        "locations": len(new.locations),
+        "service_legs": len(new.legs),
+    }
