@@ -204,7 +204,7 @@ export function showPlace(place) {
   })
     .bindTooltip(`${place.id} · ${nameOf(place)}`, { permanent: true, direction: "right" })
     .addTo(placesLayer);
-  map.setView([place.lat, place.lon], Math.max(map.getZoom(), 6));
+  map.setView([place.lat, place.lon], Math.max(map.getZoom(), 6), { animate: false });
 }
 
 /** Draw quote options' legs; the selected one bold, the others faint. */
@@ -234,7 +234,10 @@ export function drawRoutes(options, selectedId) {
       bounds = layer.getBounds();
     }
   }
-  if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
+  // not animated: a view caught mid-zoom shows only what was drawn for the old one
+  if (bounds && bounds.isValid()) {
+    map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7, animate: false });
+  }
 }
 
 export function clearRoutes() {
@@ -268,7 +271,9 @@ export function drawFlows(collection) {
       },
     },
   ).addTo(flowLayer);
-  if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+  if (layer.getBounds().isValid()) {
+    map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false });
+  }
 }
 
 /** Which layers the current view shows: the network dims under routes and flows. */

@@ -48,7 +48,7 @@ function placeName(id) {
   const place = locationById(id);
   if (!place) return id;
   const name = (language() === "zh" && place.name_zh) || place.name;
-  return name.split(/ \(|（/)[0];
+  return name.split(/\s*[(（]/)[0];
 }
 
 function renderOptions() {
