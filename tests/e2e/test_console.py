@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
-
 from sqlalchemy.orm import Session
 
 from app.auth import Role, create_key
