@@ -67,7 +67,6 @@ const LABELS = {
     "quote.consignee": "Consignee",
     "quote.booked": "Booked: waybill {waybill}",
     "quote.waybill": "Open the waybill",
-    "quote.select": "Select",
     "quote.via": "via {places}",
     "quote.direct": "direct",
     "objective.balanced": "Balanced",
@@ -185,7 +184,6 @@ const LABELS = {
     "quote.consignee": "收货人",
     "quote.booked": "已预订：运单 {waybill}",
     "quote.waybill": "打开多式联运运单",
-    "quote.select": "选择",
     "quote.via": "经 {places}",
     "quote.direct": "直达",
     "objective.balanced": "综合",
@@ -249,7 +247,8 @@ export function language() {
 
 /** The label ``key`` in the current language, ``{name}`` replaced from ``values``. */
 export function t(key, values = {}) {
-  const text = LABELS[lang][key] ?? LABELS.en[key] ?? key;
+  // a value the API adds later (a new label or status) shows as itself until it has a label
+  const text = LABELS[lang][key] ?? LABELS.en[key] ?? key.split(".").pop();
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 }
 

@@ -81,3 +81,18 @@ def test_the_basemap_is_small_land_in_two_scales() -> None:
             for ring in polygon:
                 assert ring[0] == ring[-1]
                 assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in ring)
+
+
+def test_every_label_is_in_both_languages() -> None:
+    source = (STATIC / "i18n.js").read_text()
+    english, chinese = (
+        set(re.findall(r'^\s+"([\w.]+)":', block, re.MULTILINE))
+        for block in source.split("\n  zh: {")
+    )
+    assert english == chinese
+    page = (STATIC / "index.html").read_text()
+    scripts = "".join(p.read_text() for p in STATIC.glob("*.js"))
+    used = set(re.findall(r'data-i18n(?:-placeholder|-title)?="([\w.]+)"', page))
+    used |= set(re.findall(r'\bt\("([\w.]+)"', scripts))
+    assert used, "no labels found"
+    assert used <= english, used - english

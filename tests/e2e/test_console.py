@@ -202,6 +202,12 @@ def test_a_study_compares_a_scenario_with_the_base(
     expect(view.locator(".leaflet-flows-pane path").first).to_be_attached()
     expect(results.locator(".chart").first).to_contain_text("Pinglu Canal open")
     shot(view, "study")
+    results.screenshot(path=ARTIFACTS / "study-charts.png")
+    view.click("#language")
+    expect(results.locator("figcaption").first).to_have_text("每 TEU 成本（元）")
+    expect(results.locator(".chart").nth(4)).to_contain_text("海运")
+    shot(view, "study-zh")
+    view.click("#language")
 
     with view.expect_download() as download:
         results.locator("a[data-download=csv_totals]").click()
