@@ -66,9 +66,11 @@ function renderOptions() {
     for (const label of option.labels) labels.append(el("span", t(`label.${label}`), `label ${label}`));
     card.append(labels);
     const hubs = option.legs.features.map((f) => f.properties.to).slice(0, -1);
-    card.append(
-      el("div", hubs.length ? t("quote.via", { places: hubs.map(placeName).join(" · ") }) : t("quote.direct"), "via"),
-    );
+    const via = hubs.length
+      ? t("quote.via", { places: hubs.map(placeName).join(" · ") })
+      : t("quote.direct");
+    card.append(el("div", via, "via"));
+    card.lastChild.title = via; // clamped to three lines on the card
     const facts = el("dl");
     for (const [key, value, cls] of [
       ["quote.price", `${money(option.price.total_cny)} CNY`, "price"],

@@ -119,14 +119,18 @@ runner.addEventListener("submit", async (event) => {
   }
 });
 
+function showProgress() {
+  progress.value = study.progress;
+  const running = study.status === "running" && study.message ? ` · ${study.message}` : "";
+  progressText.textContent = `${t(`study.status.${study.status}`)} · ${Math.round(100 * study.progress)} %${running}`;
+}
+
 async function follow(id) {
   runner.elements.run.disabled = true;
   try {
     for (;;) {
       study = await get(`/v1/studies/${id}`);
-      progress.value = study.progress;
-      const running = study.status === "running" && study.message ? ` · ${study.message}` : "";
-      progressText.textContent = `${t(`study.status.${study.status}`)} · ${Math.round(100 * study.progress)} %${running}`;
+      showProgress();
       if (study.status === "succeeded") break;
       if (study.status === "failed") {
         showProblem(problemBox, new Error(t("study.failed", { error: study.error })));
@@ -307,6 +311,7 @@ function render() {
 
 export async function initStudy() {
   onSwitch(() => {
+    if (study) showProgress();
     render();
     const fresh = picker.querySelector('option[value=""]');
     if (fresh) fresh.textContent = t("study.new");

@@ -205,6 +205,7 @@ def test_a_study_compares_a_scenario_with_the_base(
     results.screenshot(path=ARTIFACTS / "study-charts.png")
     view.click("#language")
     expect(results.locator("figcaption").first).to_have_text("每 TEU 成本（元）")
+    expect(view.locator("#study-progress-text")).to_contain_text("已完成")
     expect(results.locator(".chart").nth(4)).to_contain_text("海运")
     shot(view, "study-zh")
     view.click("#language")
