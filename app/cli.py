@@ -437,6 +437,7 @@ def serve(
     err.print(
         f"Corridor {network.version} on {base} (docs at /docs, database {settings.database_url})"
     )
+    err.print(f"Console at {base}/ (paste an API key)")
     if demo is not None:
         # plain write: the command must stay on one line to be copied
         example = {

@@ -33,6 +33,7 @@ from app.api import scenarios as scenarios_api
 from app.api import studies as studies_api
 from app.api import webhooks as webhooks_api
 from app.api.deps import KeyCache
+from app.console import mount_console
 from app.db.engine import make_engine
 from app.disruptions import LiveNetwork
 from app.jobs import InProcessRunner, JobContext, Runner
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         reload_api.router,
     ):
         app.include_router(router)
+    mount_console(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
