@@ -121,6 +121,20 @@ function renderBill() {
   billBox.append(bookingForm(option));
 }
 
+// one Idempotency-Key per option, kept across re-renders: a retried or repeated click books once
+const bookingKeys = new Map();
+function bookingKey(quoteId, optionId) {
+  const name = `${quoteId}/${optionId}`;
+  if (!bookingKeys.has(name)) {
+    // getRandomValues, unlike randomUUID, works on plain http to a host that is not localhost
+    const random = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
+      b.toString(16).padStart(2, "0"),
+    ).join("");
+    bookingKeys.set(name, `console-${quoteId}-${optionId}-${random}`);
+  }
+  return bookingKeys.get(name);
+}
+
 function bookingForm(option) {
   const box = el("form", undefined, "booking");
   const shipper = el("input");
@@ -142,8 +156,7 @@ function bookingForm(option) {
   const problem = el("div", undefined, "problem");
   problem.hidden = true;
   box.append(label("quote.shipper", shipper), label("quote.consignee", consignee), button, result, problem);
-  // one key per option: a retried click books once
-  const idempotencyKey = `console-${quote.id}-${option.id}-${crypto.randomUUID()}`;
+  const idempotencyKey = bookingKey(quote.id, option.id);
   box.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearProblem(problem);
