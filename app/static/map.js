@@ -135,7 +135,9 @@ async function servicePopup(props) {
           ? t("service.ondemand")
           : `${d.available_teu ?? "—"} ${t("service.free")} / ${d.booked_teu} ${t("service.booked")}`;
         const tr = element("tr");
-        tr.append(element("td", d.departure.slice(0, 16).replace("T", " ")), element("td", free));
+        // local time at the origin, with its offset
+        const local = `${d.departure.slice(0, 16).replace("T", " ")} ${d.departure.slice(19)}`;
+        tr.append(element("td", local), element("td", free));
         table.append(tr);
       }
       if (rows.length) list.append(table);

@@ -92,7 +92,7 @@ def page(browser: Browser) -> Iterator[tuple[Page, Watched]]:
 
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png")
+    page.screenshot(path=ARTIFACTS / f"{name}.png", animations="disabled")  # popups fade in
 
 
 def open_with_key(page: Page, console: Console, key: str) -> None:
@@ -100,6 +100,27 @@ def open_with_key(page: Page, console: Console, key: str) -> None:
     page.fill("#key-form input[name=key]", key)
     page.click("#key-form button[type=submit]")
     expect(page.locator("#network-counts")).to_contain_text("locations")
+
+
+# the screen point halfway along the first leg whose middle is on the map, away from its edges
+POINT_ON_A_LEG = """() => {
+  const box = document.getElementById("map").getBoundingClientRect();
+  for (const path of document.querySelectorAll(".leaflet-network-pane path")) {
+    const p = path.getPointAtLength(path.getTotalLength() / 2);
+    const m = path.getScreenCTM();
+    const x = p.x * m.a + p.y * m.c + m.e, y = p.x * m.b + p.y * m.d + m.f;
+    if (x > box.left + 80 && x < box.right - 80 && y > box.top + 250 && y < box.bottom - 40) {
+      return [x, y];
+    }
+  }
+  return null;
+}"""
+
+
+def point_on_a_leg(page: Page) -> tuple[float, float]:
+    point = page.evaluate(POINT_ON_A_LEG)
+    assert point, "no leg on the visible map"
+    return point[0], point[1]
 
 
 def assert_stayed_home(watched: Watched, console: Console, *expected: str) -> None:
@@ -132,7 +153,7 @@ def test_the_network_map_loads_offline(page: tuple[Page, Watched], console: Cons
         "CNQZH"
     )
     # a service's timetable and capacity, then its dated departures from the API
-    view.locator(".leaflet-network-pane path").first.dispatch_event("click")
+    view.mouse.click(*point_on_a_leg(view))
     popup = view.locator(".service-popup")
     expect(popup).to_contain_text("Capacity per departure")
     expect(popup.locator("table.departures tr").first).to_be_visible()
