@@ -118,6 +118,13 @@ const LABELS = {
     "unit.h": "h",
     "unit.d": "d",
     "unit.t": "t",
+    "day.MON": "Mon",
+    "day.TUE": "Tue",
+    "day.WED": "Wed",
+    "day.THU": "Thu",
+    "day.FRI": "Fri",
+    "day.SAT": "Sat",
+    "day.SUN": "Sun",
   },
   zh: {
     "app.title": "陆海新通道 调度台",
@@ -235,6 +242,13 @@ const LABELS = {
     "unit.h": "小时",
     "unit.d": "天",
     "unit.t": "吨",
+    "day.MON": "周一",
+    "day.TUE": "周二",
+    "day.WED": "周三",
+    "day.THU": "周四",
+    "day.FRI": "周五",
+    "day.SAT": "周六",
+    "day.SUN": "周日",
   },
 };
 

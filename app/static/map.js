@@ -109,8 +109,9 @@ async function servicePopup(props) {
   const to = nameOf(locations.get(props.destination)) || props.destination;
   box.append(element("div", `${from} → ${to}`, "muted"));
   const facts = element("dl");
+  // "TUE 18:00" in the data: the day named in the current language
   const timetable = Array.isArray(props.departures)
-    ? props.departures.join(", ")
+    ? props.departures.map((slot) => slot.replace(/^[A-Z]{3}/, (day) => t(`day.${day}`))).join(", ")
     : String(props.departures ?? t("service.ondemand"));
   for (const [label, value] of [
     ["service.operator", props.operator],

@@ -7,9 +7,11 @@ tests launch ``/usr/bin/chromium`` (``.ci/run`` installs it) and skip, saying so
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -198,6 +200,15 @@ def test_a_quote_is_drawn_billed_booked_and_relabelled(
     expect(view.locator("#quote-form button[type=submit]")).to_have_text("询价")
     shot(view, "quote-zh")
     view.click("#language")  # the choice persists: leave the next test in English
+
+    # ready today means ready now: no departure whose cut-off has passed is offered
+    today = view.evaluate("() => new Date().toLocaleDateString('en-CA')")
+    view.fill("#quote-form input[name=ready]", today)
+    with view.expect_request(lambda r: r.url.endswith("/v1/quotes")) as sent:
+        view.click("#quote-form button[type=submit]")
+    ready = datetime.fromisoformat(json.loads(sent.value.post_data or "{}")["ready"])
+    assert abs((ready - datetime.now(UTC)).total_seconds()) < 60
+    expect(view.locator("#quote-status")).to_have_text(re.compile(r"\d+ options|No option found"))
     assert_stayed_home(watched, console)
 
 
