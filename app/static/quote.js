@@ -135,6 +135,21 @@ function bookingKey(quoteId, optionId) {
   return bookingKeys.get(name);
 }
 
+// bookings made from this page, by quote and option
+const bookings = new Map();
+
+function showBooking(box, booking) {
+  box.replaceChildren(el("strong", t("quote.booked", { waybill: booking.waybill_number })));
+  const link = el("a", t("quote.waybill"));
+  link.href = "#";
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    download(`/v1/bookings/${booking.id}/waybill?format=html`, `${booking.waybill_number}.html`)
+      .catch((err) => showProblem(box, err));
+  });
+  box.append(" ", link);
+}
+
 function bookingForm(option) {
   const box = el("form", undefined, "booking");
   const shipper = el("input");
@@ -157,6 +172,11 @@ function bookingForm(option) {
   problem.hidden = true;
   box.append(label("quote.shipper", shipper), label("quote.consignee", consignee), button, result, problem);
   const idempotencyKey = bookingKey(quote.id, option.id);
+  const done = bookings.get(`${quote.id}/${option.id}`);
+  if (done) {
+    showBooking(result, done); // still shown after the page relabels itself
+    button.disabled = true;
+  }
   box.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearProblem(problem);
@@ -172,14 +192,8 @@ function bookingForm(option) {
         },
         { "Idempotency-Key": idempotencyKey },
       );
-      result.replaceChildren(el("strong", t("quote.booked", { waybill: booking.waybill_number })));
-      const link = el("a", t("quote.waybill"));
-      link.href = "#";
-      link.addEventListener("click", async (e) => {
-        e.preventDefault();
-        await download(`/v1/bookings/${booking.id}/waybill?format=html`, `${booking.waybill_number}.html`);
-      });
-      result.append(" ", link);
+      bookings.set(`${quote.id}/${option.id}`, booking);
+      showBooking(result, booking);
     } catch (err) {
       showProblem(problem, err);
       button.disabled = false;

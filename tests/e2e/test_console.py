@@ -198,6 +198,7 @@ def test_a_quote_is_drawn_billed_booked_and_relabelled(
     expect(view.locator("#quote-bill h3")).to_have_text("费用明细（一口价）")
     expect(view.locator("#quote-options .label.recommended")).to_have_text("推荐")
     expect(view.locator("#quote-form button[type=submit]")).to_have_text("询价")
+    expect(view.locator(".booking .booked")).to_contain_text("已预订：运单")
     shot(view, "quote-zh")
     view.click("#language")  # the choice persists: leave the next test in English
 
