@@ -125,6 +125,9 @@ const LABELS = {
     "day.FRI": "Fri",
     "day.SAT": "Sat",
     "day.SUN": "Sun",
+    "per.box": "box",
+    "per.box_km": "box-km",
+    "per.shipment": "shipment",
   },
   zh: {
     "app.title": "陆海新通道 调度台",
@@ -249,6 +252,9 @@ const LABELS = {
     "day.FRI": "周五",
     "day.SAT": "周六",
     "day.SUN": "周日",
+    "per.box": "箱",
+    "per.box_km": "箱·公里",
+    "per.shipment": "票",
   },
 };
 

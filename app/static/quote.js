@@ -109,7 +109,7 @@ function renderBill() {
     if (item.estimate) name.append(el("span", t("quote.estimate"), "estimate"));
     row.append(
       name,
-      el("td", `${item.quantity.toLocaleString()} ${item.unit}`),
+      el("td", `${item.quantity.toLocaleString()} ${t(`per.${item.unit}`)}`),
       el("td", `${money(item.amount_cny)} CNY`, "num"),
     );
     table.append(row);
