@@ -4,7 +4,7 @@ import { apiKey, clearProblem, get, setApiKey, showProblem } from "./api.js";
 import { nameOf, onSwitch, t, toggleLanguage, translate } from "./i18n.js";
 import { focus, loadNetwork, relabel, showPlace } from "./map.js";
 import { initQuote } from "./quote.js";
-import { initStudy } from "./study.js";
+import { loadStudies } from "./study.js";
 
 const keyForm = document.getElementById("key-form");
 const keyNote = document.getElementById("key-note");
@@ -36,10 +36,10 @@ async function start() {
   try {
     summary = await loadNetwork();
     counts.textContent = t("network.counts", summary);
-    await initStudy();
   } catch (err) {
     showProblem(problemBox, err);
   }
+  await loadStudies();
 }
 
 let searching = null;

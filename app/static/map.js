@@ -109,8 +109,9 @@ async function servicePopup(props) {
   const to = nameOf(locations.get(props.destination)) || props.destination;
   box.append(element("div", `${from} → ${to}`, "muted"));
   const facts = element("dl");
+  // "TUE 18:00" in the data: the day named in the current language
   const timetable = Array.isArray(props.departures)
-    ? props.departures.join(", ")
+    ? props.departures.map((slot) => slot.replace(/^[A-Z]{3}/, (day) => t(`day.${day}`))).join(", ")
     : String(props.departures ?? t("service.ondemand"));
   for (const [label, value] of [
     ["service.operator", props.operator],
@@ -135,7 +136,9 @@ async function servicePopup(props) {
           ? t("service.ondemand")
           : `${d.available_teu ?? "—"} ${t("service.free")} / ${d.booked_teu} ${t("service.booked")}`;
         const tr = element("tr");
-        tr.append(element("td", d.departure.slice(0, 16).replace("T", " ")), element("td", free));
+        // local time at the origin, with its offset
+        const local = `${d.departure.slice(0, 16).replace("T", " ")} ${d.departure.slice(19)}`;
+        tr.append(element("td", local), element("td", free));
         table.append(tr);
       }
       if (rows.length) list.append(table);

@@ -109,7 +109,7 @@ function renderBill() {
     if (item.estimate) name.append(el("span", t("quote.estimate"), "estimate"));
     row.append(
       name,
-      el("td", `${item.quantity.toLocaleString()} ${item.unit}`),
+      el("td", `${item.quantity.toLocaleString()} ${t(`per.${item.unit}`)}`),
       el("td", `${money(item.amount_cny)} CNY`, "num"),
     );
     table.append(row);
@@ -119,6 +119,35 @@ function renderBill() {
   table.append(total);
   billBox.append(table);
   billBox.append(bookingForm(option));
+}
+
+// one Idempotency-Key per option, kept across re-renders: a retried or repeated click books once
+const bookingKeys = new Map();
+function bookingKey(quoteId, optionId) {
+  const name = `${quoteId}/${optionId}`;
+  if (!bookingKeys.has(name)) {
+    // getRandomValues, unlike randomUUID, works on plain http to a host that is not localhost
+    const random = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
+      b.toString(16).padStart(2, "0"),
+    ).join("");
+    bookingKeys.set(name, `console-${quoteId}-${optionId}-${random}`);
+  }
+  return bookingKeys.get(name);
+}
+
+// bookings made from this page, by quote and option
+const bookings = new Map();
+
+function showBooking(box, booking) {
+  box.replaceChildren(el("strong", t("quote.booked", { waybill: booking.waybill_number })));
+  const link = el("a", t("quote.waybill"));
+  link.href = "#";
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    download(`/v1/bookings/${booking.id}/waybill?format=html`, `${booking.waybill_number}.html`)
+      .catch((err) => showProblem(box, err));
+  });
+  box.append(" ", link);
 }
 
 function bookingForm(option) {
@@ -142,8 +171,12 @@ function bookingForm(option) {
   const problem = el("div", undefined, "problem");
   problem.hidden = true;
   box.append(label("quote.shipper", shipper), label("quote.consignee", consignee), button, result, problem);
-  // one key per option: a retried click books once
-  const idempotencyKey = `console-${quote.id}-${option.id}-${crypto.randomUUID()}`;
+  const idempotencyKey = bookingKey(quote.id, option.id);
+  const done = bookings.get(`${quote.id}/${option.id}`);
+  if (done) {
+    showBooking(result, done); // still shown after the page relabels itself
+    button.disabled = true;
+  }
   box.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearProblem(problem);
@@ -159,14 +192,8 @@ function bookingForm(option) {
         },
         { "Idempotency-Key": idempotencyKey },
       );
-      result.replaceChildren(el("strong", t("quote.booked", { waybill: booking.waybill_number })));
-      const link = el("a", t("quote.waybill"));
-      link.href = "#";
-      link.addEventListener("click", async (e) => {
-        e.preventDefault();
-        await download(`/v1/bookings/${booking.id}/waybill?format=html`, `${booking.waybill_number}.html`);
-      });
-      result.append(" ", link);
+      bookings.set(`${quote.id}/${option.id}`, booking);
+      showBooking(result, booking);
     } catch (err) {
       showProblem(problem, err);
       button.disabled = false;

@@ -309,12 +309,19 @@ function render() {
   results.append(downloads);
 }
 
-export async function initStudy() {
-  onSwitch(() => {
-    if (study) showProgress();
-    render();
-    const fresh = picker.querySelector('option[value=""]');
-    if (fresh) fresh.textContent = t("study.new");
-  });
-  await loadScenarios();
+onSwitch(() => {
+  if (study) showProgress();
+  render();
+  const fresh = picker.querySelector('option[value=""]');
+  if (fresh) fresh.textContent = t("study.new");
+});
+
+/** The stored scenarios of the key's organisation (again after the key changes). */
+export async function loadStudies() {
+  clearProblem(problemBox);
+  try {
+    await loadScenarios();
+  } catch (err) {
+    problem(err); // a key without scenarios:read still has the map and quotes
+  }
 }
