@@ -46,12 +46,23 @@ class Permission(StrEnum):
     EDIT_SCENARIOS = "scenarios:write"
     WEBHOOKS = "webhooks:write"
     DISRUPT = "disruptions:write"
+    KEYS = "keys:write"
     RELOAD_NETWORK = "network:reload"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.FORWARDER: frozenset(Permission)
-    - {Permission.EDIT_SCENARIOS, Permission.DISRUPT, Permission.RELOAD_NETWORK},
+    # listed, not "all but": a new permission is no forwarder's until given here
+    Role.FORWARDER: frozenset(
+        {
+            Permission.READ_NETWORK,
+            Permission.QUOTE,
+            Permission.READ_QUOTES,
+            Permission.BOOK,
+            Permission.READ_BOOKINGS,
+            Permission.READ_SCENARIOS,
+            Permission.WEBHOOKS,
+        }
+    ),
     Role.DISPATCHER: frozenset(
         {
             Permission.READ_NETWORK,
@@ -111,18 +122,55 @@ def find_or_create_organisation(session: Session, name: str) -> Organisation:
 def create_key(session: Session, organisation: str, role: Role, label: str | None = None) -> str:
     """Create a key for ``organisation`` (created when missing); the key is returned only here."""
     owner = find_or_create_organisation(session, organisation)
+    return issue_key(session, owner.id, role, label)[1]
+
+
+def issue_key(
+    session: Session, organisation_id: str, role: Role, label: str | None
+) -> tuple[ApiKey, str]:
+    """A new key of the organisation: its row, and the token (shown once, never stored)."""
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    session.add(
-        ApiKey(
-            id=key_id,
-            organisation_id=owner.id,
-            role=role.value,
-            secret_sha256=_sha256(secret),
-            label=label,
-            created_at=datetime.now(UTC),
-        )
+    row = ApiKey(
+        id=key_id,
+        organisation_id=organisation_id,
+        role=role.value,
+        secret_sha256=_sha256(secret),
+        label=label,
+        created_at=datetime.now(UTC),
     )
-    return f"{KEY_PREFIX}{key_id}_{secret}"
+    session.add(row)
+    return row, f"{KEY_PREFIX}{key_id}_{secret}"
+
+
+def revoke_key(session: Session, key: ApiKey, now: datetime) -> None:
+    """Revoke ``key`` (again: no change), unless it is its organisation's last admin key.
+
+    Raises
+    ------
+    ApiProblem
+        409 when no other active admin key would be left to manage the organisation's keys.
+    """
+    if key.revoked_at is not None:
+        return
+    if key.role == Role.ADMIN.value:
+        # locked, so that two admins revoking each other at once cannot both succeed
+        admins = session.scalars(
+            select(ApiKey.id)
+            .where(
+                ApiKey.organisation_id == key.organisation_id,
+                ApiKey.role == Role.ADMIN.value,
+                ApiKey.revoked_at.is_(None),
+            )
+            .with_for_update()
+        ).all()
+        if set(admins) <= {key.id}:
+            raise ApiProblem(
+                409,
+                "last-admin-key",
+                "The organisation's last admin key",
+                f"create another admin key before revoking {key.id}",
+            )
+    key.revoked_at = now
 
 
 def authenticate(session: Session, token: str) -> Principal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,11 +12,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import Role, create_key, has_keys
+from app.auth import Role, create_key, has_keys, revoke_key
 from app.db.engine import make_engine, upgrade, writing
+from app.db.models import ApiKey, Organisation
 from app.main import create_app
+from app.problems import ApiProblem
 from app.settings import get_settings
 from graph import Network, NetworkValidationError, load_network, summarize, to_csv, to_geojson
 
@@ -358,6 +361,59 @@ def keys_create(
     sys.stdout.write(key + "\n")
 
 
+@keys_app.command("list")
+def keys_list(
+    org: Annotated[str, typer.Option("--org", help="Organisation.")],
+) -> None:
+    """List an organisation's keys (ids, roles, labels; never secrets)."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            rows = session.scalars(
+                select(ApiKey)
+                .join(Organisation, Organisation.id == ApiKey.organisation_id)
+                .where(Organisation.name == org)
+                .order_by(ApiKey.created_at, ApiKey.id)
+            ).all()
+    finally:
+        engine.dispose()
+    if not rows:
+        err.print(f"no keys for organisation {org!r}")
+        raise typer.Exit(1)
+    table = Table(title=f"API keys of {org}")
+    for column in ("id", "role", "label", "created", "revoked"):
+        table.add_column(column)
+    for row in rows:
+        revoked = row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else ""
+        created = row.created_at.isoformat(timespec="seconds")
+        table.add_row(row.id, row.role, row.label or "", created, revoked)
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (after cor_).")]) -> None:
+    """Revoke a key (API processes refuse it within 30 s); the last admin key is kept."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session, writing(session):
+            row = session.get(ApiKey, key_id)
+            if row is None:
+                err.print(f"no key {key_id}")
+                raise typer.Exit(1)
+            try:
+                revoke_key(session, row, datetime.now(UTC))
+            except ApiProblem as problem:
+                err.print(f"not revoked: {problem.detail}")
+                raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    err.print(f"revoked {key_id}")
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
@@ -381,6 +437,7 @@ def serve(
     err.print(
         f"Corridor {network.version} on {base} (docs at /docs, database {settings.database_url})"
     )
+    err.print(f"Console at {base}/ (paste an API key)")
     if demo is not None:
         # plain write: the command must stay on one line to be copied
         example = {

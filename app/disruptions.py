@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
+from app import webhooks
 from app.db.base import utc
 from app.db.models import Booking, Disruption
 from app.problems import ApiProblem, database_unavailable, reject
@@ -153,25 +154,71 @@ class LiveNetwork:
 
 
 def affected(
-    db: Session, network: Network, organisation_id: str, disruption: Disruption
+    db: Session,
+    network: Network,
+    disruption: Disruption,
+    organisation_id: str | None,
+    after: tuple[datetime, str] | None = None,
+    limit: int | None = None,
 ) -> list[tuple[Booking, list[int]]]:
-    """The organisation's confirmed bookings with a leg the disruption stops, and those legs."""
+    """Confirmed bookings with a leg the disruption stops, and those legs, oldest first.
+
+    Only the organisation's when ``organisation_id`` is given; after the booking ``after``
+    (created, id) and at most ``limit`` of them when given (the scan stops there).
+    """
     start, end = utc(disruption.start), utc(disruption.end)
+    query = select(Booking).where(Booking.status == "confirmed")
+    if organisation_id is not None:
+        query = query.where(Booking.organisation_id == organisation_id)
+    if after is not None:
+        moment, booking_id = after
+        query = query.where(
+            or_(
+                Booking.created_at > moment,
+                and_(Booking.created_at == moment, Booking.id > booking_id),
+            )
+        )
     found = []
-    for booking in db.scalars(
-        select(Booking)
-        .where(Booking.organisation_id == organisation_id, Booking.status == "confirmed")
-        .order_by(Booking.created_at, Booking.id)
-    ):
-        hit = [
-            leg.seq
-            for leg in plan_of(booking)
-            if _stops(network, disruption, leg.leg_id, leg.origin, leg.destination,
-                      leg.departure, leg.arrival, start, end)
-        ]  # fmt: skip
-        if hit:
-            found.append((booking, hit))
+    # in batches (a server-side cursor on PostgreSQL), closed when a page is full
+    with db.scalars(
+        query.order_by(Booking.created_at, Booking.id).execution_options(yield_per=500)
+    ) as bookings:
+        for booking in bookings:
+            hit = [
+                leg.seq
+                for leg in plan_of(booking)
+                if _stops(network, disruption, leg.leg_id, leg.origin, leg.destination,
+                          leg.departure, leg.arrival, start, end)
+            ]  # fmt: skip
+            if hit:
+                found.append((booking, hit))
+                if limit is not None and len(found) == limit:
+                    break
     return found
+
+
+def notify(db: Session, network: Network, disruption: Disruption) -> int:
+    """Queue ``booking.disrupted`` to every organisation with a booking the disruption stops.
+
+    Call inside the write transaction that stores the disruption. Returns the bookings found.
+    """
+    hits = affected(db, network, disruption, None)
+    about = disruption_out(disruption, None)
+    del about["affected_bookings"], about["affected_next_cursor"]
+    for booking, legs in hits:
+        webhooks.enqueue(
+            db,
+            booking.organisation_id,
+            "booking.disrupted",
+            {
+                "booking_id": booking.id,
+                "waybill_number": booking.waybill_number,
+                "legs": legs,
+                "disruption": about,
+                "proposals": f"/v1/bookings/{booking.id}/reroute-proposals",
+            },
+        )
+    return len(hits)
 
 
 def _stops(
@@ -232,8 +279,12 @@ def affected_out(
     ]
 
 
-def disruption_out(row: Disruption, bookings: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
-    """The API form of a disruption (with the caller's affected bookings when given)."""
+def disruption_out(
+    row: Disruption,
+    bookings: Sequence[dict[str, Any]] | None,
+    next_cursor: str | None = None,
+) -> dict[str, Any]:
+    """The API form of a disruption (with a page of the caller's affected bookings if given)."""
     return {
         "id": row.id,
         "target_type": row.target_type,
@@ -247,4 +298,5 @@ def disruption_out(row: Disruption, bookings: Sequence[dict[str, Any]] | None) -
         "created_at": utc(row.created_at),
         "closed_at": utc(row.closed_at) if row.closed_at else None,
         "affected_bookings": list(bookings) if bookings is not None else None,
+        "affected_next_cursor": next_cursor,
     }

@@ -25,6 +25,7 @@ from app.api import bookings as bookings_api
 from app.api import demand as demand_api
 from app.api import disruptions as disruptions_api
 from app.api import jobs as jobs_api
+from app.api import keys as keys_api
 from app.api import network as network_api
 from app.api import quotes as quotes_api
 from app.api import reload as reload_api
@@ -32,6 +33,7 @@ from app.api import scenarios as scenarios_api
 from app.api import studies as studies_api
 from app.api import webhooks as webhooks_api
 from app.api.deps import KeyCache
+from app.console import mount_console
 from app.db.engine import make_engine
 from app.disruptions import LiveNetwork
 from app.jobs import InProcessRunner, JobContext, Runner
@@ -142,9 +144,11 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         webhooks_api.router,
         allocations_api.router,
         disruptions_api.router,
+        keys_api.router,
         reload_api.router,
     ):
         app.include_router(router)
+    mount_console(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -15,6 +15,7 @@ from graph.timetable import zone
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
+from solvers.pricing import PriceLine
 from solvers.quote import QuoteResult
 from solvers.types import Endpoint, Filters, QuoteRequest
 
@@ -52,6 +53,14 @@ def instant(text: str, field: str, tz: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone(tz))
 
 
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def cargo(body: CargoIn) -> Cargo:
     """Cargo from the request (a reefer box makes the class reefer unless one is given)."""
     klass = body.cargo_class
@@ -83,8 +92,13 @@ def read_scenario(path: Path) -> ScenarioIn:
     raise InvalidRequest([("scenario", 'give {"name": ..., "ops": [...]} or a list of ops')])
 
 
-def quote_request(network: Network, body: QuoteIn, max_horizon_days: int) -> QuoteRequest:
+def quote_request(
+    network: Network, body: QuoteIn, max_horizon_days: int, now: datetime | None = None
+) -> QuoteRequest:
     """The solver's request, read against ``network`` (the request's scenario already applied).
+
+    A ready date without a time that is today at the origin means ready from ``now`` (default:
+    the clock): departures whose cut-off passed earlier that day cannot be booked.
 
     Raises
     ------
@@ -117,6 +131,10 @@ def quote_request(network: Network, body: QuoteIn, max_horizon_days: int) -> Quo
         raise InvalidRequest(problems)
     ready = times[0]
     assert ready is not None
+    if _is_date(body.ready):
+        moment = now or datetime.now(UTC)
+        if ready <= moment < ready + timedelta(days=1):
+            ready = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
     filters = body.filters
     return QuoteRequest(
         origin=ends[0],
@@ -206,23 +224,7 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
             "usd_rate": price.usd_rate,
             "rates_date": price.rates_date,
             "valid_until": price.valid_until.isoformat(),
-            "items": [
-                {
-                    "code": line.code,
-                    "description": line.description,
-                    "category": line.category,
-                    "quantity": line.quantity,
-                    "unit": line.unit,
-                    "unit_price": line.unit_price,
-                    "currency": line.currency,
-                    "amount": line.amount,
-                    "amount_cny": round(line.amount_cny, 2),
-                    "applies_to": line.applies_to,
-                    "source": list(line.sources),
-                    "estimate": line.estimate,
-                }
-                for line in price.lines
-            ],
+            "items": [price_item(line) for line in price.lines],
             "excluded": list(price.excluded),
         },
         "co2e_kg": round(itinerary.emissions.total_kg, 2),
@@ -288,3 +290,21 @@ def local_time(moment: datetime, location: str, network: Network) -> str:
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def price_item(line: PriceLine) -> dict[str, Any]:
+    """One line of a bill as the API shows it."""
+    return {
+        "code": line.code,
+        "description": line.description,
+        "category": line.category,
+        "quantity": line.quantity,
+        "unit": line.unit,
+        "unit_price": line.unit_price,
+        "currency": line.currency,
+        "amount": line.amount,
+        "amount_cny": round(line.amount_cny, 2),
+        "applies_to": line.applies_to,
+        "source": list(line.sources),
+        "estimate": line.estimate,
+    }

@@ -12,8 +12,8 @@ late are offered.
 Accepting a proposal is one transaction: the legs not yet travelled give back their TEU, the
 new legs take theirs with the same conditional update as a booking (so nothing oversells),
 and the booking keeps its id and waybill with the travelled legs followed by the new ones.
-The bill keeps the travelled legs' charges and those of the places they left; everything from
-the re-routing point on is charged as the new itinerary prices it.
+The bill keeps what was travelled (see :func:`travelled_items`); everything from the
+re-routing point on is charged as the new itinerary prices it.
 """
 
 from __future__ import annotations
@@ -43,11 +43,14 @@ from app.db.models import (
     RerouteProposal,
 )
 from app.problems import ApiProblem, reject
-from app.quotes import quote_request, result_data
+from app.quotes import price_item, quote_request, result_data
 from app.schemas import QuoteIn
-from graph import Network
+from graph import Mode, Network
 from graph.network import TAG_PREFIX
+from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
+from solvers.model import pricer_for
+from solvers.pricing import ride_label
 from solvers.quote import QuoteSettings, quote
 from solvers.tracking import Classifier, EventCode
 
@@ -204,6 +207,7 @@ def propose(
         "current_total_cny": booking.option["price"]["total_cny"],
     }
     digest = plan_sha256(booking.option)
+    travelled = travelled_items(network, requested.cargo, booking.option, where.from_seq)
     rows = [
         RerouteProposal(
             id=new_id("rp"),
@@ -217,29 +221,79 @@ def propose(
             plan_sha256=digest,
             from_seq=where.from_seq,
             basis=basis,
-            option=merged(booking.option, where.from_seq, option, booking.teu),
+            option=merged(booking.option, where.from_seq, option, booking.teu, travelled),
         )
         for rank, option in enumerate(options[:MAX_PROPOSALS], start=1)
     ]
     return Proposals(tuple(rows))
 
 
+def travelled_items(
+    network: Network, cargo: Cargo, current: dict[str, Any], from_seq: int
+) -> list[dict[str, Any]]:
+    """The bill of the journey up to the re-routing point (the legs before ``from_seq``).
+
+    Charges at the places the cargo left stay as booked, and so does the freight of every ride
+    it finished. A ride it leaves part-way (the re-routing point is a call, not where it was to
+    alight) is priced for the part travelled, from the network's catalogue. The cargo is
+    discharged at the re-routing point whatever the plan did there, so that charge is priced
+    anew: the booked charges there mixed discharge with loading onto the next leg.
+    """
+    features = [f["properties"] for f in current["legs"]["features"]]
+    kept = [leg for leg in features if leg["seq"] < from_seq]
+    if not kept:
+        return []
+    rides: list[list[dict[str, Any]]] = []
+    for leg in kept:
+        if rides and _same_ride(rides[-1][-1], leg):
+            rides[-1].append(leg)
+        else:
+            rides.append([leg])
+    following = next((leg for leg in features if leg["seq"] == from_seq), None)
+    cut_short = following is not None and _same_ride(kept[-1], following)
+    finished = rides[:-1] if cut_short else rides
+    labels = {ride_label([leg["leg"] for leg in ride]) for ride in finished}
+    left_from = {leg["from"] for leg in kept}
+    items = [
+        item
+        for item in current["price"]["items"]
+        if item["applies_to"] in labels or item["applies_to"] in left_from
+    ]
+    pricer = pricer_for(network, cargo)
+    if cut_short:
+        part = tuple(network.get_leg(leg["leg"]) for leg in rides[-1])
+        items += [
+            price_item(line) for line in pricer.ride(part, part[0].origin, part[-1].destination)
+        ]
+    stop = network.find_location(kept[-1]["to"])
+    if stop is not None:
+        items += [price_item(line) for line in pricer.handling(stop, Mode(kept[-1]["mode"]))]
+    return items
+
+
+def _same_ride(leg: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether ``after`` continues ``leg`` aboard the same service."""
+    return bool(leg["service"] == after["service"] and leg["to"] == after["from"])
+
+
 def merged(
-    current: dict[str, Any], from_seq: int, remainder: dict[str, Any], teu: float
+    current: dict[str, Any],
+    from_seq: int,
+    remainder: dict[str, Any],
+    teu: float,
+    travelled: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The whole journey after re-routing: legs before ``from_seq``, then ``remainder``."""
+    """The whole journey after re-routing: legs before ``from_seq``, then ``remainder``.
+
+    ``travelled`` is the bill up to the re-routing point (:func:`travelled_items`).
+    """
     kept = [f for f in current["legs"]["features"] if f["properties"]["seq"] < from_seq]
     new = [
         {**f, "properties": {**f["properties"], "seq": from_seq + i}}
         for i, f in enumerate(remainder["legs"]["features"])
     ]
-    kept_legs = {f["properties"]["leg"] for f in kept}
     left_from = {f["properties"]["from"] for f in kept}
-    items = [
-        item
-        for item in current["price"]["items"]
-        if item["applies_to"] in kept_legs or item["applies_to"] in left_from
-    ] + remainder["price"]["items"]
+    items = travelled + remainder["price"]["items"]
     total_cny = round(sum(item["amount_cny"] for item in items), 2)
     rate = remainder["price"]["usd_rate"]
     wtt = sum(f["properties"].get("wtt_kg", 0.0) for f in kept) + remainder["emissions"]["wtt_kg"]

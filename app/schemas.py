@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
@@ -687,6 +687,15 @@ class EventStream(BaseModel):
 
 
 # ---------------------------------------------------------------- webhooks
+WebhookEvent = Literal[
+    "booking.confirmed",
+    "booking.cancelled",
+    "booking.event",
+    "booking.disrupted",
+    "booking.rerouted",
+]
+
+
 class WebhookIn(Strict):
     """A webhook: where to send which events, and the secret that signs them."""
 
@@ -704,9 +713,7 @@ class WebhookIn(Strict):
     )
 
     url: HttpUrl
-    events: list[
-        Literal["booking.confirmed", "booking.cancelled", "booking.event", "booking.rerouted"]
-    ] = Field(min_length=1, max_length=4)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=len(get_args(WebhookEvent)))
     secret: str = Field(
         min_length=16,
         max_length=200,
@@ -952,12 +959,79 @@ class DisruptionOut(BaseModel):
     created_at: datetime
     closed_at: datetime | None
     affected_bookings: list[AffectedBookingOut] | None
+    affected_next_cursor: str | None = Field(
+        description="More affected bookings: GET /v1/disruptions/{id}/affected-bookings?cursor="
+    )
 
 
 class DisruptionPage(BaseModel):
     """Disruptions, newest first."""
 
     items: list[DisruptionOut]
+    next_cursor: str | None
+
+
+# ---------------------------------------------------------------- API keys
+RoleName = Literal["forwarder", "dispatcher", "planner", "admin"]
+
+
+class KeyIn(Strict):
+    """A new API key of the caller's organisation."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"role": "dispatcher", "label": "TMS integration"}]},
+    )
+
+    role: RoleName
+    label: str | None = Field(
+        default=None, max_length=200, description="A note to recognise the key by."
+    )
+
+
+class KeyOut(BaseModel):
+    """An API key (never its secret)."""
+
+    id: str
+    role: RoleName
+    label: str | None
+    active: bool
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyOut):
+    """A new key with its token, shown only in this answer."""
+
+    token: str = Field(description="Send as `Authorization: Bearer <token>`; not shown again.")
+
+
+class KeyPage(BaseModel):
+    """API keys, newest first."""
+
+    items: list[KeyOut]
+    next_cursor: str | None
+
+
+class OrganisationOut(BaseModel):
+    """An organisation."""
+
+    id: str
+    name: str
+
+
+class CallerOut(BaseModel):
+    """Who the key belongs to and what it may do."""
+
+    organisation: OrganisationOut
+    key: KeyOut
+    permissions: list[str]
+
+
+class AffectedPage(BaseModel):
+    """The caller's bookings a disruption stops, oldest first, each with re-route proposals."""
+
+    items: list[AffectedBookingOut]
     next_cursor: str | None
 
 

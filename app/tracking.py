@@ -22,21 +22,34 @@ ACTUAL_SKEW = timedelta(minutes=15)
 
 
 def plan_of(booking: Booking) -> list[PlannedLeg]:
-    """The booked itinerary's legs as planned."""
-    return [
-        PlannedLeg(
-            seq=p["seq"],
-            leg_id=p["leg"],
-            service=p["service"],
-            mode=Mode(p["mode"]),
-            origin=p["from"],
-            destination=p["to"],
-            departure=datetime.fromisoformat(p["departure"]),
-            arrival=datetime.fromisoformat(p["arrival"]),
-            cutoff=datetime.fromisoformat(p["cutoff"]),
+    """The booked itinerary's legs as planned, with the customs time quoted before each ride."""
+    option = booking.option
+    hubs = list(option.get("hubs", ()))  # one per ride boarded at a network place, in order
+    legs = []
+    previous: dict[str, Any] | None = None
+    for p in (feature["properties"] for feature in option["legs"]["features"]):
+        clearance = 0.0
+        if previous is None or previous["service"] != p["service"]:
+            at = next((i for i, hub in enumerate(hubs) if hub["location"] == p["from"]), None)
+            if at is not None:
+                clearance = hubs[at]["customs_hours"]
+                del hubs[: at + 1]
+        legs.append(
+            PlannedLeg(
+                seq=p["seq"],
+                leg_id=p["leg"],
+                service=p["service"],
+                mode=Mode(p["mode"]),
+                origin=p["from"],
+                destination=p["to"],
+                departure=datetime.fromisoformat(p["departure"]),
+                arrival=datetime.fromisoformat(p["arrival"]),
+                cutoff=datetime.fromisoformat(p["cutoff"]),
+                clearance_hours=clearance,
+            )
         )
-        for p in (feature["properties"] for feature in booking.option["legs"]["features"])
-    ]
+        previous = p
+    return legs
 
 
 def events_of(db: Session, booking_id: str) -> list[BookingEvent]:

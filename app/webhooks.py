@@ -34,8 +34,6 @@ from app.db.models import Webhook, WebhookDelivery
 
 log = logging.getLogger("corridor.webhooks")
 
-#: The events a webhook can subscribe to.
-EVENT_TYPES = ("booking.confirmed", "booking.cancelled", "booking.event", "booking.rerouted")
 #: How long a claimed attempt is held before another dispatcher may take it.
 CLAIM = timedelta(minutes=2)
 

@@ -107,7 +107,9 @@ def min_cost_flow(
                 supply[d] -= teu
                 # what is not delivered counts as delivered by the slack, straight from the origin
                 slack_in[d].append(lost[o, d, g])
-        for node in out.keys() | into.keys() | supply.keys():
+        # sorted: rows in a set's order would follow the hash seed, and GLOP may then pick
+        # another of several optimal flows (same cost, other CO2e) from one run to the next
+        for node in sorted(out.keys() | into.keys() | supply.keys()):
             net = solver.Sum(out.get(node, [])) - solver.Sum(into.get(node, []))
             if node == origin:
                 net += solver.Sum([v for vs in slack_in.values() for v in vs])

@@ -801,6 +801,11 @@ def _costs(network: Network, cargo: Cargo) -> _Costs:
     return costs
 
 
+def pricer_for(network: Network, cargo: Cargo) -> Pricer:
+    """The pricer quotes on ``network`` use for ``cargo`` (shared and memoised)."""
+    return _costs(network, cargo).pricer
+
+
 def _routes(network: Network, request: QuoteRequest) -> _Routes:
     """Allowed legs, templates and bounds shared by quotes of the same shape.
 

@@ -49,6 +49,11 @@ def total_fen(lines: Iterable[PriceLine]) -> int:
     return sum(line.amount_fen for line in lines)
 
 
+def ride_label(leg_ids: Sequence[str]) -> str:
+    """What a ride's freight lines apply to: its one leg, or its first and last legs."""
+    return leg_ids[0] if len(leg_ids) == 1 else f"{leg_ids[0]}..{leg_ids[-1]}"
+
+
 class Pricer:
     """Price lines for one cargo against one catalogue, memoised (a quote asks many times)."""
 
@@ -79,7 +84,7 @@ class Pricer:
             cargo_class=self.cargo.cargo_class,
             ride=(board, alight),
         )
-        label = legs[0].id if len(legs) == 1 else f"{legs[0].id}..{legs[-1].id}"
+        label = ride_label([leg.id for leg in legs])
         return tuple(
             line
             for item in items

@@ -202,6 +202,10 @@ def _rides(
         wait += board.handling_hours_between(None, first.mode)
         on_board = _walk(run[i:], slots)
         for j in range(i, len(run)):
+            if math.isinf(on_board[j - i]):
+                # no box boarding in the period gets this far before it ends (a period shorter
+                # than the voyage): no such ride, rather than one of infinite cost
+                break
             legs = tuple(run[i : j + 1])
             alight = locations[legs[-1].destination]
             if alight.id == board.id:

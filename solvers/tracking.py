@@ -7,7 +7,8 @@ at its destination) on one leg of the itinerary. For each leg, in order:
 - departure: the actual departure if reported, else the latest estimate, else the plan; a box
   that stays aboard leaves when its vehicle does (the planned dwell kept after a late arrival);
 - a transfer (another service) is *missed* when the box's estimated arrival plus the hub's
-  handling time (and any congestion dwell there) is after the next leg's cut-off; the box then
+  handling time, the customs clearance quoted there and any congestion dwell is after the next
+  leg's cut-off; the box then
   takes that service's next departure whose cut-off it can make (from the timetable), and the
   missed connection is flagged;
 - arrival: the actual arrival if reported, else the latest estimate, else the planned arrival
@@ -71,6 +72,7 @@ class PlannedLeg:
     departure: datetime
     arrival: datetime
     cutoff: datetime
+    clearance_hours: float = 0.0  # customs at the origin before boarding, as quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,8 @@ def track(network: Network, plan: Sequence[PlannedLeg], events: Sequence[Event])
                 departure_basis = previous.arrival_basis
             else:
                 handling = _handling(network, before, leg) + timedelta(
-                    hours=network.added_dwell_hours(leg.origin, previous.arrival)
+                    hours=leg.clearance_hours
+                    + network.added_dwell_hours(leg.origin, previous.arrival)
                 )
                 ready = previous.arrival + handling
                 if ready > leg.cutoff:

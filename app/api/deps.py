@@ -46,7 +46,8 @@ async def session(request: Request) -> AsyncIterator[Session]:
 class KeyCache:
     """Principals of recently seen keys, so that a busy client is not looked up per request.
 
-    A revoked key keeps working for at most ``ttl_s`` seconds in each process.
+    A revoked key keeps working for at most ``ttl_s`` seconds in each process but the one that
+    revoked it.
     """
 
     def __init__(self, ttl_s: float = 30.0, size: int = 10_000) -> None:
@@ -67,6 +68,12 @@ class KeyCache:
             self._seen.clear()
         self._seen[token] = (principal, time.monotonic() + self.ttl_s)
 
+    def forget(self, key_id: str) -> None:
+        """Drop the key ``key_id`` (revoked): this process stops accepting it at once."""
+        for token, (principal, _) in list(self._seen.items()):  # one copy under the GIL
+            if principal.key_id == key_id:
+                self._seen.pop(token, None)
+
 
 async def network(request: Request) -> Network:
     """The live network: the one the process loaded, with active disruptions closed."""
@@ -79,8 +86,8 @@ RowId = Annotated[str, Path(pattern=ID_PATTERN, description="An id the service i
 LoadedNetwork = Annotated[Network, Depends(network)]
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
-    """A dependency that authenticates the caller and checks ``permission``."""
+def require(permission: Permission | None) -> Callable[..., Principal]:
+    """A dependency that authenticates the caller and checks ``permission`` (None: any key)."""
 
     def caller(
         request: Request,
@@ -103,7 +110,7 @@ def require(permission: Permission) -> Callable[..., Principal]:
                 cache.put(credentials.credentials, principal)
         if principal is None:
             raise ApiProblem(401, "unauthenticated", "Invalid API key", "unknown or revoked key")
-        if not principal.may(permission):
+        if permission is not None and not principal.may(permission):
             raise ApiProblem(
                 403,
                 "forbidden",

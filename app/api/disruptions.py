@@ -12,10 +12,17 @@ from app import disruptions, reroute
 from app.api import pages
 from app.api.deps import DB, RowId, require
 from app.auth import Permission, Principal, new_id
+from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Disruption
 from app.problems import ApiProblem, reject
-from app.schemas import DisruptionIn, DisruptionOut, DisruptionPage, problem_responses
+from app.schemas import (
+    AffectedPage,
+    DisruptionIn,
+    DisruptionOut,
+    DisruptionPage,
+    problem_responses,
+)
 from graph import Network
 
 router = APIRouter(
@@ -26,6 +33,9 @@ router = APIRouter(
 
 Reader = Annotated[Principal, Depends(require(Permission.READ_NETWORK))]
 Writer = Annotated[Principal, Depends(require(Permission.DISRUPT))]
+
+#: Affected bookings per page; the first page comes with the disruption.
+AFFECTED_PAGE = 20
 
 
 @router.post("", status_code=201, response_model=DisruptionOut)
@@ -61,6 +71,9 @@ def declare(
     )
     with writing(db):
         db.add(row)
+        db.flush()
+        disruptions.notify(db, live.base, row)
+    request.app.state.webhooks.wake()
     network = live.refresh()
     response.headers["Location"] = f"/v1/disruptions/{row.id}"
     return _with_proposals(request, db, network, caller, row)
@@ -89,16 +102,55 @@ def list_disruptions(
 def get_disruption(
     disruption_id: RowId, request: Request, db: DB, caller: Reader
 ) -> dict[str, Any]:
-    """A disruption and the caller's bookings it stops."""
+    """A disruption and the first page of the caller's bookings it stops."""
     row = _find(db, disruption_id)
     return _with_proposals(request, db, request.app.state.live.get(), caller, row)
+
+
+@router.get("/{disruption_id}/affected-bookings", response_model=AffectedPage)
+def affected_bookings(
+    disruption_id: RowId,
+    request: Request,
+    db: DB,
+    caller: Reader,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = AFFECTED_PAGE,
+) -> dict[str, Any]:
+    """The caller's bookings the disruption stops, oldest first, with re-route proposals.
+
+    Proposals are searched for the bookings of the page asked (kept ones are reused), so a
+    disruption that stops many bookings is read page by page.
+    """
+    row = _find(db, disruption_id)
+    items, next_cursor = _affected_page(
+        request, db, request.app.state.live.get(), caller, row, cursor, limit
+    )
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def _with_proposals(
     request: Request, db: DB, network: Network, caller: Principal, row: Disruption
 ) -> dict[str, Any]:
-    """The disruption with the caller's affected bookings and re-route proposals for each."""
-    hits = disruptions.affected(db, network, caller.organisation_id, row)
+    """The disruption with the first page of the caller's affected bookings."""
+    items, next_cursor = _affected_page(request, db, network, caller, row, None, AFFECTED_PAGE)
+    return disruptions.disruption_out(row, items, next_cursor)
+
+
+def _affected_page(
+    request: Request,
+    db: DB,
+    network: Network,
+    caller: Principal,
+    row: Disruption,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the caller's affected bookings with re-route proposals for each."""
+    after = pages.decode(cursor) if cursor is not None else None
+    hits = disruptions.affected(db, network, row, caller.organisation_id, after, limit + 1)
+    more = len(hits) > limit
+    hits = hits[:limit]
+    next_cursor = pages.encode(utc(hits[-1][0].created_at), hits[-1][0].id) if more else None
     if row.status != "active":
         offers = [reroute.Proposals((), "the disruption is closed") for _ in hits]
     else:
@@ -113,7 +165,7 @@ def _with_proposals(
                 timedelta(hours=settings.quote_validity_hours),
                 settings.max_horizon_days,
             )
-    return disruptions.disruption_out(row, disruptions.affected_out(hits, offers))
+    return disruptions.affected_out(hits, offers), next_cursor
 
 
 @router.post("/{disruption_id}/close", response_model=DisruptionOut)

@@ -54,6 +54,18 @@ def after(
     query = query.order_by(created.desc(), ident.desc())
     if cursor is None:
         return query
+    moment, row_id = decode(cursor)
+    return query.where(or_(created < moment, and_(created == moment, ident < row_id)))
+
+
+def decode(cursor: str) -> tuple[datetime, str]:
+    """The row a cursor points after.
+
+    Raises
+    ------
+    ApiProblem
+        422 naming ``cursor`` when it was not made by :func:`encode`.
+    """
     try:
         text, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         moment = datetime.fromisoformat(text)
@@ -61,4 +73,4 @@ def after(
             raise TypeError(row_id)
     except (ValueError, TypeError):
         reject("query.cursor", "not a cursor from a previous page")
-    return query.where(or_(created < moment, and_(created == moment, ident < row_id)))
+    return moment, row_id

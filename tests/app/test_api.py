@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session
 from app.auth import Role
 from app.db.engine import make_engine
 from app.db.models import Booking, DepartureCapacity, Quote
+from app.quotes import quote_request
+from app.schemas import QuoteIn
+from graph import Network
 from tests.app.conftest import make_key
 
 pytestmark = pytest.mark.anyio
@@ -161,6 +165,20 @@ async def test_quote_is_persisted_with_geojson_legs_and_itemized_price(
     again = await client.get(f"/v1/quotes/{quote['id']}", headers=forwarder)
     assert again.status_code == 200
     assert again.json() == quote
+
+
+def test_a_ready_date_of_today_means_from_now(tiny_network: Network) -> None:
+    tz = ZoneInfo(tiny_network.get_location("DP").tz)
+    now = datetime(2026, 3, 2, 9, 30, 15, tzinfo=tz)
+
+    def ready(text: str) -> datetime:
+        body = QuoteIn.model_validate(quote_body(ready=text))
+        return quote_request(tiny_network, body, 56, now=now).ready
+
+    assert ready("2026-03-02") == datetime(2026, 3, 2, 9, 31, tzinfo=tz)
+    assert ready("2026-03-03") == datetime(2026, 3, 3, tzinfo=tz)
+    assert ready("2026-03-01") == datetime(2026, 3, 1, tzinfo=tz)  # as asked
+    assert ready("2026-03-02T08:00") == datetime(2026, 3, 2, 8, tzinfo=tz)  # a time is kept
 
 
 async def test_quote_errors_name_the_field(

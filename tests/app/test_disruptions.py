@@ -141,10 +141,10 @@ async def test_border_congestion_delays_quotes_and_the_bookings_that_cross(
     assert slower - datetime.fromisoformat(option["arrival"]) == timedelta(hours=10)
     (hub,) = [h for h in during["options"][0]["hubs"] if h["location"] == "BX"]
     assert hub["handling_hours"] >= 10
-    # the booked box will queue too: its estimate moves by the dwell, less the hour of customs
-    # the plan allowed at the crossing (tracking counts handling, not clearance, between legs)
+    # the booked box will queue too: its estimate moves by the dwell (on top of the handling
+    # and the customs the plan allowed at the crossing)
     tracked = (await client.get(f"/v1/bookings/{booking['id']}/events", headers=forwarder)).json()
-    assert tracked["tracking"]["delay_minutes"] == 9 * 60
+    assert tracked["tracking"]["delay_minutes"] == 10 * 60
     assert tracked["tracking"]["missed_connections"] == [at_border["seq"] + 1]
 
 
@@ -171,3 +171,72 @@ async def test_congestion_needs_dwell_hours_and_a_place(
         answer = await client.post("/v1/disruptions", json=body, headers=dispatcher)
         assert answer.status_code == 422, answer.text
         assert answer.json()["errors"][0]["field"] == field
+
+
+async def test_affected_bookings_come_in_pages_and_every_organisation_is_told(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    outsider = make_key(database_url, "Org B", Role.FORWARDER)
+    hooks = {}
+    for name, headers in (("A", forwarder), ("B", outsider)):
+        hook = await client.post(
+            "/v1/webhooks",
+            json={
+                # nothing listens there: the delivery log is what is checked
+                "url": "http://127.0.0.1:9/corridor",
+                "events": ["booking.disrupted"],
+                "secret": "a-secret-of-sixteen-or-more",
+            },
+            headers=headers,
+        )
+        hooks[name] = (hook.json()["id"], headers)
+    booked: dict[str, list[str]] = {"A": [], "B": []}
+    sails = set()
+    for name, headers in (("A", forwarder), ("A", forwarder), ("A", forwarder), ("B", outsider)):
+        quote = (await client.post("/v1/quotes", json=quote_body(), headers=headers)).json()
+        index, option = next(
+            (i, o)
+            for i, o in enumerate(quote["options"])
+            if any(leg["mode"] == "sea" for leg in legs(o))
+        )
+        made = await client.post("/v1/bookings", json=booking_body(quote, index), headers=headers)
+        booked[name].append(made.json()["id"])
+        sails.add(ship_departure(option))
+    (sail,) = sails
+    window = {
+        "target_type": "location",
+        "target": "PA",
+        "kind": "port_closure",
+        "reason": "Typhoon",
+        "start": (sail - timedelta(hours=24)).isoformat(),
+        "end": (sail + timedelta(hours=24)).isoformat(),
+    }
+    disruption = (await client.post("/v1/disruptions", json=window, headers=dispatcher)).json()
+    assert [b["booking_id"] for b in disruption["affected_bookings"]] == booked["A"]
+    assert disruption["affected_next_cursor"] is None
+
+    url = f"/v1/disruptions/{disruption['id']}/affected-bookings"
+    first = (await client.get(f"{url}?limit=2", headers=dispatcher)).json()
+    assert first["next_cursor"] is not None
+    rest = (
+        await client.get(f"{url}?limit=2&cursor={first['next_cursor']}", headers=dispatcher)
+    ).json()
+    assert rest["next_cursor"] is None
+    assert [b["booking_id"] for b in first["items"] + rest["items"]] == booked["A"]
+    assert all(b["proposals"] or b["note"] for b in first["items"] + rest["items"])
+    broken = await client.get(f"{url}?cursor=not-a-cursor", headers=dispatcher)
+    assert broken.status_code == 422
+    assert broken.json()["errors"][0]["field"] == "query.cursor"
+
+    for name, (hook_id, headers) in hooks.items():
+        log = (await client.get(f"/v1/webhooks/{hook_id}/deliveries", headers=headers)).json()
+        told = sorted(d["payload"]["data"]["booking_id"] for d in log["items"])
+        assert told == sorted(booked[name])  # each organisation hears of its own bookings only
+        for delivery in log["items"]:
+            data = delivery["payload"]["data"]
+            assert delivery["event_type"] == "booking.disrupted"
+            assert data["disruption"]["id"] == disruption["id"]
+            assert data["legs"]
+            assert data["proposals"] == f"/v1/bookings/{data['booking_id']}/reroute-proposals"

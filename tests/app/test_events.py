@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import httpx
 import pytest
 
 from app.auth import Role
+from app.db.models import Booking
+from app.tracking import plan_of
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, legs, make_quote
 
@@ -100,3 +103,19 @@ async def test_bad_events_are_named_and_nothing_is_stored(
     assert (await client.post(url, json=base, headers=planner)).status_code == 403
     await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=forwarder)
     assert (await client.post(url, json=base, headers=forwarder)).status_code == 409
+
+
+async def test_the_plan_carries_the_customs_time_quoted_before_each_ride(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    quote = await make_quote(client, forwarder)
+    option = next(o for o in quote["options"] if any(leg["mode"] == "sea" for leg in legs(o)))
+    plan = plan_of(Booking(option=option))
+    by_place = {hub["location"]: hub["customs_hours"] for hub in option["hubs"]}
+    ship = next(leg for leg in plan if leg.mode.value == "sea")
+    assert by_place[ship.origin] > 0  # export clearance at PA before the ship
+    assert ship.clearance_hours == by_place[ship.origin]
+    aboard = [b for a, b in pairwise(plan) if a.service == b.service]
+    assert aboard
+    assert all(leg.clearance_hours == 0 for leg in aboard)  # no clearance without a transfer

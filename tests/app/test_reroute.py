@@ -15,6 +15,11 @@ from app import reroute
 from app.auth import Role
 from app.db.engine import make_engine
 from app.db.models import Booking, BookingDeparture, DepartureCapacity
+from app.quotes import cargo, price_item
+from app.schemas import CargoIn
+from graph import Mode, Network
+from solvers.cargo import Cargo
+from solvers.model import pricer_for
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, legs, quote_body
 from tests.app.test_disruptions import ship_departure
@@ -183,6 +188,12 @@ async def test_cargo_aboard_is_rerouted_from_where_its_vehicle_arrives(
     )
     assert accepted.status_code == 200, accepted.text
     held_matches_booked(database_url)
+    bill = accepted.json()["option"]["price"]
+    assert bill["total_cny"] == pytest.approx(sum(i["amount_cny"] for i in bill["items"]))
+    assert plan[1]["service"] == plan[0]["service"]  # it leaves its through train at RT
+    travelled = {i["code"] for i in bill["items"] if i["applies_to"] == plan[0]["leg"]}
+    booked = {i["code"] for i in option["price"]["items"] if ".." in i["applies_to"]}
+    assert travelled == booked  # the same freight items, for the part travelled
     # the event on leg 1 still describes the kept leg; the new plan starts from seq 2
     stream = (await client.get(f"{url}/events", headers=dispatcher)).json()
     assert stream["tracking"]["legs"][0]["departure_basis"] == "ACT"
@@ -275,3 +286,86 @@ async def test_a_deadline_already_past_gets_late_proposals(
                 assert proposal["late_minutes"] > 24 * 60
     finally:
         engine.dispose()
+
+
+def leg_props(network: Network, seq: int, leg_id: str) -> dict[str, Any]:
+    leg = network.get_leg(leg_id)
+    return {
+        "seq": seq,
+        "leg": leg.id,
+        "from": leg.origin,
+        "to": leg.destination,
+        "mode": leg.mode.value,
+        "service": leg.service,
+    }
+
+
+def bill_of(network: Network, cargo: Cargo, plan: list[tuple[str, str]]) -> dict[str, Any]:
+    """A booked option over rides ``(first leg, last leg)``, priced as a quote would."""
+    pricer = pricer_for(network, cargo)
+    features, items, seq = [], [], 1
+    for first, last in plan:
+        ride = [network.get_leg(first)]
+        while ride[-1].id != last:
+            following = network.next_leg(ride[-1])
+            assert following is not None
+            ride.append(following)
+        board = network.get_location(ride[0].origin)
+        alight = network.get_location(ride[-1].destination)
+        lines = (
+            pricer.handling(board, ride[0].mode)
+            + pricer.ride(tuple(ride), board.id, alight.id)
+            + pricer.handling(alight, ride[-1].mode)
+        )
+        items += [price_item(line) for line in lines]
+        for leg in ride:
+            features.append({"properties": leg_props(network, seq, leg.id)})
+            seq += 1
+    return {"legs": {"features": features}, "price": {"items": items}}
+
+
+def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_discharge(
+    tiny_network: Network,
+) -> None:
+    box = cargo(CargoIn(box="22G1", count=1))
+    pricer = pricer_for(tiny_network, box)
+    pa = tiny_network.get_location("PA")
+    # by train DP–RT–PA (one ride), then by ship PA–PB–PC (one ride)
+    booked = bill_of(tiny_network, box, [("TRAIN-1", "TRAIN-2"), ("SHIP-1", "SHIP-2")])
+    whole_train = [i for i in booked["price"]["items"] if i["applies_to"] == "TRAIN-1..TRAIN-2"]
+    assert whole_train
+
+    # re-routed at PA, where the plan changed to the ship: the train's freight stays as
+    # booked; loading the ship at PA (THC) is gone, discharging the train there (nothing
+    # at PA for rail) is priced
+    at_pa = reroute.travelled_items(tiny_network, box, booked, from_seq=3)
+    assert [i for i in at_pa if i["applies_to"] == "TRAIN-1..TRAIN-2"] == whole_train
+    assert [i for i in at_pa if i["applies_to"] == "PA"] == [
+        price_item(line) for line in pricer.handling(pa, Mode.RAIL)
+    ]
+    assert not any(i["code"] == "THC" for i in at_pa)
+
+    # re-routed at RT, a call of the train: only DP–RT is charged, as its own ride
+    at_rt = reroute.travelled_items(tiny_network, box, booked, from_seq=2)
+    train_1 = tiny_network.get_leg("TRAIN-1")
+    assert {i["applies_to"] for i in at_rt} <= {"DP", "TRAIN-1", "RT"}
+    assert [i for i in at_rt if i["applies_to"] == "TRAIN-1"] == [
+        price_item(line) for line in pricer.ride((train_1,), "DP", "RT")
+    ]
+
+    # re-routed at PB, a call of the ship: the ship is left there and the box discharged
+    at_pb = reroute.travelled_items(tiny_network, box, booked, from_seq=4)
+    assert [i["code"] for i in at_pb if i["applies_to"] == "PA"] == ["THC"]  # loaded as booked
+    ship_1 = tiny_network.get_leg("SHIP-1")
+    assert [i for i in at_pb if i["applies_to"] == "SHIP-1"] == [
+        price_item(line) for line in pricer.ride((ship_1,), "PA", "PB")
+    ]
+    assert not any(".." in i["applies_to"] and "SHIP" in i["applies_to"] for i in at_pb)
+
+    # a ship discharged at PA pays THC there
+    inbound = bill_of(tiny_network, box, [("OLD-1", "OLD-1"), ("SHIP-1", "SHIP-1")])
+    back_at_pa = reroute.travelled_items(tiny_network, box, inbound, from_seq=2)
+    assert [i for i in back_at_pa if i["applies_to"] == "PA"] == [
+        price_item(line) for line in pricer.handling(pa, Mode.SEA)
+    ]
+    assert reroute.travelled_items(tiny_network, box, booked, from_seq=1) == []

@@ -78,6 +78,25 @@ def test_a_ride_waits_half_the_headway_and_rides_the_timetable(tiny_network: Net
     assert through.hours > ship.hours + 600
 
 
+def test_a_period_shorter_than_a_voyage_leaves_out_the_rides_it_cannot_finish(
+    tiny_network: Network,
+) -> None:
+    """A week from Monday: the ship leaves PA on Saturday and reaches PB after the week ends,
+    when no later PB departure is in the period; staying aboard to PC is no ride at all (it
+    had an infinite cost, and the flow LP ended abnormally)."""
+    week = StudyParameters(start=date(2027, 1, 4), value_of_time=5.0, days=7)
+    study = build_study_network(tiny_network, week, ["dry"])
+    assert "SHIP-1..SHIP-1|dry" in study.rides
+    assert "SHIP-1..SHIP-2|dry" not in study.rides
+    assert all(ride.arc.cost < float("inf") for ride in study.rides.values())
+    # the static model changes ships at PB (two rides, each with its mean wait): the LP solves
+    outcome = run_scenario(study, {("PA", "PB", "dry"): 10.0, ("PA", "PC", "dry"): 5.0})
+    capacitated = outcome["capacitated"]
+    assert capacitated.totals["served_teu"] == pytest.approx(15.0)
+    (to_pc,) = [p for p in capacitated.pairs if p["destination"] == "PC"]
+    assert to_pc["services"] == ["SHIP", "SHIP"]
+
+
 def test_capacity_binds_unserved_and_shadow_prices_match_re_solving(
     tiny_network: Network,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from graph import Network
@@ -93,3 +94,16 @@ def test_an_actual_report_outranks_a_later_estimate(tiny_network: Network) -> No
         EventCode.ARRIVED, 1, actual, Classifier.ESTIMATED, recorded=MONDAY + timedelta(1)
     )
     assert track(tiny_network, plan, [newer, later]).legs[0].arrival == actual
+
+
+def test_customs_at_a_transfer_count_towards_the_connection(tiny_network: Network) -> None:
+    plan = planned(tiny_network)
+    handling = tiny_network.locations["PA"].handling_hours_between(plan[1].mode, plan[2].mode)
+    # the train reaches PA half an hour before the box, handled, would miss the ship's cut-off
+    arrival = plan[2].cutoff - timedelta(hours=handling + 0.5)
+    events = [event(EventCode.ARRIVED, 2, arrival)]
+    assert track(tiny_network, plan, events).missed_connections == ()
+    cleared = [*plan[:2], replace(plan[2], clearance_hours=1.0)]  # export clearance at PA
+    tracking = track(tiny_network, cleared, events)
+    assert tracking.missed_connections == (3,)
+    assert tracking.legs[2].rebooked_departure == plan[2].departure + timedelta(days=7)

@@ -1,0 +1,93 @@
+"""API keys: who is calling, and an organisation's admins issuing and revoking keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
+
+from app.api import pages
+from app.api.deps import DB, RowId, require
+from app.auth import PERMISSIONS, Permission, Principal, Role, issue_key, owned, revoke_key
+from app.db.base import utc
+from app.db.engine import writing
+from app.db.models import ApiKey
+from app.schemas import CallerOut, KeyCreated, KeyIn, KeyOut, KeyPage, problem_responses
+
+router = APIRouter(prefix="/v1", tags=["keys"], responses=problem_responses(401, 403, 404))
+
+Caller = Annotated[Principal, Depends(require(None))]
+Admin = Annotated[Principal, Depends(require(Permission.KEYS))]
+
+
+def key_out(row: ApiKey) -> dict[str, Any]:
+    """The API form of a key."""
+    return {
+        "id": row.id,
+        "role": row.role,
+        "label": row.label,
+        "active": row.revoked_at is None,
+        "created_at": utc(row.created_at),
+        "revoked_at": utc(row.revoked_at) if row.revoked_at else None,
+    }
+
+
+@router.get("/me", response_model=CallerOut)
+def whoami(db: DB, caller: Caller) -> dict[str, Any]:
+    """The calling key: its organisation, role and permissions (any key may ask)."""
+    row = owned(db, ApiKey, caller.key_id, caller.organisation_id, "key")
+    return {
+        "organisation": {"id": caller.organisation_id, "name": caller.organisation_name},
+        "key": key_out(row),
+        "permissions": sorted(p.value for p in PERMISSIONS[caller.role]),
+    }
+
+
+@router.post(
+    "/keys", status_code=201, response_model=KeyCreated, responses=problem_responses(400, 422)
+)
+def create_key(body: KeyIn, response: Response, db: DB, caller: Admin) -> dict[str, Any]:
+    """Issue a key of the organisation; its token is in this answer only (a hash is stored)."""
+    with writing(db):
+        row, token = issue_key(db, caller.organisation_id, Role(body.role), body.label)
+    response.headers["Location"] = f"/v1/keys/{row.id}"
+    return {**key_out(row), "token": token}
+
+
+@router.get("/keys", response_model=KeyPage, responses=problem_responses(422))
+def list_keys(
+    db: DB,
+    caller: Admin,
+    active: Annotated[bool | None, Query(description="Only active (or only revoked) keys.")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The organisation's keys, newest first."""
+    query = select(ApiKey).where(ApiKey.organisation_id == caller.organisation_id)
+    if active is not None:
+        revoked = ApiKey.revoked_at.is_(None) if active else ApiKey.revoked_at.is_not(None)
+        query = query.where(revoked)
+    rows, next_cursor = pages.page(db, query, cursor, limit, ApiKey.created_at, ApiKey.id)
+    return {"items": [key_out(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.get("/keys/{key_id}", response_model=KeyOut)
+def get_key(key_id: RowId, db: DB, caller: Admin) -> dict[str, Any]:
+    """One of the organisation's keys."""
+    return key_out(owned(db, ApiKey, key_id, caller.organisation_id, "key"))
+
+
+@router.delete("/keys/{key_id}", status_code=204, responses=problem_responses(409))
+def revoke(key_id: RowId, request: Request, db: DB, caller: Admin) -> Response:
+    """Revoke a key: refused at once here, within 30 s by other API processes.
+
+    Revoking a revoked key changes nothing. The organisation's last active admin key cannot be
+    revoked (409): create another first.
+    """
+    with writing(db):
+        row = owned(db, ApiKey, key_id, caller.organisation_id, "key")
+        revoke_key(db, row, datetime.now(UTC))
+    request.app.state.keys.forget(key_id)
+    return Response(status_code=204)

@@ -1,0 +1,98 @@
+"""The console's files: the page at ``/``, its static files, the vendored library and basemap."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.console import STATIC
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import TINY
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    # static files need neither the lifespan's network nor its database
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'console.db'}", network_path=TINY / "network.geojson"
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+async def test_the_page_is_served_at_the_root(client: httpx.AsyncClient) -> None:
+    page = await client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<div id="map">' in page.text
+    assert "/static/vendor/leaflet/leaflet.js" in page.text
+
+
+async def test_every_file_the_page_names_is_served_with_its_type(
+    client: httpx.AsyncClient,
+) -> None:
+    page = (await client.get("/")).text
+    named = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert len(named) >= 4
+    scripts = re.findall(r'from "\./([\w.]+)"', "".join(p.read_text() for p in STATIC.glob("*.js")))
+    types = {".js": "text/javascript", ".css": "text/css", ".geojson": "application/geo+json"}
+    for path in {*named, *(f"/static/{name}" for name in scripts), "/static/land.geojson"}:
+        answer = await client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.headers["content-type"].startswith(types[Path(path).suffix]), path
+
+
+async def test_the_console_is_not_part_of_the_api_document(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert "/" not in paths
+    assert not [path for path in paths if path.startswith("/static")]
+
+
+def test_leaflet_is_vendored_with_its_license() -> None:
+    vendor = STATIC / "vendor" / "leaflet"
+    assert "Leaflet 1.9.4" in (vendor / "leaflet.js").read_text()[:200]
+    assert "BSD 2-Clause" in (vendor / "LICENSE").read_text()
+    assert "1.9.4" in (vendor / "README.md").read_text()
+    assert (vendor / "leaflet.css").exists()
+    assert {p.name for p in (vendor / "images").iterdir()} >= {"layers.png", "marker-icon.png"}
+
+
+def test_the_page_names_no_outside_address() -> None:
+    for path in STATIC.glob("*.*"):
+        if path.suffix in {".html", ".js", ".css"}:
+            assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", path.read_text()), path
+
+
+def test_the_basemap_is_small_land_in_two_scales() -> None:
+    land = json.loads((STATIC / "land.geojson").read_text())
+    assert (STATIC / "land.geojson").stat().st_size < 250_000
+    assert [f["properties"]["scale"] for f in land["features"]] == ["1:110m", "1:50m"]
+    for feature in land["features"]:
+        for polygon in feature["geometry"]["coordinates"]:
+            for ring in polygon:
+                assert ring[0] == ring[-1]
+                assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in ring)
+
+
+def test_every_label_is_in_both_languages() -> None:
+    source = (STATIC / "i18n.js").read_text()
+    english, chinese = (
+        set(re.findall(r'^\s+"([\w.]+)":', block, re.MULTILINE))
+        for block in source.split("\n  zh: {")
+    )
+    assert english == chinese
+    page = (STATIC / "index.html").read_text()
+    scripts = "".join(p.read_text() for p in STATIC.glob("*.js"))
+    used = set(re.findall(r'data-i18n(?:-placeholder|-title)?="([\w.]+)"', page))
+    used |= set(re.findall(r'\bt\("([\w.]+)"', scripts))
+    assert used, "no labels found"
+    assert used <= english, used - english
