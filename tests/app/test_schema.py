@@ -326,12 +326,16 @@ async def test_api_conforms_to_its_schema_and_never_answers_5xx(
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", without_lifespan(app))
     failures: list[str] = []
+    # PostgreSQL gets the first inputs of the same derandomized runs: what differs there is the
+    # database's side (types, constraints, locks), which the first inputs of each pass reach
+    scale = 0.4 if app.state.engine.dialect.name == "postgresql" else 1.0
     for result in schema.get_all_operations():
         if isinstance(result, Err):
             failures.append(f"an operation the schema does not describe properly: {result.err()}")
             continue
         operation = result.ok()
-        for name, cases, settings in passes(operation, known):
+        for name, cases, full in passes(operation, known):
+            settings = hypothesis.settings(full, max_examples=round(full.max_examples * scale))
 
             @settings
             @given(case=cases)

@@ -59,7 +59,7 @@ def test_book_track_disrupt_reroute_and_hear_about_it(
     with running(tmp_path, CORRIDOR_WEBHOOK_RETRY_BASE_S="0.2") as base:
         forwarder = create_key(tmp_path, "Beibu Dispatch", "forwarder")
         dispatcher = create_key(tmp_path, "Beibu Dispatch", "dispatcher")
-        events = ["booking.confirmed", "booking.event", "booking.rerouted"]
+        events = ["booking.confirmed", "booking.event", "booking.disrupted", "booking.rerouted"]
         with httpx.Client(base_url=base, timeout=120) as http:
             for receiver in (good, flaky):
                 hook = http.post(
@@ -158,6 +158,9 @@ def test_book_track_disrupt_reroute_and_hear_about_it(
             for receiver in (good, flaky):
                 received = wait_for(receiver, wanted)
                 assert all(r["signed"] for r in received)  # HMAC-SHA256 over "t.body"
+                disrupted = next(r for r in received if r["body"]["type"] == "booking.disrupted")
+                assert disrupted["body"]["data"]["booking_id"] == booking["id"]
+                assert disrupted["body"]["data"]["disruption"]["target"] == QINZHOU
                 rerouted = next(r for r in received if r["body"]["type"] == "booking.rerouted")
                 assert rerouted["body"]["data"]["proposal_id"] == chosen["id"]
                 assert rerouted["body"]["data"]["waybill_number"] == booking["waybill_number"]
