@@ -40,7 +40,7 @@ from app.jobs import InProcessRunner, JobContext, Runner
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
 from app.ratelimit import RateLimit
-from app.reload import load_configured, record_network_version
+from app.reload import Follower, load_configured, record_network_version
 from app.scenarios import ScenarioNetworks
 from app.schemas import problem_responses
 from app.settings import Settings, get_settings
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         context = shared_resources(config, network)
         loaded: Network = context.resources["network"]
         engine = make_engine(config.database_url)
+        app.state.network_loaded_at = datetime.now(UTC)
         record_network_version(engine, loaded, str(config.network_path))
         app.state.network = loaded
         app.state.scenario_networks = context.resources["scenario_networks"]
@@ -93,6 +94,9 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         )
         dispatcher.start()
         app.state.webhooks = dispatcher
+        follower = Follower(app.state, config)
+        follower.start()
+        app.state.follower = follower
         log.info(
             "network %s loaded: %d locations, %d service legs",
             loaded.version,
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         try:
             yield
         finally:
+            follower.stop()
             dispatcher.stop()
             live.stop()
             runner.shutdown()

@@ -5,9 +5,11 @@ process on the network it serves, and the problems are answered, every one; only
 validates replaces it. Networks are immutable, so requests in flight finish on the one they
 started with, and the swap is a handful of reference assignments.
 
-A reload affects the process that receives it. Other API processes and the Celery workers keep
-their network until they restart (which loads the file again) or are reloaded themselves, e.g.
-through each replica's own address; every network version served is recorded in the database.
+Every process records the versions it loads in the database. Other API processes follow a
+reload (:class:`Follower`): when a version newer than their own network was loaded elsewhere,
+they load their configured file and serve it if it gives that version (a shared file that
+changed); a replica whose file gives another version keeps its network and warns once. Celery
+workers keep the network they started with until they restart.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import NetworkVersion
 from app.problems import ApiProblem
@@ -63,14 +67,17 @@ def record_network_version(engine: Engine, network: Network, path: str) -> None:
             row.last_loaded_at = now
 
 
-def reload(state: Any, config: Settings) -> tuple[Network, Network]:
+def reload(state: Any, config: Settings, expect: str | None = None) -> tuple[Network, Network]:
     """Load the configured network and serve it from ``state`` (the app's); (old, new).
+
+    With ``expect``, serve it only if it has that version (following another process).
 
     Raises
     ------
     ApiProblem
-        422 ``invalid-network-data`` listing every problem (the old network keeps serving), or
-        409 ``reload-in-progress`` while another reload of this process runs.
+        422 ``invalid-network-data`` listing every problem (the old network keeps serving),
+        409 ``reload-in-progress`` while another reload of this process runs, or 409
+        ``network-version-mismatch`` when the file does not give ``expect``.
     """
     if not _RELOADING.acquire(blocking=False):
         raise ApiProblem(
@@ -107,6 +114,14 @@ def reload(state: Any, config: Settings) -> tuple[Network, Network]:
                 f"cannot read the network: {error}; still serving {old.version}",
                 errors=[{"where": str(config.network_path), "message": str(error)}],
             ) from error
+        if expect is not None and new.version != expect:
+            raise ApiProblem(
+                409,
+                "network-version-mismatch",
+                "The network file gives another version",
+                f"{config.network_path} gives {new.version}, not {expect}",
+            )
+        state.network_loaded_at = datetime.now(UTC)
         record_network_version(state.engine, new, str(config.network_path))
         networks = ScenarioNetworks(new)
         state.live.rebase(new)
@@ -121,3 +136,72 @@ def reload(state: Any, config: Settings) -> tuple[Network, Network]:
         return old, new
     finally:
         _RELOADING.release()
+
+
+#: How often a process looks for a network version another process loaded, in seconds.
+FOLLOW_S = 2.0
+
+
+class Follower:
+    """Serves the network version another process reloaded, when the configured file gives it."""
+
+    def __init__(self, state: Any, config: Settings, interval_s: float = FOLLOW_S) -> None:
+        self.state = state
+        self.config = config
+        self.interval_s = interval_s
+        self._refused: set[str] = set()  # versions this process's file did not give
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="corridor-follow", daemon=True)
+
+    def start(self) -> None:
+        """Look every ``interval_s`` seconds."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop looking."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        failing = False
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.check()
+                failing = False
+            except SQLAlchemyError as error:  # the database away: try again, say so once
+                if not failing:
+                    log.warning("cannot look for reloaded networks: %s", error)
+                failing = True
+
+    def check(self) -> str | None:
+        """Follow the newest version loaded elsewhere if it is due; the version taken, or None."""
+        with Session(self.state.engine) as db:
+            newest = db.execute(
+                select(NetworkVersion.version, NetworkVersion.last_loaded_at)
+                .order_by(NetworkVersion.last_loaded_at.desc())
+                .limit(1)
+            ).first()
+        if newest is None:
+            return None
+        version, loaded_at = newest
+        if (
+            version == self.state.network.version
+            or version in self._refused
+            or utc(loaded_at) <= self.state.network_loaded_at
+        ):
+            return None
+        try:
+            reload(self.state, self.config, expect=version)
+        except ApiProblem as problem:
+            if problem.slug == "reload-in-progress":
+                return None  # this process is reloading itself: look again next time
+            self._refused.add(version)
+            log.warning(
+                "another process serves network %s; this one keeps %s: %s",
+                version,
+                self.state.network.version,
+                problem.detail,
+            )
+            return None
+        log.info("network %s followed from another process", version)
+        return str(version)

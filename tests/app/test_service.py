@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -8,12 +10,14 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import Role
 from app.db.engine import make_engine, upgrade
 from app.db.models import NetworkVersion
 from app.main import create_app
 from app.settings import Settings
 from graph import Network
-from tests.conftest import TINY
+from tests.app.conftest import make_key
+from tests.conftest import TINY, copy_data
 
 pytestmark = pytest.mark.anyio
 
@@ -86,3 +90,44 @@ async def test_a_configured_usd_rate_replaces_the_reference_rate(
             for currency, rate in tiny_network.tariffs.rates.cny_per_unit.items()
             if currency != "USD"
         }
+
+
+def _capacity_changed(path: Path, teu: int) -> None:
+    data = json.loads(path.read_text())
+    leg = next(f for f in data["features"] if f["properties"].get("id") == "TRAIN-1")
+    leg["properties"]["capacity_teu"] = teu
+    path.write_text(json.dumps(data))
+
+
+async def test_other_processes_follow_a_reload_their_file_gives(
+    database_url: str, tmp_path: Path
+) -> None:
+    shared = copy_data(TINY, tmp_path / "shared")
+    own = copy_data(TINY, tmp_path / "own")  # a replica with a file of its own
+    upgrade(database_url)
+    apps = [
+        create_app(Settings(database_url=database_url, network_path=path))
+        for path in (shared, shared, own)
+    ]
+    async with AsyncExitStack() as stack:
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            app.state.follower.stop()  # checked by hand below, not on a timer
+        first, second, third = apps
+        before = first.state.network.version
+        admin = make_key(database_url, "Operations", Role.ADMIN)
+        _capacity_changed(shared, 120)
+        transport = httpx.ASGITransport(app=first)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            taken = await http.post("/v1/network/reload", headers=admin)
+        assert taken.status_code == 200, taken.text
+        after = taken.json()["network_version"]
+        assert after != before
+        assert second.state.follower.check() == after
+        assert second.state.network.version == after
+        assert second.state.live.get().version == after  # quotes see it too
+        assert second.state.follower.check() is None  # nothing newer now
+        # the replica whose own file gives the old version keeps it, and does not try again
+        assert third.state.follower.check() is None
+        assert third.state.network.version == before
+        assert third.state.follower.check() is None

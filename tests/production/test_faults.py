@@ -179,6 +179,8 @@ def test_a_broken_network_reload_keeps_the_old_version_serving(topology: Topolog
         assert after["changed"]
         assert after["network_version"] != before
         assert make_quote(base, forwarder, days=24)["network_version"] == after["network_version"]
+        # the other API process reads the same file: it follows
+        followed_in = serving(topology.urls[1], after["network_version"])
         engine = make_engine(topology.database_url)
         try:
             with Session(engine) as db:
@@ -190,7 +192,20 @@ def test_a_broken_network_reload_keeps_the_old_version_serving(topology: Topolog
         back = httpx.post(f"{base}/v1/network/reload", headers=admin, timeout=60)
     assert back.status_code == 200, back.text
     assert back.json()["network_version"] == before
+    serving(topology.urls[1], before)  # the tests after this one count on both serving it
     report(
         f"reload: broken file -> 422 with {len(problem['errors'])} problems listed, "
-        f"{before} kept serving; valid change -> {after['network_version']}; restored -> {before}"
+        f"{before} kept serving; valid change -> {after['network_version']}, followed by the "
+        f"other API process in {followed_in:.1f} s; restored -> {before}"
     )
+
+
+def serving(base: str, version: str) -> float:
+    """Wait until ``base`` serves network ``version``; the seconds it took."""
+    started = time.monotonic()
+    while True:
+        now = httpx.get(f"{base}/readyz", timeout=10).json()["network_version"]
+        if now == version:
+            return time.monotonic() - started
+        assert time.monotonic() - started < 60, f"{base} still serves {now}"  # a hang bound
+        time.sleep(0.2)
