@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import threading
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -26,6 +24,7 @@ from sqlalchemy.orm import Session
 from app import webhooks
 from app.db.base import utc
 from app.db.models import Booking, Disruption
+from app.observability import Sparse
 from app.problems import ApiProblem, database_unavailable, reject
 from app.reroute import Proposals, proposal_out
 from app.tracking import plan_of
@@ -37,7 +36,6 @@ log = logging.getLogger("corridor.disruptions")
 #: How stale another process's disruption may be here, at most.
 REFRESH_S = 1.0
 #: While the database is away, the refresh failure is logged at most this often.
-OUTAGE_REPORT_S = 60.0
 TARGET_TYPES = ("location", "service", "tag")
 #: Kinds that keep the place open and hold boxes longer (they need ``added_dwell_hours``).
 CONGESTION_KINDS = ("border_congestion", "port_congestion")
@@ -103,16 +101,14 @@ class LiveNetwork:
         return self._network
 
     def _follow(self) -> None:
-        reported = -math.inf
+        outage = Sparse()
         while not self._stop.wait(REFRESH_S):
             try:
                 self.refresh()
             except Exception as error:  # the database may be away a while: keep the last network
                 if not database_unavailable(error):
                     log.exception("could not read the disruptions; trying again")
-                elif time.monotonic() - reported >= OUTAGE_REPORT_S:
-                    # one line a minute through an outage, not a traceback a second
-                    reported = time.monotonic()
+                elif outage.due():
                     log.warning("database unavailable, disruptions not refreshed: %s", error)
 
     def refresh(self) -> Network:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import math
 import secrets
 import time
 from typing import Any
@@ -135,3 +136,23 @@ def _route_template(scope: Scope) -> str:
     """The matched route's path template (set by the router), so labels do not grow with ids."""
     route = scope.get("route")
     return str(getattr(route, "path", "unmatched"))
+
+
+class Sparse:
+    """Whether to report again: at most once per ``every_s`` seconds.
+
+    A background loop that finds the database or Redis away tries again every second or so;
+    through an outage it should write one line a minute, not one (or a traceback) per try.
+    """
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        self.every_s = every_s
+        self._last = -math.inf
+
+    def due(self) -> bool:
+        """True at most once per ``every_s`` seconds."""
+        now = time.monotonic()
+        if now - self._last < self.every_s:
+            return False
+        self._last = now
+        return True

@@ -30,6 +30,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.observability import Sparse
 from app.problems import problem
 
 log = logging.getLogger("corridor.ratelimit")
@@ -109,7 +110,7 @@ class RedisLimiter:
         self._client: aioredis.Redis | None = None
         self._script: Any = None
         self._down_until = 0.0
-        self._warned_at = -math.inf
+        self._outage = Sparse(WARN_EVERY_S)
 
     def _connect(self) -> Any:
         # made lazily: the client's connections belong to the event loop that serves requests
@@ -131,8 +132,7 @@ class RedisLimiter:
             )
         except (RedisError, OSError) as error:
             self._down_until = now + REDIS_RETRY_S
-            if now - self._warned_at >= WARN_EVERY_S:
-                self._warned_at = now
+            if self._outage.due():
                 log.warning(
                     "rate limit store %s unavailable (%s): limiting per process meanwhile",
                     self.url,

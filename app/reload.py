@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import NetworkVersion
+from app.observability import Sparse
 from app.problems import ApiProblem
 from app.scenarios import ScenarioNetworks
 from app.settings import Settings
@@ -163,15 +164,13 @@ class Follower:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        failing = False
+        outage = Sparse()
         while not self._stop.wait(self.interval_s):
             try:
                 self.check()
-                failing = False
-            except SQLAlchemyError as error:  # the database away: try again, say so once
-                if not failing:
+            except SQLAlchemyError as error:  # the database away: try again next time
+                if outage.due():
                     log.warning("cannot look for reloaded networks: %s", error)
-                failing = True
 
     def check(self) -> str | None:
         """Follow the newest version loaded elsewhere if it is due; the version taken, or None."""

@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from app.auth import new_id
 from app.db.engine import writing
 from app.db.models import Webhook, WebhookDelivery
+from app.observability import Sparse
+from app.problems import database_unavailable
 
 log = logging.getLogger("corridor.webhooks")
 
@@ -136,13 +138,17 @@ class Dispatcher:
         self._client.close()
 
     def _loop(self) -> None:
+        outage = Sparse()
         while not self._stop.is_set():
             try:
                 while self._send_one():
                     if self._stop.is_set():
                         return
-            except Exception:  # the database may be away for a while: keep trying
-                log.exception("webhook dispatch failed; trying again")
+            except Exception as error:  # the database may be away for a while: keep trying
+                if not database_unavailable(error):
+                    log.exception("webhook dispatch failed; trying again")
+                elif outage.due():
+                    log.warning("database unavailable, webhooks wait: %s", error)
             self._wake.wait(self.poll_s)
             self._wake.clear()
 

@@ -14,6 +14,7 @@ from app.auth import Role
 from app.db.engine import make_engine, upgrade
 from app.db.models import NetworkVersion
 from app.main import create_app
+from app.observability import Sparse
 from app.settings import Settings
 from graph import Network
 from tests.app.conftest import make_key
@@ -131,3 +132,10 @@ async def test_other_processes_follow_a_reload_their_file_gives(
         assert third.state.follower.check() is None
         assert third.state.network.version == before
         assert third.state.follower.check() is None
+
+
+def test_an_outage_is_reported_once_a_minute_not_every_try() -> None:
+    minute = Sparse(60.0)
+    assert [minute.due() for _ in range(5)] == [True, False, False, False, False]
+    always = Sparse(0.0)
+    assert [always.due() for _ in range(3)] == [True, True, True]
