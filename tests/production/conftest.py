@@ -17,8 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.auth import Role
+from app.db.engine import make_engine
+from app.db.models import Booking, BookingDeparture, DepartureCapacity
 from scripts.topology import Topology
 from tests.app.test_celery_jobs import REDIS_URL, _redis_problem
 from tests.conftest import TINY
@@ -110,3 +114,28 @@ def make_quote(base: str, headers: dict[str, str], count: int = 1, days: int = 3
 def legs(option: dict[str, Any]) -> list[dict[str, Any]]:
     """The legs of a quote option."""
     return [feature["properties"] for feature in option["legs"]["features"]]
+
+
+def ledger(topology: Topology, keys: set[str]) -> dict[str, tuple[float, float]]:
+    """Per departure: (booked TEU on the capacity row, TEU held by confirmed bookings)."""
+    engine = make_engine(topology.database_url)
+    try:
+        with Session(engine) as db:
+            booked = dict(
+                db.execute(
+                    select(DepartureCapacity.departure_key, DepartureCapacity.booked_teu).where(
+                        DepartureCapacity.departure_key.in_(keys)
+                    )
+                ).all()
+            )
+            held = dict(
+                db.execute(
+                    select(BookingDeparture.departure_key, func.sum(BookingDeparture.teu))
+                    .join(Booking, Booking.id == BookingDeparture.booking_id)
+                    .where(Booking.status == "confirmed", BookingDeparture.departure_key.in_(keys))
+                    .group_by(BookingDeparture.departure_key)
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    return {key: (float(booked.get(key, 0)), float(held.get(key, 0))) for key in keys}

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import Role
 from app.db.engine import make_engine
-from app.db.models import Booking, BookingDeparture, DepartureCapacity, NetworkVersion
+from app.db.models import Booking, BookingDeparture, NetworkVersion
 from scripts.topology import Topology
 from tests.figures import report
-from tests.production.conftest import booking_body, legs, make_quote
+from tests.production.conftest import booking_body, ledger, legs, make_quote
 
 BOOKINGS = 120
 KILL_AFTER = 40
@@ -85,34 +85,15 @@ def test_kill_9_of_an_api_process_loses_no_acknowledged_booking(topology: Topolo
             ).all()
             stored = {row.id for row in rows}
             keys = [row.idempotency_key for row in rows]
-            held_keys = {
-                leg["departure_key"]
-                for quote in quotes
-                for option in quote["options"]
-                for leg in legs(option)
-            }
-            booked = dict(
-                db.execute(
-                    select(DepartureCapacity.departure_key, DepartureCapacity.booked_teu).where(
-                        DepartureCapacity.departure_key.in_(held_keys)
-                    )
-                ).all()
-            )
-            confirmed = dict(
-                db.execute(
-                    select(BookingDeparture.departure_key, func.sum(BookingDeparture.teu))
-                    .join(Booking, Booking.id == BookingDeparture.booking_id)
-                    .where(Booking.status == "confirmed")
-                    .where(BookingDeparture.departure_key.in_(held_keys))
-                    .group_by(BookingDeparture.departure_key)
-                ).all()
-            )
     finally:
         engine.dispose()
     assert acknowledged <= stored, acknowledged - stored  # every 2xx is in the database
     assert len(keys) == len(set(keys))  # never twice for one key
-    for key, teu in booked.items():
-        assert teu == confirmed.get(key, 0), (key, teu, confirmed.get(key))
+    held = {leg["departure_key"] for q in quotes for o in q["options"] for leg in legs(o)}
+    capacity = ledger(topology, held)
+    for key, (booked, confirmed) in capacity.items():
+        assert booked == confirmed, (key, booked, confirmed)
+    departures = sum(1 for booked, _ in capacity.values() if booked)
     kinds = Counter(o["first"] for o in lost)  # ConnectError: refused; others: cut in flight
     new_on_retry = sum(1 for o in lost if o["retried"] == 201)
     replayed = sum(1 for o in lost if o.get("replayed"))
@@ -122,7 +103,7 @@ def test_kill_9_of_an_api_process_loses_no_acknowledged_booking(topology: Topolo
         f"{statuses.count(409)} x 409 (departure full), {len(lost)} answers lost and retried on "
         f"the other process ({dict(kinds)}; {new_on_retry} booked then, {replayed} replayed), "
         f"{len(stored)} bookings stored, every 2xx among them; capacity = confirmed TEU on "
-        f"{len(booked)} departures"
+        f"{departures} departures"
     )
     restarted = topology.restart(victim)
     assert httpx.get(f"{restarted.url}/readyz", timeout=10).status_code == 200

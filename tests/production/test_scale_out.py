@@ -8,41 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app.auth import Role
-from app.db.engine import make_engine
-from app.db.models import Booking, BookingDeparture, DepartureCapacity
 from scripts.topology import Topology
 from tests.app.test_studies import CANAL, TINY_DEMAND
 from tests.figures import report
-from tests.production.conftest import booking_body, legs, make_quote
-
-
-def ledger(topology: Topology, keys: set[str]) -> dict[str, tuple[float, float]]:
-    """Per departure: (booked TEU on the capacity row, TEU held by confirmed bookings)."""
-    engine = make_engine(topology.database_url)
-    try:
-        with Session(engine) as db:
-            booked = dict(
-                db.execute(
-                    select(DepartureCapacity.departure_key, DepartureCapacity.booked_teu).where(
-                        DepartureCapacity.departure_key.in_(keys)
-                    )
-                ).all()
-            )
-            held = dict(
-                db.execute(
-                    select(BookingDeparture.departure_key, func.sum(BookingDeparture.teu))
-                    .join(Booking, Booking.id == BookingDeparture.booking_id)
-                    .where(Booking.status == "confirmed", BookingDeparture.departure_key.in_(keys))
-                    .group_by(BookingDeparture.departure_key)
-                ).all()
-            )
-    finally:
-        engine.dispose()
-    return {key: (float(booked.get(key, 0)), float(held.get(key, 0))) for key in keys}
+from tests.production.conftest import booking_body, ledger, legs, make_quote
 
 
 def test_bookings_through_both_processes_never_oversell(
