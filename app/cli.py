@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import Role, create_key, has_keys, revoke_key
-from app.db.engine import make_engine, upgrade, writing
+from app.db.engine import make_engine, startup_lock, upgrade, writing
 from app.db.models import ApiKey, Organisation
 from app.main import create_app
 from app.problems import ApiProblem
@@ -507,7 +507,8 @@ def _create_key(url: str, org: str, role: Role, label: str | None) -> str:
 def _demo_key(url: str) -> str | None:
     engine = make_engine(url)
     try:
-        with Session(engine) as session, writing(session):
+        # replicas starting together on an empty database: one of them makes the key
+        with startup_lock(url), Session(engine) as session, writing(session):
             if has_keys(session):
                 return None
             return create_key(session, "demo", Role.FORWARDER, "created by serve on first start")

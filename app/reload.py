@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -49,23 +50,26 @@ def load_configured(config: Settings) -> Network:
 
 
 def record_network_version(engine: Engine, network: Network, path: str) -> None:
-    """Remember which network versions this database has served (an upsert by version)."""
+    """Remember which network versions this database has served.
+
+    One upsert statement: replicas that load the same version at the same instant all succeed
+    (the first inserts, the others update ``last_loaded_at``).
+    """
     now = datetime.now(UTC)
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(NetworkVersion).values(
+        version=network.version,
+        path=path,
+        locations=len(network.locations),
+        service_legs=len(network.legs),
+        first_loaded_at=now,
+        last_loaded_at=now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[NetworkVersion.version], set_={"last_loaded_at": now}
+    )
     with Session(engine) as session, writing(session):
-        row = session.get(NetworkVersion, network.version)
-        if row is None:
-            session.add(
-                NetworkVersion(
-                    version=network.version,
-                    path=path,
-                    locations=len(network.locations),
-                    service_legs=len(network.legs),
-                    first_loaded_at=now,
-                    last_loaded_at=now,
-                )
-            )
-        else:
-            row.last_loaded_at = now
+        session.execute(statement)
 
 
 def reload(state: Any, config: Settings, expect: str | None = None) -> tuple[Network, Network]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import weakref
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -72,29 +73,52 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-#: The PostgreSQL advisory lock that serialises migrations (any fixed number; "corridor").
-MIGRATION_LOCK = 0x636F72726964
+#: The PostgreSQL advisory lock that serialises start-up writes ("corridor" in hex).
+STARTUP_LOCK = 0x636F72726964
+
+
+@contextmanager
+def startup_lock(url: str) -> Iterator[None]:
+    """Hold the database's start-up lock: replicas starting together take turns under it.
+
+    PostgreSQL: a session advisory lock. A SQLite file: an exclusive ``flock`` on a file beside
+    it (SQLite's own lock cannot cover DDL run by Alembic outside one transaction). An in-memory
+    SQLite database belongs to one process and needs none.
+    """
+    if url.startswith("postgresql"):
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+                try:
+                    yield
+                finally:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK}
+                    )
+        finally:
+            engine.dispose()
+        return
+    database = make_url(url).database
+    if not url.startswith("sqlite") or not database or database == ":memory:":
+        yield
+        return
+    with Path(f"{database}.startup-lock").open("a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``.
+    """Apply migrations up to ``revision``, under the start-up lock.
 
-    On PostgreSQL under an advisory lock: replicas that start together migrate one after the
-    other, and the later ones find nothing left to do, instead of racing on the same DDL.
+    Replicas that start together migrate one after the other, and the later ones find nothing
+    left to do, instead of racing on the same DDL.
     """
-    if not url.startswith("postgresql"):
+    with startup_lock(url):
         command.upgrade(alembic_config(url), revision)
-        return
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as lock:
-            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-            try:
-                command.upgrade(alembic_config(url), revision)
-            finally:
-                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
-    finally:
-        engine.dispose()
 
 
 def downgrade(url: str, revision: str) -> None:
