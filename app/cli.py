@@ -207,6 +207,10 @@ def quote_command(
     exclude_operator: Annotated[
         list[str] | None, typer.Option(help="Operator to avoid (repeatable).")
     ] = None,
+    include: Annotated[
+        str | None,
+        typer.Option(help="Also offer services that are unconfirmed,sanctioned (comma-separated)."),
+    ] = None,
     require_operator: Annotated[
         list[str] | None, typer.Option(help="Operator to use only (repeatable).")
     ] = None,
@@ -253,6 +257,7 @@ def quote_command(
                     "excluded_hubs": exclude_hub or [],
                     "required_operators": require_operator or [],
                     "excluded_operators": exclude_operator or [],
+                    "include_statuses": include.split(",") if include else [],
                 },
                 "max_price_cny": budget,
                 "max_co2e_kg": max_co2e,

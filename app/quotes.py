@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.schemas import CargoIn, PointIn, QuoteIn, ScenarioIn
-from graph import CargoClass, Mode, Network
+from graph import CargoClass, Location, Mode, Network, Status
 from graph.timetable import zone
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
@@ -112,8 +112,7 @@ def quote_request(
             ends.append(_endpoint(given, name, network))
         except InvalidRequest as error:
             problems += [(name, message) for _, message in error.problems]
-    place = network.find_location(ends[0].location or "") if ends else None
-    tz = place.tz if place else "UTC"
+    tz = endpoint_tz(ends[0], network) if ends else "UTC"
     times: list[datetime | None] = []
     for name, text in (("ready", body.ready), ("deadline", body.deadline)):
         moment = None
@@ -150,6 +149,7 @@ def quote_request(
             excluded_hubs=frozenset(filters.excluded_hubs),
             required_operators=frozenset(filters.required_operators),
             excluded_operators=frozenset(filters.excluded_operators),
+            include_statuses=frozenset(Status(status) for status in filters.include_statuses),
         ),
         max_price_cny=body.max_price_cny,
         max_co2e_kg=body.max_co2e_kg,
@@ -160,26 +160,37 @@ def quote_request(
 
 
 def _endpoint(given: str | PointIn, field: str, network: Network) -> Endpoint:
+    """A point, a terminal (its id), or a city (its UN/LOCODE or alias, English or Chinese name).
+
+    Codes and names are read ignoring case; a city's search starts or ends at any of its
+    terminals.
+    """
     if isinstance(given, PointIn):
         return Endpoint(lat=given.lat, lon=given.lon, max_km=given.max_km)
     found = endpoint(given, field)
-    code = found.location
-    if code is not None and network.find_location(code) is None:
-        terminals = sorted(
-            place.id
-            for place in network.list_locations()
-            if place.unlocode == code or place.id.startswith(code + "-")
+    if found.location is None:
+        return found
+    place = network.place(found.location)
+    if place is None:
+        raise InvalidRequest(
+            [
+                (
+                    field,
+                    f"no place {found.location!r}: give a UN/LOCODE, a city name "
+                    "(English or Chinese) or a location id",
+                )
+            ]
         )
-        if terminals:
-            raise InvalidRequest(
-                [
-                    (
-                        field,
-                        f"{code} has {len(terminals)} terminals: {', '.join(terminals)}; give one",
-                    )
-                ]
-            )
-    return found
+    if isinstance(place, Location):
+        return Endpoint.at(place.id)
+    return Endpoint.in_city(place.code)
+
+
+def endpoint_tz(end: Endpoint, network: Network) -> str:
+    """The time zone a date given for ``end`` is read in (UTC for a point)."""
+    ids = network.terminals.get(end.city, ()) if end.city is not None else (end.location,)
+    place = network.find_location(ids[0] or "") if ids else None
+    return place.tz if place else "UTC"
 
 
 def result_data(result: QuoteResult, network: Network) -> dict[str, Any]:

@@ -58,6 +58,12 @@ class FiltersIn(Strict):
     excluded_hubs: list[str] = Field(default_factory=list, max_length=50)
     required_operators: list[str] = Field(default_factory=list, max_length=20)
     excluded_operators: list[str] = Field(default_factory=list, max_length=20)
+    include_statuses: list[Literal["unconfirmed", "sanctioned"]] = Field(
+        default_factory=list,
+        max_length=2,
+        description="Also offer services whose running is unconfirmed, or whose operator is on "
+        "a sanctions list (each option's legs name the status and the list).",
+    )
 
 
 class ScenarioIn(Strict):
@@ -417,6 +423,9 @@ class LocationOut(BaseModel):
     lat: float
     lon: float
     unlocode: str | None
+    city: str = Field(description="UN/LOCODE of the city the location serves.")
+    city_name: str
+    city_name_zh: str | None
     tags: list[str]
 
 

@@ -27,6 +27,7 @@ from graph.errors import (
 from graph.io import DataFiles, load_files, load_network, to_csv, to_geojson
 from graph.model import (
     CargoClass,
+    City,
     Closure,
     Congestion,
     Customs,
@@ -35,6 +36,7 @@ from graph.model import (
     LocationKind,
     Mode,
     Provenance,
+    Sanction,
     ServiceLeg,
     Status,
 )
@@ -47,6 +49,7 @@ from graph.timetable import Timetable, WeeklyTime
 __all__ = [
     "DEFAULT_DEMAND_PATH",
     "CargoClass",
+    "City",
     "Closure",
     "Congestion",
     "Customs",
@@ -68,6 +71,7 @@ __all__ = [
     "NetworkValidationError",
     "Problem",
     "Provenance",
+    "Sanction",
     "Scenario",
     "ScenarioError",
     "ServiceLeg",

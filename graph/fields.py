@@ -48,19 +48,27 @@ class Reader:
         The record's fields.
     problems
         The list the problems are appended to.
+    prefix
+        Put before every field name in problems: a nested record's path, e.g. ``"city."``.
     """
 
     def __init__(
-        self, where: str, item: str, data: Mapping[str, Any], problems: list[Problem]
+        self,
+        where: str,
+        item: str,
+        data: Mapping[str, Any],
+        problems: list[Problem],
+        prefix: str = "",
     ) -> None:
         self.where = where
         self.item = item
         self.data = data
         self.problems = problems
+        self.prefix = prefix
 
     def problem(self, name: str, message: str) -> None:
         """Record a problem with field ``name``."""
-        self.problems.append(Problem(self.where, self.item, name, message))
+        self.problems.append(Problem(self.where, self.item, self.prefix + name, message))
 
     def raw(self, name: str) -> Any:
         """The value as stored, ``None`` when absent."""
@@ -134,12 +142,18 @@ class Reader:
         return whole
 
     def boolean(self, name: str, *, default: bool) -> bool:
-        """A true/false flag; ``default`` when absent."""
+        """A true/false flag; ``default`` when absent.
+
+        GDAL reads a boolean GeoJSON property that some features lack as a number column, so
+        exactly 0 and 1 stand for false and true too.
+        """
         value = self.raw(name)
         if value is None:
             return default
         if isinstance(value, bool):
             return value
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value)
         self.problem(name, f"expected true or false, got {value!r}")
         return default
 

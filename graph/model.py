@@ -50,11 +50,31 @@ class CargoClass(StrEnum):
 
 
 class Status(StrEnum):
-    """Whether a service leg runs: only ``active`` legs have departures."""
+    """Whether a service leg runs, and whether quotes offer it unasked.
+
+    ``active``, ``unconfirmed`` (announced or reported, with no evidence that it runs regularly)
+    and ``sanctioned`` (its operator is on a sanctions list) legs have departures; quotes offer
+    only ``active`` ones unless asked for the others. ``planned`` and ``suspended`` legs do not
+    run.
+    """
 
     ACTIVE = "active"
     PLANNED = "planned"
     SUSPENDED = "suspended"
+    UNCONFIRMED = "unconfirmed"
+    SANCTIONED = "sanctioned"
+
+    @property
+    def runs(self) -> bool:
+        """Whether legs of this status have departures."""
+        return self in _RUNNING
+
+
+_RUNNING = frozenset({Status.ACTIVE, Status.UNCONFIRMED, Status.SANCTIONED})
+
+#: Modes whose carriers may carry a box between two places of one country unless the data says
+#: otherwise; sea carriers may not (cabotage is reserved to national-flag ships).
+DOMESTIC_BY_DEFAULT = frozenset({Mode.RAIL, Mode.RIVER, Mode.CANAL, Mode.ROAD, Mode.AIR})
 
 
 ANY_MODE = "*"
@@ -114,6 +134,44 @@ class Customs:
 
 
 @dataclass(frozen=True, slots=True)
+class City:
+    """The city a location serves, named as a forwarder names it.
+
+    ``code`` is the city's UN/LOCODE; ``aliases`` are other official codes of the same place
+    (a port's or an airport's entry, say), by which a forwarder may know it too.
+    """
+
+    code: str
+    name: str
+    name_zh: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "name_zh": self.name_zh,
+            "aliases": list(self.aliases),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Sanction:
+    """The sanctions list naming a service's operator, and the list's date read."""
+
+    list: str
+    date: date
+
+    def to_data(self) -> dict[str, str]:
+        """The file form."""
+        return {"list": self.list, "date": self.date.isoformat()}
+
+    def __str__(self) -> str:
+        return f"{self.list} ({self.date.isoformat()})"
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """A port, terminal, dry port, border crossing or city where boxes change hands.
 
@@ -131,6 +189,7 @@ class Location:
     lon: float
     lat: float
     unlocode: str | None = None
+    city: City | None = None
     handling_hours: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     fees: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     customs: Customs | None = None
@@ -139,6 +198,11 @@ class Location:
     source: tuple[str, ...] = ()
     provenance: Provenances = field(default_factory=lambda: MappingProxyType({}))
     notes: str | None = None
+
+    @property
+    def city_code(self) -> str:
+        """The code of the city this location serves (its own id when no city is given)."""
+        return self.city.code if self.city is not None else self.id
 
     def handling_hours_between(self, arriving: Mode | None, leaving: Mode | None) -> float:
         """Minimum hours between arrival on ``arriving`` and the cut-off of ``leaving``.
@@ -168,6 +232,7 @@ class Location:
             "country": self.country,
             "tz": self.tz,
             "unlocode": self.unlocode,
+            "city": self.city.to_data() if self.city else None,
             "handling_hours": dict(self.handling_hours),
             "fees": {mode: list(codes) for mode, codes in self.fees.items()},
             "customs": self.customs.to_data() if self.customs else None,
@@ -210,6 +275,8 @@ class ServiceLeg:
     valid_to: date | None = None
     tags: frozenset[str] = frozenset()
     max_dwt: int | None = None
+    cabotage: bool | None = None
+    sanction: Sanction | None = None
     enabled: bool = True
     source: tuple[str, ...] = ()
     provenance: Provenances = field(default_factory=lambda: MappingProxyType({}))
@@ -218,7 +285,15 @@ class ServiceLeg:
     @property
     def operating(self) -> bool:
         """True when the leg runs at all (it may still be outside its validity dates)."""
-        return self.enabled and self.status is Status.ACTIVE
+        return self.enabled and self.status.runs
+
+    @property
+    def carries_domestic(self) -> bool:
+        """Whether the leg's service may carry a box between two places of one country.
+
+        As the data says, else by mode: sea carriers may not (cabotage), the others may.
+        """
+        return self.cabotage if self.cabotage is not None else self.mode in DOMESTIC_BY_DEFAULT
 
     def valid_on(self, day: date) -> bool:
         """True when ``day`` (local at the origin) lies in the leg's validity window."""
@@ -252,6 +327,8 @@ class ServiceLeg:
             "tariff": list(self.tariff),
             "emission_class": self.emission_class,
             "max_dwt": self.max_dwt,
+            "cabotage": self.cabotage,
+            "sanction": self.sanction.to_data() if self.sanction else None,
             "enabled": self.enabled,
             "source": list(self.source),
             "estimate": any(p.estimate for p in self.provenance.values()),

@@ -21,7 +21,7 @@ import networkx as nx
 
 from graph.emissions import EmissionFactors
 from graph.errors import UnknownLocation, UnknownService, UnknownServiceLeg
-from graph.model import Closure, Congestion, Departure, Location, ServiceLeg
+from graph.model import City, Closure, Congestion, Departure, Location, ServiceLeg
 from graph.schedule import DepartureIndex, from_minutes, to_minutes
 from graph.sources import Source
 from graph.tariffs import TariffCatalogue
@@ -125,6 +125,65 @@ class Network:
     def list_locations(self) -> list[Location]:
         """Every location, ordered by id."""
         return [self._locations[key] for key in sorted(self._locations)]
+
+    # ------------------------------------------------------------------ cities
+    @cached_property
+    def cities(self) -> Mapping[str, City]:
+        """Every city by code; a location without a city is a city of its own."""
+        found: dict[str, City] = {}
+        for location in self.list_locations():
+            code = location.city_code
+            if code not in found:
+                found[code] = location.city or City(code, location.name, location.name_zh)
+        return MappingProxyType(found)
+
+    @cached_property
+    def terminals(self) -> Mapping[str, tuple[str, ...]]:
+        """The ids of each city's locations, by city code, ordered by id."""
+        by_city: dict[str, list[str]] = defaultdict(list)
+        for location in self.list_locations():
+            by_city[location.city_code].append(location.id)
+        return MappingProxyType({code: tuple(ids) for code, ids in by_city.items()})
+
+    def city_of(self, location_id: str) -> str:
+        """The code of the city of ``location_id`` (the id itself for a point's virtual end)."""
+        location = self._locations.get(location_id)
+        return location.city_code if location is not None else location_id
+
+    def place(self, text: str) -> Location | City | None:
+        """The location or city a forwarder means by ``text``, or ``None``.
+
+        In order, ignoring case and surrounding space: a location id (a terminal picks itself);
+        a city's UN/LOCODE or one of its aliases; a location's own UN/LOCODE; a city's English
+        or Chinese name; a location's English or Chinese name.
+        """
+        return self._places.get(_folded(text))
+
+    @cached_property
+    def _places(self) -> Mapping[str, Location | City]:
+        places: dict[str, Location | City] = {}
+        locations = self.list_locations()
+        cities = sorted(self.cities.values(), key=lambda city: city.code)
+
+        def add(key: str | None, place: Location | City) -> None:
+            if key:
+                places.setdefault(_folded(key), place)
+
+        for location in locations:
+            add(location.id, location)
+        for city in cities:
+            add(city.code, city)
+            for alias in city.aliases:
+                add(alias, city)
+        for location in locations:
+            add(location.unlocode, location)
+        for city in cities:
+            add(city.name, city)
+            add(city.name_zh, city)
+        for location in locations:
+            add(location.name, location)
+            add(location.name_zh, location)
+        return MappingProxyType(places)
 
     # ------------------------------------------------------------------ legs and services
     @property
@@ -326,6 +385,11 @@ class Network:
             "emission_factors": self.emission_factors.to_data(),
             "sources": {key: self.sources[key].to_data() for key in sorted(self.sources)},
         }
+
+
+def _folded(text: str) -> str:
+    """A place name or code as looked up: case and surrounding space ignored."""
+    return " ".join(text.split()).casefold()
 
 
 def _canonical(data: object) -> bytes:

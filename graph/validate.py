@@ -35,11 +35,13 @@ from graph.fields import Reader, as_list, is_missing
 from graph.model import (
     ANY_MODE,
     CargoClass,
+    City,
     Customs,
     Location,
     LocationKind,
     Mode,
     Provenance,
+    Sanction,
     ServiceLeg,
     Status,
 )
@@ -72,10 +74,10 @@ CALLS: Mapping[Mode, frozenset[LocationKind]] = MappingProxyType(
 )
 
 #: Fields whose values need a provenance entry when present.
-LOCATION_TRACKED = ("coordinates", "handling_hours", "customs")
+LOCATION_TRACKED = ("coordinates", "city", "handling_hours", "customs")
 LEG_TRACKED = (
     "geometry", "distance_km", "transit_hours", "departures", "cutoff_hours", "capacity_teu",
-    "valid_from",
+    "valid_from", "sanction",
 )  # fmt: skip
 
 _ID = re.compile(r"^[A-Z0-9][A-Z0-9_.\-]*$")
@@ -83,13 +85,14 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _UNLOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 _COMMON = ("feature_type", "id", "tags", "enabled", "source", "estimate", "provenance", "notes")
 _LOCATION_FIELDS = (
-    *_COMMON, "name", "name_zh", "kind", "country", "tz", "unlocode", "handling_hours", "fees",
-    "customs",
+    *_COMMON, "name", "name_zh", "kind", "country", "tz", "unlocode", "city", "handling_hours",
+    "fees", "customs",
 )  # fmt: skip
 _LEG_FIELDS = (
     *_COMMON, "service", "service_name", "seq", "mode", "operator", "origin", "destination",
     "departures", "transit_hours", "cutoff_hours", "distance_km", "capacity_teu",
     "cargo_classes", "status", "valid_from", "valid_to", "tariff", "emission_class", "max_dwt",
+    "cabotage", "sanction",
 )  # fmt: skip
 
 
@@ -169,6 +172,7 @@ def validate_features(
 
     # A service with an invalid leg is already reported; checking its sequence would only echo it.
     whole = [leg for leg in legs.values() if leg.service not in broken_services]
+    problems.extend(check_cities(locations.values()))
     problems.extend(check_services(whole, locations))
     if catalogues.tariffs is not None and location_rows:
         problems.extend(check_tariff_lanes(catalogues.tariffs, location_ids))
@@ -218,6 +222,7 @@ def parse_location(
         read.problem("unlocode", f"{unlocode!r} is not a UN/LOCODE (2 letters + 3 characters)")
     if unlocode and country and not unlocode.startswith(country):
         read.problem("unlocode", f"{unlocode} does not belong to country {country}")
+    city = _city(read, country)
     point = _point(feature, read)
     handling = _handling_hours(read)
     fees = _fees(read, catalogues)
@@ -226,6 +231,7 @@ def parse_location(
     enabled = read.boolean("enabled", default=True)
     present = {
         "coordinates": point is not None,
+        "city": city is not None,
         "handling_hours": bool(handling),
         "customs": customs is not None,
     }
@@ -250,6 +256,7 @@ def parse_location(
         lon=point[0],
         lat=point[1],
         unlocode=unlocode,
+        city=city,
         handling_hours=MappingProxyType(handling or {}),
         fees=MappingProxyType(fees or {}),
         customs=customs,
@@ -320,6 +327,12 @@ def parse_leg(
                 f"{emission_class!r} is a {factors.legs[emission_class].mode} factor, not {mode}",
             )
     max_dwt = read.integer("max_dwt", required=False, minimum=1)
+    cabotage = read.boolean("cabotage", default=False) if read.has("cabotage") else None
+    sanction = _sanction(read)
+    if status is Status.SANCTIONED and sanction is None and not read.has("sanction"):
+        read.problem("sanction", "missing: a sanctioned service names its list and date")
+    if sanction is not None and status is not Status.SANCTIONED:
+        read.problem("sanction", f"given, but the status is {status}, not sanctioned")
     geometry = _line(feature, read, locations.get(origin or ""), locations.get(destination or ""))
     if mode is not None:
         for name, end in (("origin", origin), ("destination", destination)):
@@ -334,6 +347,7 @@ def parse_leg(
         "cutoff_hours": read.has("cutoff_hours"),
         "capacity_teu": capacity is not None,
         "valid_from": valid_from is not None,
+        "sanction": sanction is not None,
     }
     provenance, source = _provenance(
         read, catalogues, LEG_TRACKED, present, require_source=require_source
@@ -386,11 +400,50 @@ def parse_leg(
         valid_to=valid_to,
         tags=frozenset(read.strings("tags", required=False) or ()),
         max_dwt=max_dwt,
+        cabotage=cabotage,
+        sanction=sanction,
         enabled=read.boolean("enabled", default=True),
         source=source,
         provenance=MappingProxyType(provenance),
         notes=read.text("notes", required=False),
     )
+
+
+def check_cities(locations: Iterable[Location]) -> list[Problem]:
+    """Check that the locations of one city describe it alike, and that codes name one place.
+
+    A city's code or alias may not be another city's code or alias, nor the id of a location
+    in another city: a forwarder's code must mean one place.
+    """
+    problems: list[Problem] = []
+    cities: dict[str, tuple[City, str]] = {}
+    codes: dict[str, str] = {}
+    ordered = sorted(locations, key=lambda location: location.id)
+    for location in ordered:
+        city = location.city
+        if city is None:
+            continue
+        first = cities.setdefault(city.code, (city, location.id))
+        if first[0] != city:
+            problems.append(
+                Problem(WHERE, location.id, "city", f"differs from city {city.code} of {first[1]}")
+            )
+            continue
+        if first[1] != location.id:
+            continue
+        for code in (city.code, *city.aliases):
+            other = codes.setdefault(code, city.code)
+            if other != city.code:
+                problems.append(
+                    Problem(WHERE, location.id, "city", f"{code} already names city {other}")
+                )
+    for location in ordered:
+        owner = codes.get(location.id)
+        if owner is not None and owner != location.city_code:
+            problems.append(
+                Problem(WHERE, location.id, "id", f"{location.id} is a code of city {owner}")
+            )
+    return problems
 
 
 def check_services(legs: Iterable[ServiceLeg], locations: Mapping[str, Location]) -> list[Problem]:
@@ -479,6 +532,40 @@ def _feature_id(feature: RawFeature, problems: list[Problem]) -> str | None:
         )
         return None
     return feature_id
+
+
+def _city(read: Reader, country: str | None) -> City | None:
+    """The city a location serves: its UN/LOCODE, names and other official codes."""
+    data = read.mapping("city", required=False)
+    if data is None:
+        return None
+    before = len(read.problems)
+    city = Reader(read.where, read.item, data, read.problems, prefix="city.")
+    city.unknown_fields(("code", "name", "name_zh", "aliases"))
+    code, name = city.text("code"), city.text("name")
+    aliases = city.strings("aliases", required=False) or ()
+    for which, value in (("code", code), *(("aliases", alias) for alias in aliases)):
+        if value is not None and not _UNLOCODE.match(value):
+            city.problem(which, f"{value!r} is not a UN/LOCODE (2 letters + 3 characters)")
+        elif value is not None and country and not value.startswith(country):
+            city.problem(which, f"{value} does not belong to country {country}")
+    if len(read.problems) > before or code is None or name is None:
+        return None
+    return City(code, name, city.text("name_zh", required=False), tuple(aliases))
+
+
+def _sanction(read: Reader) -> Sanction | None:
+    """The sanctions list and date of a sanctioned service."""
+    data = read.mapping("sanction", required=False)
+    if data is None:
+        return None
+    before = len(read.problems)
+    entry = Reader(read.where, read.item, data, read.problems, prefix="sanction.")
+    entry.unknown_fields(("list", "date"))
+    name, day = entry.text("list"), entry.day("date", required=True)
+    if len(read.problems) > before or name is None or day is None:
+        return None
+    return Sanction(name, day)
 
 
 def _point(feature: RawFeature, read: Reader) -> tuple[float, float] | None:

@@ -2,8 +2,11 @@
 
     uv run --group data python scripts/build_network.py [--check]
 
-Reads ``data/src/locations.toml`` and ``data/src/services.toml`` and writes one GeoJSON feature per
-location and per service leg, each value with its provenance. Sea-leg geometry comes from the
+Reads ``data/src/locations.toml``, ``data/src/services.toml`` and the corridor files
+``data/src/corridors/*.toml`` (each may hold cities, customs profiles, waypoints, locations,
+services and roads of one corridor) and writes one GeoJSON feature per location and per service
+leg, each value with its provenance. Every location names its ``city`` (a ``[city.CODE]`` table:
+the city's UN/LOCODE, names, other official codes). Sea-leg geometry comes from the
 ``searoute`` package (Eurostat MARNET); land and water legs are schematic straight segments
 through the listed ``via`` points. Timetables are expanded from a weekly pattern at one call into
 each leg's departures in the local time of its origin. The output is deterministic: running the
@@ -26,6 +29,7 @@ from typing import Any
 
 import searoute
 
+from graph.model import DOMESTIC_BY_DEFAULT, Mode
 from graph.timetable import Timetable, WeeklyTime, zone
 from graph.validate import geodesic_km
 
@@ -78,27 +82,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+#: Tables a corridor file may add to (names must not repeat), and its lists of records.
+_MERGED_TABLES = ("city", "customs", "profile", "waypoint", "snippet")
+_MERGED_LISTS = ("location", "service", "road")
+
+
+def read_sources(folder: Path = SOURCES) -> dict[str, Any]:
+    """The authoring sources merged: locations.toml, services.toml, then corridors/*.toml."""
+    merged: dict[str, Any] = {}
+    files = [folder / "locations.toml", folder / "services.toml"]
+    files += sorted((folder / "corridors").glob("*.toml"))
+    for path in files:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        for key, value in data.items():
+            if key in _MERGED_LISTS:
+                merged.setdefault(key, []).extend(value)
+            elif key in _MERGED_TABLES:
+                table = merged.setdefault(key, {})
+                clash = sorted(set(table) & set(value))
+                if clash:
+                    msg = f"{path.name}: [{key}] {', '.join(clash)} defined twice"
+                    raise SystemExit(msg)
+                table.update(value)
+            elif key in merged:
+                msg = f"{path.name}: [{key}] is defined in another source file"
+                raise SystemExit(msg)
+            else:
+                merged[key] = value
+    return merged
+
+
 def build() -> dict[str, Any]:
     """The network as a GeoJSON FeatureCollection."""
-    with (SOURCES / "locations.toml").open("rb") as handle:
-        location_source = tomllib.load(handle)
-    with (SOURCES / "services.toml").open("rb") as handle:
-        service_source = tomllib.load(handle)
-    locations = {entry["id"]: entry for entry in location_source["location"]}
+    source = read_sources()
+    locations = {entry["id"]: entry for entry in source["location"]}
     context = Context(
         locations=locations,
-        waypoints=service_source.get("waypoint", {}),
-        defaults=service_source["defaults"],
-        snippets=service_source.get("snippet", {}),
+        waypoints=source.get("waypoint", {}),
+        defaults=source["defaults"],
+        snippets=source.get("snippet", {}),
     )
-    features = [_location_feature(entry, location_source) for entry in locations.values()]
-    for service in service_source["service"]:
+    features = [_location_feature(entry, source) for entry in locations.values()]
+    for service in source["service"]:
         features += _service_features(service, context)
         if "reverse" in service:
             features += _service_features(_reversed_service(service), context)
-    for road in service_source.get("road", []):
+    for road in source.get("road", []):
         for origin, destination in ((road["from"], road["to"]), (road["to"], road["from"])):
-            features += _service_features(_road_service(road, origin, destination), context)
+            features += _service_features(
+                _road_service(road, origin, destination, context), context
+            )
     return {"type": "FeatureCollection", "name": "corridor-network", "features": features}
 
 
@@ -129,6 +163,15 @@ def _location_feature(entry: Mapping[str, Any], source: Mapping[str, Any]) -> di
     for key in ("unlocode", "name_zh", "notes"):
         if key in entry:
             properties[key] = entry[key]
+    if "city" in entry:
+        city = source["city"][entry["city"]]
+        properties["city"] = {
+            "code": entry["city"],
+            "name": city["name"],
+            "name_zh": city.get("name_zh"),
+            "aliases": city.get("aliases", []),
+        }
+        provenance["city"] = {"source": city["source"]}
     properties["handling_hours"] = profile["handling_hours"]
     provenance["handling_hours"] = profile["provenance"]
     if "fees" in profile:
@@ -177,9 +220,24 @@ def _reversed_service(service: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _road_service(road: Mapping[str, Any], origin: str, destination: str) -> dict[str, Any]:
+def _road_service(
+    road: Mapping[str, Any], origin: str, destination: str, context: Context
+) -> dict[str, Any]:
+    """A continuous truck link; with no road distance given, the geodesic x the detour factor."""
     distance = road.get("distance_km", AUTO)
     provenance = {"distance_km": road["provenance"]} if "provenance" in road else {}
+    if distance == AUTO:
+        detour = context.defaults["road_detour"]
+        geodesic = geodesic_km([context.point(origin), context.point(destination)])
+        distance = round(geodesic * detour["factor"], 1)
+        provenance = {
+            "distance_km": {
+                "source": detour["provenance"]["source"],
+                "estimate": True,
+                "derivation": f"geodesic {geodesic:.1f} km x {detour['factor']}: "
+                + detour["provenance"]["derivation"],
+            }
+        }
     return {
         "id": f"ROAD-{origin}-{destination}",
         "name": f"Road drayage {origin} – {destination}",
@@ -278,6 +336,11 @@ def _service_features(service: Mapping[str, Any], context: Context) -> list[dict
         for key in ("valid_from", "valid_to", "max_dwt", "notes"):
             if key in service:
                 properties[key] = service[key]
+        properties["cabotage"] = service.get("cabotage", Mode(mode) in DOMESTIC_BY_DEFAULT)
+        if "sanctions" in service:
+            sanction = service["sanctions"]
+            properties["sanction"] = {"list": sanction["list"], "date": str(sanction["date"])}
+            leg_provenance["sanction"] = {"source": sanction["source"]}
         if "valid_from" in service:
             leg_provenance["valid_from"] = _clean(_pick(provenance.get("valid_from"), index))
         properties["provenance"] = leg_provenance

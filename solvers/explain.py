@@ -134,8 +134,8 @@ def _reachable(model: QuoteModel) -> bool:
 
     The model's static lower bounds exist exactly for the locations that can reach it.
     """
-    if model.origin == ORIGIN:
+    if model.origins == (ORIGIN,):
         return any(
             model.remaining(ride.alight) is not None for ride in model.first_mile_rides(model.ready)
         )
-    return model.remaining(model.origin) is not None
+    return any(model.remaining(origin) is not None for origin in model.origins)

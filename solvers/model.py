@@ -180,14 +180,15 @@ class QuoteModel:
         ):
             if hub not in network.locations:
                 problems.append((name, f"no location {hub!r} in the network"))
-        self.origin, self._first_mile = self._endpoint("origin", request.origin, problems)
-        self.destination, self._last_mile = self._endpoint(
-            "destination", request.destination, problems
-        )
+        self.origins, self._first_mile = self._endpoint("origin", request.origin, problems)
+        ends, self._last_mile = self._endpoint("destination", request.destination, problems)
+        self.destinations = frozenset(ends)
+        if not problems and self.destinations.intersection(self.origins):
+            problems.append(("destination", "origin and destination are the same place"))
         if problems:
             raise InvalidRequest(problems)
-        self.home = self._country(request.origin, self._first_mile)
-        self.abroad = self._country(request.destination, self._last_mile)
+        self.home = self._country(self.origins, self._first_mile)
+        self.abroad = self._country(ends, self._last_mile)
         self.international = self.home != self.abroad
         self.start_phase = HOME if self.international else CLEARED
         self.required = {hub: 1 << i for i, hub in enumerate(request.filters.required_hubs)}
@@ -202,11 +203,21 @@ class QuoteModel:
     # ------------------------------------------------------------------ endpoints
     def _endpoint(
         self, name: str, endpoint: Endpoint, problems: list[tuple[str, str]]
-    ) -> tuple[str, tuple[tuple[Location, float], ...]]:
+    ) -> tuple[tuple[str, ...], tuple[tuple[Location, float], ...]]:
+        """The locations the search starts or ends at, and a point's trucking reach."""
         if endpoint.location is not None:
             if endpoint.location not in self.network.locations:
                 problems.append((name, f"no location {endpoint.location!r} in the network"))
-            return endpoint.location, ()
+            return (endpoint.location,), ()
+        if endpoint.city is not None:
+            terminals = tuple(
+                terminal
+                for terminal in self.network.terminals.get(endpoint.city, ())
+                if self.network.locations[terminal].enabled
+            )
+            if not terminals:
+                problems.append((name, f"no city {endpoint.city!r} in the network"))
+            return terminals, ()
         assert endpoint.lat is not None
         assert endpoint.lon is not None
         reach = []
@@ -219,11 +230,12 @@ class QuoteModel:
         elif self.drayage is None:
             problems.append((name, "the network has no road drayage to reach the point"))
         reach.sort(key=lambda pair: (pair[1], pair[0].id))
-        return (ORIGIN if name == "origin" else DESTINATION), tuple(reach)
+        return ((ORIGIN if name == "origin" else DESTINATION),), tuple(reach)
 
-    def _country(self, endpoint: Endpoint, reach: Sequence[tuple[Location, float]]) -> str:
-        if endpoint.location is not None:
-            return self.network.locations[endpoint.location].country
+    def _country(self, ends: Sequence[str], reach: Sequence[tuple[Location, float]]) -> str:
+        found = self.network.find_location(ends[0])
+        if found is not None:
+            return found.country
         return reach[0][0].country if reach else ""
 
     @cached_property
@@ -304,6 +316,7 @@ class QuoteModel:
         filters = self.request.filters
         return (
             self.network.is_operating(leg)
+            and (leg.status is Status.ACTIVE or leg.status in filters.include_statuses)
             and leg.mode in filters.modes
             and self.cargo.cargo_class in leg.cargo_classes
             and (leg.capacity_teu is None or leg.capacity_teu >= self.teu)
@@ -373,9 +386,9 @@ class QuoteModel:
         return mask != 0
 
     # ------------------------------------------------------------------ rides
-    def start_mask(self) -> int:
+    def start_mask(self, origin: str) -> int:
         """Required hubs visited before the first ride (the origin itself)."""
-        return self.mask_of([self.origin])
+        return self.mask_of([origin])
 
     def rides_from(
         self,
@@ -521,6 +534,8 @@ class QuoteModel:
         groups: dict[int, list[tuple[int, RideTemplate]]] = {}
         for index in range(len(chain)):
             stops = [self.network.locations[step.destination] for step in chain[: index + 1]]
+            if not leg.carries_domestic and stops[-1].country == board.country:
+                continue  # cabotage: this carrier may not carry a box within one country
             outcome = self._customs(board, stops, phase)
             if outcome is None:
                 continue
@@ -710,13 +725,12 @@ class QuoteModel:
             edges.setdefault(DESTINATION, []).append(
                 (candidate.id, hours_to_minutes(truck.transit_hours), price, co2)
             )
-        end = (
-            0
-            if self.destination == DESTINATION
-            else self.emitter.hub_g(locations[self.destination])
-        )
+        hub = {
+            end: 0 if end == DESTINATION else self.emitter.hub_g(locations[end])
+            for end in sorted(self.destinations)
+        }
         per_criterion = [
-            _backward(self.destination, edges, criterion, 0 if criterion < 2 else end)
+            _backward({end: 0 if criterion < 2 else g for end, g in hub.items()}, edges, criterion)
             for criterion in range(3)
         ]
         return MappingProxyType(
@@ -737,7 +751,7 @@ class QuoteModel:
         self, location: str, available: int, arriving: Mode | None, phase: int
     ) -> Finish | None:
         """Reaching the destination at ``location``, or ``None`` if this is not it (yet)."""
-        if location != self.destination or phase != CLEARED:
+        if location not in self.destinations or phase != CLEARED:
             return None
         if location == DESTINATION:
             return Finish(available, 0, 0)
@@ -749,11 +763,15 @@ class QuoteModel:
 
 
 def _backward(
-    target: str, edges: Mapping[str, list[tuple[str, int, int, int]]], criterion: int, start: int
+    targets: Mapping[str, int], edges: Mapping[str, list[tuple[str, int, int, int]]], criterion: int
 ) -> dict[str, int]:
-    """Dijkstra from ``target`` over reversed edges on one criterion (0 time, 1 price, 2 CO2e)."""
-    best = {target: start}
-    queue = [(start, target)]
+    """Dijkstra from ``targets`` (each with its value on arrival) over reversed edges.
+
+    On one criterion: 0 time, 1 price, 2 CO2e.
+    """
+    best = dict(targets)
+    queue = [(value, target) for target, value in sorted(targets.items())]
+    heapq.heapify(queue)
     while queue:
         value, node = heapq.heappop(queue)
         if value > best.get(node, NEVER):

@@ -163,17 +163,8 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
         stats.labels += 1
         heapq.heappush(queue, (time, label.price, label.co2, label.rides, next(counter), label))
 
-    push(
-        Label(
-            model.ready,
-            0,
-            0,
-            0,
-            (model.origin, None, model.start_phase, model.start_mask()),
-            None,
-            None,
-        )
-    )
+    for origin in model.origins:
+        push(_start(model, origin))
     while queue:
         *_, label = heapq.heappop(queue)
         if not label.alive:
@@ -225,20 +216,14 @@ def earliest_arrival(model: QuoteModel) -> Arrival | None:
     A time-dependent Dijkstra, goal-directed by the same lower bounds as the Pareto search.
     Prices and emissions are carried but not compared.
     """
-    start = Label(
-        model.ready,
-        0,
-        0,
-        0,
-        (model.origin, None, model.start_phase, model.start_mask()),
-        None,
-        None,
-    )
+    starts = [_start(model, origin) for origin in model.origins]
     # with a transfer cap a later arrival with fewer rides may still go on: rides join the key
     capped = model.max_rides < NEVER
-    best: dict[tuple[State, int], int] = {(start.state, 0): start.time}
-    queue: list[tuple[int, int, Label, Finish | None]] = [(start.time, 0, start, None)]
-    counter = itertools.count(1)
+    best: dict[tuple[State, int], int] = {(start.state, 0): start.time for start in starts}
+    counter = itertools.count()
+    queue: list[tuple[int, int, Label, Finish | None]] = [
+        (start.time, next(counter), start, None) for start in starts
+    ]
     while queue:
         _, _, label, end = heapq.heappop(queue)
         if end is not None:  # arrivals queue by their end time, so the first out is the earliest
@@ -275,6 +260,12 @@ def earliest_arrival(model: QuoteModel) -> Arrival | None:
                 )
                 heapq.heappush(queue, (ride.available + bound[0], next(counter), child, None))
     return None
+
+
+def _start(model: QuoteModel, origin: str) -> Label:
+    """The box at one of the origin's terminals at the ready time."""
+    state = (origin, None, model.start_phase, model.start_mask(origin))
+    return Label(model.ready, 0, 0, 0, state, None, None)
 
 
 def _keeper(

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from graph import CargoClass, LocationKind, Mode, Network, ServiceLeg
+from graph import CargoClass, LocationKind, Mode, Network, ServiceLeg, Status
 from graph.schedule import to_minutes
 from solvers.cargo import Cargo
 from solvers.emissions import Emitter
@@ -121,7 +121,7 @@ def build_study_network(
     begin = datetime.combine(parameters.start, datetime.min.time(), tzinfo=UTC)
     end = begin + timedelta(days=parameters.days)
     first, last = to_minutes(begin), to_minutes(end)
-    operating = [leg for leg in network.legs.values() if network.is_operating(leg)]
+    operating = [leg for leg in network.legs.values() if _counted(network, leg)]
     # (departure, arrival) minutes of each leg's departures in the year, for walking rides
     slots: dict[str, tuple[list[int], list[int]]] = {}
     for leg in operating:
@@ -170,7 +170,7 @@ def _runs(
     run: list[ServiceLeg] = []
     for leg in legs:
         usable = (
-            network.is_operating(leg)
+            _counted(network, leg)
             and cargo_class in leg.cargo_classes
             and (leg.timetable.continuous or bool(slots[leg.id][0]))
         )
@@ -652,10 +652,15 @@ def water_distance_to_sea(network: Network, location_id: str) -> dict[str, Any] 
                 "calls": list(reversed(calls)),
             }
         for leg in network.legs_from(node):
-            if leg.mode in _WATER and network.is_operating(leg):
+            if leg.mode in _WATER and _counted(network, leg):
                 reached = km + leg.distance_km
                 if reached < distance.get(leg.destination, math.inf):
                     distance[leg.destination] = reached
                     via[leg.destination] = leg
                     heapq.heappush(queue, (reached, leg.destination))
     return None
+
+
+def _counted(network: Network, leg: ServiceLeg) -> bool:
+    """Whether a study counts the leg: operating and active (not unconfirmed, not sanctioned)."""
+    return network.is_operating(leg) and leg.status is Status.ACTIVE

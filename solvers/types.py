@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
-from graph import Mode
+from graph import Mode, Status
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
 
@@ -42,17 +42,24 @@ class SolveStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """Where a shipment starts or ends: a location id, or a point with trucking up to ``max_km``."""
+    """Where a shipment starts or ends.
+
+    A location id (one terminal), a city code (any of the city's terminals: the search starts
+    from all of them, or ends at whichever is best), or a point with trucking up to ``max_km``.
+    """
 
     location: str | None = None
     lat: float | None = None
     lon: float | None = None
     max_km: float = 0.0
+    city: str | None = None
 
     def __post_init__(self) -> None:
         by_point = self.lat is not None or self.lon is not None
-        if (self.location is None) == (not by_point):
-            raise InvalidRequest([("endpoint", "give either a location id or lat and lon")])
+        if (self.location is not None) + (self.city is not None) + by_point != 1:
+            raise InvalidRequest(
+                [("endpoint", "give one of a location id, a city code, or lat and lon")]
+            )
         if by_point:
             if self.lat is None or self.lon is None:
                 raise InvalidRequest([("endpoint", "give both lat and lon")])
@@ -66,8 +73,17 @@ class Endpoint:
         """An endpoint at a network location."""
         return cls(location=location)
 
+    @classmethod
+    def in_city(cls, city: str) -> Endpoint:
+        """An endpoint at any terminal of a city."""
+        return cls(city=city)
+
     def __str__(self) -> str:
-        return self.location or f"({self.lat:.4f}, {self.lon:.4f}) ≤{self.max_km:g} km"
+        if self.location is not None:
+            return self.location
+        if self.city is not None:
+            return self.city
+        return f"({self.lat:.4f}, {self.lon:.4f}) ≤{self.max_km:g} km"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +91,8 @@ class Filters:
     """Routescanner-style restrictions on the itineraries.
 
     Hubs count as visited when a ride calls there, aboard or not. Required operators bind every
-    mode but road (drayage is booked by the forwarder, whoever runs the trucks).
+    mode but road (drayage is booked by the forwarder, whoever runs the trucks). Only active
+    services are offered unless ``include_statuses`` asks for unconfirmed or sanctioned ones too.
     """
 
     modes: frozenset[Mode] = frozenset(Mode)
@@ -85,6 +102,7 @@ class Filters:
     excluded_hubs: frozenset[str] = frozenset()
     required_operators: frozenset[str] = frozenset()
     excluded_operators: frozenset[str] = frozenset()
+    include_statuses: frozenset[Status] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ TOLERANCE_KG = 0.01
 def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
     """Everything wrong with ``itinerary``; empty when it is feasible and consistent."""
     found: list[str] = []
+    found += _ends(network, request, itinerary)
     found += _timetable(network, itinerary)
     found += _hubs(network, request, itinerary)
     found += _borders(network, itinerary)
@@ -42,6 +43,23 @@ def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
         and itinerary.emissions.total_kg > request.max_co2e_kg + 1e-3
     ):
         found.append(f"{itinerary.emissions.total_kg} kg CO2e over the cap {request.max_co2e_kg}")
+    return found
+
+
+def _ends(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
+    """The itinerary starts where the request starts and ends where it ends.
+
+    At the location named, at a terminal of the city named (a point's trucks are virtual ends).
+    """
+    found = []
+    for which, endpoint, place in (
+        ("starts", request.origin, itinerary.legs[0].origin),
+        ("ends", request.destination, itinerary.legs[-1].destination),
+    ):
+        if endpoint.location is not None and place != endpoint.location:
+            found.append(f"{which} at {place}, not at {endpoint.location}")
+        if endpoint.city is not None and network.city_of(place) != endpoint.city:
+            found.append(f"{which} at {place}, not in city {endpoint.city}")
     return found
 
 

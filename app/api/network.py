@@ -12,10 +12,10 @@ from app import scenarios
 from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Permission, Principal
 from app.bookings import booked_teu
-from app.problems import reject
+from app.problems import ApiProblem, reject
 from app.quotes import EARLIEST, LATEST, local_time
 from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
-from graph import Location, LocationKind, Mode, Status, summarize, to_geojson
+from graph import City, Location, LocationKind, Mode, Status, summarize, to_geojson
 
 reader = require(Permission.READ_NETWORK)
 router = APIRouter(
@@ -39,6 +39,9 @@ def location_out(location: Location) -> LocationOut:
         lat=location.lat,
         lon=location.lon,
         unlocode=location.unlocode,
+        city=location.city_code,
+        city_name=location.city.name if location.city else location.name,
+        city_name_zh=location.city.name_zh if location.city else location.name_zh,
         tags=sorted(location.tags),
     )
 
@@ -101,7 +104,17 @@ def search_locations(
 
 @router.get("/locations/{location_id}", response_model=LocationOut, tags=["network"])
 def get_location(network: LoadedNetwork, location_id: str) -> LocationOut:
-    """One location (404 for an unknown id)."""
+    """One location by id, ignoring case (404 for an unknown id or a city of several terminals)."""
+    place = network.place(location_id)
+    if isinstance(place, City) and len(network.terminals[place.code]) == 1:
+        place = network.locations[network.terminals[place.code][0]]
+    if isinstance(place, Location):
+        return location_out(place)
+    if isinstance(place, City):
+        terminals = ", ".join(network.terminals[place.code])
+        raise ApiProblem(
+            404, "not-found", "Location not found", f"{place.code} is a city: {terminals}"
+        )
     return location_out(network.get_location(location_id))
 
 

@@ -138,7 +138,8 @@ def build(quote: QuoteModel, objective: Objective) -> BuiltModel:
             sum((arc.co2e_g * var for arc, var in zip(arcs, variables, strict=True)))
             <= quote.max_co2e_g
         )
-    _hub_constraints(quote, model, rides)
+    starts = [(arc, var) for arc, var in zip(arcs, variables, strict=True) if arc.tail == "source"]
+    _hub_constraints(quote, model, rides, starts)
     if objective == "price":
         model.minimize(sum(arc.price_fen * var for arc, var in rides))
     else:
@@ -226,11 +227,13 @@ def solve_exact(quote: QuoteModel, objective: Objective, limits: SolverLimits) -
 def _expand(quote: QuoteModel) -> list[Arc]:
     """Every arc reachable from the origin inside the horizon and the deadline."""
     arcs: list[Arc] = []
-    start: StateKey = (quote.origin, quote.ready, None, quote.start_phase)
-    arcs.append(Arc("source", start))
-    seen: set[StateKey] = {start}
+    starts: list[StateKey] = [
+        (origin, quote.ready, None, quote.start_phase) for origin in quote.origins
+    ]
+    arcs.extend(Arc("source", start) for start in starts)
+    seen: set[StateKey] = set(starts)
     timelines: dict[tuple[str, int, int], list[tuple[int, SlotKey]]] = {}
-    queue: deque[StateKey] = deque([start])
+    queue: deque[StateKey] = deque(starts)
     while queue:
         state = queue.popleft()
         location, now, arriving, phase = state
@@ -326,17 +329,20 @@ def _useful(quote: QuoteModel, ride: Ride) -> bool:
 
 
 def _hub_constraints(
-    quote: QuoteModel, model: cp_model.CpModel, rides: list[tuple[Arc, cp_model.IntVar]]
+    quote: QuoteModel,
+    model: cp_model.CpModel,
+    rides: list[tuple[Arc, cp_model.IntVar]],
+    starts: list[tuple[Arc, cp_model.IntVar]],
 ) -> None:
+    """Required hubs: visited by a ride, or the origin terminal the path starts from."""
     if not quote.required:
         return
-    start = quote.start_mask()
-    bits = list(quote.required.values())
+    masks = [(arc.ride.template.mask, var) for arc, var in rides if arc.ride is not None]
+    for arc, var in starts:
+        assert isinstance(arc.head, tuple)
+        masks.append((quote.start_mask(arc.head[0]), var))
     if quote.request.filters.hub_rule is HubRule.ALL:
-        for bit in bits:
-            if not start & bit:
-                model.add(
-                    sum(var for arc, var in rides if arc.ride and arc.ride.template.mask & bit) >= 1
-                )
-    elif not start:
-        model.add(sum(var for arc, var in rides if arc.ride and arc.ride.template.mask) >= 1)
+        for bit in quote.required.values():
+            model.add(sum(var for mask, var in masks if mask & bit) >= 1)
+    else:
+        model.add(sum(var for mask, var in masks if mask) >= 1)

@@ -1,9 +1,10 @@
 """Random small timetabled networks for property tests.
 
 Three to six locations in two or three countries and time zones (some border crossings, some with
-customs), two to seven services of one to three legs with weekly departures (road links
-continuous), random handling, cut-offs, capacities and cargo classes; prices and emissions come
-from the tiny fixture's catalogues, plus a lane-priced sea freight item.
+customs; now and then two neighbours of one country are terminals of one city), two to seven
+services of one to three legs with weekly departures (road links continuous), random handling,
+cut-offs, capacities and cargo classes; prices and emissions come from the tiny fixture's
+catalogues, plus a lane-priced sea freight item.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from graph import (
     CargoClass,
+    City,
     Customs,
     Location,
     LocationKind,
@@ -46,7 +48,7 @@ def _provenance(*names: str) -> MappingProxyType[str, Provenance]:
 @st.composite
 def locations(draw: st.DrawFn) -> list[Location]:
     count = draw(st.integers(3, 6))
-    result = []
+    result: list[Location] = []
     for index in range(count):
         country = "CN" if index == 0 else draw(st.sampled_from(["CN", "CN", "VN", "NL"]))
         kind = draw(
@@ -72,9 +74,13 @@ def locations(draw: st.DrawFn) -> list[Location]:
             "*>*": float(draw(st.sampled_from([0, 2, 6]))),
             "rail>sea": float(draw(st.sampled_from([0, 10]))),
         }
+        city = City(f"C{index}", f"City {index}")
+        if result and result[-1].country == country and draw(st.integers(0, 2)) == 0:
+            city = result[-1].city or city
         result.append(
             Location(
                 id=f"L{index}",
+                city=city,
                 name=f"Location {index}",
                 name_zh=None,
                 kind=kind,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from graph import CargoClass, Mode, Network
+from graph import CargoClass, City, LocationKind, Mode, Network, Status
 from graph.scenario import apply_scenario, parse_scenario
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
@@ -124,8 +124,11 @@ def test_f04_the_pinglu_canal_is_used_only_in_a_scenario_that_opens_it(
     after = ask(opened, asked)
     canal = [o for o in after.options if any(leg.mode is Mode.CANAL for leg in o.itinerary.legs)]
     assert canal
-    assert "cheapest" in canal[0].labels
-    assert canal[0].itinerary.price.total_cny < min(i.price.total_cny for i in today.pareto)
+    # the canal makes the Beibu Gulf the cheapest way out of Nanning through Qinzhou; the
+    # Xijiang barge via Shekou and Hong Kong stays cheaper still, and a month slower
+    via_qinzhou = [i for i in today.pareto if any(leg.destination == "CNQZH" for leg in i.legs)]
+    assert canal[0].itinerary.price.total_cny < min(i.price.total_cny for i in via_qinzhou)
+    assert "recommended" in canal[0].labels
 
 
 def test_f05_excluding_qinzhou_still_finds_routes_via_fangchenggang_or_beihai(
@@ -137,7 +140,10 @@ def test_f05_excluding_qinzhou_still_finds_routes_via_fangchenggang_or_beihai(
     for itinerary in result.pareto:
         calls = {leg.origin for leg in itinerary.legs} | {leg.destination for leg in itinerary.legs}
         assert "CNQZH" not in calls
-        assert calls & {"CNFAN", "CNBIH", "CNBHT"}
+    via_beibu = [
+        i for i in result.pareto if {leg.destination for leg in i.legs} & {"CNFAN", "CNBIH"}
+    ]
+    assert via_beibu
 
 
 def test_f06_a_deadline_before_the_earliest_arrival_names_it(real_network: Network) -> None:
@@ -167,17 +173,27 @@ def test_f07_a_budget_below_the_cheapest_option_names_it(real_network: Network) 
 def test_f08_without_chinese_gateway_ports_nanning_ships_in_transit_via_vietnam(
     real_network: Network,
 ) -> None:
-    gateways = frozenset({"CNQZH", "CNFAN", "CNBIH", "CNBHT", "CNNSA", "CNGUG", "CNNIG"})
+    gateways = frozenset(
+        place.id
+        for place in real_network.locations.values()
+        if place.country == "CN" and place.kind in (LocationKind.SEAPORT, LocationKind.RIVER_PORT)
+    )
     result = ask(
         real_network, request("CNNIN-IRP", "SGSIN", filters=Filters(excluded_hubs=gateways))
     )
     assert result.options
     for itinerary in result.pareto:
-        assert {"VNYEV", "VNHPH"} <= {leg.destination for leg in itinerary.legs}
+        calls = {real_network.locations[leg.destination].country for leg in itinerary.legs}
+        assert "VN" in calls
         # transit through Vietnam: export in China, import in Singapore, nothing in between
-        cleared = [(h.location, h.customs) for h in itinerary.hubs if h.customs]
-        assert cleared == [("CNNIN-IRP", ("export",)), ("SGSIN", ("import",))]
-    vietnam = gateways | {"VNYEV", "VNHPH", "CNPIN", "CNYYG", "CNDOX", "VN-DONGDANG"}
+        cleared = [h.customs for h in itinerary.hubs if h.customs]
+        assert cleared == [("export",), ("import",)]
+        assert [h.location for h in itinerary.hubs if h.customs][-1] == "SGSIN"
+    vietnam = gateways | {
+        place.id
+        for place in real_network.locations.values()
+        if place.country in ("VN", "LA", "TH") or place.kind is LocationKind.BORDER_CROSSING
+    }
     cut = ask(real_network, request("CNNIN-IRP", "SGSIN", filters=Filters(excluded_hubs=vietnam)))
     assert [r.code for r in cut.reasons] == ["filters-disconnect"]
 
@@ -321,3 +337,95 @@ def test_f18_a_point_origin_needs_road_for_its_first_mile(real_network: Network)
     result = ask(real_network, request(chongqing, "SGSIN", filters=no_road))
     assert not result.options
     assert [r.code for r in result.reasons] == ["filters-disconnect"]
+
+
+def city(name: str, network: Network) -> Endpoint:
+    """The endpoint a forwarder means by ``name`` (a city, or a terminal id)."""
+    place = network.place(name)
+    assert place is not None, name
+    return Endpoint.in_city(place.code) if isinstance(place, City) else Endpoint.at(place.id)
+
+
+def test_f19_a_city_is_an_origin_chongqing_offers_sea_rail_and_the_yangtze(
+    real_network: Network,
+) -> None:
+    asked = request(city("Chongqing", real_network), "SGSIN")
+    result = ask(real_network, asked)
+    corridors = [i.corridor for i in result.pareto]
+    assert any(("CNQZH", "SGSIN", "sea") in c and c[0][2] == "rail" for c in corridors)
+    assert any(("CNSHG", "SGSIN", "sea") in c and c[0][2] == "river" for c in corridors)
+    # each starts at one of the city's terminals, and several terminals are used
+    starts = {i.legs[0].origin for i in result.pareto}
+    assert starts <= set(real_network.terminals["CNCQI"])
+    assert {"CNCQI-TJC", "CNCQI-GYP"} <= starts
+
+
+def test_f20_codes_and_names_of_a_city_name_the_same_place(real_network: Network) -> None:
+    for name in ("CNNIN", "cnnin", "Nanning", "南宁", " nanning "):
+        place = real_network.place(name)
+        assert isinstance(place, City)
+        assert place.code == "CNNIN", name
+    for alias in ("CNCKG", "CNCHQ", "Chongqing", "重庆"):
+        assert real_network.place(alias) == real_network.cities["CNCQI"], alias
+    assert real_network.place("cncqi-tjc") == real_network.locations["CNCQI-TJC"]
+    assert ask(real_network, request(city("南宁", real_network), "SGSIN")).options
+
+
+def test_f21_kunming_to_vientiane_by_the_china_laos_railway(real_network: Network) -> None:
+    result = ask(real_network, request(city("Kunming", real_network), "LATHG"))
+    assert any(all(leg.mode is Mode.RAIL for leg in i.legs) for i in result.pareto)
+
+
+def test_f22_kunming_to_haiphong_by_rail_through_hekou_and_lao_cai(real_network: Network) -> None:
+    result = ask(real_network, request(city("Kunming", real_network), "VNHPH"))
+    by_rail = [i for i in result.pareto if all(leg.mode is Mode.RAIL for leg in i.legs)]
+    assert by_rail
+    assert all(any(leg.destination == "CNHKM" for leg in i.legs) for i in by_rail)
+    assert not any(leg.destination == "CNQZH" for i in by_rail for leg in i.legs)
+
+
+def test_f23_chongqing_to_duisburg_by_china_europe_train(real_network: Network) -> None:
+    result = ask(real_network, request(city("Chongqing", real_network), "DEDUI"))
+    assert any(
+        len(i.legs) == 1 and i.legs[0].mode is Mode.RAIL and i.legs[0].service.startswith("EU-")
+        for i in result.pareto
+    )
+
+
+def test_f24_wuhan_to_singapore_by_the_yangtze_or_by_rail_via_qinzhou(
+    real_network: Network,
+) -> None:
+    result = ask(real_network, request(city("Wuhan", real_network), "SGSIN"))
+    corridors = [i.corridor for i in result.pareto]
+    assert any(c[0][2] == "river" and c[0][1] == "CNSHG" for c in corridors), corridors
+    assert any(c[0][2] == "rail" and c[0][1] == "CNQZH" for c in corridors), corridors
+
+
+def test_f25_no_foreign_ship_carries_a_domestic_leg(real_network: Network) -> None:
+    asked = request("VNHPH", "VNCLI")
+    for itinerary in ask(real_network, asked).pareto:
+        for leg in itinerary.legs:
+            real = real_network.legs.get(leg.leg_id)
+            assert real is None or real.carries_domestic or leg.mode is not Mode.SEA
+    for itinerary in ask(real_network, request("CNQZH", "CNSHG")).pareto:
+        rides = {(leg.ride, leg.service) for leg in itinerary.legs}
+        for ride, service in rides:
+            legs = [leg for leg in itinerary.legs if leg.ride == ride]
+            board = real_network.locations[legs[0].origin].country
+            alight = real_network.locations[legs[-1].destination].country
+            if board == alight:
+                assert real_network.legs[legs[0].leg_id].carries_domestic, service
+
+
+def test_f26_sanctioned_and_unconfirmed_services_only_when_asked(real_network: Network) -> None:
+    sanctioned = {
+        leg.service for leg in real_network.legs.values() if leg.status.value == "sanctioned"
+    }
+    assert "ME-IRISL" in sanctioned
+    default = ask(real_network, request("CNQZH", "AEJEA"))
+    assert not any(leg.service in sanctioned for i in default.pareto for leg in i.legs)
+    asked = request(
+        "CNQZH", "AEJEA", filters=Filters(include_statuses=frozenset({Status.SANCTIONED}))
+    )
+    included = ask(real_network, asked)
+    assert any(leg.service in sanctioned for i in included.pareto for leg in i.legs)
