@@ -57,6 +57,24 @@ def free_port() -> int:
         return port
 
 
+def serving(
+    url: str, process: subprocess.Popen[bytes], deadline: float, path: str = "/readyz"
+) -> bool:
+    """Wait until ``url`` answers 200 on ``path``.
+
+    ``False`` if ``process`` exits first or the monotonic ``deadline`` passes.
+    """
+    while True:
+        try:
+            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
 def rss_kib(pid: int) -> int:
     """Resident memory of ``pid`` in KiB (Linux /proc), 0 when it is gone."""
     try:
@@ -223,17 +241,10 @@ class Topology:
 
     def wait_ready(self, process: Process, timeout_s: float = START_TIMEOUT_S) -> None:
         """Wait until ``process`` answers 200 on /readyz."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                if httpx.get(f"{process.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if process.popen.poll() is not None or time.monotonic() > deadline:
-                msg = f"{process.name} did not become ready:\n{process.tail()}"
-                raise RuntimeError(msg)
-            time.sleep(0.2)
+        assert process.url is not None
+        if not serving(process.url, process.popen, time.monotonic() + timeout_s):
+            msg = f"{process.name} did not become ready:\n{process.tail()}"
+            raise RuntimeError(msg)
 
     def wait_worker(self, process: Process, timeout_s: float = START_TIMEOUT_S) -> None:
         """Wait until the worker consumes its queue."""

@@ -17,10 +17,11 @@ from app.db.engine import upgrade
 from app.main import create_app
 from app.ratelimit import LocalLimiter, RedisLimiter
 from app.settings import Settings
+from scripts.topology import free_port
 from tests.app.conftest import make_key
 from tests.app.test_celery_jobs import REDIS_URL, _redis_problem
 from tests.conftest import TINY
-from tests.e2e.server import free_port, running
+from tests.e2e.server import running
 from tests.figures import report
 
 pytestmark = pytest.mark.anyio

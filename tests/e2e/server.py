@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,17 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
+from scripts.topology import free_port, serving
 from tests.conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -47,16 +39,8 @@ def running(tmp_path: Path, **extra: str) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not come up:\n{output.read_text()}")
-            time.sleep(0.2)
+        if not serving(base, process, time.monotonic() + 60, "/healthz"):
+            pytest.fail(f"server did not come up:\n{output.read_text()}")
         yield base
     finally:
         process.terminate()

@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scripts.topology import free_port
 from tests.conftest import ROOT
-from tests.e2e.server import create_key, environment, free_port, running
+from tests.e2e.server import create_key, environment, running
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import make_engine
 from app.db.models import ApiKey, NetworkVersion, Organisation
-from scripts.topology import free_port
+from scripts.topology import free_port, serving
 from tests.conftest import ROOT, TINY
 from tests.production.conftest import POSTGRES_URL
 
@@ -92,15 +91,8 @@ def start_together(database_url: str, folder: Path) -> list[str]:
             time.sleep(0.05)
         go.touch()
         for popen, log, url in processes:
-            while True:
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if popen.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"a replica did not start:\n{log.read_text(errors='replace')}")
-                time.sleep(0.1)
+            if not serving(url, popen, deadline):
+                pytest.fail(f"a replica did not start:\n{log.read_text(errors='replace')}")
         return [url for _, _, url in processes]
     finally:
         for popen, _, _ in processes:
