@@ -202,7 +202,8 @@ def scaled(network: Network, copies: int, seed: int) -> Network:
 
     Foreign ports are shared, so every copy's services call at them. One service in five of
     copy k runs on into copy k+1 (its calls after the first are that copy's), which ties the
-    copies together at home too. The fee catalogue's lanes name the copies of their places.
+    copies together at home too. The fee catalogue's lanes name the copies of their places;
+    each copy of a city is a city of its own.
     """
     rng = random.Random(seed)
     home = {i for i, location in network.locations.items() if location.country == "CN"}
@@ -214,8 +215,12 @@ def scaled(network: Network, copies: int, seed: int) -> Network:
     legs = {}
     for copy in range(copies):
         for place in home:
+            original = network.locations[place]
+            city = original.city
+            if city is not None and copy:
+                city = dataclasses.replace(city, code=f"{city.code}~{copy}", aliases=())
             locations[renamed(place, copy)] = dataclasses.replace(
-                network.locations[place], id=renamed(place, copy)
+                original, id=renamed(place, copy), city=city
             )
         onward = {
             service: (copy + 1) % copies if rng.random() < 0.2 else copy
@@ -272,7 +277,8 @@ def main() -> None:
     gc.freeze()  # as the service does after loading (app/main.py)
     asked = requests(network, args.pairs, args.seed)
     warm_a, warm_b = run(network, asked, "real network")
-    c_over_a = exact(network, asked[: args.exact], SolverLimits(time_limit_s=args.time_limit))
+    limits = SolverLimits(time_limit_s=args.time_limit)
+    c_over_a = exact(network, asked[: args.exact], limits) if args.exact else None
     big = scaled(network, args.copies, args.seed)
     gc.collect()
     gc.freeze()
@@ -286,8 +292,9 @@ def main() -> None:
     ):
         verdict = "met" if value <= limit else "NOT MET"
         print(f"  {label:<40} {value:8.2f}   target <= {limit:g}   {verdict}")
-    verdict = "met" if c_over_a >= 20 else "NOT MET"
-    print(f"  {'c/a, constrained':<40} {c_over_a:8.0f}   target >= 20   {verdict}")
+    if c_over_a is not None:
+        verdict = "met" if c_over_a >= 20 else "NOT MET"
+        print(f"  {'c/a, constrained':<40} {c_over_a:8.0f}   target >= 20   {verdict}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -153,7 +154,8 @@ class Network:
     def place(self, text: str) -> Location | City | None:
         """The location or city a forwarder means by ``text``, or ``None``.
 
-        In order, ignoring case and surrounding space: a location id (a terminal picks itself);
+        In order, ignoring case, accents, apostrophes and hyphens: a location id (a terminal
+        picks itself);
         a city's UN/LOCODE or one of its aliases; a location's own UN/LOCODE; a city's English
         or Chinese name; a location's English or Chinese name.
         """
@@ -387,9 +389,19 @@ class Network:
         }
 
 
+_UNACCENTED = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
+
+
 def _folded(text: str) -> str:
-    """A place name or code as looked up: case and surrounding space ignored."""
-    return " ".join(text.split()).casefold()
+    """A place name or code as looked up: as a forwarder may type it on any keyboard.
+
+    Case, accents (Łódź = Lodz, Lào Cai = Lao Cai), apostrophes (Xi'an = Xian), hyphens and
+    extra spaces are ignored.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNACCENTED))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("'", "").replace("\u2019", "").replace("-", " ")
+    return " ".join(plain.split()).casefold()
 
 
 def _canonical(data: object) -> bytes:

@@ -24,6 +24,13 @@ Customs (international shipments only, origin country O, destination country D):
 Transshipment in third countries needs no clearance; an exported box is not unloaded in its home
 country again (it may pass it aboard). Once cleared into the destination country a box does not
 leave it; domestic shipments need no clearance and never leave the country (not even aboard).
+
+Cities: an itinerary never alights in a city it has already left, its origin city included
+(staying aboard a service that calls there does not count, and moving between the terminals of
+the city it is in does not leave it); a ride that leaves its boarding city only to come back to
+it is no ride. Each ride template says which city it enters (``enters``, one bit per city, 0
+when it stays in its city); the solvers keep the cities a box has been in and refuse a ride
+that enters one of them again.
 """
 
 from __future__ import annotations
@@ -80,6 +87,7 @@ class RideTemplate:
     co2e_g: int
     visits: tuple[str, ...]
     mask: int
+    enters: int  # the bit of the city it alights in, if that is not the city it boards in
     minutes: int  # aboard at least (transit of its legs, dwell not counted)
 
     @property
@@ -299,7 +307,7 @@ class QuoteModel:
         )
 
     # ------------------------------------------------------------------ the network as allowed
-    @property
+    @cached_property
     def legs_from(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
         """Allowed legs by origin, ordered by id (determinism)."""
         return self._remember("legs_from", self._legs_from)
@@ -330,7 +338,7 @@ class QuoteModel:
             )
         )
 
-    @property
+    @cached_property
     def chains(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
         """For each allowed leg, the legs a box boarding it can stay aboard for, in order."""
         return self._remember("chains", self._make_chains)
@@ -390,6 +398,24 @@ class QuoteModel:
         """Required hubs visited before the first ride (the origin itself)."""
         return self.mask_of([origin])
 
+    def city_bit(self, location: str) -> int:
+        """The bit of ``location``'s city (0 for a point's virtual ends, which are no city)."""
+        if location in (ORIGIN, DESTINATION):
+            return 0
+        return self._city_bits[self.network.city_of(location)]
+
+    @cached_property
+    def _city_bits(self) -> Mapping[str, int]:
+        return self._remember(
+            "city_bits",
+            lambda: {code: 1 << i for i, code in enumerate(sorted(self.network.cities))},
+        )
+
+    def enters(self, board: str, alight: str) -> int:
+        """The bit of the city a ride from ``board`` to ``alight`` enters (0: it stays)."""
+        bit = self.city_bit(alight)
+        return 0 if bit == self.city_bit(board) else bit
+
     def rides_from(
         self,
         location: str,
@@ -399,6 +425,7 @@ class QuoteModel:
         *,
         first_only: bool = True,
         keep: Keep | None = None,
+        cities: int = 0,
     ) -> Iterator[Ride]:
         """Rides a box at ``location`` can take after ``time`` (arrival there, or the ready time).
 
@@ -406,7 +433,8 @@ class QuoteModel:
         given: later ones cost the same and arrive later, so they are dominated. Otherwise every
         departure inside the horizon is given (for the time-expanded model). ``keep`` lets a
         solver drop a template before its departures are looked up, given the earliest the box
-        could be available after it.
+        could be available after it. ``cities`` are the bits of the cities the box has been in:
+        no ride enters one of them again.
         """
         if location == ORIGIN:
             yield from self.first_mile_rides(time)
@@ -415,6 +443,14 @@ class QuoteModel:
             base = time + self.handling(location, arriving, leg.mode, time)
             for clearance, templates in self.alighting_groups(leg, phase):
                 ready = base + clearance
+                if cities:
+                    templates = tuple(
+                        (index, template)
+                        for index, template in templates
+                        if not template.enters & cities
+                    )
+                    if not templates:
+                        continue
                 if keep is not None:
                     templates = tuple(
                         (index, template)
@@ -512,6 +548,7 @@ class QuoteModel:
             co2e_g=co2,
             visits=visits,
             mask=self.mask_of(visits),
+            enters=self.enters(board, alight),
             minutes=sum(self.index.transit_minutes(leg.id) for leg in legs),
         )
 
@@ -536,6 +573,8 @@ class QuoteModel:
             stops = [self.network.locations[step.destination] for step in chain[: index + 1]]
             if not leg.carries_domestic and stops[-1].country == board.country:
                 continue  # cabotage: this carrier may not carry a box within one country
+            if self._loops(board, stops):
+                continue
             outcome = self._customs(board, stops, phase)
             if outcome is None:
                 continue
@@ -545,6 +584,12 @@ class QuoteModel:
         result = tuple((minutes, tuple(items)) for minutes, items in sorted(groups.items()))
         self._groups[key] = result
         return result
+
+    @staticmethod
+    def _loops(board: Location, stops: Sequence[Location]) -> bool:
+        """Whether a ride leaves its boarding city only to alight in it again."""
+        home = board.city_code
+        return stops[-1].city_code == home and any(s.city_code != home for s in stops[:-1])
 
     def _customs(
         self, board: Location, stops: Sequence[Location], phase: int
@@ -674,6 +719,7 @@ class QuoteModel:
             co2e_g=co2,
             visits=(alight,),
             mask=self.mask_of((alight,)),
+            enters=self.enters(board, alight),
             minutes=transit,
         )
         return Ride(template, (Slot(ready, ready + transit, ready),), ready, ready + transit)
@@ -685,7 +731,7 @@ class QuoteModel:
         return (endpoint.lon, endpoint.lat)
 
     # ------------------------------------------------------------------ lower bounds
-    @property
+    @cached_property
     def _bounds(self) -> Mapping[str, tuple[int, int, int]]:
         """Lower bounds on the time, price and CO2e still needed to reach the destination.
 

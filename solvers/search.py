@@ -12,6 +12,14 @@ Pareto-optimal on (arrival, price, CO2e): an option is dropped only if another i
 on all three and better on one; of options equal on all three one stays, the one with the fewest
 rides among those the search completes.
 
+**Cities.** A box may not enter a city again (see :mod:`solvers.model`), so a label that has been
+in fewer cities may have more ways on: a label dominates only labels that have been in every
+city it has been in. Tracking every city would split the bags for a rule that almost never
+binds, so cities are tracked only once they matter (decremental state-space relaxation): the
+search first tracks none, and while an answer comes back to a city, it runs again tracking
+those cities too. An answer that comes back to no city is exact: any itinerary the relaxation
+dropped is dominated by one of its options, and those keep the rule.
+
 **Exactness.** Every criterion only grows along a path and every ride takes time, so a label that
 is dominated (within its state, or by a finished option given lower bounds on the rest of the
 way) cannot lead to an option outside the dominated set; timetables are FIFO (a later departure of
@@ -42,14 +50,19 @@ class Label:
     co2: int
     rides: int
     state: State
+    cities: int  # bits of the tracked cities the box has been in (see Cities above)
     parent: Label | None
     ride: Ride | None
     alive: bool = True
 
     def dominates(self, other: Label) -> bool:
-        """No later, dearer or dirtier than ``other``, and no more rides if equal on those."""
+        """No later, dearer or dirtier than ``other``, and no more rides if equal on those.
+
+        And in no city ``other`` has not been in.
+        """
         return (
-            self.time <= other.time
+            self.cities | other.cities == other.cities
+            and self.time <= other.time
             and self.price <= other.price
             and self.co2 <= other.co2
             and (
@@ -61,9 +74,10 @@ class Label:
         )
 
     def dominates_counting_rides(self, other: Label) -> bool:
-        """No later, dearer or dirtier than ``other``, and no more rides."""
+        """No later, dearer or dirtier than ``other``, no more rides, in no other city."""
         return (
-            self.time <= other.time
+            self.cities | other.cities == other.cities
+            and self.time <= other.time
             and self.price <= other.price
             and self.co2 <= other.co2
             and self.rides <= other.rides
@@ -113,6 +127,7 @@ class SearchStats:
     pruned_by_budget: int = 0
     pruned_by_co2e: int = 0
     pruned_by_transfers: int = 0
+    rounds: int = 1  # searches run, tracking more cities each time (see Cities above)
 
 
 @dataclass(slots=True)
@@ -125,6 +140,19 @@ class ParetoResult:
 
 def pareto_search(model: QuoteModel) -> ParetoResult:
     """All Pareto-optimal itineraries of the quote (see the module docstring)."""
+    tracked, rounds = 0, 1
+    while True:
+        result = _pareto(model, tracked)
+        result.stats.rounds = rounds
+        revisited = _revisited(model, [arrival.rides for arrival in result.arrivals])
+        if not revisited & ~tracked:
+            return result
+        tracked |= revisited
+        rounds += 1
+
+
+def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
+    """The Pareto set keeping the city rule for the ``tracked`` cities only."""
     stats = SearchStats()
     bags: dict[State, list[Label]] = {}
     finished: list[Label] = []
@@ -164,7 +192,7 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
         heapq.heappush(queue, (time, label.price, label.co2, label.rides, next(counter), label))
 
     for origin in model.origins:
-        push(_start(model, origin))
+        push(_start(model, origin, tracked))
     while queue:
         *_, label = heapq.heappop(queue)
         if not label.alive:
@@ -183,7 +211,7 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
         if end is not None and model.hubs_satisfied(mask):
             final = Label(
                 end.time, label.price + end.price_fen, label.co2 + end.co2e_g, label.rides,
-                label.state, label.parent, label.ride,
+                label.state, 0, label.parent, label.ride,
             )  # fmt: skip
             if not any(dominates(other, final) for other in finished):
                 finished[:] = [other for other in finished if not dominates(final, other)]
@@ -191,7 +219,10 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
             continue
         keep = _keeper(model, label, finished, stats, capped)
         rides = label.rides + 1
-        for ride in model.rides_from(location, label.time, arriving, phase, keep=keep):
+        cities = label.cities
+        for ride in model.rides_from(
+            location, label.time, arriving, phase, keep=keep, cities=cities
+        ):
             if rides > model.max_rides:  # first- and last-mile trucks bypass keep
                 stats.pruned_by_transfers += 1
                 continue
@@ -199,7 +230,18 @@ def pareto_search(model: QuoteModel) -> ParetoResult:
             price = label.price + template.price_fen
             co2 = label.co2 + template.co2e_g
             state = (template.alight, template.mode, template.phase, mask | template.mask)
-            push(Label(ride.available, price, co2, rides, state, label, ride))
+            push(
+                Label(
+                    ride.available,
+                    price,
+                    co2,
+                    rides,
+                    state,
+                    cities | template.enters & tracked,
+                    label,
+                    ride,
+                )
+            )
     kept: list[Label] = []
     for label in sorted(finished, key=_order):
         if not any(
@@ -214,25 +256,50 @@ def earliest_arrival(model: QuoteModel) -> Arrival | None:
     """The earliest arrival alone: the floor the Pareto search is measured against.
 
     A time-dependent Dijkstra, goal-directed by the same lower bounds as the Pareto search.
-    Prices and emissions are carried but not compared.
+    Prices and emissions are carried but not compared; a label is dropped for one in the same
+    state that is no later and has been in no tracked city it has not (cities are tracked as in
+    the Pareto search).
     """
-    starts = [_start(model, origin) for origin in model.origins]
+    tracked = 0
+    while True:
+        arrival = _earliest(model, tracked)
+        revisited = _revisited(model, [arrival.rides] if arrival else [])
+        if not revisited & ~tracked:
+            return arrival
+        tracked |= revisited
+
+
+def _earliest(model: QuoteModel, tracked: int) -> Arrival | None:
+    starts = [_start(model, origin, tracked) for origin in model.origins]
     # with a transfer cap a later arrival with fewer rides may still go on: rides join the key
     capped = model.max_rides < NEVER
-    best: dict[tuple[State, int], int] = {(start.state, 0): start.time for start in starts}
+    best: dict[tuple[State, int], list[Label]] = {}
     counter = itertools.count()
-    queue: list[tuple[int, int, Label, Finish | None]] = [
-        (start.time, next(counter), start, None) for start in starts
-    ]
+    queue: list[tuple[int, int, Label, Finish | None]] = []
+
+    def push(label: Label, key: int) -> None:
+        bag = best.setdefault((label.state, label.rides if capped else 0), [])
+        for other in bag:
+            if other.time <= label.time and other.cities | label.cities == label.cities:
+                return
+        for other in bag:
+            if label.time <= other.time and label.cities | other.cities == other.cities:
+                other.alive = False
+        bag[:] = [other for other in bag if other.alive]
+        bag.append(label)
+        heapq.heappush(queue, (key, next(counter), label, None))
+
+    for start in starts:
+        push(start, start.time)
     while queue:
         _, _, label, end = heapq.heappop(queue)
         if end is not None:  # arrivals queue by their end time, so the first out is the earliest
             return Arrival(
                 tuple(label.path()), end.time, label.price + end.price_fen, label.co2 + end.co2e_g
             )
-        time = label.time
-        if best.get((label.state, label.rides if capped else 0), time) < time:
+        if not label.alive:
             continue
+        time = label.time
         location, arriving, phase, mask = label.state
         end = model.finish(location, time, arriving, phase)
         if end is not None and model.hubs_satisfied(mask):
@@ -241,31 +308,42 @@ def earliest_arrival(model: QuoteModel) -> Arrival | None:
         rides = label.rides + 1
         if rides > model.max_rides:
             continue
-        for ride in model.rides_from(location, time, arriving, phase):
+        for ride in model.rides_from(location, time, arriving, phase, cities=label.cities):
             bound = model.remaining(ride.alight)
             if bound is None or ride.available + bound[0] > model.deadline:
                 continue
             state = (ride.alight, ride.mode, ride.phase, mask | ride.template.mask)
-            key = (state, rides if capped else 0)
-            if ride.available < best.get(key, ride.available + 1):
-                best[key] = ride.available
-                child = Label(
-                    ride.available,
-                    label.price + ride.price_fen,
-                    label.co2 + ride.co2e_g,
-                    rides,
-                    state,
-                    label,
-                    ride,
-                )
-                heapq.heappush(queue, (ride.available + bound[0], next(counter), child, None))
+            child = Label(
+                ride.available,
+                label.price + ride.price_fen,
+                label.co2 + ride.co2e_g,
+                rides,
+                state,
+                label.cities | ride.template.enters & tracked,
+                label,
+                ride,
+            )
+            push(child, ride.available + bound[0])
     return None
 
 
-def _start(model: QuoteModel, origin: str) -> Label:
+def _start(model: QuoteModel, origin: str, tracked: int) -> Label:
     """The box at one of the origin's terminals at the ready time."""
     state = (origin, None, model.start_phase, model.start_mask(origin))
-    return Label(model.ready, 0, 0, 0, state, None, None)
+    return Label(model.ready, 0, 0, 0, state, model.city_bit(origin) & tracked, None, None)
+
+
+def _revisited(model: QuoteModel, itineraries: list[tuple[Ride, ...]]) -> int:
+    """Bits of the cities that some of ``itineraries`` enter again after leaving them."""
+    revisited = 0
+    for rides in itineraries:
+        been = model.city_bit(rides[0].board) if rides else 0
+        for ride in rides:
+            entered = ride.template.enters
+            if entered & been:
+                revisited |= entered
+            been |= entered
+    return revisited
 
 
 def _keeper(

@@ -28,6 +28,7 @@ def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
     found += _timetable(network, itinerary)
     found += _hubs(network, request, itinerary)
     found += _borders(network, itinerary)
+    found += _cities(network, itinerary)
     found += _cargo_and_filters(network, request, itinerary)
     found += _bill(network, request, itinerary)
     found += _emissions(network, request, itinerary)
@@ -60,6 +61,25 @@ def _ends(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list
             found.append(f"{which} at {place}, not at {endpoint.location}")
         if endpoint.city is not None and network.city_of(place) != endpoint.city:
             found.append(f"{which} at {place}, not in city {endpoint.city}")
+    return found
+
+
+def _cities(network: Network, itinerary: Itinerary) -> list[str]:
+    """No ride alights in a city the box has left, nor leaves its city only to come back.
+
+    Calls passed aboard do not count; moving between terminals of one city does not leave it.
+    """
+    found = []
+    legs = itinerary.legs
+    been = [network.city_of(legs[0].origin)]
+    for ride in sorted({leg.ride for leg in legs}):
+        stops = [network.city_of(leg.destination) for leg in legs if leg.ride == ride]
+        here, there = been[-1], stops[-1]
+        if there != here and there in been:
+            found.append(f"ride {ride + 1} comes back to {there}, which the box has left")
+        if there == here and any(stop != here for stop in stops):
+            found.append(f"ride {ride + 1} leaves {here} only to come back to it")
+        been.append(there)
     return found
 
 

@@ -13,7 +13,10 @@ before the cut-off, a source and a sink. Arcs, each a boolean ``x``:
 Constraints: one unit of flow from source to sink (flow conservation at every node); the path is
 acyclic because every arc moves forward in time. Sum of ride arcs <= max transfers + 1; price
 and CO2e sums under the budget and the cap; every required hub visited by some chosen ride (or
-any one, by the hub rule). Objective: minimum price (fen), or minimum arrival (minutes).
+any one, by the hub rule); each city entered at most once (the source arc enters the origin's
+city, a ride arc the city it alights in when it leaves its own), which on one path is the
+search's rule that no ride enters a city the box has been in. Objective: minimum price (fen),
+or minimum arrival (minutes).
 
 The rides, prices and emissions come from :mod:`solvers.model`, the same integers the search uses,
 so the two optima can be compared exactly.
@@ -140,6 +143,7 @@ def build(quote: QuoteModel, objective: Objective) -> BuiltModel:
         )
     starts = [(arc, var) for arc, var in zip(arcs, variables, strict=True) if arc.tail == "source"]
     _hub_constraints(quote, model, rides, starts)
+    _city_constraints(quote, model, rides, starts)
     if objective == "price":
         model.minimize(sum(arc.price_fen * var for arc, var in rides))
     else:
@@ -346,3 +350,23 @@ def _hub_constraints(
             model.add(sum(var for mask, var in masks if mask & bit) >= 1)
     else:
         model.add(sum(var for mask, var in masks if mask) >= 1)
+
+
+def _city_constraints(
+    quote: QuoteModel,
+    model: cp_model.CpModel,
+    rides: list[tuple[Arc, cp_model.IntVar]],
+    starts: list[tuple[Arc, cp_model.IntVar]],
+) -> None:
+    """Every city entered at most once: the path never comes back to a city it has left."""
+    entries: dict[int, list[cp_model.IntVar]] = {}
+    for arc, var in rides:
+        assert arc.ride is not None
+        if arc.ride.template.enters:
+            entries.setdefault(arc.ride.template.enters, []).append(var)
+    for arc, var in starts:
+        assert isinstance(arc.head, tuple)
+        entries.setdefault(quote.city_bit(arc.head[0]), []).append(var)
+    for bit, variables in sorted(entries.items()):
+        if bit and len(variables) > 1:
+            model.add(sum(variables) <= 1)

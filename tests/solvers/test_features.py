@@ -368,6 +368,15 @@ def test_f20_codes_and_names_of_a_city_name_the_same_place(real_network: Network
     for alias in ("CNCKG", "CNCHQ", "Chongqing", "重庆"):
         assert real_network.place(alias) == real_network.cities["CNCQI"], alias
     assert real_network.place("cncqi-tjc") == real_network.locations["CNCQI-TJC"]
+    for typed, code in (
+        ("Lodz", "PLLOD"),
+        ("ŁÓDŹ", "PLLOD"),
+        ("xian", "CNXIA"),
+        ("Lao Cai", "VNLCA"),
+    ):
+        place = real_network.place(typed)
+        assert isinstance(place, City), typed
+        assert place.code == code, typed
     assert ask(real_network, request(city("南宁", real_network), "SGSIN")).options
 
 
@@ -429,3 +438,35 @@ def test_f26_sanctioned_and_unconfirmed_services_only_when_asked(real_network: N
     )
     included = ask(real_network, asked)
     assert any(leg.service in sanctioned for i in included.pareto for leg in i.legs)
+
+
+def test_f27_no_option_between_any_two_places_comes_back_to_a_city(real_network: Network) -> None:
+    # every ordered pair of cities, and of terminals of one city (which once went round by
+    # Qinzhou and Chongqing to get from one Wuhan terminal to the other)
+    pairs = [
+        (Endpoint.in_city(a), Endpoint.in_city(b))
+        for a in sorted(real_network.cities)
+        for b in sorted(real_network.cities)
+        if a != b
+    ]
+    pairs += [
+        (Endpoint.at(a), Endpoint.at(b))
+        for terminals in real_network.terminals.values()
+        for a in terminals
+        for b in terminals
+        if a != b
+    ]
+    options = 0
+    for origin, destination in pairs:
+        asked = QuoteRequest(origin=origin, destination=destination, ready=READY, cargo=TWO_FORTIES)
+        for arrival in pareto_search(QuoteModel(real_network, asked)).arrivals:
+            options += 1
+            been = [real_network.city_of(arrival.rides[0].board)]
+            for ride in arrival.rides:
+                stops = [real_network.city_of(leg.destination) for leg in ride.legs]
+                here, there = been[-1], stops[-1]
+                assert there == here or there not in been, (origin, destination, been, there)
+                assert there != here or set(stops) == {here}, (origin, destination, stops)
+                been.append(there)
+    assert len(pairs) > 4800
+    assert options > len(pairs)
