@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app import quotes
-from app.bookings import free_capacity
+from app.db import ledger
 from app.jobs import JobContext, Progress, kind
 from app.scenarios import ScenarioNetworks
 from app.schemas import AllocationIn, QuoteIn
@@ -77,7 +77,7 @@ def free_for(db: Session, requests: Sequence[QuoteRequest]) -> dict[str, float]:
     """Free TEU on the booked departures the batch could use."""
     start = min(r.ready for r in requests)
     end = max(r.ready + r.horizon for r in requests) + timedelta(days=7)
-    return free_capacity(db, start, end)
+    return ledger.free(db, start, end)
 
 
 def run(db: Session, network: Network, body: AllocationIn, max_horizon_days: int) -> dict[str, Any]:

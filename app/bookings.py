@@ -1,47 +1,32 @@
 """Bookings: one through waybill per booked option, with capacity reserved on every departure.
 
-Reservation is one transaction. Each departure's row is created on first use from the leg's
-capacity in the data, then taken with a conditional update (``booked + teu <= capacity``) in a
-fixed order (by departure key), so that concurrent bookings neither oversell nor deadlock:
-PostgreSQL re-checks the condition under the row lock; SQLite runs the transaction under its
-write lock (BEGIN IMMEDIATE). An idempotency key is unique per organisation; a concurrent
-duplicate fails on it and the first booking is returned.
+A booking is one transaction: the booking row and its holds in the capacity ledger
+(:mod:`app.db.ledger`). An idempotency key is unique per organisation; a concurrent duplicate
+fails on it and the first booking is returned.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import idempotency, webhooks
 from app.auth import new_id
+from app.db import ledger
 from app.db.base import utc
 from app.db.engine import writing
-from app.db.models import Booking, BookingDeparture, DepartureCapacity, Quote
+from app.db.models import Booking, Quote
 from app.problems import ApiProblem, reject
 from app.schemas import BookingIn
 from graph import Network
 
 #: Crockford base32 without I, L, O, U: waybill numbers are read aloud and typed by hand.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """TEU to hold on one departure."""
-
-    departure_key: str
-    leg_id: str
-    departure_at: datetime
-    capacity_teu: float
-    teu: float
 
 
 def waybill_number(now: datetime) -> str:
@@ -55,14 +40,16 @@ def waybill_number(now: datetime) -> str:
     return f"CMT{body}{_ALPHABET[check]}"
 
 
-def reservations(network: Network, option: Mapping[str, Any], teu: float) -> list[Reservation]:
+def reservations(
+    network: Network, option: Mapping[str, Any], teu: float
+) -> list[ledger.Reservation]:
     """The departures of an option that carry capacity, with the TEU to hold on each.
 
     Trucks (continuous legs) leave on demand and legs without a capacity in the data hold
     nothing. Raises :class:`ApiProblem` (409) when the option names a leg the loaded network
     no longer has.
     """
-    held: dict[str, Reservation] = {}
+    held: dict[str, ledger.Reservation] = {}
     for feature in option["legs"]["features"]:
         leg_id = feature["properties"]["leg"]
         leg = network.legs.get(leg_id)
@@ -73,11 +60,12 @@ def reservations(network: Network, option: Mapping[str, Any], teu: float) -> lis
                 "The quote refers to another network version",
                 f"leg {leg_id} is not in network {network.version}; quote again",
             )
-        if leg.capacity_teu is None or leg.timetable.continuous or teu <= 0:
+        if not leg.holds_capacity or teu <= 0:
             continue
+        assert leg.capacity_teu is not None  # it holds capacity
         key = feature["properties"]["departure_key"]
         departure_at = datetime.fromisoformat(feature["properties"]["departure"]).astimezone(UTC)
-        held[key] = Reservation(key, leg_id, departure_at, float(leg.capacity_teu), teu)
+        held[key] = ledger.Reservation(key, leg_id, departure_at, float(leg.capacity_teu), teu)
     return [held[key] for key in sorted(held)]
 
 
@@ -162,7 +150,6 @@ def _reserve_and_record(
         )
     teu = float(quote.result["teu"])
     held = reservations(network, option, teu)
-    take_capacity(db, held)
     booking = Booking(
         id=new_id("bk"),
         organisation_id=organisation_id,
@@ -181,59 +168,23 @@ def _reserve_and_record(
     )
     db.add(booking)
     db.flush()
-    db.add_all(
-        BookingDeparture(booking_id=booking.id, departure_key=r.departure_key, teu=r.teu)
-        for r in held
-    )
-    db.flush()
+    hold(db, booking.id, held)
     webhooks.enqueue(db, organisation_id, "booking.confirmed", booking_summary(booking))
     return booking
 
 
-def take_capacity(db: Session, held: Sequence[Reservation]) -> None:
-    """Hold ``held`` or raise 409 capacity-exhausted (inside a write transaction)."""
-    if not held:
-        return
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.execute(
-        insert(DepartureCapacity)
-        .values(
-            [
-                {
-                    "departure_key": r.departure_key,
-                    "leg_id": r.leg_id,
-                    "departure_at": r.departure_at,
-                    "capacity_teu": r.capacity_teu,
-                    "booked_teu": 0.0,
-                }
-                for r in held
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["departure_key"])
-    )
-    for reservation in held:
-        taken = db.execute(
-            update(DepartureCapacity)
-            .where(
-                DepartureCapacity.departure_key == reservation.departure_key,
-                DepartureCapacity.booked_teu + reservation.teu <= DepartureCapacity.capacity_teu,
-            )
-            .values(booked_teu=DepartureCapacity.booked_teu + reservation.teu)
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount == 0:  # type: ignore[attr-defined]
-            free = db.scalar(
-                select(DepartureCapacity.capacity_teu - DepartureCapacity.booked_teu).where(
-                    DepartureCapacity.departure_key == reservation.departure_key
-                )
-            )
-            raise ApiProblem(
-                409,
-                "capacity-exhausted",
-                "No room on a departure",
-                f"{reservation.departure_key} has {free:g} TEU free, "
-                f"the booking needs {reservation.teu:g}; quote again for another departure",
-            )
+def hold(db: Session, booking_id: str, held: Sequence[ledger.Reservation]) -> None:
+    """Hold ``held`` for the booking in the ledger, or raise 409 capacity-exhausted."""
+    try:
+        ledger.hold(db, booking_id, held)
+    except ledger.CapacityExhausted as full:
+        raise ApiProblem(
+            409,
+            "capacity-exhausted",
+            "No room on a departure",
+            f"{full.departure_key} has {full.free_teu:g} TEU free, "
+            f"the booking needs {full.needed_teu:g}; quote again for another departure",
+        ) from None
 
 
 def cancel(db: Session, booking_id: str, now: datetime) -> Booking:
@@ -243,17 +194,7 @@ def cancel(db: Session, booking_id: str, now: datetime) -> Booking:
         assert current is not None
         if current.status == "cancelled":
             return current
-        for held in db.scalars(
-            select(BookingDeparture)
-            .where(BookingDeparture.booking_id == current.id)
-            .order_by(BookingDeparture.departure_key)
-        ):
-            db.execute(
-                update(DepartureCapacity)
-                .where(DepartureCapacity.departure_key == held.departure_key)
-                .values(booked_teu=DepartureCapacity.booked_teu - held.teu)
-                .execution_options(synchronize_session=False)
-            )
+        ledger.release(db, current.id)
         current.status = "cancelled"
         current.cancelled_at = now
         webhooks.enqueue(db, current.organisation_id, "booking.cancelled", booking_summary(current))
@@ -270,38 +211,3 @@ def booking_summary(booking: Booking) -> dict[str, Any]:
         "option_id": booking.option_id,
         "teu": booking.teu,
     }
-
-
-def held_by(db: Session, booking_ids: Iterable[str]) -> dict[str, list[BookingDeparture]]:
-    """The departures each booking holds."""
-    found: dict[str, list[BookingDeparture]] = {}
-    for row in db.scalars(
-        select(BookingDeparture)
-        .where(BookingDeparture.booking_id.in_(list(booking_ids)))
-        .order_by(BookingDeparture.departure_key)
-    ):
-        found.setdefault(row.booking_id, []).append(row)
-    return found
-
-
-def free_capacity(db: Session, start: datetime, end: datetime) -> dict[str, float]:
-    """TEU still free on departures booked between ``start`` and ``end`` (others are untouched)."""
-    rows = db.execute(
-        select(
-            DepartureCapacity.departure_key,
-            DepartureCapacity.capacity_teu - DepartureCapacity.booked_teu,
-        ).where(DepartureCapacity.departure_at >= start, DepartureCapacity.departure_at < end)
-    )
-    return {key: float(free) for key, free in rows}
-
-
-def booked_teu(db: Session, keys: Sequence[str]) -> dict[str, float]:
-    """TEU booked on each of the departures named (absent: none)."""
-    if not keys:
-        return {}
-    rows = db.execute(
-        select(DepartureCapacity.departure_key, DepartureCapacity.booked_teu).where(
-            DepartureCapacity.departure_key.in_(list(keys))
-        )
-    )
-    return {key: float(teu) for key, teu in rows}

@@ -26,19 +26,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import tracking, webhooks
 from app.auth import new_id
-from app.bookings import booking_summary, free_capacity, reservations, take_capacity
+from app.bookings import booking_summary, hold, reservations
+from app.db import ledger
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import (
     Booking,
-    BookingDeparture,
     BookingEvent,
-    DepartureCapacity,
     Quote,
     RerouteProposal,
 )
@@ -177,10 +176,8 @@ def propose(
     except InvalidRequest as error:  # e.g. the cargo waits at a point, not a network place
         return Proposals((), f"cannot search from {where.location}: {error}")
     window_end = solver_request.ready + solver_request.horizon + timedelta(days=1)
-    free = free_capacity(db, solver_request.ready - timedelta(days=1), window_end)
-    for held in db.scalars(
-        select(BookingDeparture).where(BookingDeparture.booking_id == booking.id)
-    ):
+    free = ledger.free(db, solver_request.ready - timedelta(days=1), window_end)
+    for held in ledger.held_by(db, [booking.id]).get(booking.id, []):
         if held.departure_key in free:
             free[held.departure_key] += held.teu
     solver_request = dataclasses.replace(solver_request, capacity=free)
@@ -474,13 +471,9 @@ def accept(
         for f in booking.option["legs"]["features"]
         if f["properties"]["seq"] >= proposal.from_seq
     }
-    _release(db, booking.id, dropped)
     held = reservations(network, {"legs": {"features": new_legs}}, booking.teu)
-    take_capacity(db, held)
-    db.add_all(
-        BookingDeparture(booking_id=booking.id, departure_key=r.departure_key, teu=r.teu)
-        for r in held
-    )
+    ledger.forget(db, booking.id, dropped)
+    hold(db, booking.id, held)
     replans = [
         *booking.option.get("replans", []),
         {"from_seq": proposal.from_seq, "at": now.isoformat(), "proposal_id": proposal.id},
@@ -512,27 +505,6 @@ def accept(
         },
     )
     return booking, True
-
-
-def _release(db: Session, booking_id: str, keys: set[str]) -> None:
-    """Give back what the booking holds on ``keys`` (in key order, like every reservation)."""
-    for held in db.scalars(
-        select(BookingDeparture)
-        .where(BookingDeparture.booking_id == booking_id, BookingDeparture.departure_key.in_(keys))
-        .order_by(BookingDeparture.departure_key)
-    ):
-        db.execute(
-            update(DepartureCapacity)
-            .where(DepartureCapacity.departure_key == held.departure_key)
-            .values(booked_teu=DepartureCapacity.booked_teu - held.teu)
-            .execution_options(synchronize_session=False)
-        )
-    db.execute(
-        delete(BookingDeparture)
-        .where(BookingDeparture.booking_id == booking_id, BookingDeparture.departure_key.in_(keys))
-        .execution_options(synchronize_session=False)
-    )
-    db.flush()
 
 
 def proposal_out(row: RerouteProposal) -> dict[str, Any]:

@@ -288,6 +288,14 @@ class ServiceLeg:
         return self.enabled and self.status.runs
 
     @property
+    def holds_capacity(self) -> bool:
+        """Whether bookings take room on its departures.
+
+        Not on trucks (continuous legs leave on demand) nor on legs with no capacity in the data.
+        """
+        return self.capacity_teu is not None and not self.timetable.continuous
+
+    @property
     def carries_domestic(self) -> bool:
         """Whether the leg's service may carry a box between two places of one country.
 

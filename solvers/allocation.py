@@ -259,8 +259,7 @@ def as_candidate(network: Network, itinerary: Itinerary, deadline: datetime | No
         sorted(
             leg.departure_key
             for leg in itinerary.legs
-            if network.legs[leg.leg_id].capacity_teu is not None
-            and not network.legs[leg.leg_id].timetable.continuous
+            if (real := network.legs.get(leg.leg_id)) is not None and real.holds_capacity
         )
     )
     key = "|".join(leg.departure_key for leg in itinerary.legs)

@@ -510,9 +510,13 @@ class QuoteModel:
         return walk
 
     def room(self, leg: ServiceLeg, slot: Slot) -> bool:
-        """Whether the departure still has room for the shipment's TEU."""
-        if leg.capacity_teu is None:
+        """Whether the departure still has room for the shipment's TEU.
+
+        Legs that hold no capacity always have room (``allows`` checks their size).
+        """
+        if not leg.holds_capacity:
             return True
+        assert leg.capacity_teu is not None
         if not self._capacity:
             return leg.capacity_teu >= self.teu
         key = departure_key(leg.id, from_minutes(slot.departure))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from app import scenarios
 from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Permission, Principal
-from app.bookings import booked_teu
+from app.db import ledger
 from app.problems import ApiProblem, reject
 from app.quotes import EARLIEST, LATEST, local_time
 from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
@@ -194,7 +194,7 @@ def service_departures(
             f"must be after from and at most {MAX_DEPARTURE_WINDOW.days} days later",
         )
     departures = [d for leg in legs for d in network.departures(leg.id, first, last)]
-    booked = booked_teu(db, [d.key for d in departures])
+    booked = ledger.booked(db, [d.key for d in departures])
     items = []
     for departure in sorted(departures, key=lambda d: (d.departure, d.leg_id)):
         leg = network.legs[departure.leg_id]

@@ -13,7 +13,7 @@ from app import scenarios
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Permission, Principal, new_id, owned
-from app.bookings import free_capacity
+from app.db import ledger
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Quote
@@ -70,7 +70,7 @@ def create_quote(
     window_end = solver_request.ready + solver_request.horizon + timedelta(days=1)
     solver_request = dataclasses.replace(
         solver_request,
-        capacity=free_capacity(db, solver_request.ready - timedelta(days=1), window_end),
+        capacity=ledger.free(db, solver_request.ready - timedelta(days=1), window_end),
     )
     db.rollback()
     validity = timedelta(hours=settings.quote_validity_hours)
