@@ -51,6 +51,7 @@ class Context:
     waypoints: dict[str, dict[str, Any]]
     defaults: dict[str, Any]
     snippets: dict[str, Any]
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     searoute_cache: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
 
     def point(self, name: str) -> tuple[float, float]:
@@ -122,6 +123,7 @@ def build() -> dict[str, Any]:
         waypoints=source.get("waypoint", {}),
         defaults=source["defaults"],
         snippets=source.get("snippet", {}),
+        profiles=source["profile"],
     )
     features = [_location_feature(entry, source) for entry in locations.values()]
     for service in source["service"]:
@@ -255,6 +257,17 @@ def _road_service(
     }
 
 
+def _cutoff(mode: str, origin: str, context: Context) -> tuple[float, Any]:
+    """The cut-off before a departure of ``mode`` from ``origin``, and where it comes from.
+
+    The port's own (its handling profile's ``cutoff_hours``), else the mode's default.
+    """
+    profile = context.profiles[context.locations[origin]["profile"]]
+    if mode in profile.get("cutoff_hours", {}):
+        return float(profile["cutoff_hours"][mode]), profile["cutoff_provenance"]
+    return context.defaults["cutoff"][mode], context.defaults["cutoff"]["provenance"][mode]
+
+
 def _service_features(service: Mapping[str, Any], context: Context) -> list[dict[str, Any]]:
     """One feature per leg of ``service``."""
     mode = service["mode"]
@@ -294,7 +307,6 @@ def _service_features(service: Mapping[str, Any], context: Context) -> list[dict
     dwell_default = context.defaults["dwell"][mode]
     dwells = [float(d) for d in service.get("dwell_hours", [dwell_default] * max(legs - 1, 0))]
     departures = _leg_departures(service, transits, dwells, context)
-    cutoff = context.defaults["cutoff"][mode]
     features = []
     for index in range(legs):
         origin, destination = calls[index], calls[index + 1]
@@ -326,8 +338,9 @@ def _service_features(service: Mapping[str, Any], context: Context) -> list[dict
             properties["distance_km"] = float(distances[index])
             leg_provenance["distance_km"] = _clean(_pick(provenance.get("distance_km"), index))
         if departures[index] != "continuous":
+            cutoff, cutoff_provenance = _cutoff(properties["mode"], origin, context)
             properties["cutoff_hours"] = cutoff
-            leg_provenance["cutoff_hours"] = context.defaults["cutoff"]["provenance"][mode]
+            leg_provenance["cutoff_hours"] = cutoff_provenance
             leg_provenance["departures"] = _departure_provenance(
                 service, index, provenance, context
             )

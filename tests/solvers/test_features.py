@@ -470,3 +470,18 @@ def test_f27_no_option_between_any_two_places_comes_back_to_a_city(real_network:
                 been.append(there)
     assert len(pairs) > 4800
     assert options > len(pairs)
+
+
+def test_f28_a_box_at_the_qinzhou_gate_19_hours_before_a_sailing_makes_it(
+    real_network: Network,
+) -> None:
+    # the published export whole-process time (19 h, clearance included), not it plus a cut-off
+    first = ask(real_network, request("CNQZH", "SGSIN")).pareto[0]
+    sailing = first.legs[0]
+    assert sailing.mode is Mode.SEA
+    gate = sailing.departure - timedelta(hours=19)
+    on_time = ask(real_network, request("CNQZH", "SGSIN", ready=gate))
+    assert any(i.legs[0].departure_key == sailing.departure_key for i in on_time.pareto)
+    late = ask(real_network, request("CNQZH", "SGSIN", ready=gate + timedelta(minutes=1)))
+    assert late.pareto
+    assert all(i.legs[0].departure_key != sailing.departure_key for i in late.pareto)
