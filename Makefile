@@ -40,12 +40,16 @@ lint: $(SYNCED)
 test: lint
 	$(RUN) pytest
 
+BENCH_SUMMARY := .bench-summary.jsonl
+
 bench: $(SYNCED)
-	$(RUN) python bench/load_network.py
-	$(RUN) python bench/quotes.py
-	$(RUN) python bench/study.py
-	$(RUN) python bench/dispatch.py
-	$(RUN) python bench/http_load.py
+	rm -f $(BENCH_SUMMARY)
+	CORRIDOR_BENCH_SUMMARY=$(BENCH_SUMMARY) $(RUN) python bench/load_network.py
+	CORRIDOR_BENCH_SUMMARY=$(BENCH_SUMMARY) $(RUN) python bench/quotes.py
+	CORRIDOR_BENCH_SUMMARY=$(BENCH_SUMMARY) $(RUN) python bench/study.py
+	CORRIDOR_BENCH_SUMMARY=$(BENCH_SUMMARY) $(RUN) python bench/dispatch.py
+	CORRIDOR_BENCH_SUMMARY=$(BENCH_SUMMARY) $(RUN) python bench/http_load.py
+	$(RUN) python bench/targets.py $(BENCH_SUMMARY)
 
 topology: $(SYNCED)
 	$(RUN) python scripts/topology.py

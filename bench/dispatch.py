@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session
+from targets import check
 
 from app import allocations
 from app.auth import Role, create_key
@@ -87,6 +88,10 @@ def allocation(sizes: list[int], seed: int) -> None:
                 f"(greedy {greedy['placed']}); objective {result['objective_cny']:,.0f} CNY "
                 f"vs greedy {greedy['objective_cny']:,.0f}; status {result['status']}"
             )
+            if size == sizes[0]:
+                check(
+                    "dispatch", f"{size} shipments placed (all fit)", result["placed"], ">=", size
+                )
         engine.dispose()
 
 

@@ -59,6 +59,7 @@ from typing import TextIO
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from targets import check
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -438,12 +439,15 @@ def report(run: Run, workers: int) -> None:
     ratio = run.quotes.rps / run.trivial.rps
     p99 = run.quotes.percentile_ms(99)
     print("targets:")
-    verdict = "met" if ratio >= RATIO_TARGET else "missed"
-    print(f"  {'quote req/s / healthz req/s':<34} {ratio:8.4f}   target >= 1/25 (0.04)   {verdict}")
-    verdict = "met" if p99 <= P99_TARGET_MS else "missed"
-    print(
-        f"  {f'quote p99 ms at {run.quotes.concurrency} concurrent':<34} {p99:8.2f}   "
-        f"target <= {P99_TARGET_MS:g}            {verdict}"
+    suffix = "" if workers == 1 else f", {workers} workers"
+    check("http_load", f"quote req/s / healthz req/s{suffix}", ratio, ">=", RATIO_TARGET)
+    check(
+        "http_load",
+        f"quote p99 at {run.quotes.concurrency} concurrent{suffix}",
+        p99,
+        "<=",
+        P99_TARGET_MS,
+        "ms",
     )
 
 

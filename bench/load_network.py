@@ -26,6 +26,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from targets import check
+
 from graph.io import DataFiles, bulk_allocation, load_files, read_features
 from graph.network import Network
 from graph.validate import Catalogues, validate_features
@@ -138,6 +140,10 @@ def main() -> None:
             f"{row.build_s:>8.3f} {row.total_s:>8.3f} {per_feature:>11.1f} {ratio:>7.2f}x "
             f"{row.peak_mb:>8.1f}"
         )
+    for row in rows:
+        if row.label == "100x":
+            check("load_network", "100x network load", row.total_s, "<=", 2.0, "s")
+            check("load_network", "100x network peak allocations", row.peak_mb, "<=", 250.0, "MB")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"process max RSS: {rss:.0f} MB (best of {args.repeat} runs per size; "

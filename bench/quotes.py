@@ -37,6 +37,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from targets import check
+
 from graph import CargoClass, Network, load_network
 from graph.schedule import from_minutes
 from graph.tariffs import Lane, TariffCatalogue
@@ -285,16 +287,13 @@ def main() -> None:
     big_a, _ = run(big, requests(big, args.pairs, args.seed), f"generated network {args.copies}x")
     ratio = warm_a.median_ms / warm_b.median_ms
     print("targets:")
-    for label, value, limit in (
-        ("(a) median ms, real network, warm", warm_a.median_ms, 5.0),
-        ("a/b, warm", ratio, 5.0),
-        (f"(a) median ms, {args.copies}x network, warm", big_a.median_ms, 50.0),
-    ):
-        verdict = "met" if value <= limit else "NOT MET"
-        print(f"  {label:<40} {value:8.2f}   target <= {limit:g}   {verdict}")
+    check("quotes", "(a) median ms, real network, warm", warm_a.median_ms, "<=", 5.0, "ms")
+    check("quotes", "a/b, warm", ratio, "<=", 5.0)
+    check(
+        "quotes", f"(a) median ms, {args.copies}x network, warm", big_a.median_ms, "<=", 50.0, "ms"
+    )
     if c_over_a is not None:
-        verdict = "met" if c_over_a >= 20 else "NOT MET"
-        print(f"  {'c/a, constrained':<40} {c_over_a:8.0f}   target >= 20   {verdict}")
+        check("quotes", "c/a, constrained", c_over_a, ">=", 20.0)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from targets import check
+
 from graph import Network, apply_scenario, load_network, parse_scenario
 from solvers.flow import Pair, min_cost_flow
 from solvers.study import StudyParameters, build_study_network, run_scenario
@@ -117,8 +119,7 @@ def main() -> None:
         )
     for figures in rows:
         if figures.pairs == 1000:
-            verdict = "met" if figures.study_s <= 20 else "MISSED"
-            print(f"target: 1,000 pairs <= 20 s -> {figures.study_s:.2f} s ({verdict})")
+            check("study", "study of 1,000 pairs", figures.study_s, "<=", 20.0, "s")
 
 
 if __name__ == "__main__":
