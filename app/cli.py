@@ -279,7 +279,9 @@ def quote_command(
     except (InvalidRequest, ScenarioError) as error:
         err.print(f"[bold red]invalid request[/bold red]: {error}")
         raise typer.Exit(code=2) from error
-    data = quotes.result_data(result, network)
+    data = quotes.result_data(result, network) | quotes.start_data(network, body, request)
+    for notice in data["notices"]:
+        err.print(f"[yellow]note[/yellow]: {notice}")
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return

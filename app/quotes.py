@@ -53,14 +53,6 @@ def instant(text: str, field: str, tz: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone(tz))
 
 
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
 def cargo(body: CargoIn) -> Cargo:
     """Cargo from the request (a reefer box makes the class reefer unless one is given)."""
     klass = body.cargo_class
@@ -97,8 +89,9 @@ def quote_request(
 ) -> QuoteRequest:
     """The solver's request, read against ``network`` (the request's scenario already applied).
 
-    A ready date without a time that is today at the origin means ready from ``now`` (default:
-    the clock): departures whose cut-off passed earlier that day cannot be booked.
+    A ready time in the past (a date means local midnight at the origin) means ready from
+    ``now`` (default: the clock), rounded up to the minute: departures whose cut-off has passed
+    cannot be booked. :func:`start_data` says so in the answer.
 
     Raises
     ------
@@ -130,10 +123,9 @@ def quote_request(
         raise InvalidRequest(problems)
     ready = times[0]
     assert ready is not None
-    if _is_date(body.ready):
-        moment = now or datetime.now(UTC)
-        if ready <= moment < ready + timedelta(days=1):
-            ready = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    moment = now or datetime.now(UTC)
+    if ready < moment:
+        ready = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
     filters = body.filters
     return QuoteRequest(
         origin=ends[0],
@@ -191,6 +183,19 @@ def endpoint_tz(end: Endpoint, network: Network) -> str:
     ids = network.terminals.get(end.city, ()) if end.city is not None else (end.location,)
     place = network.find_location(ids[0] or "") if ids else None
     return place.tz if place else "UTC"
+
+
+def start_data(network: Network, body: QuoteIn, request: QuoteRequest) -> dict[str, Any]:
+    """When the search started (local time at the origin), and a notice if not when asked."""
+    tz = endpoint_tz(request.origin, network)
+    ready = request.ready.astimezone(zone(tz))
+    asked = instant(body.ready, "ready", tz)
+    notices = []
+    if asked < request.ready:
+        notices.append(
+            f"ready {asked.isoformat()} is in the past: searched from {ready.isoformat()}"
+        )
+    return {"ready": ready.isoformat(), "notices": notices}
 
 
 def result_data(result: QuoteResult, network: Network) -> dict[str, Any]:

@@ -308,6 +308,13 @@ class QuoteOut(BaseModel):
     solver: str
     elapsed_ms: float
     request: JSONObject
+    ready: datetime | None = Field(
+        description="The instant the search started from, local time at the origin: the ready "
+        "time asked, or now if that was in the past (absent on quotes stored before 2026-12)."
+    )
+    notices: list[str] = Field(
+        description="What the answer changed in the request, e.g. a ready time in the past."
+    )
     options: list[OptionOut]
     reasons: list[ReasonOut]
 

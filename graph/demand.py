@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import DemandError, Problem
+from graph.io import BUNDLED_DATA
 from graph.model import CargoClass, Location
 from graph.network import Network
 
-#: The bundled matrix, relative to the working directory like ``DEFAULT_NETWORK_PATH``.
-DEFAULT_DEMAND_PATH = Path("data/demand/default.csv")
+#: The bundled matrix, beside the bundled network.
+DEFAULT_DEMAND_PATH = BUNDLED_DATA / "demand" / "default.csv"
 #: Most data rows a matrix may have.
 MAX_ROWS = 20_000
 #: Most TEU a year one row may carry: ten times the world's busiest port, so only a typo exceeds it.

@@ -34,7 +34,9 @@ from graph.sources import Source, parse_sources
 from graph.tariffs import TariffCatalogue, parse_catalogue
 from graph.validate import Catalogues, RawFeature, validate_features
 
-DEFAULT_NETWORK_PATH = Path("data/network.geojson")
+#: The data bundled beside the packages: found from any working directory.
+BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_NETWORK_PATH = BUNDLED_DATA / "network.geojson"
 # shapely geometry type ids (shapely.GeometryType); -1, a missing geometry, maps to None.
 _GEOMETRY_TYPES = {
     0: "Point",

@@ -18,7 +18,7 @@ from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Quote
 from app.problems import reject
-from app.quotes import quote_request, result_data
+from app.quotes import quote_request, result_data, start_data
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
 from solvers.quote import QuoteSettings, quote
 
@@ -38,6 +38,9 @@ def quote_out(row: Quote) -> dict[str, Any]:
         **{
             key: row.result[key] for key in ("status", "solver", "elapsed_ms", "options", "reasons")
         },
+        # quotes stored before these were recorded
+        "ready": row.result.get("ready"),
+        "notices": row.result.get("notices", []),
     }
 
 
@@ -78,7 +81,7 @@ def create_quote(
         result = quote(quoted_on, solver_request, QuoteSettings(validity=validity))
     request.app.state.metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
     now = datetime.now(UTC)
-    data = result_data(result, quoted_on)
+    data = result_data(result, quoted_on) | start_data(quoted_on, body, solver_request)
     data["teu"] = solver_request.cargo.teu
     row = Quote(
         id=new_id("q"),

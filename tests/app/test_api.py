@@ -167,18 +167,42 @@ async def test_quote_is_persisted_with_geojson_legs_and_itemized_price(
     assert again.json() == quote
 
 
-def test_a_ready_date_of_today_means_from_now(tiny_network: Network) -> None:
+def test_a_ready_time_in_the_past_means_from_now(tiny_network: Network) -> None:
     tz = ZoneInfo(tiny_network.get_location("DP").tz)
     now = datetime(2026, 3, 2, 9, 30, 15, tzinfo=tz)
+    from_now = datetime(2026, 3, 2, 9, 31, tzinfo=tz)
 
     def ready(text: str) -> datetime:
         body = QuoteIn.model_validate(quote_body(ready=text))
         return quote_request(tiny_network, body, 56, now=now).ready
 
-    assert ready("2026-03-02") == datetime(2026, 3, 2, 9, 31, tzinfo=tz)
+    assert ready("2026-03-02") == from_now
+    assert ready("2026-03-01") == from_now
+    assert ready("2020-01-01T00:00+08:00") == from_now
+    assert ready("2026-03-02T08:00") == from_now
+    assert ready("2026-03-02T10:00") == datetime(2026, 3, 2, 10, tzinfo=tz)  # a time ahead is kept
     assert ready("2026-03-03") == datetime(2026, 3, 3, tzinfo=tz)
-    assert ready("2026-03-01") == datetime(2026, 3, 1, tzinfo=tz)  # as asked
-    assert ready("2026-03-02T08:00") == datetime(2026, 3, 2, 8, tzinfo=tz)  # a time is kept
+
+
+async def test_a_quote_from_the_past_says_it_searched_from_now(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    before = datetime.now(UTC)
+    response = await client.post(
+        "/v1/quotes", json=quote_body(ready="2020-01-01"), headers=forwarder
+    )
+    assert response.status_code == 201, response.text
+    quote = response.json()
+    assert quote["notices"] == [
+        f"ready 2020-01-01T00:00:00+08:00 is in the past: searched from {quote['ready']}"
+    ]
+    assert datetime.fromisoformat(quote["ready"]) > before
+    assert quote["options"]
+    for option in quote["options"]:
+        first = option["legs"]["features"][0]["properties"]
+        assert datetime.fromisoformat(first["cutoff"]) >= datetime.fromisoformat(quote["ready"])
+    ahead = await client.post("/v1/quotes", json=quote_body(ready=READY), headers=forwarder)
+    assert ahead.json()["notices"] == []
 
 
 async def test_quote_errors_name_the_field(

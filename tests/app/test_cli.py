@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
-from tests.conftest import DATA, ROOT, TINY
+from tests.conftest import DATA, TINY
 from tests.graph.editing import edit
 
 runner = CliRunner()
+#: A ready day ahead of the clock: a ready time in the past is searched from now.
+READY_DAY = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
 
 
 def test_validate_the_real_file() -> None:
@@ -116,7 +119,7 @@ def _quote(*args: str) -> dict[str, Any]:
 
 
 def test_quote_json_has_the_documented_shape() -> None:
-    data = _quote("CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--box", "45G1", "--count", "2")
+    data = _quote("CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--box", "45G1", "--count", "2")
     assert data["status"] == "optimal"
     options = data["options"]
     assert len(options) >= 2
@@ -157,21 +160,21 @@ def legs(option: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_quote_filters_and_scenario(tmp_path: Path) -> None:
-    rail = _quote("CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--modes", "rail")
+    rail = _quote("CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--modes", "rail")
     assert {leg["mode"] for o in rail["options"] for leg in legs(o)} == {"rail"}
     scenario = tmp_path / "canal.json"
     scenario.write_text(
         json.dumps({"name": "canal", "ops": [{"op": "enable", "tags": ["pinglu_canal"]}]})
     )
-    canal = _quote("CNNIG", "SGSIN", "--ready", "2026-12-01", "--scenario", str(scenario))
+    canal = _quote("CNNIG", "SGSIN", "--ready", READY_DAY, "--scenario", str(scenario))
     assert "canal" in {leg["mode"] for o in canal["options"] for leg in legs(o)}
-    avoid = _quote("CNNIN-IRP", "SGSIN", "--ready", "2026-12-01", "--exclude-hub", "CNQZH")
+    avoid = _quote("CNNIN-IRP", "SGSIN", "--ready", READY_DAY, "--exclude-hub", "CNQZH")
     assert "CNQZH" not in {leg["to"] for o in avoid["options"] for leg in legs(o)}
 
 
 def test_quote_table_prints_options_and_the_itemized_bill() -> None:
     result = runner.invoke(
-        app, ["quote", "CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--box", "22G1"],
+        app, ["quote", "CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--box", "22G1"],
         env={"COLUMNS": "200"},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -181,7 +184,7 @@ def test_quote_table_prints_options_and_the_itemized_bill() -> None:
 
 
 def test_quote_without_option_explains_and_exits_1() -> None:
-    window = ["--ready", "2026-12-01T08:00", "--deadline", "2026-12-01T10:00"]
+    window = ["--ready", f"{READY_DAY}T08:00", "--deadline", f"{READY_DAY}T10:00"]
     result = runner.invoke(app, ["quote", "CNNIN-IRP", "VNYEV", *window])
     assert result.exit_code == 1
     assert "deadline-too-early" in result.output
@@ -192,15 +195,15 @@ def test_quote_without_option_explains_and_exits_1() -> None:
     ("args", "field"),
     [
         (["CNNIN-IRP", "VNYEV", "--ready", "1 December"], "ready"),
-        (["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--box", "99X9"], "size_type"),
-        (["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--modes", "ship"], "modes"),
-        (["CNNIN-IRP", "XXNOPE", "--ready", "2026-12-01"], "destination"),
-        (["Atlantis", "SGSIN", "--ready", "2026-12-01"], "no place 'Atlantis'"),
+        (["CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--box", "99X9"], "size_type"),
+        (["CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--modes", "ship"], "modes"),
+        (["CNNIN-IRP", "XXNOPE", "--ready", READY_DAY], "destination"),
+        (["Atlantis", "SGSIN", "--ready", READY_DAY], "no place 'Atlantis'"),
         (
-            ["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--scenario", "/nonexistent.json"],
+            ["CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--scenario", "/nonexistent.json"],
             "scenario",
         ),
-        (["CNNIN-IRP", "VNYEV", "--ready", "2026-12-01", "--class", "frozen"], "cargo_class"),
+        (["CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--class", "frozen"], "cargo_class"),
     ],
 )
 def test_quote_bad_input_names_the_field_and_exits_2(args: list[str], field: str) -> None:
@@ -272,7 +275,11 @@ def test_a_study_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
             "--tables", str(tables),
         ]  # fmt: skip
         env = os.environ | {"PYTHONHASHSEED": seed, "CORRIDOR_DATABASE_URL": "sqlite://"}
-        runs.append((tables, subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE)))
+        # run from elsewhere: the bundled demand is found, and nothing is written into the checkout
+        folder = tmp_path / f"cwd-{seed}"
+        folder.mkdir()
+        popen = subprocess.Popen(command, env=env, cwd=folder, stderr=subprocess.PIPE)
+        runs.append((tables, popen))
     for tables, process in runs:
         _, err = process.communicate(timeout=600)  # a bound for hangs, not a timing
         assert process.returncode == 0, err.decode()
@@ -280,3 +287,4 @@ def test_a_study_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
     (first, _), (second, _) = runs
     for table in sorted(first.glob("*.csv")):
         assert table.read_bytes() == (second / table.name).read_bytes(), table.name
+    assert (tmp_path / "cwd-1" / "study-report.html").exists()
