@@ -270,7 +270,10 @@ def quote_command(
         if body.scenario is not None:
             network = apply_scenario(network, parse_scenario(body.scenario.name, body.scenario.ops))
         request = quotes.quote_request(network, body, max_horizon_days=366)
-        result = quote(network, request, QuoteSettings(exact=exact))
+        try:
+            result = quote(network, request, QuoteSettings(exact=exact))
+        except InvalidRequest as error:
+            raise quotes.in_request_terms(error) from None
     except ValidationError as error:
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"])

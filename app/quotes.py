@@ -53,6 +53,24 @@ def instant(text: str, field: str, tz: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone(tz))
 
 
+#: Where the solvers' names of request fields are in a quote request's body.
+_REQUEST_PATHS = {
+    "size_type": "cargo.box",
+    "count": "cargo.count",
+    "cargo_class": "cargo.cargo_class",
+    "gross_weight_t": "cargo.weight_t",
+    "imdg_class": "cargo.imdg",
+    "bulk_tonnes": "cargo.bulk_tonnes",
+    "required_hubs": "filters.required_hubs",
+    "excluded_hubs": "filters.excluded_hubs",
+}
+
+
+def in_request_terms(error: InvalidRequest) -> InvalidRequest:
+    """``error`` naming the fields as the client sent them (``cargo.box``, not ``size_type``)."""
+    return InvalidRequest([(_REQUEST_PATHS.get(f, f), message) for f, message in error.problems])
+
+
 def cargo(body: CargoIn) -> Cargo:
     """Cargo from the request (a reefer box makes the class reefer unless one is given)."""
     klass = body.cargo_class
@@ -119,8 +137,14 @@ def quote_request(
     horizon = body.horizon_days or max_horizon_days
     if horizon > max_horizon_days:
         problems.append(("horizon_days", f"at most {max_horizon_days} days"))
+    shipped = None
+    try:
+        shipped = cargo(body.cargo)
+    except InvalidRequest as error:
+        problems += in_request_terms(error).problems
     if problems:
         raise InvalidRequest(problems)
+    assert shipped is not None
     ready = times[0]
     assert ready is not None
     moment = now or datetime.now(UTC)
@@ -132,7 +156,7 @@ def quote_request(
         destination=ends[1],
         ready=ready,
         deadline=times[1],
-        cargo=cargo(body.cargo),
+        cargo=shipped,
         filters=Filters(
             modes=frozenset(filters.modes) if filters.modes else frozenset(Mode),
             max_transfers=filters.max_transfers,

@@ -18,8 +18,9 @@ from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Quote
 from app.problems import reject
-from app.quotes import quote_request, result_data, start_data
+from app.quotes import in_request_terms, quote_request, result_data, start_data
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
+from solvers.errors import InvalidRequest
 from solvers.quote import QuoteSettings, quote
 
 router = APIRouter(
@@ -78,7 +79,10 @@ def create_quote(
     db.rollback()
     validity = timedelta(hours=settings.quote_validity_hours)
     with request.app.state.solving:
-        result = quote(quoted_on, solver_request, QuoteSettings(validity=validity))
+        try:
+            result = quote(quoted_on, solver_request, QuoteSettings(validity=validity))
+        except InvalidRequest as error:
+            raise in_request_terms(error) from None
     request.app.state.metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
     now = datetime.now(UTC)
     data = result_data(result, quoted_on) | start_data(quoted_on, body, solver_request)

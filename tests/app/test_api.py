@@ -216,6 +216,12 @@ async def test_quote_errors_name_the_field(
         (quote_body(colour="blue"), "body.colour"),
         (quote_body(horizon_days=400), "body.horizon_days"),
         (quote_body(scenario={"ops": [{"op": "close", "target": "NOPE"}]}), "body.scenario.ops"),
+        # the solvers' own checks, named by the path the client sent
+        (quote_body(cargo={"box": "ZZZZ"}), "body.cargo.box"),
+        (quote_body(cargo={"box": "42G1", "cargo_class": "reefer"}), "body.cargo.cargo_class"),
+        (quote_body(cargo={"box": "22G1", "cargo_class": "dangerous"}), "body.cargo.imdg"),
+        (quote_body(filters={"required_hubs": ["NOPE"]}), "body.filters.required_hubs"),
+        (quote_body(filters={"excluded_hubs": ["NOPE"]}), "body.filters.excluded_hubs"),
     ]
     for body, field in cases:
         response = await client.post("/v1/quotes", json=body, headers=forwarder)

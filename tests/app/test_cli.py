@@ -195,7 +195,7 @@ def test_quote_without_option_explains_and_exits_1() -> None:
     ("args", "field"),
     [
         (["CNNIN-IRP", "VNYEV", "--ready", "1 December"], "ready"),
-        (["CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--box", "99X9"], "size_type"),
+        (["CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--box", "99X9"], "cargo.box"),
         (["CNNIN-IRP", "VNYEV", "--ready", READY_DAY, "--modes", "ship"], "modes"),
         (["CNNIN-IRP", "XXNOPE", "--ready", READY_DAY], "destination"),
         (["Atlantis", "SGSIN", "--ready", READY_DAY], "no place 'Atlantis'"),
