@@ -12,7 +12,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -21,69 +20,9 @@ from sqlalchemy.orm import Session
 from app.db.base import Base
 from app.db.models import ApiKey, Organisation
 from app.problems import ApiProblem
+from app.roles import PERMISSIONS, Permission, Role
 
 KEY_PREFIX = "cor_"
-
-
-class Role(StrEnum):
-    """What a key may do; see :data:`PERMISSIONS`."""
-
-    FORWARDER = "forwarder"
-    DISPATCHER = "dispatcher"
-    PLANNER = "planner"
-    ADMIN = "admin"
-
-
-class Permission(StrEnum):
-    """Capabilities that endpoints require."""
-
-    READ_NETWORK = "network:read"
-    QUOTE = "quotes:write"
-    READ_QUOTES = "quotes:read"
-    BOOK = "bookings:write"
-    READ_BOOKINGS = "bookings:read"
-    READ_SCENARIOS = "scenarios:read"
-    EDIT_SCENARIOS = "scenarios:write"
-    WEBHOOKS = "webhooks:write"
-    DISRUPT = "disruptions:write"
-    KEYS = "keys:write"
-    RELOAD_NETWORK = "network:reload"
-
-
-PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    # listed, not "all but": a new permission is no forwarder's until given here
-    Role.FORWARDER: frozenset(
-        {
-            Permission.READ_NETWORK,
-            Permission.QUOTE,
-            Permission.READ_QUOTES,
-            Permission.BOOK,
-            Permission.READ_BOOKINGS,
-            Permission.READ_SCENARIOS,
-            Permission.WEBHOOKS,
-        }
-    ),
-    Role.DISPATCHER: frozenset(
-        {
-            Permission.READ_NETWORK,
-            Permission.READ_QUOTES,
-            Permission.BOOK,
-            Permission.READ_BOOKINGS,
-            Permission.WEBHOOKS,
-            Permission.DISRUPT,
-        }
-    ),
-    Role.PLANNER: frozenset(
-        {
-            Permission.READ_NETWORK,
-            Permission.QUOTE,
-            Permission.READ_QUOTES,
-            Permission.READ_SCENARIOS,
-            Permission.EDIT_SCENARIOS,
-        }
-    ),
-    Role.ADMIN: frozenset(Permission),
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,14 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.auth import Role, create_key, has_keys, revoke_key
-from app.db.engine import make_engine, startup_lock, upgrade, writing
-from app.db.models import ApiKey, Organisation
-from app.main import create_app
-from app.problems import ApiProblem
+from app.roles import Role
 from app.settings import get_settings
 from graph import Network, NetworkValidationError, load_network, summarize, to_csv, to_geojson
 
@@ -352,6 +346,8 @@ def _print_quote(data: dict[str, object]) -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations (to ``head`` by default)."""
+    from app.db.engine import upgrade
+
     url = get_settings().database_url
     upgrade(url, revision)
     err.print(f"database at {revision}: {url}")
@@ -364,6 +360,8 @@ def keys_create(
     label: Annotated[str | None, typer.Option(help="A note to recognise the key by.")] = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
+    from app.db.engine import upgrade
+
     settings = get_settings()
     upgrade(settings.database_url)
     key = _create_key(settings.database_url, org, role, label)
@@ -376,6 +374,12 @@ def keys_list(
     org: Annotated[str, typer.Option("--org", help="Organisation.")],
 ) -> None:
     """List an organisation's keys (ids, roles, labels; never secrets)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.db.engine import make_engine, upgrade
+    from app.db.models import ApiKey, Organisation
+
     settings = get_settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -405,6 +409,13 @@ def keys_list(
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (after cor_).")]) -> None:
     """Revoke a key (API processes refuse it within 30 s); the last admin key is kept."""
+    from sqlalchemy.orm import Session
+
+    from app.auth import revoke_key
+    from app.db.engine import make_engine, upgrade, writing
+    from app.db.models import ApiKey
+    from app.problems import ApiProblem
+
     settings = get_settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -436,6 +447,9 @@ def serve(
     is printed with an example call (not with CORRIDOR_ENVIRONMENT=production).
     """
     import uvicorn
+
+    from app.db.engine import upgrade
+    from app.main import create_app  # the web stack, for this command only
 
     settings = get_settings()
     network = _load(settings.network_path)
@@ -506,6 +520,11 @@ def worker(
 
 
 def _create_key(url: str, org: str, role: Role, label: str | None) -> str:
+    from sqlalchemy.orm import Session
+
+    from app.auth import create_key
+    from app.db.engine import make_engine, writing
+
     engine = make_engine(url)
     try:
         with Session(engine) as session, writing(session):
@@ -515,6 +534,11 @@ def _create_key(url: str, org: str, role: Role, label: str | None) -> str:
 
 
 def _demo_key(url: str) -> str | None:
+    from sqlalchemy.orm import Session
+
+    from app.auth import create_key, has_keys
+    from app.db.engine import make_engine, startup_lock, writing
+
     engine = make_engine(url)
     try:
         # replicas starting together on an empty database: one of them makes the key

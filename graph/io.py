@@ -1,7 +1,8 @@
 """Read the data files, validate them together and build a :class:`~graph.network.Network`.
 
-The network file is GeoJSON read with geopandas (pyogrio); the source registry, fee catalogue
-and emission factors are TOML files next to it. Everything is validated before anything is
+The network file is GeoJSON (RFC 7946, read as JSON: no dataframe round trip, and no GDAL to
+import for a command that only quotes); the source registry, fee catalogue and emission factors
+are TOML files next to it. Everything is validated before anything is
 built, and every problem is reported at once in one
 :class:`~graph.errors.NetworkValidationError`.
 """
@@ -13,22 +14,15 @@ import gc
 import io
 import json
 import tomllib
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import numpy as np
-import pyogrio
-import shapely
-from pyogrio.errors import DataSourceError
-
 from graph.emissions import EmissionFactors, parse_emission_factors
 from graph.errors import NetworkValidationError, Problem
-from graph.fields import as_list, is_missing
+from graph.fields import is_missing
 from graph.network import Network
 from graph.sources import Source, parse_sources
 from graph.tariffs import TariffCatalogue, parse_catalogue
@@ -37,17 +31,8 @@ from graph.validate import Catalogues, RawFeature, validate_features
 #: The data bundled beside the packages: found from any working directory.
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_NETWORK_PATH = BUNDLED_DATA / "network.geojson"
-# shapely geometry type ids (shapely.GeometryType); -1, a missing geometry, maps to None.
-_GEOMETRY_TYPES = {
-    0: "Point",
-    1: "LineString",
-    2: "LinearRing",
-    3: "Polygon",
-    4: "MultiPoint",
-    5: "MultiLineString",
-    6: "MultiPolygon",
-    7: "GeometryCollection",
-}
+#: Coordinate reference systems that mean WGS84 longitude/latitude (RFC 7946 GeoJSON's only one).
+_WGS84 = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326", "EPSG:4326")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,28 +107,36 @@ def load_files(files: DataFiles) -> Network:
 
 def read_features(path: Path, problems: list[Problem]) -> list[RawFeature]:
     """The features of the network file, or none (with a problem) if it cannot be read."""
-    frame = _read_frame(path, problems)
-    if frame is None:
+    collection = _read_collection(path, problems)
+    if collection is None:
         return []
-    columns = [c for c in frame.columns if c != frame.geometry.name]
-    geometries = frame.geometry.array
-    # One vectorised pass over all vertices; each feature then takes its slice.
-    points, owners = shapely.get_coordinates(geometries, return_index=True)
-    bounds = np.searchsorted(owners, np.arange(len(frame) + 1))
-    types = shapely.get_type_id(geometries)
     features = []
-    for index, record in enumerate(frame[columns].to_dict("records")):
-        vertices = points[bounds[index] : bounds[index + 1]].tolist()
-        properties = {key: _plain(value) for key, value in record.items() if not is_missing(value)}
+    for index, feature in enumerate(collection, start=1):
+        if not isinstance(feature, dict):
+            problems.append(Problem("network", f"feature {index}", "", "not a GeoJSON feature"))
+            continue
+        properties = feature.get("properties") or {}
+        geometry = feature.get("geometry")
+        kind = geometry.get("type") if isinstance(geometry, dict) else None
+        vertices = _vertices(geometry.get("coordinates")) if isinstance(geometry, dict) else []
         features.append(
             RawFeature(
-                index=index + 1,
-                properties=properties,
-                geometry_type=_GEOMETRY_TYPES.get(int(types[index])),
-                coordinates=tuple((float(x), float(y)) for x, y in vertices),
+                index=index,
+                properties={k: v for k, v in properties.items() if not is_missing(v)},
+                geometry_type=kind if isinstance(kind, str) else None,
+                coordinates=tuple(vertices),
             )
         )
     return features
+
+
+def _vertices(nested: object) -> list[tuple[float, float]]:
+    """Every (x, y) of a GeoJSON coordinates array of any depth, in order; [] if malformed."""
+    if not isinstance(nested, list) or not nested:
+        return []
+    if all(isinstance(value, int | float) and not isinstance(value, bool) for value in nested):
+        return [(float(nested[0]), float(nested[1]))] if len(nested) >= 2 else []
+    return [vertex for part in nested for vertex in _vertices(part)]
 
 
 def to_geojson(network: Network) -> dict[str, Any]:
@@ -217,51 +210,36 @@ def bulk_allocation() -> Iterator[None]:
             gc.enable()
 
 
-def _plain(value: object) -> object:
-    """JSON-like Python values.
-
-    GDAL hands string lists over as numpy arrays, and leaves a whole JSON column as text when
-    one of its values is not JSON; such text is decoded here value by value.
-    """
-    if isinstance(value, str):
-        if value[:1] in ("{", "["):
-            try:
-                decoded: object = json.loads(value)
-            except json.JSONDecodeError:
-                return value
-            return decoded
-        return value
-    if isinstance(value, bytes):
-        return value
-    listed = as_list(value)
-    return value if listed is None else [_plain(item) for item in listed]
-
-
 def _csv_value(value: object) -> object:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return "" if value is None else value
 
 
-def _read_frame(path: Path, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+def _read_collection(path: Path, problems: list[Problem]) -> list[Any] | None:
+    """The features array of a GeoJSON FeatureCollection in WGS84, or ``None`` with a problem."""
     if not path.is_file():
         problems.append(Problem("network", str(path), "", "file not found"))
         return None
     try:
-        with warnings.catch_warnings():
-            # A column that is not valid JSON in one feature stays text; _plain decodes the
-            # others and the validator names the bad one. Dates stay strings for the same reason.
-            warnings.filterwarnings("ignore", message="Could not parse column")
-            frame = gpd.read_file(path, engine="pyogrio", datetime_as_string=True)
-    except (DataSourceError, pyogrio.errors.DataLayerError, ValueError) as err:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError) as err:
         problems.append(Problem("network", str(path), "", f"cannot read the file: {err}"))
         return None
-    if frame.crs is None or frame.crs.to_epsg() != 4326:
-        problems.append(
-            Problem("network", str(path), "crs", f"expected EPSG:4326 (WGS84), got {frame.crs}")
-        )
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        message = "cannot read the file: not a GeoJSON FeatureCollection"
+        problems.append(Problem("network", str(path), "", message))
         return None
-    return frame
+    crs = data.get("crs")
+    if crs is not None:
+        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+        if name not in _WGS84:
+            problems.append(
+                Problem("network", str(path), "crs", f"expected EPSG:4326 (WGS84), got {name}")
+            )
+            return None
+    features: list[Any] = data["features"]
+    return features
 
 
 def _read_toml(path: Path, where: str, problems: list[Problem]) -> Mapping[str, Any] | None:

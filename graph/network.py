@@ -16,9 +16,10 @@ from dataclasses import replace
 from datetime import date, datetime
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 from graph.emissions import EmissionFactors
 from graph.errors import UnknownLocation, UnknownService, UnknownServiceLeg
@@ -354,6 +355,8 @@ class Network:
     @cached_property
     def graph(self) -> nx.MultiDiGraph[str]:
         """A frozen networkx view: a node per location, an edge per leg keyed by leg id."""
+        import networkx as nx  # for graph analysis only; quotes do not need it
+
         graph: nx.MultiDiGraph[str] = nx.MultiDiGraph(version=self.version)
         for location in self._locations.values():
             graph.add_node(location.id, location=location)

@@ -40,8 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the project's packages are beside this folder
     sys.path.insert(0, str(ROOT))
 
-from app.auth import Role, create_key  # noqa: E402
+from app.auth import create_key  # noqa: E402
 from app.db.engine import make_engine, writing  # noqa: E402
+from app.roles import Role  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/14"

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the project's packages are beside this folder
     sys.path.insert(0, str(ROOT))
 
-from app.auth import Role  # noqa: E402
+from app.roles import Role  # noqa: E402
 from scripts.topology import Topology, rss_kib  # noqa: E402
 
 #: Real origin-destination pairs of the corridor (the tiny network's are given by its tests).

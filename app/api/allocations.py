@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from app import allocations
 from app.api.deps import DB, LoadedNetwork, require
 from app.api.jobs import job_out
-from app.auth import Permission, Principal
+from app.auth import Principal
 from app.db.models import Job
 from app.jobs import create_job
+from app.roles import Permission
 from app.schemas import AllocationIn, AllocationOut, JobOut, problem_responses
 
 router = APIRouter(

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from app import reroute, tracking
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
-from app.auth import Permission, Principal, owned
+from app.auth import Principal, owned
 from app.bookings import book, cancel
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.ledger import held_by
 from app.db.models import Booking, BookingDeparture, Quote, RerouteProposal
 from app.problems import ApiProblem
+from app.roles import Permission
 from app.schemas import (
     BookingIn,
     BookingOut,

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from app import report, studies
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
-from app.auth import Permission, Principal, new_id, owned
+from app.auth import Principal, new_id, owned
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import DemandMatrix
 from app.problems import ApiProblem, reject
+from app.roles import Permission
 from app.schemas import DemandMatrixOut, DemandMatrixPage, problem_responses
 from graph import Demand, DemandError, parse_demand_csv
 

@@ -12,8 +12,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.auth import Permission, Principal, authenticate
+from app.auth import Principal, authenticate
 from app.problems import ApiProblem
+from app.roles import Permission
 from app.schemas import ID_PATTERN
 from graph import Network
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from app import disruptions, reroute
 from app.api import pages
 from app.api.deps import DB, RowId, require
-from app.auth import Permission, Principal, new_id
+from app.auth import Principal, new_id
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Disruption
 from app.problems import ApiProblem, reject
+from app.roles import Permission
 from app.schemas import (
     AffectedPage,
     DisruptionIn,

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from app.api.deps import DB, RowId, require
-from app.auth import Permission, Principal, owned
+from app.auth import Principal, owned
 from app.db.base import utc
 from app.db.models import Job
+from app.roles import Permission
 from app.schemas import JobOut, problem_responses
 
 router = APIRouter(

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from app.api import pages
 from app.api.deps import DB, RowId, require
-from app.auth import PERMISSIONS, Permission, Principal, Role, issue_key, owned, revoke_key
+from app.auth import Principal, issue_key, owned, revoke_key
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import ApiKey
+from app.roles import PERMISSIONS, Permission, Role
 from app.schemas import CallerOut, KeyCreated, KeyIn, KeyOut, KeyPage, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["keys"], responses=problem_responses(401, 403, 404))

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from app import scenarios
 from app.api.deps import DB, LoadedNetwork, require
-from app.auth import Permission, Principal
+from app.auth import Principal
 from app.db import ledger
 from app.problems import ApiProblem, reject
 from app.quotes import EARLIEST, LATEST, local_time
+from app.roles import Permission
 from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
 from graph import City, Location, LocationKind, Mode, Status, summarize, to_geojson
 

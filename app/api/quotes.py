@@ -12,13 +12,14 @@ from sqlalchemy import select
 from app import scenarios
 from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
-from app.auth import Permission, Principal, new_id, owned
+from app.auth import Principal, new_id, owned
 from app.db import ledger
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Quote
 from app.problems import reject
 from app.quotes import in_request_terms, quote_request, result_data, start_data
+from app.roles import Permission
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
 from solvers.errors import InvalidRequest
 from solvers.quote import QuoteSettings, quote

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request
 
 from app import reload
 from app.api.deps import require
-from app.auth import Permission, Principal
+from app.auth import Principal
+from app.roles import Permission
 from app.schemas import NetworkReloadOut, problem_responses
 
 router = APIRouter(

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from app import scenarios
 from app.api import pages
 from app.api.deps import DB, RowId, require
-from app.auth import Permission, Principal
+from app.auth import Principal
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import StoredScenario
 from app.problems import ops_named_as
+from app.roles import Permission
 from app.schemas import ScenarioCreate, ScenarioOut, ScenarioPage, ScenarioPatch, problem_responses
 
 router = APIRouter(

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from app import report, studies
 from app.api import pages
 from app.api.deps import DB, RowId, require
-from app.auth import Permission, Principal, owned
+from app.auth import Principal, owned
 from app.db.base import utc
 from app.db.models import Job
 from app.jobs import create_job
 from app.problems import ApiProblem, reject
+from app.roles import Permission
 from app.scenarios import ScenarioNetworks
 from app.schemas import StudyIn, StudyOut, StudyPage, problem_responses
 from graph import Network

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from app import webhooks
 from app.api import pages
 from app.api.deps import DB, RowId, require
-from app.auth import Permission, Principal, new_id, owned
+from app.auth import Principal, new_id, owned
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Webhook, WebhookDelivery
 from app.problems import ApiProblem
+from app.roles import Permission
 from app.schemas import (
     DeliveryOut,
     DeliveryPage,

@@ -8,13 +8,14 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "alembic"
 
@@ -67,6 +68,8 @@ def make_engine(url: str) -> Engine:
 
 def alembic_config(url: str) -> Config:
     """Alembic configuration for ``url`` that works from any working directory."""
+    from alembic.config import Config  # Alembic loads only when the schema is migrated
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -117,10 +120,14 @@ def upgrade(url: str, revision: str = "head") -> None:
     Replicas that start together migrate one after the other, and the later ones find nothing
     left to do, instead of racing on the same DDL.
     """
+    from alembic import command
+
     with startup_lock(url):
         command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Revert migrations down to ``revision``."""
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)

@@ -29,13 +29,14 @@ import time
 from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Literal
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING, Literal
 
 from graph import Mode, ServiceLeg
 from solvers.model import ORIGIN, Finish, QuoteModel, Ride, RideTemplate
 from solvers.types import HubRule, SolveStatus
+
+if TYPE_CHECKING:  # OR-Tools (and the pandas it imports) loads only when a model is solved
+    from ortools.sat.python import cp_model
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ class ExactResult:
 
 def build(quote: QuoteModel, objective: Objective) -> BuiltModel:
     """Expand the reachable time-expanded network and state the model over it."""
+    from ortools.sat.python import cp_model
+
     arcs = _expand(quote)
     model = cp_model.CpModel()
     variables = [model.new_bool_var(f"x{i}") for i in range(len(arcs))]

@@ -15,9 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.auth import Role, create_key
+from app.auth import create_key
 from app.db.engine import make_engine, upgrade, writing
 from app.main import create_app
+from app.roles import Role
 from app.settings import Settings
 from tests.conftest import TINY
 

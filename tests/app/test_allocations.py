@@ -10,7 +10,7 @@ import anyio
 import httpx
 import pytest
 
-from app.auth import Role
+from app.roles import Role
 from tests.app.conftest import make_key
 
 pytestmark = pytest.mark.anyio

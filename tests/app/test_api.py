@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.auth import Role
 from app.db.engine import make_engine
 from app.db.models import Booking, DepartureCapacity, Quote
 from app.quotes import quote_request
+from app.roles import Role
 from app.schemas import QuoteIn
 from graph import Network
 from tests.app.conftest import make_key

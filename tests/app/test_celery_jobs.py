@@ -30,11 +30,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import Role
 from app.db.engine import make_engine, upgrade
 from app.db.models import Job, JobPart
 from app.jobs import MAX_ATTEMPTS, JobContext, create_job
 from app.main import create_app
+from app.roles import Role
 from app.settings import Settings
 from app.worker import CeleryRunner
 from tests.app.conftest import POSTGRES_URL, _postgres_database, make_key

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth import Role
+from app.roles import Role
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, legs, quote_body
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth import Role
 from app.db.models import Booking
+from app.roles import Role
 from app.tracking import plan_of
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, legs, make_quote

@@ -14,11 +14,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import Role, authenticate
+from app.auth import authenticate
 from app.db.engine import make_engine, upgrade, writing
 from app.db.models import Job, JobPart
 from app.jobs import MAX_ATTEMPTS, JobContext, Progress, create_job, kind, parted_kind
 from app.main import create_app
+from app.roles import Role
 from app.settings import Settings
 from tests.app.conftest import make_key
 from tests.conftest import TINY

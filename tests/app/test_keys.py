@@ -9,8 +9,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from app.auth import PERMISSIONS, Role
 from app.cli import app as cli
+from app.roles import PERMISSIONS, Role
 from app.settings import get_settings
 from tests.app.conftest import make_key
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.auth import Role
 from app.db.engine import upgrade
 from app.main import create_app
 from app.ratelimit import LocalLimiter, RedisLimiter
+from app.roles import Role
 from app.settings import Settings
 from scripts.topology import free_port
 from tests.app.conftest import make_key

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import reroute
-from app.auth import Role
 from app.db.engine import make_engine
 from app.db.models import Booking, BookingDeparture, DepartureCapacity
 from app.quotes import cargo, price_item
+from app.roles import Role
 from app.schemas import CargoIn
 from graph import Mode, Network
 from solvers.cargo import Cargo

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth import Role
+from app.roles import Role
 from graph import Network
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, quote_body

@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import Role
 from app.db.engine import make_engine, upgrade
 from app.db.models import NetworkVersion
 from app.main import create_app
 from app.observability import Sparse
+from app.roles import Role
 from app.settings import Settings
 from graph import Network
 from tests.app.conftest import make_key

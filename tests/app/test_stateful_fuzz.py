@@ -23,7 +23,7 @@ from hypothesis.errors import Flaky
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.stateful import run_state_machine_as_test
 
-from app.auth import Role
+from app.roles import Role
 from tests.app.conftest import make_key
 from tests.app.test_schema import without_lifespan
 from tests.figures import report

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.auth import Role
 from app.db.engine import upgrade
 from app.main import create_app
+from app.roles import Role
 from app.settings import Settings
 from app.webhooks import verify
 from tests.app.conftest import make_key

@@ -18,8 +18,9 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
 from sqlalchemy.orm import Session
 
-from app.auth import Role, create_key
+from app.auth import create_key
 from app.db.engine import make_engine, writing
+from app.roles import Role
 from tests.conftest import ROOT
 from tests.e2e.server import running
 

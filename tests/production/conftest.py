@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth import Role
 from app.db.engine import make_engine
 from app.db.models import Booking, BookingDeparture, DepartureCapacity
+from app.roles import Role
 from scripts.topology import Topology
 from tests.app.test_celery_jobs import REDIS_URL, _redis_problem
 from tests.conftest import TINY

@@ -15,9 +15,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import Role
 from app.db.engine import make_engine
 from app.db.models import Booking, BookingDeparture, NetworkVersion
+from app.roles import Role
 from scripts.topology import Topology
 from tests.figures import report
 from tests.production.conftest import booking_body, ledger, legs, make_quote

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from app.auth import Role
+from app.roles import Role
 from scripts.topology import Topology
 from scripts.topology_load import run_load
 from tests.figures import report

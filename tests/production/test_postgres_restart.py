@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth import Role
+from app.roles import Role
 from scripts.topology import free_port
 from tests.figures import report
 from tests.production.conftest import booking_body, make_quote, missing, quote_body, start

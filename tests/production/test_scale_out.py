@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from app.auth import Role
+from app.roles import Role
 from scripts.topology import Topology
 from tests.app.test_studies import CANAL, TINY_DEMAND
 from tests.figures import report
