@@ -3,7 +3,7 @@
     make bench            (or: .venv/bin/python bench/load_network.py [--repeat N])
 
 For each size the script times, in this process, the three stages of ``load_network`` — reading
-the GeoJSON with geopandas/pyogrio, validating every feature into domain objects, and building the
+the GeoJSON (json module), validating every feature into domain objects, and building the
 immutable Network (indexes and content hash) — as the best of ``--repeat`` runs, then measures the
 peak of Python allocations (tracemalloc) in a separate run. The real file is the baseline the
 larger sizes are compared against (time per feature relative to it).
