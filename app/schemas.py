@@ -295,6 +295,9 @@ class ReasonOut(BaseModel):
     cheapest_cny: float | None = None
     least_co2e_kg: float | None = None
     fewest_transfers: int | None = None
+    most_boxes: int | None = Field(
+        default=None, description="shipment-too-large: the most of these boxes that go together."
+    )
 
 
 class QuoteOut(BaseModel):

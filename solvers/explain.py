@@ -25,6 +25,7 @@ class Reason:
     cheapest_cny: float | None = None
     least_co2e_kg: float | None = None
     fewest_transfers: int | None = None
+    most_boxes: int | None = None
 
 
 def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
@@ -57,7 +58,9 @@ def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
                 f"no way from the origin to the destination takes {cargo} cargo (dry boxes can go)",
             )
         else:
-            reason = Reason("no-connection", "no services connect the origin to the destination")
+            reason = _too_large(network, request) or Reason(
+                "no-connection", "no services connect the origin to the destination"
+            )
         return (reason,)
     relaxed = request.without_limits()
     free = pareto_search(QuoteModel(network, relaxed)).arrivals
@@ -120,6 +123,41 @@ def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
             )
         )
     return tuple(reasons)
+
+
+def _too_large(network: Network, request: QuoteRequest) -> Reason | None:
+    """Whether the boxes would go in fewer at a time: the most that can, and when they arrive.
+
+    Every leg carries at most its capacity per departure, so a shipment larger than every way's
+    smallest departure has no way at all, though its boxes could travel in parts.
+    """
+    cargo = request.cargo
+    if cargo.count <= 1:
+        return None
+    one = dataclasses.replace(request, cargo=dataclasses.replace(cargo, count=1))
+    if not _reachable(QuoteModel(network, one)):
+        return None
+    low, high = 1, cargo.count - 1  # the largest count that still has a way (binary search)
+    while low < high:
+        middle = (low + high + 1) // 2
+        fewer = dataclasses.replace(request, cargo=dataclasses.replace(cargo, count=middle))
+        if _reachable(QuoteModel(network, fewer)):
+            low = middle
+        else:
+            high = middle - 1
+    most = dataclasses.replace(
+        request.without_limits(), cargo=dataclasses.replace(cargo, count=low)
+    )
+    arrivals = pareto_search(QuoteModel(network, most)).arrivals
+    earliest = from_minutes(min(a.time for a in arrivals)) if arrivals else None
+    when = f", the first of them arriving {earliest.isoformat()}" if earliest else ""
+    return Reason(
+        "shipment-too-large",
+        f"no way carries {cargo.count} boxes ({cargo.teu:g} TEU) on one departure: at most "
+        f"{low} of these boxes travel together{when}; split the shipment",
+        earliest_arrival=earliest,
+        most_boxes=low,
+    )
 
 
 def _dry(cargo: Cargo) -> Cargo:

@@ -485,3 +485,20 @@ def test_f28_a_box_at_the_qinzhou_gate_19_hours_before_a_sailing_makes_it(
     late = ask(real_network, request("CNQZH", "SGSIN", ready=gate + timedelta(minutes=1)))
     assert late.pareto
     assert all(i.legs[0].departure_key != sailing.departure_key for i in late.pareto)
+
+
+def test_f29_a_shipment_larger_than_every_departure_says_how_many_boxes_go_together(
+    real_network: Network,
+) -> None:
+    chongqing = city("Chongqing", real_network)
+    huge = ask(real_network, request(chongqing, "SGSIN", cargo=Cargo(CargoClass.DRY, "42G1", 1000)))
+    assert not huge.options
+    (reason,) = huge.reasons
+    assert reason.code == "shipment-too-large"
+    assert reason.most_boxes is not None
+    assert reason.earliest_arrival is not None
+    most = reason.most_boxes
+    fits = ask(real_network, request(chongqing, "SGSIN", cargo=Cargo(CargoClass.DRY, "42G1", most)))
+    assert min(i.arrival for i in fits.pareto) == reason.earliest_arrival
+    over = Cargo(CargoClass.DRY, "42G1", most + 1)
+    assert not ask(real_network, request(chongqing, "SGSIN", cargo=over)).options
