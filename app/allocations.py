@@ -149,7 +149,13 @@ def solve(
             for sid, candidate in best.chosen.items()
         ],
         "unplaced": [{"shipment": sid, "reason": why} for sid, why in best.unplaced.items()],
-        "greedy": _summary(baseline),
+        "greedy": {
+            **_summary(baseline),
+            "assignments": [
+                _assignment(network, sid, candidate, itineraries[f"{sid}/{candidate.key}"])
+                for sid, candidate in baseline.chosen.items()
+            ],
+        },
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
 

@@ -5,8 +5,10 @@ time and at a few later departure waves), each with a price, an arrival and the 
 uses. The CP-SAT model picks at most one candidate per shipment so that no departure carries
 more TEU than it has free, minimising price + lateness (per TEU-hour past the deadline) + a
 penalty for each shipment left unplaced (above any candidate, so a shipment is left out only
-when capacity forces it). The greedy baseline takes the shipments first come, first served,
-each on its cheapest candidate that still fits. Every shipment left out is explained.
+when capacity forces it); among allocations of that least cost, a second solve picks the one
+that arrives earliest in total (a box is not put on a later sailing that costs the same). The
+greedy baseline takes the shipments first come, first served, each on its cheapest candidate
+that still fits, the earlier of equally cheap ones. Every shipment left out is explained.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Candidate:
     cost_fen: int
     late_hours: float
     departures: tuple[str, ...]
+    arrival_minutes: int = 0  # when the box is available at the destination (epoch minutes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +108,34 @@ def allocate(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # unplaced keeps it feasible
         message = f"the allocation model ended with {solver.status_name(status)}"
         raise RuntimeError(message)
+    if status == cp_model.OPTIMAL:
+        # lexicographic: at that least cost, the earliest arrivals in total
+        first = min((c.arrival_minutes for s in shipments for c in s.candidates), default=0)
+        model.add(sum(terms) <= round(solver.objective_value))
+        model.minimize(
+            sum(
+                (candidate.arrival_minutes - first) * counts[g, index]
+                for g, ((_, candidates), _) in enumerate(groups.items())
+                for index, candidate in enumerate(candidates)
+            )
+        )
+        for variable in counts.values():
+            model.add_hint(variable, solver.value(variable))
+        earliest = cp_model.CpSolver()
+        earliest.parameters.max_time_in_seconds = time_limit_s
+        earliest.parameters.num_workers = 1
+        if earliest.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solver = earliest
     chosen: dict[str, Candidate] = {}
     for g, ((_, candidates), members) in enumerate(groups.items()):
         queue = iter(members)  # first come, first on the cheapest candidates
         ranked = sorted(
             range(len(candidates)),
-            key=lambda i: (_charge(members[0], candidates[i], late_fen_per_teu_hour), i),
+            key=lambda i: (
+                _charge(members[0], candidates[i], late_fen_per_teu_hour),
+                candidates[i].arrival_minutes,
+                i,
+            ),
         )
         for index in ranked:
             for _ in range(solver.value(counts[g, index])):
@@ -133,7 +158,8 @@ def greedy(
     chosen: dict[str, Candidate] = {}
     for shipment in shipments:
         ranked = sorted(
-            shipment.candidates, key=lambda c: (_charge(shipment, c, late_fen_per_teu_hour), c.key)
+            shipment.candidates,
+            key=lambda c: (_charge(shipment, c, late_fen_per_teu_hour), c.arrival_minutes, c.key),
         )
         for candidate in ranked:
             if all(left.get(d, float("inf")) >= shipment.teu - 1e-9 for d in candidate.departures):
@@ -263,4 +289,5 @@ def as_candidate(network: Network, itinerary: Itinerary, deadline: datetime | No
         )
     )
     key = "|".join(leg.departure_key for leg in itinerary.legs)
-    return Candidate(key, round(itinerary.price.total_cny * 100), max(0.0, late), held)
+    arrival = round(itinerary.arrival.timestamp() / 60)
+    return Candidate(key, round(itinerary.price.total_cny * 100), max(0.0, late), held, arrival)

@@ -45,6 +45,7 @@ async def test_sixty_boxes_fill_the_trains_without_overfilling(
     assert max(loads.values()) * 2 <= 100  # 2 TEU a box, 100 TEU a departure
     assert len({a["departures"][0] for a in result["assignments"]}) > 1  # spread over departures
     assert result["objective_cny"] <= result["greedy"]["objective_cny"]
+    assert len(result["greedy"]["assignments"]) == result["greedy"]["placed"]
     assert all(u["reason"] for u in result["unplaced"])
 
 

@@ -106,6 +106,22 @@ def test_greedy_can_lose_to_the_optimum() -> None:
     assert best.cost_fen == 250
 
 
+def test_of_equally_cheap_candidates_the_earlier_arrival_is_taken() -> None:
+    # the later sailing is listed first and shares a departure with nothing: only the tie-break
+    # on arrival can choose
+    late = Candidate("a-late", 100, 0, ("D2",), arrival_minutes=20_000)
+    early = Candidate("b-early", 100, 0, ("D1",), arrival_minutes=10_000)
+    shipments = [Shipment(f"s{i}", 1, (late, early)) for i in range(3)]
+    shipments.append(Shipment("t", 1, (Candidate("t1", 90, 0, ("D2",), 15_000), late)))
+    free = {"D1": 2.0, "D2": 5.0}
+    best = allocate(shipments, free, LATE)
+    taken = sorted(c.key for sid, c in best.chosen.items() if sid != "t")
+    assert taken == ["a-late", "b-early", "b-early"]  # D1 holds two
+    assert best.cost_fen == 390
+    first_come = greedy(shipments, free, LATE)
+    assert [first_come.chosen[f"s{i}"].key for i in range(3)] == ["b-early", "b-early", "a-late"]
+
+
 def test_unplaceable_shipments_say_why() -> None:
     nowhere = Shipment("n", 1, ())
     too_big = Shipment("t", 2.25, (Candidate("t1", 100, 0, ("D1",)),))
