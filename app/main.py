@@ -119,8 +119,9 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         "New International Land-Sea Trade Corridor.",
         description=DESCRIPTION,
         lifespan=lifespan,
-        # any operation may be refused by the rate limit or find the database away
-        responses=problem_responses(429, 503),
+        # any operation may be refused by the rate limit or find the database away, and any
+        # body may be unreadable
+        responses=problem_responses(400, 415, 429, 503),
     )
     app.state.settings = config
     app.state.metrics = metrics

@@ -128,12 +128,38 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    found = exc.errors()
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if (
+        kind
+        and kind != "application/json"
+        and any(e.get("loc", ())[:1] == ("body",) for e in found)
+    ):
+        return problem(
+            415,
+            "unsupported-media-type",
+            "The body must be JSON",
+            f"Content-Type {kind} is not application/json",
+            request.url.path,
+        )
+    broken = next((e for e in found if e.get("type") == "json_invalid"), None)
+    if broken is not None:
+        at = broken.get("loc", ("body", "?"))[-1]
+        reason = broken.get("ctx", {}).get("error", "not JSON")
+        return problem(
+            400,
+            "malformed-json",
+            "The body is not valid JSON",
+            f"{reason} at character {at}",
+            request.url.path,
+            errors=[{"field": "body", "message": f"{reason} at character {at}"}],
+        )
     errors = [
         {
             "field": ".".join(str(part) for part in error.get("loc", ())),
             "message": error.get("msg", "invalid"),
         }
-        for error in exc.errors()
+        for error in found
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "validation", "Invalid request", detail, request.url.path, errors=errors)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.schemas import CargoIn, PointIn, QuoteIn, ScenarioIn
+from app.schemas import MAX_REACH_KM, CargoIn, PointIn, QuoteIn, ScenarioIn
 from graph import CargoClass, Location, Mode, Network, Status
 from graph.timetable import zone
 from solvers.cargo import Cargo
@@ -36,6 +36,10 @@ def endpoint(text: str, field: str) -> Endpoint:
             raise InvalidRequest([(field, "give a location id or lat,lon")])
         return Endpoint.at(text.strip())
     km = float(match["km"]) if match["km"] else DEFAULT_REACH_KM
+    if not 0 < km <= MAX_REACH_KM:
+        raise InvalidRequest(
+            [(field, f"a trucking radius is more than 0 and at most {MAX_REACH_KM:g} km")]
+        )
     return Endpoint(lat=float(match["lat"]), lon=float(match["lon"]), max_km=km)
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StrictInt,
+)
 
 from graph import CargoClass, Mode
 from solvers.types import HubRule, Preference
@@ -16,10 +24,28 @@ JSONObject = dict[str, Any]
 ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 
+def _printable(text: str) -> str:
+    """Text a person wrote: no NUL or other control characters (line breaks and tabs allowed)."""
+    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in text):
+        msg = "must not contain control characters"
+        raise ValueError(msg)
+    return text
+
+
+#: Free text on documents (party names, references): printable and bounded.
+Printable = Annotated[str, AfterValidator(_printable)]
+ReferenceKey = Annotated[Printable, Field(min_length=1, max_length=64)]
+ReferenceValue = Annotated[Printable, Field(max_length=200)]
+
+
+#: The farthest a door point may be trucked from a terminal, in either form of the point.
+MAX_REACH_KM = 1000.0
+
+
 class Strict(BaseModel):
     """Bodies refuse unknown fields, so that a misspelt option is an error, not a no-op."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- quotes in
@@ -28,7 +54,7 @@ class PointIn(Strict):
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    max_km: float = Field(default=50.0, gt=0, le=1000, description="Trucking radius in km.")
+    max_km: float = Field(default=50.0, gt=0, le=MAX_REACH_KM, description="Trucking radius in km.")
 
 
 class CargoIn(Strict):
@@ -39,7 +65,7 @@ class CargoIn(Strict):
         pattern=r"^[0-9A-Z]{4}$",
         description="ISO 6346 size-type code: 22G1, 42G1, 45G1, 45R1, ...",
     )
-    count: int = Field(default=1, ge=1, le=1000, description="Number of boxes.")
+    count: StrictInt = Field(default=1, ge=1, le=1000, description="Number of boxes.")
     cargo_class: CargoClass = Field(
         default=CargoClass.DRY, description="dry, reefer, dangerous or bulk (a reefer box: reefer)."
     )
@@ -52,7 +78,7 @@ class FiltersIn(Strict):
     """Restrictions on the itineraries, as on Routescanner."""
 
     modes: list[Mode] | None = Field(default=None, description="Allowed modes (all if absent).")
-    max_transfers: int | None = Field(default=None, ge=0, le=10)
+    max_transfers: StrictInt | None = Field(default=None, ge=0, le=10)
     required_hubs: list[str] = Field(default_factory=list, max_length=10)
     hub_rule: HubRule = Field(default=HubRule.ALL, description="Pass all or any required hub.")
     excluded_hubs: list[str] = Field(default_factory=list, max_length=50)
@@ -105,7 +131,7 @@ class QuoteIn(Strict):
     max_co2e_kg: float | None = Field(default=None, gt=0, le=1e10)
     preference: Preference = Preference.BALANCED
     value_of_time_cny_per_teu_hour: float | None = Field(default=None, ge=0, le=1e6)
-    horizon_days: int | None = Field(
+    horizon_days: StrictInt | None = Field(
         default=None, ge=1, description="Search horizon (default and maximum from the settings)."
     )
     scenario: ScenarioIn | None = Field(default=None, description="Operations for this quote.")
@@ -333,10 +359,12 @@ class QuotePage(BaseModel):
 class PartyIn(Strict):
     """A party to the waybill."""
 
-    name: str = Field(min_length=1, max_length=200)
-    address: str | None = Field(default=None, max_length=500)
-    contact: str | None = Field(default=None, max_length=200)
-    tax_id: str | None = Field(default=None, max_length=64, description="e.g. USCC or VAT id.")
+    name: Printable = Field(min_length=1, max_length=200)
+    address: Printable | None = Field(default=None, max_length=500)
+    contact: Printable | None = Field(default=None, max_length=200)
+    tax_id: Printable | None = Field(
+        default=None, max_length=64, description="e.g. USCC or VAT id."
+    )
 
 
 class BookingIn(Strict):
@@ -361,7 +389,7 @@ class BookingIn(Strict):
     option_id: str = Field(pattern=ID_PATTERN)
     shipper: PartyIn
     consignee: PartyIn
-    references: dict[str, str] = Field(default_factory=dict, max_length=20)
+    references: dict[ReferenceKey, ReferenceValue] = Field(default_factory=dict, max_length=20)
 
 
 class ReservationOut(BaseModel):
@@ -485,12 +513,13 @@ class ProblemOut(BaseModel):
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the problems an operation can answer."""
     words = {
-        400: "The body cannot be read (not UTF-8)",
+        400: "The body cannot be read (not UTF-8, or not valid JSON)",
         401: "No or an invalid API key",
         403: "The key's role does not allow this",
         404: "Not found (or another organisation's)",
         409: "Conflicts with the current state (expired quote, no room, ...)",
         413: "The upload is too large",
+        415: "The body is not application/json",
         422: "Invalid input; each field is named in errors[].field",
         429: "The key's rate limit is spent; retry after Retry-After seconds",
         503: "The database cannot be reached; retry after Retry-After seconds",
@@ -567,7 +596,7 @@ class StudyIn(Strict):
     start: date | None = Field(
         default=None, description="First day of the study year (default: today, UTC)."
     )
-    days: int = Field(default=365, ge=7, le=366)
+    days: StrictInt = Field(default=365, ge=7, le=366)
     capacity: bool = Field(
         default=True,
         description="Solve the capacitated assignment (and the all-or-nothing one beside it); "
@@ -644,7 +673,9 @@ class EventIn(Strict):
         description="Transport DEPA/ARRI; equipment GTIN and LOAD at the leg's origin, DISC and "
         "GTOT at its destination."
     )
-    leg_seq: int = Field(ge=1, le=50, description="The leg of the itinerary, 1 for the first.")
+    leg_seq: StrictInt = Field(
+        ge=1, le=50, description="The leg of the itinerary, 1 for the first."
+    )
     location: str | None = Field(
         default=None,
         pattern=ID_PATTERN,
@@ -826,7 +857,7 @@ class AllocationIn(Strict):
         le=100_000,
         description="What an hour past a shipment's deadline costs per TEU (your policy).",
     )
-    waves: int = Field(
+    waves: StrictInt = Field(
         default=3, ge=1, le=6, description="Departure waves tried per shipment for candidates."
     )
 

@@ -4,6 +4,7 @@ waybills, capacity, idempotency, tenancy and errors."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -222,16 +223,33 @@ async def test_quote_errors_name_the_field(
         (quote_body(cargo={"box": "22G1", "cargo_class": "dangerous"}), "body.cargo.imdg"),
         (quote_body(filters={"required_hubs": ["NOPE"]}), "body.filters.required_hubs"),
         (quote_body(filters={"excluded_hubs": ["NOPE"]}), "body.filters.excluded_hubs"),
+        # loose input is refused, not coerced
+        (quote_body(cargo={"box": "22G1", "count": "2"}), "body.cargo.count"),
+        (quote_body(cargo={"box": "22G1", "count": True}), "body.cargo.count"),
+        (quote_body(origin="29.56,106.55@5000km"), "body.origin"),
     ]
     for body, field in cases:
         response = await client.post("/v1/quotes", json=body, headers=forwarder)
         assert response.status_code == 422, (field, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert field in {error["field"] for error in response.json()["errors"]}, response.json()
+    nan = json.dumps(quote_body(max_price_cny=float("nan"))).encode()  # Python writes NaN
+    json_headers = {**forwarder, "Content-Type": "application/json"}
+    loose = await client.post("/v1/quotes", content=nan, headers=json_headers)
+    assert loose.status_code == 422, loose.text
+    assert "body.max_price_cny" in {e["field"] for e in loose.json()["errors"]}
     not_json = await client.post(
         "/v1/quotes", content=b"{", headers={**forwarder, "Content-Type": "application/json"}
     )
-    assert not_json.status_code == 422
+    assert not_json.status_code == 400
+    assert not_json.json()["type"].endswith("malformed-json")
+    assert "at character" in not_json.json()["detail"]
+    text = await client.post(
+        "/v1/quotes",
+        content=json.dumps(quote_body()).encode(),
+        headers={**forwarder, "Content-Type": "text/plain"},
+    )
+    assert text.status_code == 415, text.text
     listed = (await client.get("/v1/quotes", headers=forwarder)).json()
     assert listed["items"] == []  # nothing was stored
 
@@ -253,6 +271,23 @@ async def test_quotes_page_with_cursors(
     broken = await client.get("/v1/quotes", params={"cursor": "garbage"}, headers=forwarder)
     assert broken.status_code == 422
     assert broken.json()["errors"][0]["field"] == "query.cursor"
+
+
+async def test_party_names_and_references_are_printable_and_bounded(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    quote = await make_quote(client, forwarder)
+    cases = [
+        ({"shipper": {"name": "Chongqing\x00Machinery"}}, "body.shipper.name"),
+        ({"references": {"po": "x" * 201}}, "body.references.po"),
+        ({"references": {"po\x00": "1"}}, "body.references.po\x00.[key]"),
+    ]
+    for change, field in cases:
+        body = booking_body(quote) | change
+        response = await client.post("/v1/bookings", json=body, headers=forwarder)
+        assert response.status_code == 422, (field, response.text)
+        assert field in {e["field"] for e in response.json()["errors"]}, response.json()
+    assert (await client.get("/v1/bookings", headers=forwarder)).json()["items"] == []
 
 
 async def test_book_waybill_cancel_releases_capacity(
