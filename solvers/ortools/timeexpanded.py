@@ -164,6 +164,8 @@ def solve(built: BuiltModel, limits: SolverLimits) -> RawSolution:
     """Run CP-SAT with a time limit and a seed; map its status."""
     if built.empty:
         return RawSolution(SolveStatus.INFEASIBLE)
+    from ortools.sat.python import cp_model
+
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = limits.time_limit_s
     solver.parameters.random_seed = limits.seed
