@@ -67,6 +67,8 @@ _REQUEST_PATHS = {
     "bulk_tonnes": "cargo.bulk_tonnes",
     "required_hubs": "filters.required_hubs",
     "excluded_hubs": "filters.excluded_hubs",
+    "required_operators": "filters.required_operators",
+    "excluded_operators": "filters.excluded_operators",
 }
 
 

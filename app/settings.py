@@ -87,6 +87,20 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     environment: Literal["development", "test", "production"] = "development"
+    webhook_private_hosts: bool | None = Field(
+        default=None,
+        description="Whether webhooks may point at loopback, private or link-local addresses (a "
+        "way for a caller to make the service reach its own network); unset: only outside "
+        "production.",
+    )
+
+    @property
+    def webhooks_reach_private_hosts(self) -> bool:
+        """What ``webhook_private_hosts`` says, or whether this is not production."""
+        if self.webhook_private_hosts is not None:
+            return self.webhook_private_hosts
+        return self.environment != "production"
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("database_url")

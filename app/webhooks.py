@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Engine, select, update
@@ -236,3 +239,24 @@ def replay(db: Session, delivery: WebhookDelivery) -> None:
     delivery.attempts = 0
     delivery.next_attempt_at = datetime.now(UTC)
     delivery.delivered_at = None
+
+
+def private_host(url: str) -> str | None:
+    """The address of ``url``'s host if it is loopback, private, link-local or reserved.
+
+    A name is resolved now; ``None`` for a public host (or a name that does not resolve, which
+    deliveries will report).
+    """
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        try:
+            found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return None
+        addresses = {ipaddress.ip_address(info[4][0]) for info in found}
+    for address in sorted(addresses, key=str):
+        if not address.is_global or address.is_multicast:
+            return str(address)
+    return None

@@ -188,6 +188,12 @@ class QuoteModel:
         ):
             if hub not in network.locations:
                 problems.append((name, f"no location {hub!r} in the network"))
+        if request.filters.required_operators:
+            known = {leg.operator for leg in network.legs.values()}
+            for operator in sorted(request.filters.required_operators - known):
+                problems.append(
+                    ("required_operators", f"no operator {operator!r} runs a service here")
+                )
         self.origins, self._first_mile = self._endpoint("origin", request.origin, problems)
         ends, self._last_mile = self._endpoint("destination", request.destination, problems)
         self.destinations = frozenset(ends)

@@ -15,7 +15,7 @@ from app.auth import Principal, new_id, owned
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Webhook, WebhookDelivery
-from app.problems import ApiProblem
+from app.problems import ApiProblem, reject
 from app.roles import Permission
 from app.schemas import (
     DeliveryOut,
@@ -63,13 +63,24 @@ def delivery_out(row: WebhookDelivery) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, response_model=WebhookOut)
-def create_webhook(body: WebhookIn, response: Response, db: DB, caller: Manager) -> dict[str, Any]:
+def create_webhook(
+    body: WebhookIn, request: Request, response: Response, db: DB, caller: Manager
+) -> dict[str, Any]:
     """Register a receiver for the organisation's events.
 
     Deliveries are signed: ``Corridor-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
     "<t>.<raw body>" with the secret>``; check it and that ``t`` is recent. Failures (no 2xx)
     are retried with exponential backoff.
     """
+    settings = request.app.state.settings
+    if not settings.webhooks_reach_private_hosts:
+        address = webhooks.private_host(str(body.url))
+        if address is not None:
+            reject(
+                "body.url",
+                "not a public address",
+                f"{body.url} reaches {address}, a loopback, private or link-local address",
+            )
     row = Webhook(
         id=new_id("wh"),
         organisation_id=caller.organisation_id,

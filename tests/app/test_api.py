@@ -223,6 +223,7 @@ async def test_quote_errors_name_the_field(
         (quote_body(cargo={"box": "22G1", "cargo_class": "dangerous"}), "body.cargo.imdg"),
         (quote_body(filters={"required_hubs": ["NOPE"]}), "body.filters.required_hubs"),
         (quote_body(filters={"excluded_hubs": ["NOPE"]}), "body.filters.excluded_hubs"),
+        (quote_body(filters={"required_operators": ["Nobody"]}), "body.filters.required_operators"),
         # loose input is refused, not coerced
         (quote_body(cargo={"box": "22G1", "count": "2"}), "body.cargo.count"),
         (quote_body(cargo={"box": "22G1", "count": True}), "body.cargo.count"),

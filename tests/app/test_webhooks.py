@@ -240,3 +240,36 @@ async def test_webhook_input_and_access_are_checked(
     assert (await quick.delete(f"/v1/webhooks/{hook}", headers=forwarder)).status_code == 204
     listed = (await quick.get("/v1/webhooks", headers=forwarder)).json()["items"]
     assert [(h["id"], h["active"]) for h in listed] == [(hook, False)]
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+async def test_production_webhooks_must_point_at_public_addresses(
+    database_url: str, environment: str
+) -> None:
+    upgrade(database_url)
+    settings = Settings(
+        database_url=database_url,
+        network_path=TINY / "network.geojson",
+        environment=environment,
+        rate_limit_per_s=0,
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+
+            async def register(url: str) -> httpx.Response:
+                body = {"url": url, "events": ["booking.confirmed"], "secret": SECRET}
+                return await client.post("/v1/webhooks", json=body, headers=forwarder)
+
+            inside = ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]/hook"]
+            inside += ["http://169.254.169.254/latest/meta-data", "http://localhost:8080/"]
+            for url in inside:
+                response = await register(url)
+                if environment == "production":
+                    assert response.status_code == 422, (url, response.text)
+                    assert response.json()["errors"][0]["field"] == "body.url"
+                else:
+                    assert response.status_code == 201, (url, response.text)
+            assert (await register("https://93.184.216.34/hook")).status_code == 201

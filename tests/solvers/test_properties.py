@@ -101,7 +101,11 @@ def instances(
         hub_rule=draw(st.sampled_from(list(HubRule))),
         excluded_hubs=excluded,
         excluded_operators=frozenset({"Beta"}) if draw(sometimes) else frozenset(),
-        required_operators=frozenset({"Alpha"}) if draw(sometimes) else frozenset(),
+        required_operators=(
+            frozenset({"Alpha"})
+            if draw(sometimes) and any(leg.operator == "Alpha" for leg in network.legs.values())
+            else frozenset()
+        ),
     )
     request = replace(request, filters=filters)
     free = pareto_search(QuoteModel(network, request)).arrivals
