@@ -439,8 +439,10 @@ class WaybillOut(BaseModel):
     references: dict[str, str]
     place_of_receipt: str
     place_of_delivery: str
+    place_names: dict[str, str] = Field(description="Each place code with its name.")
     cargo: JSONObject
     legs: list[LegPropertiesOut]
+    eta: str = Field(description="When the box is available at the destination (local time).")
     charges: list[PriceItemOut]
     total_cny: float
     total_usd: float

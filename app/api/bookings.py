@@ -33,6 +33,7 @@ from app.schemas import (
     WaybillOut,
     problem_responses,
 )
+from graph import Network
 
 router = APIRouter(
     prefix="/v1/bookings",
@@ -197,6 +198,7 @@ def cancel_booking(
 def get_waybill(
     booking_id: RowId,
     db: DB,
+    network: LoadedNetwork,
     caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
     format: Annotated[
         str | None, Query(pattern="^(json|html)$", description="Or send Accept: text/html.")
@@ -211,36 +213,47 @@ def get_waybill(
     row = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     quote = db.get(Quote, row.quote_id)
     assert quote is not None
-    waybill = waybill_data(row, quote)
+    waybill = waybill_data(row, quote, network)
     wants_html = format == "html" or (format is None and "text/html" in (accept or ""))
     if wants_html:
         return HTMLResponse(waybill_html(waybill))
     return waybill
 
 
-def waybill_data(row: Booking, quote: Quote) -> dict[str, Any]:
-    """The waybill's content."""
+def waybill_data(row: Booking, quote: Quote, network: Network) -> dict[str, Any]:
+    """The waybill's content; places are named as well as coded."""
     option = row.option
     legs = [feature["properties"] for feature in option["legs"]["features"]]
     return {
         "waybill_number": row.waybill_number,
         "booking_id": row.id,
         "status": row.status,
-        "issued_at": utc(row.created_at),
+        "issued_at": utc(row.created_at).replace(microsecond=0),
         "carrier": CARRIER,
         "shipper": row.shipper,
         "consignee": row.consignee,
         "references": row.references,
         "place_of_receipt": legs[0]["from"],
         "place_of_delivery": legs[-1]["to"],
+        "place_names": {
+            place: _place_name(place, network)
+            for place in dict.fromkeys(p for leg in legs for p in (leg["from"], leg["to"]))
+        },
         "cargo": {**quote.request.get("cargo", {}), "teu": row.teu},
         "legs": legs,
+        "eta": option["arrival"],
         "charges": option["price"]["items"],
         "total_cny": option["price"]["total_cny"],
         "total_usd": option["price"]["total_usd"],
         "co2e_kg": option["co2e_kg"],
         "network_version": quote.network_version,
     }
+
+
+def _place_name(place: str, network: Network) -> str:
+    """``Qinzhou Port (CNQZH)``, or the code alone for a door point or a place since removed."""
+    found = network.find_location(place)
+    return f"{found.name} ({place})" if found is not None else place
 
 
 def waybill_html(waybill: dict[str, Any]) -> str:
@@ -252,15 +265,17 @@ def waybill_html(waybill: dict[str, Any]) -> str:
     def party(data: dict[str, Any]) -> str:
         return "<br>".join(escape(str(v)) for v in data.values() if v)
 
+    names = waybill["place_names"]
     legs = "".join(
         "<tr>"
         + "".join(
-            cell(leg[key])
+            cell(names.get(leg[key], leg[key]) if key in ("from", "to") else leg[key])
             for key in ("seq", "from", "to", "mode", "operator", "service", "departure", "arrival")
         )
         + "</tr>"
         for leg in waybill["legs"]
     )
+    references = "; ".join(f"{k}: {v}" for k, v in waybill["references"].items())
     charges = "".join(
         "<tr>"
         + "".join(
@@ -294,8 +309,10 @@ td, th {{ border: 1px solid #999; padding: 4px 6px; text-align: left; }}
 Network version {escape(waybill["network_version"])}.</p>
 <table class="parties"><tr><th>Shipper 托运人</th><th>Consignee 收货人</th></tr>
 <tr><td>{party(waybill["shipper"])}</td><td>{party(waybill["consignee"])}</td></tr></table>
-<p>Place of receipt {escape(waybill["place_of_receipt"])} — place of delivery
-{escape(waybill["place_of_delivery"])}. Cargo: {escape(_cargo_text(waybill["cargo"]))}.</p>
+<p>Place of receipt {escape(names[waybill["place_of_receipt"]])} — place of delivery
+{escape(names[waybill["place_of_delivery"]])}. Cargo: {escape(_cargo_text(waybill["cargo"]))}.
+Expected at destination (after handling and clearance): {escape(waybill["eta"])}.</p>
+<p>References: {escape(references) if references else "none"}.</p>
 <h2>Legs</h2>
 <table><tr><th>#</th><th>From</th><th>To</th><th>Mode</th><th>Operator</th><th>Service</th>
 <th>Departure</th><th>Arrival</th></tr>{legs}</table>
@@ -310,7 +327,17 @@ Network version {escape(waybill["network_version"])}.</p>
 
 
 def _cargo_text(cargo: dict[str, Any]) -> str:
-    return ", ".join(f"{key} {value}" for key, value in cargo.items())
+    """``2 × 45G1, dry, 4 TEU`` (bulk: ``3,000 t bulk``), with weight and IMDG class if given."""
+    if cargo.get("cargo_class") == "bulk":
+        text = f"{cargo.get('bulk_tonnes', 0):,g} t bulk"
+    else:
+        text = f"{cargo.get('count', 1)} × {cargo.get('box', '42G1')}, "
+        text += f"{cargo.get('cargo_class', 'dry')}, {cargo['teu']:g} TEU"
+    if cargo.get("weight_t"):
+        text += f", {cargo['weight_t']:g} t a box"
+    if cargo.get("imdg"):
+        text += f", IMDG class {cargo['imdg']}"
+    return text
 
 
 @router.post(

@@ -337,6 +337,15 @@ async def test_book_waybill_cancel_releases_capacity(
     assert html.headers["content-type"].startswith("text/html")
     assert booking["waybill_number"] in html.text
     assert "多式联运运单" in html.text
+    # what a consignee reads: places by name, the references, the cargo in words, the ETA
+    assert "Dry Port (DP)" in html.text
+    assert "Port Bravo (PB)" in html.text
+    assert "po: PO-1" in html.text
+    assert "1 × 22G1, dry, 1 TEU" in html.text
+    assert f"Expected at destination (after handling and clearance): {waybill['eta']}" in html.text
+    assert waybill["eta"] == booking["option"]["arrival"]
+    assert datetime.fromisoformat(waybill["issued_at"]).microsecond == 0
+    assert waybill["place_names"]["DP"] == "Dry Port (DP)"
 
     cancelled = await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=forwarder)
     assert cancelled.status_code == 200
