@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -139,3 +140,17 @@ def test_an_outage_is_reported_once_a_minute_not_every_try() -> None:
     assert [minute.due() for _ in range(5)] == [True, False, False, False, False]
     always = Sparse(0.0)
     assert [always.due() for _ in range(3)] == [True, True, True]
+
+
+async def test_operations_are_named_for_client_generators(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    operations = [op for ops in spec["paths"].values() for op in ops.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", i) for i in ids), ids
+    assert {
+        "searchLocations", "createQuote", "createBooking", "cancelBooking",
+        "reportBookingEvent", "declareDisruption", "getMe",
+    } <= set(ids)  # fmt: skip
+    summaries = {op["summary"] for op in operations}
+    assert not summaries & {"Declare", "Close Early", "Whoami", "Revoke"}
