@@ -6,6 +6,7 @@ import asyncio
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -92,6 +93,19 @@ async def quick_app(database_url: str) -> AsyncIterator[FastAPI]:
         yield application
 
 
+@asynccontextmanager
+async def service(database_url: str, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the service on the tiny network with ``settings``, running its lifespan."""
+    upgrade(database_url)
+    application = create_app(
+        Settings(database_url=database_url, network_path=TINY / "network.geojson", **settings)
+    )
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
 @pytest.fixture
 async def quick(quick_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=quick_app)
@@ -174,40 +188,28 @@ async def test_a_receiver_that_keeps_failing_ends_failed(
 ) -> None:
     _, flaky = receivers
     flaky.fail = 100
-    upgrade(database_url)
-    settings = Settings(
-        database_url=database_url,
-        network_path=TINY / "network.geojson",
-        webhook_retry_base_s=0.02,
-        webhook_max_attempts=3,
-    )
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            forwarder = make_key(database_url, "Org A", Role.FORWARDER)
-            hook = (
-                await client.post(
-                    "/v1/webhooks",
-                    json={"url": flaky.url, "events": ["booking.confirmed"], "secret": SECRET},
-                    headers=forwarder,
-                )
-            ).json()["id"]
-            quote = await make_quote(client, forwarder)
-            await client.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
-            await flaky.wait_for(3)
-            for _ in range(200):
-                log = (
-                    await client.get(f"/v1/webhooks/{hook}/deliveries", headers=forwarder)
-                ).json()
-                if log["items"][0]["status"] == "failed":
-                    break
-                await asyncio.sleep(0.025)
-            assert log["items"][0]["status"] == "failed"
-            assert log["items"][0]["attempts"] == 3
-            assert "HTTP 500" in log["items"][0]["last_error"]
-            await asyncio.sleep(0.2)
-            assert len(flaky.received) == 3  # no more after the last attempt
+    async with service(database_url, webhook_retry_base_s=0.02, webhook_max_attempts=3) as client:
+        forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+        hook = (
+            await client.post(
+                "/v1/webhooks",
+                json={"url": flaky.url, "events": ["booking.confirmed"], "secret": SECRET},
+                headers=forwarder,
+            )
+        ).json()["id"]
+        quote = await make_quote(client, forwarder)
+        await client.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
+        await flaky.wait_for(3)
+        for _ in range(200):
+            log = (await client.get(f"/v1/webhooks/{hook}/deliveries", headers=forwarder)).json()
+            if log["items"][0]["status"] == "failed":
+                break
+            await asyncio.sleep(0.025)
+        assert log["items"][0]["status"] == "failed"
+        assert log["items"][0]["attempts"] == 3
+        assert "HTTP 500" in log["items"][0]["last_error"]
+        await asyncio.sleep(0.2)
+        assert len(flaky.received) == 3  # no more after the last attempt
 
 
 async def test_webhook_input_and_access_are_checked(
@@ -246,30 +248,20 @@ async def test_webhook_input_and_access_are_checked(
 async def test_production_webhooks_must_point_at_public_addresses(
     database_url: str, environment: str
 ) -> None:
-    upgrade(database_url)
-    settings = Settings(
-        database_url=database_url,
-        network_path=TINY / "network.geojson",
-        environment=environment,
-        rate_limit_per_s=0,
-    )
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    async with service(database_url, environment=environment, rate_limit_per_s=0) as client:
+        forwarder = make_key(database_url, "Org A", Role.FORWARDER)
 
-            async def register(url: str) -> httpx.Response:
-                body = {"url": url, "events": ["booking.confirmed"], "secret": SECRET}
-                return await client.post("/v1/webhooks", json=body, headers=forwarder)
+        async def register(url: str) -> httpx.Response:
+            body = {"url": url, "events": ["booking.confirmed"], "secret": SECRET}
+            return await client.post("/v1/webhooks", json=body, headers=forwarder)
 
-            inside = ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]/hook"]
-            inside += ["http://169.254.169.254/latest/meta-data", "http://localhost:8080/"]
-            for url in inside:
-                response = await register(url)
-                if environment == "production":
-                    assert response.status_code == 422, (url, response.text)
-                    assert response.json()["errors"][0]["field"] == "body.url"
-                else:
-                    assert response.status_code == 201, (url, response.text)
-            assert (await register("https://93.184.216.34/hook")).status_code == 201
+        inside = ["http://127.0.0.1:9/hook", "http://10.0.0.5/hook", "http://[::1]/hook"]
+        inside += ["http://169.254.169.254/latest/meta-data", "http://localhost:8080/"]
+        for url in inside:
+            response = await register(url)
+            if environment == "production":
+                assert response.status_code == 422, (url, response.text)
+                assert response.json()["errors"][0]["field"] == "body.url"
+            else:
+                assert response.status_code == 201, (url, response.text)
+        assert (await register("https://93.184.216.34/hook")).status_code == 201
