@@ -8,7 +8,7 @@ fails on it and the first booking is returned.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,8 +22,11 @@ from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Booking, Quote
 from app.problems import ApiProblem, reject
+from app.quotes import local_time
 from app.schemas import BookingIn
 from graph import Network
+from solvers import codec
+from solvers.itinerary import ItineraryLeg
 
 #: Crockford base32 without I, L, O, U: waybill numbers are read aloud and typed by hand.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -41,31 +44,31 @@ def waybill_number(now: datetime) -> str:
 
 
 def reservations(
-    network: Network, option: Mapping[str, Any], teu: float
+    network: Network, legs: Sequence[ItineraryLeg], teu: float
 ) -> list[ledger.Reservation]:
-    """The departures of an option that carry capacity, with the TEU to hold on each.
+    """The departures of ``legs`` that carry capacity, with the TEU to hold on each.
 
     Trucks (continuous legs) leave on demand and legs without a capacity in the data hold
-    nothing. Raises :class:`ApiProblem` (409) when the option names a leg the loaded network
-    no longer has.
+    nothing. Raises :class:`ApiProblem` (409) when a leg is one the loaded network no longer
+    has.
     """
     held: dict[str, ledger.Reservation] = {}
-    for feature in option["legs"]["features"]:
-        leg_id = feature["properties"]["leg"]
-        leg = network.legs.get(leg_id)
+    for planned in legs:
+        leg = network.legs.get(planned.leg_id)
         if leg is None:
             raise ApiProblem(
                 409,
                 "stale-quote",
                 "The quote refers to another network version",
-                f"leg {leg_id} is not in network {network.version}; quote again",
+                f"leg {planned.leg_id} is not in network {network.version}; quote again",
             )
         if not leg.holds_capacity or teu <= 0:
             continue
         assert leg.capacity_teu is not None  # it holds capacity
-        key = feature["properties"]["departure_key"]
-        departure_at = datetime.fromisoformat(feature["properties"]["departure"]).astimezone(UTC)
-        held[key] = ledger.Reservation(key, leg_id, departure_at, float(leg.capacity_teu), teu)
+        key = planned.departure_key
+        held[key] = ledger.Reservation(
+            key, leg.id, planned.departure.astimezone(UTC), float(leg.capacity_teu), teu
+        )
     return [held[key] for key in sorted(held)]
 
 
@@ -118,7 +121,8 @@ def _reserve_and_record(
             "The quote has expired",
             f"quote {quote.id} expired at {utc(quote.expires_at).isoformat()}; quote again",
         )
-    option = next((o for o in quote.result["options"] if o["id"] == body.option_id), None)
+    quoted = codec.decode_quote(quote.result)
+    option = quoted.option(body.option_id)
     if option is None:
         reject(
             "body.option_id",
@@ -140,16 +144,17 @@ def _reserve_and_record(
             f"quote {quote.id} was made on network {quote.network_version}, "
             f"the service runs {network.version}; quote again",
         )
-    first = option["legs"]["features"][0]["properties"]
-    if datetime.fromisoformat(first["cutoff"]) <= now:
+    first = option.itinerary.legs[0]
+    if first.cutoff <= now:
+        cutoff = local_time(first.cutoff, first.origin, network)
         raise ApiProblem(
             409,
             "departure-passed",
             "The first departure's cut-off has passed",
-            f"cut-off for {first['departure_key']} was {first['cutoff']}; quote again",
+            f"cut-off for {first.departure_key} was {cutoff}; quote again",
         )
-    teu = float(quote.result["teu"])
-    held = reservations(network, option, teu)
+    teu = float(quoted.teu)
+    held = reservations(network, option.itinerary.legs, teu)
     booking = Booking(
         id=new_id("bk"),
         organisation_id=organisation_id,
@@ -161,7 +166,7 @@ def _reserve_and_record(
         shipper=body.shipper.model_dump(mode="json"),
         consignee=body.consignee.model_dump(mode="json"),
         references=dict(body.references),
-        option={**option, "network_version": quote.network_version},
+        option=codec.encode_plan(codec.Plan(option, quote.network_version)),
         idempotency_key=idempotency_key,
         request_sha256=fingerprint,
         created_at=now,

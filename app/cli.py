@@ -276,7 +276,7 @@ def quote_command(
     except (InvalidRequest, ScenarioError) as error:
         err.print(f"[bold red]invalid request[/bold red]: {error}")
         raise typer.Exit(code=2) from error
-    data = quotes.result_data(result, network) | quotes.start_data(network, body, request)
+    data = quotes.quote_data(quotes.record(result, network, body, request), network)
     for notice in data["notices"]:
         err.print(f"[yellow]note[/yellow]: {notice}")
     if as_json:

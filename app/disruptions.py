@@ -260,7 +260,7 @@ def _stops(
 
 
 def affected_out(
-    hits: Sequence[tuple[Booking, Sequence[int]]], offers: Sequence[Proposals]
+    hits: Sequence[tuple[Booking, Sequence[int]]], offers: Sequence[Proposals], network: Network
 ) -> list[dict[str, Any]]:
     """The API form of affected bookings with their proposals."""
     return [
@@ -268,7 +268,7 @@ def affected_out(
             "booking_id": booking.id,
             "waybill_number": booking.waybill_number,
             "legs": list(legs),
-            "proposals": [proposal_out(row) for row in offer.proposals],
+            "proposals": [proposal_out(row, network) for row in offer.proposals],
             "note": offer.note,
         }
         for (booking, legs), offer in zip(hits, offers, strict=True)

@@ -13,10 +13,12 @@ from app.schemas import MAX_REACH_KM, CargoIn, PointIn, QuoteIn, ScenarioIn
 from graph import CargoClass, Location, Mode, Network, Status
 from graph.timetable import zone
 from solvers.cargo import Cargo
+from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
 from solvers.pricing import PriceLine
 from solvers.quote import QuoteResult
+from solvers.ranking import Option
 from solvers.types import Endpoint, Filters, QuoteRequest
 
 _POINT = re.compile(
@@ -115,7 +117,7 @@ def quote_request(
 
     A ready time in the past (a date means local midnight at the origin) means ready from
     ``now`` (default: the clock), rounded up to the minute: departures whose cut-off has passed
-    cannot be booked. :func:`start_data` says so in the answer.
+    cannot be booked. :func:`record` says so in the answer.
 
     Raises
     ------
@@ -215,8 +217,14 @@ def endpoint_tz(end: Endpoint, network: Network) -> str:
     return place.tz if place else "UTC"
 
 
-def start_data(network: Network, body: QuoteIn, request: QuoteRequest) -> dict[str, Any]:
-    """When the search started (local time at the origin), and a notice if not when asked."""
+def record(
+    result: QuoteResult, network: Network, body: QuoteIn, request: QuoteRequest
+) -> QuoteRecord:
+    """What to keep of a quote: its options and reasons, and when the search started.
+
+    ``ready`` is local time at the origin; a notice says so when it is not what was asked
+    (a ready time in the past).
+    """
     tz = endpoint_tz(request.origin, network)
     ready = request.ready.astimezone(zone(tz))
     asked = instant(body.ready, "ready", tz)
@@ -225,32 +233,46 @@ def start_data(network: Network, body: QuoteIn, request: QuoteRequest) -> dict[s
         notices.append(
             f"ready {asked.isoformat()} is in the past: searched from {ready.isoformat()}"
         )
-    return {"ready": ready.isoformat(), "notices": notices}
+    return QuoteRecord(
+        status=result.status,
+        solver=result.solver,
+        network_version=result.network_version,
+        elapsed_ms=round(result.elapsed_s * 1000, 1),
+        options=result.options,
+        reasons=result.reasons,
+        teu=request.cargo.teu,
+        ready=ready,
+        notices=tuple(notices),
+    )
 
 
-def result_data(result: QuoteResult, network: Network) -> dict[str, Any]:
+def quote_data(quote: QuoteRecord, network: Network) -> dict[str, Any]:
     """The quote as plain data.
 
     Options with labels, times (ISO 8601 with local offsets), price with its items, CO2e, legs.
     """
     return {
-        "status": result.status.value,
-        "solver": result.solver,
-        "network_version": result.network_version,
-        "elapsed_ms": round(result.elapsed_s * 1000, 1),
-        "options": [
-            {
-                "id": option.id,
-                "labels": list(option.labels),
-                "explanation": list(option.explanation),
-                **itinerary_data(option.itinerary, network),
-            }
-            for option in result.options
-        ],
+        "status": quote.status.value,
+        "solver": quote.solver,
+        "network_version": quote.network_version,
+        "elapsed_ms": quote.elapsed_ms,
+        "options": [option_data(option, network) for option in quote.options],
         "reasons": [
             {key: _plain(value) for key, value in asdict(reason).items() if value is not None}
-            for reason in result.reasons
+            for reason in quote.reasons
         ],
+        "ready": quote.ready.isoformat() if quote.ready else None,
+        "notices": list(quote.notices),
+    }
+
+
+def option_data(option: Option, network: Network) -> dict[str, Any]:
+    """One option as plain data: its id, labels and explanation, and its itinerary."""
+    return {
+        "id": option.id,
+        "labels": list(option.labels),
+        "explanation": list(option.explanation),
+        **itinerary_data(option.itinerary, network),
     }
 
 

@@ -12,7 +12,7 @@ late are offered.
 Accepting a proposal is one transaction: the legs not yet travelled give back their TEU, the
 new legs take theirs with the same conditional update as a booking (so nothing oversells),
 and the booking keeps its id and waybill with the travelled legs followed by the new ones.
-The bill keeps what was travelled (see :func:`travelled_items`); everything from the
+The bill keeps what was travelled (see :func:`solvers.reroute.travelled_lines`); everything from the
 re-routing point on is charged as the new itinerary prices it.
 """
 
@@ -42,15 +42,15 @@ from app.db.models import (
     RerouteProposal,
 )
 from app.problems import ApiProblem, reject
-from app.quotes import price_item, quote_request, result_data
+from app.quotes import local_time, option_data, quote_request
 from app.schemas import QuoteIn
-from graph import Mode, Network
+from graph import Network
 from graph.network import TAG_PREFIX
-from solvers.cargo import Cargo
+from solvers import codec
 from solvers.errors import InvalidRequest
-from solvers.model import pricer_for
-from solvers.pricing import ride_label
+from solvers.itinerary import Itinerary
 from solvers.quote import QuoteSettings, quote
+from solvers.reroute import spliced, travelled_lines
 from solvers.tracking import Classifier, EventCode
 
 #: Proposals offered per booking at most.
@@ -76,9 +76,10 @@ class Proposals:
     note: str | None = None
 
 
-def plan_sha256(option: dict[str, Any]) -> str:
+def plan_sha256(booking: Booking) -> str:
     """A digest of the booking's plan: its departures in order."""
-    keys = [f["properties"]["departure_key"] for f in option["legs"]["features"]]
+    legs = codec.decode_plan(booking.option).option.itinerary.legs
+    keys = [leg.departure_key for leg in legs]
     return hashlib.sha256(json.dumps(keys).encode()).hexdigest()
 
 
@@ -191,20 +192,21 @@ def propose(
     if not result.options:
         reasons = "; ".join(r.message for r in result.reasons) or "no itinerary"
         return Proposals((), f"no itinerary from {where.location}: {reasons}")
-    options = result_data(result, network)["options"]
+    options = list(result.options)
     if late:
-        options.sort(key=lambda o: (datetime.fromisoformat(o["arrival"]), o["price"]["total_cny"]))
+        options.sort(key=lambda o: (o.itinerary.arrival, o.itinerary.price.total_cny))
+    current = codec.decode_plan(booking.option).option.itinerary
     basis = {
         "location": where.location,
         "ready": where.ready.isoformat(),
         "from_seq": where.from_seq,
         "reason": where.reason,
         "deadline": deadline.isoformat() if deadline else None,
-        "planned_arrival": booking.option["arrival"],
-        "current_total_cny": booking.option["price"]["total_cny"],
+        "planned_arrival": _arrival(current, network),
+        "current_total_cny": current.price.total_cny,
     }
-    digest = plan_sha256(booking.option)
-    travelled = travelled_items(network, requested.cargo, booking.option, where.from_seq)
+    digest = plan_sha256(booking)
+    travelled = travelled_lines(network, requested.cargo, current, where.from_seq)
     rows = [
         RerouteProposal(
             id=new_id("rp"),
@@ -218,132 +220,27 @@ def propose(
             plan_sha256=digest,
             from_seq=where.from_seq,
             basis=basis,
-            option=merged(booking.option, where.from_seq, option, booking.teu, travelled),
+            option=codec.encode_proposal(
+                codec.Proposal(
+                    dataclasses.replace(
+                        option,
+                        id="",
+                        itinerary=spliced(current, where.from_seq, option.itinerary, travelled),
+                    ),
+                    remainder_price_cny=option.itinerary.price.total_cny,
+                )
+            ),
         )
         for rank, option in enumerate(options[:MAX_PROPOSALS], start=1)
     ]
     return Proposals(tuple(rows))
 
 
-def travelled_items(
-    network: Network, cargo: Cargo, current: dict[str, Any], from_seq: int
-) -> list[dict[str, Any]]:
-    """The bill of the journey up to the re-routing point (the legs before ``from_seq``).
-
-    Charges at the places the cargo left stay as booked, and so does the freight of every ride
-    it finished. A ride it leaves part-way (the re-routing point is a call, not where it was to
-    alight) is priced for the part travelled, from the network's catalogue. The cargo is
-    discharged at the re-routing point whatever the plan did there, so that charge is priced
-    anew: the booked charges there mixed discharge with loading onto the next leg.
-    """
-    features = [f["properties"] for f in current["legs"]["features"]]
-    kept = [leg for leg in features if leg["seq"] < from_seq]
-    if not kept:
-        return []
-    rides: list[list[dict[str, Any]]] = []
-    for leg in kept:
-        if rides and _same_ride(rides[-1][-1], leg):
-            rides[-1].append(leg)
-        else:
-            rides.append([leg])
-    following = next((leg for leg in features if leg["seq"] == from_seq), None)
-    cut_short = following is not None and _same_ride(kept[-1], following)
-    finished = rides[:-1] if cut_short else rides
-    labels = {ride_label([leg["leg"] for leg in ride]) for ride in finished}
-    left_from = {leg["from"] for leg in kept}
-    items = [
-        item
-        for item in current["price"]["items"]
-        if item["applies_to"] in labels or item["applies_to"] in left_from
-    ]
-    pricer = pricer_for(network, cargo)
-    if cut_short:
-        part = tuple(network.get_leg(leg["leg"]) for leg in rides[-1])
-        items += [
-            price_item(line) for line in pricer.ride(part, part[0].origin, part[-1].destination)
-        ]
-    stop = network.find_location(kept[-1]["to"])
-    if stop is not None:
-        items += [price_item(line) for line in pricer.handling(stop, Mode(kept[-1]["mode"]))]
-    return items
-
-
-def _same_ride(leg: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Whether ``after`` continues ``leg`` aboard the same service."""
-    return bool(leg["service"] == after["service"] and leg["to"] == after["from"])
-
-
-def merged(
-    current: dict[str, Any],
-    from_seq: int,
-    remainder: dict[str, Any],
-    teu: float,
-    travelled: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """The whole journey after re-routing: legs before ``from_seq``, then ``remainder``.
-
-    ``travelled`` is the bill up to the re-routing point (:func:`travelled_items`).
-    """
-    kept = [f for f in current["legs"]["features"] if f["properties"]["seq"] < from_seq]
-    new = [
-        {**f, "properties": {**f["properties"], "seq": from_seq + i}}
-        for i, f in enumerate(remainder["legs"]["features"])
-    ]
-    left_from = {f["properties"]["from"] for f in kept}
-    items = travelled + remainder["price"]["items"]
-    total_cny = round(sum(item["amount_cny"] for item in items), 2)
-    rate = remainder["price"]["usd_rate"]
-    wtt = sum(f["properties"].get("wtt_kg", 0.0) for f in kept) + remainder["emissions"]["wtt_kg"]
-    ttw = sum(f["properties"].get("ttw_kg", 0.0) for f in kept) + remainder["emissions"]["ttw_kg"]
-    kept_hubs = [h for h in current["hubs"] if h["location"] in left_from]
-    hubs_kg = sum(h["co2e_kg"] for h in kept_hubs) + remainder["emissions"]["hubs_kg"]
-    co2e = wtt + ttw + hubs_kg
-    km = sum(f["properties"]["distance_km"] for f in kept + new)
-    per_teu_km = co2e * 1000 / (teu * km) if teu > 0 and km > 0 else 0.0
-    old = current["emissions"]
-    per_tonne_km = (
-        old["g_per_tonne_km"] * per_teu_km / old["g_per_teu_km"] if old["g_per_teu_km"] else 0.0
-    )
-    first = (kept or new)[0]["properties"]
-    departure = current["departure"] if kept else remainder["departure"]
-    transit = datetime.fromisoformat(remainder["arrival"]) - datetime.fromisoformat(departure)
-    return {
-        "id": "",
-        "labels": remainder["labels"],
-        "explanation": remainder["explanation"],
-        "summary": " ~ ".join(
-            [first["from"]]
-            + [f"{f['properties']['mode'].upper()} ~ {f['properties']['to']}" for f in kept + new]
-        ),
-        "departure": departure,
-        "arrival": remainder["arrival"],
-        "transit_hours": round(transit.total_seconds() / 3600, 2),
-        "transfers": max(0, len({f["properties"]["service"] for f in kept + new}) - 1),
-        "price": {
-            **remainder["price"],
-            "total_cny": total_cny,
-            "total_usd": round(total_cny / rate, 2) if rate else remainder["price"]["total_usd"],
-            "items": items,
-        },
-        "co2e_kg": round(co2e, 2),
-        "emissions": {
-            "wtt_kg": round(wtt, 2),
-            "ttw_kg": round(ttw, 2),
-            "hubs_kg": round(hubs_kg, 2),
-            "g_per_tonne_km": round(per_tonne_km, 2),
-            "g_per_teu_km": round(per_teu_km, 2),
-        },
-        "legs": {"type": "FeatureCollection", "features": kept + new},
-        "hubs": kept_hubs + remainder["hubs"],
-        "remainder_price_cny": remainder["price"]["total_cny"],
-    }
-
-
 def reusable(
     db: Session, booking: Booking, disruption_id: str | None, network: Network, now: datetime
 ) -> list[RerouteProposal]:
     """Open proposals still good for the booking as it is now (same plan, network, in time)."""
-    digest = plan_sha256(booking.option)
+    digest = plan_sha256(booking)
     return [
         row
         for row in db.scalars(
@@ -415,13 +312,14 @@ def accept(
     proposal = db.get(RerouteProposal, proposal_id, populate_existing=True)
     if proposal is None or proposal.booking_id != booking.id:
         reject("body.proposal_id", f"not a proposal for booking {booking.id}")
-    if proposal.status == "accepted" and booking.option.get("id") == proposal.id:
+    plan = codec.decode_plan(booking.option)
+    if proposal.status == "accepted" and plan.option.id == proposal.id:
         return booking, False
     if booking.status != "confirmed":
         raise ApiProblem(
             409, "booking-cancelled", "The booking is cancelled", f"booking {booking.id}"
         )
-    if proposal.status != "open" or proposal.plan_sha256 != plan_sha256(booking.option):
+    if proposal.status != "open" or proposal.plan_sha256 != plan_sha256(booking):
         raise ApiProblem(
             409,
             "stale-proposal",
@@ -453,37 +351,29 @@ def accept(
             f"an actual event on a leg the proposal replaces was reported after proposal "
             f"{proposal.id}; ask for proposals again",
         )
-    new_legs = [
-        f
-        for f in proposal.option["legs"]["features"]
-        if f["properties"]["seq"] >= proposal.from_seq
-    ]
-    first = new_legs[0]["properties"]
-    if datetime.fromisoformat(first["cutoff"]) <= now:
+    proposed = codec.decode_proposal(proposal.option)
+    new_legs = proposed.option.itinerary.legs[proposal.from_seq - 1 :]
+    first = new_legs[0]
+    if first.cutoff <= now:
+        cutoff = local_time(first.cutoff, first.origin, network)
         raise ApiProblem(
             409,
             "departure-passed",
             "The first new departure's cut-off has passed",
-            f"cut-off for {first['departure_key']} was {first['cutoff']}; ask for proposals again",
+            f"cut-off for {first.departure_key} was {cutoff}; ask for proposals again",
         )
-    dropped = {
-        f["properties"]["departure_key"]
-        for f in booking.option["legs"]["features"]
-        if f["properties"]["seq"] >= proposal.from_seq
-    }
-    held = reservations(network, {"legs": {"features": new_legs}}, booking.teu)
+    dropped = {leg.departure_key for leg in plan.option.itinerary.legs[proposal.from_seq - 1 :]}
+    held = reservations(network, new_legs, booking.teu)
     ledger.forget(db, booking.id, dropped)
     hold(db, booking.id, held)
-    replans = [
-        *booking.option.get("replans", []),
-        {"from_seq": proposal.from_seq, "at": now.isoformat(), "proposal_id": proposal.id},
-    ]
-    booking.option = {
-        **proposal.option,
-        "id": proposal.id,
-        "network_version": network.version,
-        "replans": replans,
-    }
+    replan = codec.Replan(proposal.from_seq, now, proposal.id)
+    booking.option = codec.encode_plan(
+        codec.Plan(
+            dataclasses.replace(proposed.option, id=proposal.id),
+            network.version,
+            (*plan.replans, replan),
+        )
+    )
     proposal.status, proposal.accepted_at = "accepted", now
     db.execute(
         update(RerouteProposal)
@@ -500,17 +390,23 @@ def accept(
             **booking_summary(booking),
             "proposal_id": proposal.id,
             "from_seq": proposal.from_seq,
-            "arrival": proposal.option["arrival"],
-            "price_total_cny": proposal.option["price"]["total_cny"],
+            "arrival": _arrival(proposed.option.itinerary, network),
+            "price_total_cny": proposed.option.itinerary.price.total_cny,
         },
     )
     return booking, True
 
 
-def proposal_out(row: RerouteProposal) -> dict[str, Any]:
+def _arrival(itinerary: Itinerary, network: Network) -> str:
+    return local_time(itinerary.arrival, itinerary.legs[-1].destination, network)
+
+
+def proposal_out(row: RerouteProposal, network: Network) -> dict[str, Any]:
     """The API form of a proposal."""
-    option, basis = row.option, row.basis
-    arrival = datetime.fromisoformat(option["arrival"])
+    proposed = codec.decode_proposal(row.option)
+    option = option_data(proposed.option, network)
+    basis = row.basis
+    arrival = proposed.option.itinerary.arrival
     planned = datetime.fromisoformat(basis["planned_arrival"])
     deadline = datetime.fromisoformat(basis["deadline"]) if basis.get("deadline") else None
     late = max(0, round((arrival - deadline).total_seconds() / 60)) if deadline else None
@@ -533,7 +429,7 @@ def proposal_out(row: RerouteProposal) -> dict[str, Any]:
         "meets_deadline": None if late is None else late == 0,
         "late_minutes": late,
         "price_total_cny": option["price"]["total_cny"],
-        "remainder_price_cny": option["remainder_price_cny"],
+        "remainder_price_cny": proposed.remainder_price_cny,
         "price_change_cny": round(option["price"]["total_cny"] - basis["current_total_cny"], 2),
         "co2e_kg": option["co2e_kg"],
         "legs": option["legs"],

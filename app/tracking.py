@@ -14,8 +14,17 @@ from app.db.base import utc
 from app.db.models import Booking, BookingEvent
 from app.problems import ApiProblem, reject
 from app.schemas import EventIn
-from graph import Mode, Network
-from solvers.tracking import Classifier, Event, EventCode, PlannedLeg, Tracking, track
+from graph import Network
+from solvers import codec
+from solvers.tracking import (
+    Classifier,
+    Event,
+    EventCode,
+    PlannedLeg,
+    Tracking,
+    planned_legs,
+    track,
+)
 
 #: An actual event may be reported this far ahead of the server's clock (clock skew), no more.
 ACTUAL_SKEW = timedelta(minutes=15)
@@ -23,33 +32,7 @@ ACTUAL_SKEW = timedelta(minutes=15)
 
 def plan_of(booking: Booking) -> list[PlannedLeg]:
     """The booked itinerary's legs as planned, with the customs time quoted before each ride."""
-    option = booking.option
-    hubs = list(option.get("hubs", ()))  # one per ride boarded at a network place, in order
-    legs = []
-    previous: dict[str, Any] | None = None
-    for p in (feature["properties"] for feature in option["legs"]["features"]):
-        clearance = 0.0
-        if previous is None or previous["service"] != p["service"]:
-            at = next((i for i, hub in enumerate(hubs) if hub["location"] == p["from"]), None)
-            if at is not None:
-                clearance = hubs[at]["customs_hours"]
-                del hubs[: at + 1]
-        legs.append(
-            PlannedLeg(
-                seq=p["seq"],
-                leg_id=p["leg"],
-                service=p["service"],
-                mode=Mode(p["mode"]),
-                origin=p["from"],
-                destination=p["to"],
-                departure=datetime.fromisoformat(p["departure"]),
-                arrival=datetime.fromisoformat(p["arrival"]),
-                cutoff=datetime.fromisoformat(p["cutoff"]),
-                clearance_hours=clearance,
-            )
-        )
-        previous = p
-    return legs
+    return planned_legs(codec.decode_plan(booking.option).option.itinerary)
 
 
 def events_of(db: Session, booking_id: str) -> list[BookingEvent]:
@@ -143,13 +126,11 @@ def current_events(booking: Booking, events: list[BookingEvent]) -> list[Booking
     A re-route replaces the legs from some seq on: what was reported about those seqs before
     it was about legs the booking no longer has.
     """
-    replans = [
-        (r["from_seq"], datetime.fromisoformat(r["at"])) for r in booking.option.get("replans", ())
-    ]
+    replans = codec.decode_plan(booking.option).replans
     return [
         e
         for e in events
-        if not any(e.leg_seq >= seq and utc(e.recorded_at) < at for seq, at in replans)
+        if not any(e.leg_seq >= r.from_seq and utc(e.recorded_at) < r.at for r in replans)
     ]
 
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from graph import Mode, Network
+from solvers.itinerary import Itinerary
 
 #: How far ahead the next departure of a missed service is looked for.
 NEXT_DEPARTURE_WINDOW = timedelta(days=42)
@@ -73,6 +74,38 @@ class PlannedLeg:
     arrival: datetime
     cutoff: datetime
     clearance_hours: float = 0.0  # customs at the origin before boarding, as quoted
+
+
+def planned_legs(itinerary: Itinerary) -> list[PlannedLeg]:
+    """The itinerary's legs as planned, with the customs time quoted before each ride.
+
+    The hubs are one per ride boarded at a network place, in order; a leg that continues a
+    ride clears nothing.
+    """
+    hubs = list(itinerary.hubs)
+    planned = []
+    for seq, leg in enumerate(itinerary.legs, start=1):
+        clearance = 0.0
+        if seq == 1 or itinerary.legs[seq - 2].ride != leg.ride:
+            at = next((i for i, hub in enumerate(hubs) if hub.location == leg.origin), None)
+            if at is not None:
+                clearance = hubs[at].customs_hours
+                del hubs[: at + 1]
+        planned.append(
+            PlannedLeg(
+                seq=seq,
+                leg_id=leg.leg_id,
+                service=leg.service,
+                mode=leg.mode,
+                origin=leg.origin,
+                destination=leg.destination,
+                departure=leg.departure,
+                arrival=leg.arrival,
+                cutoff=leg.cutoff,
+                clearance_hours=clearance,
+            )
+        )
+    return planned
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from app.db.engine import writing
 from app.db.ledger import held_by
 from app.db.models import Booking, BookingDeparture, Quote, RerouteProposal
 from app.problems import ApiProblem
+from app.quotes import option_data
 from app.roles import Permission
 from app.schemas import (
     BookingIn,
@@ -34,6 +35,7 @@ from app.schemas import (
     problem_responses,
 )
 from graph import Network
+from solvers import codec
 
 router = APIRouter(
     prefix="/v1/bookings",
@@ -61,12 +63,10 @@ EventKey = Annotated[
 ]
 
 
-def booking_out(row: Booking, held: list[BookingDeparture]) -> dict[str, Any]:
+def booking_out(row: Booking, held: list[BookingDeparture], network: Network) -> dict[str, Any]:
     """The API form of a booking."""
-    legs = {
-        f["properties"]["departure_key"]: f["properties"]["leg"]
-        for f in row.option["legs"]["features"]
-    }
+    plan = codec.decode_plan(row.option)
+    legs = {leg.departure_key: leg.leg_id for leg in plan.option.itinerary.legs}
     return {
         "id": row.id,
         "quote_id": row.quote_id,
@@ -79,12 +79,12 @@ def booking_out(row: Booking, held: list[BookingDeparture]) -> dict[str, Any]:
         "references": row.references,
         "created_at": utc(row.created_at),
         "cancelled_at": utc(row.cancelled_at) if row.cancelled_at else None,
-        "network_version": row.option.get("network_version", ""),
+        "network_version": plan.network_version,
         "reservations": [
             {"departure_key": h.departure_key, "leg": legs.get(h.departure_key, ""), "teu": h.teu}
             for h in held
         ],
-        "option": row.option,
+        "option": option_data(plan.option, network),
     }
 
 
@@ -138,12 +138,13 @@ def create_booking(
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/bookings/{booking.id}"
-    return booking_out(booking, held_by(db, [booking.id]).get(booking.id, []))
+    return booking_out(booking, held_by(db, [booking.id]).get(booking.id, []), network)
 
 
 @router.get("", response_model=BookingPage)
 def list_bookings(
     db: DB,
+    network: LoadedNetwork,
     caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -156,7 +157,7 @@ def list_bookings(
     rows, next_cursor = pages.page(db, query, cursor, limit, Booking.created_at, Booking.id)
     held = held_by(db, [row.id for row in rows])
     return {
-        "items": [booking_out(row, held.get(row.id, [])) for row in rows],
+        "items": [booking_out(row, held.get(row.id, []), network) for row in rows],
         "next_cursor": next_cursor,
     }
 
@@ -165,11 +166,12 @@ def list_bookings(
 def get_booking(
     booking_id: RowId,
     db: DB,
+    network: LoadedNetwork,
     caller: Annotated[Principal, Depends(require(Permission.READ_BOOKINGS))],
 ) -> dict[str, Any]:
     """One of the organisation's bookings (another organisation's id answers 404)."""
     row = owned(db, Booking, booking_id, caller.organisation_id, "booking")
-    return booking_out(row, held_by(db, [row.id]).get(row.id, []))
+    return booking_out(row, held_by(db, [row.id]).get(row.id, []), network)
 
 
 @router.post("/{booking_id}/cancel", response_model=BookingOut)
@@ -177,6 +179,7 @@ def cancel_booking(
     booking_id: RowId,
     request: Request,
     db: DB,
+    network: LoadedNetwork,
     caller: Annotated[Principal, Depends(require(Permission.BOOK))],
 ) -> dict[str, Any]:
     """Cancel a booking and release the capacity it held; cancelling again changes nothing."""
@@ -187,7 +190,7 @@ def cancel_booking(
     if was != "cancelled":
         request.app.state.metrics.bookings.labels("cancelled").inc()
         request.app.state.webhooks.wake()
-    return booking_out(row, held_by(db, [row.id]).get(row.id, []))
+    return booking_out(row, held_by(db, [row.id]).get(row.id, []), network)
 
 
 @router.get(
@@ -222,7 +225,7 @@ def get_waybill(
 
 def waybill_data(row: Booking, quote: Quote, network: Network) -> dict[str, Any]:
     """The waybill's content; places are named as well as coded."""
-    option = row.option
+    option = option_data(codec.decode_plan(row.option).option, network)
     legs = [feature["properties"] for feature in option["legs"]["features"]]
     return {
         "waybill_number": row.waybill_number,
@@ -412,11 +415,11 @@ def list_proposals(
         .where(RerouteProposal.booking_id == booking.id, RerouteProposal.status == "open")
         .order_by(RerouteProposal.created_at.desc(), RerouteProposal.rank)
     )
-    digest = reroute.plan_sha256(booking.option)
+    digest = reroute.plan_sha256(booking)
     now = datetime.now(UTC)
     return {
         "items": [
-            reroute.proposal_out(row)
+            reroute.proposal_out(row, network)
             for row in rows
             if row.plan_sha256 == digest
             and row.network_version == network.version
@@ -460,7 +463,10 @@ def make_proposals(
     if found.proposals:
         with writing(db):
             reroute.store(db, booking_id, found.proposals)
-    return {"items": [reroute.proposal_out(row) for row in found.proposals], "note": found.note}
+    return {
+        "items": [reroute.proposal_out(row, network) for row in found.proposals],
+        "note": found.note,
+    }
 
 
 @router.post(
@@ -491,4 +497,4 @@ def accept_reroute(
         row, moved = reroute.accept(db, network, booking_id, body.proposal_id, datetime.now(UTC))
     if moved:
         request.app.state.webhooks.wake()
-    return booking_out(row, held_by(db, [row.id]).get(row.id, []))
+    return booking_out(row, held_by(db, [row.id]).get(row.id, []), network)

@@ -166,7 +166,7 @@ def _affected_page(
                 timedelta(hours=settings.quote_validity_hours),
                 settings.max_horizon_days,
             )
-    return disruptions.affected_out(hits, offers), next_cursor
+    return disruptions.affected_out(hits, offers, network), next_cursor
 
 
 @router.post("/{disruption_id}/close", response_model=DisruptionOut)

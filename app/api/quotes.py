@@ -18,9 +18,12 @@ from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Quote
 from app.problems import reject
-from app.quotes import in_request_terms, quote_request, result_data, start_data
+from app.quotes import in_request_terms, quote_data, quote_request, record
 from app.roles import Permission
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
+from graph import Network
+from solvers import codec
+from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
 from solvers.quote import QuoteSettings, quote
 
@@ -29,20 +32,15 @@ router = APIRouter(
 )
 
 
-def quote_out(row: Quote) -> dict[str, Any]:
-    """The API form of a stored quote."""
+def quote_out(row: Quote, network: Network, found: QuoteRecord | None = None) -> dict[str, Any]:
+    """The API form of a stored quote (``found``: its record, if already at hand)."""
     return {
+        **quote_data(found or codec.decode_quote(row.result), network),
         "id": row.id,
         "created_at": utc(row.created_at),
         "expires_at": utc(row.expires_at),
         "network_version": row.network_version,
         "request": row.request,
-        **{
-            key: row.result[key] for key in ("status", "solver", "elapsed_ms", "options", "reasons")
-        },
-        # quotes stored before these were recorded
-        "ready": row.result.get("ready"),
-        "notices": row.result.get("notices", []),
     }
 
 
@@ -86,8 +84,7 @@ def create_quote(
             raise in_request_terms(error) from None
     request.app.state.metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
     now = datetime.now(UTC)
-    data = result_data(result, quoted_on) | start_data(quoted_on, body, solver_request)
-    data["teu"] = solver_request.cargo.teu
+    found = record(result, quoted_on, body, solver_request)
     row = Quote(
         id=new_id("q"),
         organisation_id=caller.organisation_id,
@@ -96,16 +93,17 @@ def create_quote(
         network_version=result.network_version,
         status=result.status.value,
         request=body.model_dump(mode="json", exclude_none=True),
-        result=data,
+        result=codec.encode_quote(found),
     )
     with writing(db):
         db.add(row)
-    return quote_out(row)
+    return quote_out(row, quoted_on, found)
 
 
 @router.get("", response_model=QuotePage)
 def list_quotes(
     db: DB,
+    network: LoadedNetwork,
     caller: Annotated[Principal, Depends(require(Permission.READ_QUOTES))],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -113,14 +111,15 @@ def list_quotes(
     """The organisation's quotes, newest first; follow ``next_cursor`` for more."""
     query = select(Quote).where(Quote.organisation_id == caller.organisation_id)
     rows, next_cursor = pages.page(db, query, cursor, limit, Quote.created_at, Quote.id)
-    return {"items": [quote_out(row) for row in rows], "next_cursor": next_cursor}
+    return {"items": [quote_out(row, network) for row in rows], "next_cursor": next_cursor}
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)
 def get_quote(
     quote_id: RowId,
     db: DB,
+    network: LoadedNetwork,
     caller: Annotated[Principal, Depends(require(Permission.READ_QUOTES))],
 ) -> dict[str, Any]:
     """One of the organisation's quotes (another organisation's id answers 404)."""
-    return quote_out(owned(db, Quote, quote_id, caller.organisation_id, "quote"))
+    return quote_out(owned(db, Quote, quote_id, caller.organisation_id, "quote"), network)

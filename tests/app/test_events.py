@@ -8,10 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
-from app.db.models import Booking
+from app.db.engine import make_engine
+from app.db.models import Quote
 from app.roles import Role
-from app.tracking import plan_of
+from solvers import codec
+from solvers.ranking import Option
+from solvers.tracking import planned_legs
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, legs, make_quote
 
@@ -105,13 +109,27 @@ async def test_bad_events_are_named_and_nothing_is_stored(
     assert (await client.post(url, json=base, headers=forwarder)).status_code == 409
 
 
+def stored_option(database_url: str, quote_id: str, option_id: str) -> Option:
+    """The option as the service keeps it."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as db:
+            row = db.get(Quote, quote_id)
+            assert row is not None
+            option = codec.decode_quote(row.result).option(option_id)
+            assert option is not None
+            return option
+    finally:
+        engine.dispose()
+
+
 async def test_the_plan_carries_the_customs_time_quoted_before_each_ride(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
     forwarder = make_key(database_url, "Org A", Role.FORWARDER)
     quote = await make_quote(client, forwarder)
     option = next(o for o in quote["options"] if any(leg["mode"] == "sea" for leg in legs(o)))
-    plan = plan_of(Booking(option=option))
+    plan = planned_legs(stored_option(database_url, quote["id"], option["id"]).itinerary)
     by_place = {hub["location"]: hub["customs_hours"] for hub in option["hubs"]}
     ship = next(leg for leg in plan if leg.mode.value == "sea")
     assert by_place[ship.origin] > 0  # export clearance at PA before the ship

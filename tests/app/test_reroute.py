@@ -19,10 +19,16 @@ from app.roles import Role
 from app.schemas import CargoIn
 from graph import Mode, Network
 from solvers.cargo import Cargo
+from solvers.emissions import Emissions
+from solvers.itinerary import Itinerary, ItineraryLeg, Price
 from solvers.model import pricer_for
+from solvers.pricing import PriceLine, total_fen
+from solvers.reroute import travelled_lines
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, legs, quote_body
 from tests.app.test_disruptions import ship_departure
+
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 pytestmark = pytest.mark.anyio
 
@@ -281,30 +287,19 @@ async def test_a_deadline_already_past_gets_late_proposals(
             later = deadline + timedelta(days=1)  # asked for after the deadline went by
             found = reroute.propose(db, app.state.network, row, None, later, timedelta(hours=1), 56)
             assert found.proposals, found.note
-            for proposal in map(reroute.proposal_out, found.proposals):
+            for proposal in (reroute.proposal_out(p, app.state.network) for p in found.proposals):
                 assert proposal["meets_deadline"] is False
                 assert proposal["late_minutes"] > 24 * 60
     finally:
         engine.dispose()
 
 
-def leg_props(network: Network, seq: int, leg_id: str) -> dict[str, Any]:
-    leg = network.get_leg(leg_id)
-    return {
-        "seq": seq,
-        "leg": leg.id,
-        "from": leg.origin,
-        "to": leg.destination,
-        "mode": leg.mode.value,
-        "service": leg.service,
-    }
-
-
-def bill_of(network: Network, cargo: Cargo, plan: list[tuple[str, str]]) -> dict[str, Any]:
-    """A booked option over rides ``(first leg, last leg)``, priced as a quote would."""
+def bill_of(network: Network, cargo: Cargo, plan: list[tuple[str, str]]) -> Itinerary:
+    """A booked itinerary over rides ``(first leg, last leg)``, priced as a quote would."""
     pricer = pricer_for(network, cargo)
-    features, items, seq = [], [], 1
-    for first, last in plan:
+    legs: list[ItineraryLeg] = []
+    lines: list[PriceLine] = []
+    for number, (first, last) in enumerate(plan):
         ride = [network.get_leg(first)]
         while ride[-1].id != last:
             following = network.next_leg(ride[-1])
@@ -312,16 +307,39 @@ def bill_of(network: Network, cargo: Cargo, plan: list[tuple[str, str]]) -> dict
             ride.append(following)
         board = network.get_location(ride[0].origin)
         alight = network.get_location(ride[-1].destination)
-        lines = (
+        lines += (
             pricer.handling(board, ride[0].mode)
             + pricer.ride(tuple(ride), board.id, alight.id)
             + pricer.handling(alight, ride[-1].mode)
         )
-        items += [price_item(line) for line in lines]
-        for leg in ride:
-            features.append({"properties": leg_props(network, seq, leg.id)})
-            seq += 1
-    return {"legs": {"features": features}, "price": {"items": items}}
+        legs += [
+            ItineraryLeg(
+                leg.id,
+                number,
+                leg.service,
+                None,
+                leg.mode,
+                leg.operator,
+                leg.origin,
+                leg.destination,
+                NOW,
+                NOW,
+                NOW,
+                leg.distance_km,
+                leg.geometry,
+                0.0,
+                0.0,
+            )
+            for leg in ride
+        ]
+    price = Price(tuple(lines), total_fen(lines) / 100, 0.0, 0.0, "2026-01-01", NOW, ())
+    return Itinerary(tuple(legs), (), NOW, NOW, price, Emissions(0, 0, 0, 0, 0), rides=len(plan))
+
+
+def travelled_items(
+    network: Network, cargo: Cargo, booked: Itinerary, from_seq: int
+) -> list[dict[str, Any]]:
+    return [price_item(line) for line in travelled_lines(network, cargo, booked, from_seq)]
 
 
 def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_discharge(
@@ -332,13 +350,15 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
     pa = tiny_network.get_location("PA")
     # by train DP–RT–PA (one ride), then by ship PA–PB–PC (one ride)
     booked = bill_of(tiny_network, box, [("TRAIN-1", "TRAIN-2"), ("SHIP-1", "SHIP-2")])
-    whole_train = [i for i in booked["price"]["items"] if i["applies_to"] == "TRAIN-1..TRAIN-2"]
+    whole_train = [
+        price_item(line) for line in booked.price.lines if line.applies_to == "TRAIN-1..TRAIN-2"
+    ]
     assert whole_train
 
     # re-routed at PA, where the plan changed to the ship: the train's freight stays as
     # booked; loading the ship at PA (THC) is gone, discharging the train there (nothing
     # at PA for rail) is priced
-    at_pa = reroute.travelled_items(tiny_network, box, booked, from_seq=3)
+    at_pa = travelled_items(tiny_network, box, booked, from_seq=3)
     assert [i for i in at_pa if i["applies_to"] == "TRAIN-1..TRAIN-2"] == whole_train
     assert [i for i in at_pa if i["applies_to"] == "PA"] == [
         price_item(line) for line in pricer.handling(pa, Mode.RAIL)
@@ -346,7 +366,7 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
     assert not any(i["code"] == "THC" for i in at_pa)
 
     # re-routed at RT, a call of the train: only DP–RT is charged, as its own ride
-    at_rt = reroute.travelled_items(tiny_network, box, booked, from_seq=2)
+    at_rt = travelled_items(tiny_network, box, booked, from_seq=2)
     train_1 = tiny_network.get_leg("TRAIN-1")
     assert {i["applies_to"] for i in at_rt} <= {"DP", "TRAIN-1", "RT"}
     assert [i for i in at_rt if i["applies_to"] == "TRAIN-1"] == [
@@ -354,7 +374,7 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
     ]
 
     # re-routed at PB, a call of the ship: the ship is left there and the box discharged
-    at_pb = reroute.travelled_items(tiny_network, box, booked, from_seq=4)
+    at_pb = travelled_items(tiny_network, box, booked, from_seq=4)
     assert [i["code"] for i in at_pb if i["applies_to"] == "PA"] == ["THC"]  # loaded as booked
     ship_1 = tiny_network.get_leg("SHIP-1")
     assert [i for i in at_pb if i["applies_to"] == "SHIP-1"] == [
@@ -364,8 +384,8 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
 
     # a ship discharged at PA pays THC there
     inbound = bill_of(tiny_network, box, [("OLD-1", "OLD-1"), ("SHIP-1", "SHIP-1")])
-    back_at_pa = reroute.travelled_items(tiny_network, box, inbound, from_seq=2)
+    back_at_pa = travelled_items(tiny_network, box, inbound, from_seq=2)
     assert [i for i in back_at_pa if i["applies_to"] == "PA"] == [
         price_item(line) for line in pricer.handling(pa, Mode.SEA)
     ]
-    assert reroute.travelled_items(tiny_network, box, booked, from_seq=1) == []
+    assert travelled_items(tiny_network, box, booked, from_seq=1) == []
