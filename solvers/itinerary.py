@@ -94,16 +94,29 @@ class Itinerary:
 
     @property
     def corridor(self) -> tuple[tuple[str, str, str], ...]:
-        """(boarding, alighting, mode) per ride: what makes two options the same corridor."""
+        """(boarding, alighting, mode) per service taken: what makes two options the same corridor.
+
+        A transshipment port counts.
+        """
         return tuple((board, alight, mode) for board, alight, mode, _ in self.ride_summaries())
 
     def ride_summaries(self) -> list[tuple[str, str, str, float]]:
-        """Per ride: boarding, alighting, mode of the last leg, hours aboard."""
+        """Per service taken: boarding, alighting, mode of the last leg, hours aboard.
+
+        A sea passage on one bill of lading gives one entry per ship.
+        """
         summaries: list[tuple[str, str, str, float]] = []
-        for index in range(self.rides):
-            legs = [leg for leg in self.legs if leg.ride == index]
-            hours = (legs[-1].arrival - legs[0].departure).total_seconds() / 3600
-            summaries.append((legs[0].origin, legs[-1].destination, legs[-1].mode.value, hours))
+        start = 0
+        for index, leg in enumerate(self.legs):
+            following = self.legs[index + 1] if index + 1 < len(self.legs) else None
+            if following is None or (following.ride, following.service) != (
+                leg.ride,
+                leg.service,
+            ):
+                first = self.legs[start]
+                hours = (leg.arrival - first.departure).total_seconds() / 3600
+                summaries.append((first.origin, leg.destination, leg.mode.value, hours))
+                start = index + 1
         return summaries
 
     def __str__(self) -> str:

@@ -1,10 +1,16 @@
 """The rules of a quote, shared by every solver: which rides a box can take, when, at what cost.
 
 A *ride* is boarding one service at a location and alighting at a later call of the same service;
-between its legs the box stays aboard (no handling, no cut-off). Every solver — the Pareto search,
-the earliest-arrival search, the OR-Tools model and the brute force in the tests — asks this
-module for rides, so they differ only in how they combine them. All quantities are integers:
-minutes since the Unix epoch, fen (CNY cents), grams CO2e.
+between its legs the box stays aboard (no handling, no cut-off). A ride is also one *sea passage*
+on one bill of lading: boarding a ship, transshipping once at a seaport onto another ship and
+alighting at a call of that one, when the fee catalogue has an ocean freight for the whole
+passage (from the port of loading to the port of discharge). It is charged that one freight,
+not two; the transshipment's handling is the carrier's (in the through rate), and the
+connection needs the port's sea-to-sea handling time before the second ship's cut-off.
+
+Every solver — the Pareto search, the earliest-arrival search, the OR-Tools model and the brute
+force in the tests — asks this module for rides, so they differ only in how they combine them.
+All quantities are integers: minutes since the Unix epoch, fen (CNY cents), grams CO2e.
 
 Time at a location: a box that arrives at ``t`` by mode ``a`` may board a departure of mode ``b``
 whose cut-off is at or after ``t`` + handling(a → b) + any clearance at boarding. At the origin no
@@ -60,6 +66,10 @@ Keep = Callable[["RideTemplate", int], bool]
 HOME, TRANSIT, CLEARED = 0, 1, 2
 ORIGIN, DESTINATION = "@ORIGIN", "@DESTINATION"
 NEVER = 2**62
+#: A sea passage on one bill of lading goes at most this much further by sea than the shortest
+#: way between its ports in the network: a carrier routes a transshipment the way of the cargo
+#: (a modelling rule, not a published figure).
+PASSAGE_DETOUR = 1.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +99,7 @@ class RideTemplate:
     mask: int
     enters: int  # the bit of the city it alights in, if that is not the city it boards in
     minutes: int  # aboard at least (transit of its legs, dwell not counted)
+    joined: int = 0  # a sea passage: the legs aboard the first ship (0: one service)
 
     @property
     def mode(self) -> Mode:
@@ -359,6 +370,96 @@ class QuoteModel:
                 chains[leg.id] = tuple(chain)
         return MappingProxyType(chains)
 
+    @cached_property
+    def joins(self) -> Mapping[str, tuple[tuple[int, ServiceLeg], ...]]:
+        """Where a box boarding a ship can transship onto another ship on one bill of lading.
+
+        For each allowed sea leg: (calls aboard before the transshipment, the connecting leg),
+        at the seaports of its chain, onto another service's allowed sea leg.
+        """
+        return self._remember("joins", self._make_joins)
+
+    def _make_joins(self) -> Mapping[str, tuple[tuple[int, ServiceLeg], ...]]:
+        locations = self.network.locations
+        joins: dict[str, tuple[tuple[int, ServiceLeg], ...]] = {}
+        for legs in self.legs_from.values():
+            for leg in legs:
+                if leg.mode is not Mode.SEA:
+                    continue
+                found = []
+                for index, step in enumerate(self.chains[leg.id]):
+                    port = locations[step.destination]
+                    if port.kind is not LocationKind.SEAPORT:
+                        continue
+                    found += [
+                        (index + 1, onward)
+                        for onward in self.legs_from.get(port.id, ())
+                        if onward.mode is Mode.SEA and onward.service != leg.service
+                    ]
+                if found:
+                    joins[leg.id] = tuple(found)
+        return MappingProxyType(joins)
+
+    def passages(self, leg: ServiceLeg) -> Iterator[tuple[tuple[ServiceLeg, ...], int]]:
+        """Legs of each sea passage boarding ``leg``, with the legs aboard the first ship.
+
+        Only passages the catalogue has one ocean freight for, whose ports of transshipment and
+        discharge are in other cities than the port before, that no carrier may refuse as
+        cabotage, and, for an export, that do not unload the box in its home country again.
+        """
+        locations = self.network.locations
+        chain = self.chains[leg.id]
+        board = locations[leg.origin]
+        for aboard, onward in self.joins.get(leg.id, ()):
+            port = locations[onward.origin]
+            if port.city_code == board.city_code:
+                continue
+            if self.international and port.country == self.home:
+                continue
+            if not leg.carries_domestic and port.country == board.country:
+                continue
+            second = self.chains[onward.id]
+            shortest = self.sea_km.get(board.id, {})
+            for index in range(len(second)):
+                alight = locations[second[index].destination]
+                if alight.city_code in (port.city_code, board.city_code):
+                    continue
+                if not onward.carries_domestic and alight.country == port.country:
+                    continue
+                legs = chain[:aboard] + second[: index + 1]
+                km = sum(step.distance_km for step in legs)
+                if km > PASSAGE_DETOUR * shortest.get(alight.id, 0.0):
+                    continue
+                lines = self.pricer.ride(legs, board.id, alight.id)
+                if any(line.category == "freight" for line in lines):
+                    yield legs, aboard
+
+    @cached_property
+    def sea_km(self) -> Mapping[str, Mapping[str, float]]:
+        """Shortest distances by sea between ports over the allowed sea legs, from each port."""
+        return self._remember("sea_km", self._make_sea_km)
+
+    def _make_sea_km(self) -> Mapping[str, Mapping[str, float]]:
+        edges: dict[str, list[tuple[str, float]]] = {}
+        for legs in self.legs_from.values():
+            for leg in legs:
+                if leg.mode is Mode.SEA:
+                    edges.setdefault(leg.origin, []).append((leg.destination, leg.distance_km))
+        found: dict[str, Mapping[str, float]] = {}
+        for start in sorted(edges):
+            best = {start: 0.0}
+            queue = [(0.0, start)]
+            while queue:
+                km, port = heapq.heappop(queue)
+                if km > best[port]:
+                    continue
+                for onward, step in edges.get(port, ()):
+                    if km + step < best.get(onward, float("inf")):
+                        best[onward] = km + step
+                        heapq.heappush(queue, (km + step, onward))
+            found[start] = MappingProxyType(best)
+        return MappingProxyType(found)
+
     def _remember(self, name: str, compute: Callable[[], T]) -> T:
         """A value shared by every model of the same request shape (see ``_routes``)."""
         if name not in self._memo:
@@ -478,7 +579,7 @@ class QuoteModel:
     ) -> Iterator[Ride]:
         """Dated rides boarding ``leg`` once the box is ready at ``ready`` (see rides_from)."""
         chain = self.chains[leg.id]
-        pending = dict(templates)
+        pending = dict(enumerate(template for _, template in templates))
         for slot in self.index.boardable(leg.id, ready, self.horizon_end):
             if slot.arrival > self.deadline:
                 return
@@ -486,18 +587,46 @@ class QuoteModel:
                 continue
             walk = self.walk(chain, slot)
             done = []
-            for index, template in pending.items():
-                if index >= len(walk):
+            for number, template in pending.items():
+                slots = self.ride_slots(template, walk)
+                if slots is None:
                     continue
-                available = walk[index].arrival + template.clearance_after
+                available = slots[-1].arrival + template.clearance_after
                 if available <= self.deadline:
-                    yield Ride(template, walk[: index + 1], ready, available)
-                done.append(index)
+                    yield Ride(template, slots, ready, available)
+                done.append(number)
             if first_only:
-                for index in done:
-                    del pending[index]
+                for number in done:
+                    del pending[number]
                 if not pending:
                     return
+
+    def ride_slots(self, template: RideTemplate, walk: tuple[Slot, ...]) -> tuple[Slot, ...] | None:
+        """The departures ``template`` takes from ``walk`` (its first service boarded).
+
+        A sea passage connects at the transshipment port to the first departure of the second
+        ship whose cut-off the box makes after the port's sea-to-sea handling. ``None`` when
+        the walk does not reach the alighting call.
+        """
+        if not template.joined:
+            index = len(template.legs) - 1
+            return walk[: index + 1] if index < len(walk) else None
+        if template.joined > len(walk):
+            return None
+        arrived = walk[template.joined - 1].arrival
+        onward = template.legs[template.joined]
+        ready = arrived + self.handling(onward.origin, Mode.SEA, Mode.SEA, arrived)
+        for slot in self.index.boardable(onward.id, ready, self.horizon_end):
+            if slot.arrival > self.deadline:
+                return None
+            if not self.room(onward, slot):
+                continue
+            second = self.walk(self.chains[onward.id], slot)
+            rest = len(template.legs) - template.joined
+            if rest > len(second):
+                return None
+            return walk[: template.joined] + second[:rest]
+        return None
 
     def walk(self, chain: tuple[ServiceLeg, ...], first: Slot) -> tuple[Slot, ...]:
         """Departures of the chain a box boarding at ``first`` stays aboard for."""
@@ -535,8 +664,13 @@ class QuoteModel:
         board_clearance: Clearance | None,
         alight_clearance: Clearance | None,
         phase: int,
+        joined: int = 0,
     ) -> RideTemplate:
-        """The date-free part of a ride: price (freight, handling, clearance fees) and CO2e."""
+        """The date-free part of a ride: price (freight, handling, clearance fees) and CO2e.
+
+        A sea passage (``joined`` legs aboard the first ship) adds the transshipment's lifts to
+        its CO2e.
+        """
         alight = legs[-1].destination
         locations = self.network.locations
         price = self.ride_fen(legs, board, alight)
@@ -546,6 +680,8 @@ class QuoteModel:
             if clearance is not None:
                 price += total_fen(clearance.fees)
         co2 = sum(self.emitter.leg_g(leg) for leg in legs) + self.emitter.hub_g(locations[board])
+        if joined:
+            co2 += self.emitter.hub_g(locations[legs[joined].origin])
         visits = tuple(leg.destination for leg in legs)
         return RideTemplate(
             board=board,
@@ -560,6 +696,7 @@ class QuoteModel:
             mask=self.mask_of(visits),
             enters=self.enters(board, alight),
             minutes=sum(self.index.transit_minutes(leg.id) for leg in legs),
+            joined=joined,
         )
 
     def ride_fen(self, legs: tuple[ServiceLeg, ...], board: str, alight: str) -> int:
@@ -591,6 +728,16 @@ class QuoteModel:
             before, (after, phase_after) = outcome
             template = self.template(board.id, chain[: index + 1], before, after, phase_after)
             groups.setdefault(template.clearance_before, []).append((index, template))
+        for legs, aboard in self.passages(leg):
+            stops = [self.network.locations[step.destination] for step in legs]
+            if self._loops(board, stops):
+                continue
+            outcome = self._customs(board, stops, phase)
+            if outcome is None:
+                continue
+            before, (after, phase_after) = outcome
+            template = self.template(board.id, legs, before, after, phase_after, aboard)
+            groups.setdefault(template.clearance_before, []).append((len(legs) - 1, template))
         result = tuple((minutes, tuple(items)) for minutes, items in sorted(groups.items()))
         self._groups[key] = result
         return result
@@ -769,6 +916,20 @@ class QuoteModel:
                         + self.ride_fen(chain[: index + 1], board.id, alight.id)
                         + total_fen(self.pricer.handling(alight, step.mode))
                     )
+                    edges.setdefault(alight.id, []).append((board.id, minutes, price, co2))
+                for legs, aboard in self.passages(leg):
+                    alight = locations[legs[-1].destination]
+                    price = (
+                        load
+                        + self.ride_fen(legs, board.id, alight.id)
+                        + total_fen(self.pricer.handling(alight, Mode.SEA))
+                    )
+                    co2 = (
+                        self.emitter.hub_g(board)
+                        + self.emitter.hub_g(locations[legs[aboard].origin])
+                        + sum(self.emitter.leg_g(step) for step in legs)
+                    )
+                    minutes = sum(self.index.transit_minutes(step.id) for step in legs)
                     edges.setdefault(alight.id, []).append((board.id, minutes, price, co2))
         for candidate, km in self._last_mile:
             truck = self._truck(

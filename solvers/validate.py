@@ -117,14 +117,40 @@ def _timetable(network: Network, itinerary: Itinerary) -> list[str]:
                 network.legs.get(before.leg_id),
                 network.legs.get(after.leg_id),
             )
-            if (
-                real_before is None
-                or real_after is None
-                or network.next_leg(real_before) != real_after
-            ):
+            if real_before is None or real_after is None:
                 found.append(f"{after.leg_id} is not the next leg of {before.leg_id}'s service")
+            elif network.next_leg(real_before) != real_after:
+                found += _transshipment(network, legs, before, after)
             if after.departure < before.arrival:
                 found.append(f"{after.leg_id} leaves before {before.leg_id} arrives")
+    return found
+
+
+def _transshipment(
+    network: Network, legs: tuple[ItineraryLeg, ...], before: ItineraryLeg, after: ItineraryLeg
+) -> list[str]:
+    """A change of ship inside a ride: one sea passage, transshipped once at a seaport.
+
+    The second ship's cut-off leaves the port's sea-to-sea handling time after the first
+    arrives.
+    """
+    port = network.find_location(before.destination)
+    if (
+        before.mode is not Mode.SEA
+        or after.mode is not Mode.SEA
+        or port is None
+        or port.kind is not LocationKind.SEAPORT
+    ):
+        return [f"{after.leg_id} is not the next leg of {before.leg_id}'s service"]
+    found = []
+    services = {leg.service for leg in legs if leg.ride == before.ride}
+    if len(services) > 2:
+        found.append(f"ride {before.ride + 1} transships more than once")
+    handling = timedelta(minutes=hours_to_minutes(port.handling_hours_between(Mode.SEA, Mode.SEA)))
+    if after.cutoff < before.arrival + handling - timedelta(seconds=60):
+        found.append(
+            f"{after.leg_id} cut-off {after.cutoff} before the box is transshipped at {port.id}"
+        )
     return found
 
 

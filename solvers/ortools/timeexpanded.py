@@ -299,13 +299,14 @@ def _timeline(
             arcs.append(Arc(timeline[-1][1], node))
         timeline.append((slot.cutoff, node))
         walk = quote.walk(chain, slot)
-        for index, template in templates:
-            if index >= len(walk):
+        for _, template in templates:
+            slots = quote.ride_slots(template, walk)
+            if slots is None:
                 continue
-            available = walk[index].arrival + template.clearance_after
+            available = slots[-1].arrival + template.clearance_after
             if available > quote.deadline:
                 continue
-            ride = Ride(template, walk[: index + 1], slot.cutoff, available)
+            ride = Ride(template, slots, slot.cutoff, available)
             _ride_arc(quote, node, ride, arcs, queue, seen)
     return timeline
 

@@ -126,7 +126,15 @@ def test_f04_the_pinglu_canal_is_used_only_in_a_scenario_that_opens_it(
     assert canal
     # the canal makes the Beibu Gulf the cheapest way out of Nanning through Qinzhou; the
     # Xijiang barge via Shekou and Hong Kong stays cheaper still, and a month slower
-    via_qinzhou = [i for i in today.pareto if any(leg.destination == "CNQZH" for leg in i.legs)]
+    # (loaded at Qinzhou: a box transshipped there on its way from Hong Kong is another way)
+    via_qinzhou = [
+        i
+        for i in today.pareto
+        if any(
+            leg.origin == "CNQZH" and (k == 0 or i.legs[k - 1].ride != leg.ride)
+            for k, leg in enumerate(i.legs)
+        )
+    ]
     assert canal[0].itinerary.price.total_cny < min(i.price.total_cny for i in via_qinzhou)
     assert "recommended" in canal[0].labels
 
@@ -440,7 +448,9 @@ def test_f26_sanctioned_and_unconfirmed_services_only_when_asked(real_network: N
     assert any(leg.service in sanctioned for i in included.pareto for leg in i.legs)
 
 
-def test_f27_no_option_between_any_two_places_comes_back_to_a_city(real_network: Network) -> None:
+def test_f27_no_option_between_any_two_places_comes_back_to_a_city_or_pays_the_sea_twice(
+    real_network: Network,
+) -> None:
     # every ordered pair of cities, and of terminals of one city (which once went round by
     # Qinzhou and Chongqing to get from one Wuhan terminal to the other)
     pairs = [
@@ -456,11 +466,18 @@ def test_f27_no_option_between_any_two_places_comes_back_to_a_city(real_network:
         for b in terminals
         if a != b
     ]
-    options = 0
+    options = passages = 0
     for origin, destination in pairs:
         asked = QuoteRequest(origin=origin, destination=destination, ready=READY, cargo=TWO_FORTIES)
-        for arrival in pareto_search(QuoteModel(real_network, asked)).arrivals:
+        model = QuoteModel(real_network, asked)
+        for arrival in pareto_search(model).arrivals:
             options += 1
+            # and one ocean freight per sea passage, transshipped or not
+            for ride in arrival.rides:
+                if ride.mode is Mode.SEA:
+                    lines = model.pricer.ride(ride.legs, ride.board, ride.alight)
+                    assert sum(line.category == "freight" for line in lines) == 1, ride.legs
+                    passages += bool(ride.template.joined)
             been = [real_network.city_of(arrival.rides[0].board)]
             for ride in arrival.rides:
                 stops = [real_network.city_of(leg.destination) for leg in ride.legs]
@@ -470,6 +487,7 @@ def test_f27_no_option_between_any_two_places_comes_back_to_a_city(real_network:
                 been.append(there)
     assert len(pairs) > 4800
     assert options > len(pairs)
+    assert passages > 1000
 
 
 def test_f28_a_box_at_the_qinzhou_gate_19_hours_before_a_sailing_makes_it(
