@@ -284,6 +284,7 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
         "summary": str(itinerary),
         "departure": local_time(itinerary.departure, first.origin, network),
         "arrival": local_time(itinerary.arrival, last.destination, network),
+        "vehicle_arrival": local_time(itinerary.vehicle_arrival, last.destination, network),
         "transit_hours": round(itinerary.transit_hours, 2),
         "transfers": itinerary.transfers,
         "price": {
@@ -294,6 +295,10 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
             "valid_until": price.valid_until.isoformat(),
             "items": [price_item(line) for line in price.lines],
             "excluded": list(price.excluded),
+            "estimated_cny": round(price.estimated_cny, 2),
+            "estimated_share": round(price.estimated_cny / price.total_cny, 3)
+            if price.total_cny
+            else 0.0,
         },
         "co2e_kg": round(itinerary.emissions.total_kg, 2),
         "emissions": {

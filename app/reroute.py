@@ -391,6 +391,11 @@ def accept(
             "proposal_id": proposal.id,
             "from_seq": proposal.from_seq,
             "arrival": _arrival(proposed.option.itinerary, network),
+            "vehicle_arrival": local_time(
+                proposed.option.itinerary.vehicle_arrival,
+                proposed.option.itinerary.legs[-1].destination,
+                network,
+            ),
             "price_total_cny": proposed.option.itinerary.price.total_cny,
         },
     )
@@ -423,6 +428,7 @@ def proposal_out(row: RerouteProposal, network: Network) -> dict[str, Any]:
         "summary": option["summary"],
         "labels": option["labels"],
         "arrival": option["arrival"],
+        "vehicle_arrival": option["vehicle_arrival"],
         "planned_arrival": basis["planned_arrival"],
         "delay_minutes": round((arrival - planned).total_seconds() / 60),
         "deadline": basis.get("deadline"),

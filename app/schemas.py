@@ -226,7 +226,13 @@ class PriceOut(BaseModel):
     rates_date: str
     valid_until: str
     items: list[PriceItemOut]
-    excluded: list[str]
+    excluded: list[str] = Field(
+        description="Charges this itinerary may incur that the catalogue has no figure for."
+    )
+    estimated_cny: float = Field(
+        description="The part of the total resting on estimated items; the rest is published."
+    )
+    estimated_share: float = Field(description="estimated_cny / total_cny, 0 to 1.")
 
 
 class EmissionsOut(BaseModel):
@@ -302,7 +308,15 @@ class OptionOut(BaseModel):
     explanation: list[str]
     summary: str
     departure: str
-    arrival: str
+    arrival: str = Field(
+        description="When the box is available at the destination: after the last vehicle "
+        "arrives, discharge, handling and import clearance (local time). Tracking's eta and "
+        "planned_arrival are the same instant."
+    )
+    vehicle_arrival: str = Field(
+        description="When the last vehicle reaches the destination terminal (local time); "
+        "tracking's vehicle_eta and planned_vehicle_arrival are the same instant."
+    )
     transit_hours: float
     transfers: int
     price: PriceOut
@@ -442,7 +456,13 @@ class WaybillOut(BaseModel):
     place_names: dict[str, str] = Field(description="Each place code with its name.")
     cargo: JSONObject
     legs: list[LegPropertiesOut]
-    eta: str = Field(description="When the box is available at the destination (local time).")
+    eta: str = Field(
+        description="When the box is available at the destination (local time): the booked "
+        "option's arrival."
+    )
+    vehicle_arrival: str = Field(
+        description="When the last vehicle reaches the destination terminal (local time)."
+    )
     charges: list[PriceItemOut]
     total_cny: float
     total_usd: float
@@ -717,8 +737,14 @@ class LegEstimateOut(BaseModel):
 class TrackingOut(BaseModel):
     """The booking's estimate from its plan and events."""
 
-    eta: datetime
-    planned_arrival: datetime
+    eta: datetime = Field(
+        description="When the box is estimated to be available at the destination."
+    )
+    vehicle_eta: datetime = Field(
+        description="When the last vehicle is estimated to reach the destination terminal."
+    )
+    planned_arrival: datetime = Field(description="The booked option's arrival.")
+    planned_vehicle_arrival: datetime = Field(description="The booked option's vehicle_arrival.")
     delay_minutes: int
     missed_connections: list[int]
     legs: list[LegEstimateOut]
@@ -956,8 +982,9 @@ class RerouteProposalOut(BaseModel):
     from_: RerouteFromOut = Field(alias="from")
     summary: str
     labels: list[str]
-    arrival: str
-    planned_arrival: str
+    arrival: str = Field(description="When the box would be available at the destination.")
+    vehicle_arrival: str = Field(description="When the last vehicle would reach the destination.")
+    planned_arrival: str = Field(description="The booking's arrival as it stands.")
     delay_minutes: int = Field(description="Arrival against the booking's planned arrival.")
     deadline: str | None
     meets_deadline: bool | None = Field(description="None when the booking has no deadline.")

@@ -136,9 +136,10 @@ def current_events(booking: Booking, events: list[BookingEvent]) -> list[Booking
 
 def estimate(network: Network, booking: Booking, events: list[BookingEvent]) -> Tracking:
     """The booking's estimate from its plan and those of ``events`` that still apply to it."""
+    itinerary = codec.decode_plan(booking.option).option.itinerary
     return track(
         network,
-        plan_of(booking),
+        planned_legs(itinerary),
         [
             Event(
                 Classifier(e.classifier),
@@ -149,6 +150,7 @@ def estimate(network: Network, booking: Booking, events: list[BookingEvent]) -> 
             )
             for e in current_events(booking, events)
         ],
+        itinerary.arrival - itinerary.vehicle_arrival,
     )
 
 
@@ -168,10 +170,13 @@ def event_out(row: BookingEvent) -> dict[str, Any]:
 
 def tracking_out(booking: Booking, tracking: Tracking) -> dict[str, Any]:
     """The API form of an estimate."""
-    plan = plan_of(booking)
+    itinerary = codec.decode_plan(booking.option).option.itinerary
+    plan = planned_legs(itinerary)
     return {
         "eta": tracking.eta,
-        "planned_arrival": plan[-1].arrival,
+        "vehicle_eta": tracking.vehicle_eta,
+        "planned_arrival": itinerary.arrival,
+        "planned_vehicle_arrival": itinerary.vehicle_arrival,
         "delay_minutes": tracking.delay_minutes,
         "missed_connections": list(tracking.missed_connections),
         "legs": [

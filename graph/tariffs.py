@@ -32,7 +32,7 @@ from typing import Any
 
 from graph.errors import Problem, UnknownTariff
 from graph.fields import Reader, as_list
-from graph.model import CargoClass, Provenance
+from graph.model import CargoClass, LocationKind, Mode, Provenance
 
 BOX_SIZES = ("20", "40", "45")
 TEU_PER_BOX: Mapping[str, float] = MappingProxyType({"20": 1.0, "40": 2.0, "45": 2.25})
@@ -187,13 +187,71 @@ class ReferenceRates:
 
 
 @dataclass(frozen=True, slots=True)
+class Gap:
+    """A charge a through price may need but the catalogue has no figure for, and when.
+
+    It applies to an itinerary that meets every condition given (each met by any one of its
+    values): uses all of ``modes``, calls at one of ``locations`` or at a location of one of
+    ``location_kinds``, carries one of ``cargo_classes``, is billed one of ``items``, or is
+    handled somewhere outside the countries in ``outside`` (a ride boards or alights there).
+    A gap with no condition applies to every itinerary.
+    """
+
+    text: str
+    modes: frozenset[Mode] = frozenset()
+    locations: frozenset[str] = frozenset()
+    location_kinds: frozenset[LocationKind] = frozenset()
+    cargo_classes: frozenset[CargoClass] = frozenset()
+    items: frozenset[str] = frozenset()
+    outside: frozenset[str] = frozenset()
+
+    def applies(
+        self,
+        modes: frozenset[Mode],
+        calls: Iterable[tuple[str, LocationKind]],
+        handled_in: frozenset[str],
+        cargo_class: CargoClass,
+        codes: frozenset[str],
+    ) -> bool:
+        """Whether the gap applies to an itinerary with these facts.
+
+        ``calls``: (location, kind) of every place it calls at; ``handled_in``: the countries
+        where a ride boards or alights.
+        """
+        places = tuple(calls)
+        return (
+            self.modes <= modes
+            and (not self.locations or any(place in self.locations for place, _ in places))
+            and (not self.location_kinds or any(k in self.location_kinds for _, k in places))
+            and (not self.cargo_classes or cargo_class in self.cargo_classes)
+            and (not self.items or bool(self.items & codes))
+            and (not self.outside or bool(handled_in - self.outside))
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        when = {
+            "modes": sorted(self.modes),
+            "locations": sorted(self.locations),
+            "location_kinds": sorted(self.location_kinds),
+            "cargo_classes": sorted(self.cargo_classes),
+            "items": sorted(self.items),
+            "outside": sorted(self.outside),
+        }
+        data: dict[str, Any] = {"text": self.text}
+        if any(when.values()):
+            data["when"] = {key: value for key, value in when.items() if value}
+        return data
+
+
+@dataclass(frozen=True, slots=True)
 class TariffCatalogue:
     """Every item that may appear in a price, by code, and the reference exchange rates."""
 
     items: Mapping[str, TariffItem]
     rates: ReferenceRates
     name: str = "Corridor fee catalogue"
-    gaps: tuple[str, ...] = ()
+    gaps: tuple[Gap, ...] = ()
 
     def get(self, code: str) -> TariffItem:
         """The item with ``code``.
@@ -238,7 +296,7 @@ class TariffCatalogue:
         """The file form (also the content that the network version hashes)."""
         return {
             "name": self.name,
-            "gaps": list(self.gaps),
+            "gap": [gap.to_data() for gap in self.gaps],
             "fx": self.rates.to_data(),
             "item": [self.items[code].to_data() for code in sorted(self.items)],
         }
@@ -249,6 +307,8 @@ def parse_catalogue(
 ) -> tuple[TariffCatalogue | None, list[Problem]]:
     """Read ``data/tariffs.toml`` (already parsed); return the catalogue and every problem."""
     problems: list[Problem] = []
+    for key in sorted(set(data) - {"name", "gap", "fx", "item"}):
+        problems.append(Problem("tariffs", "", key, "unknown field (name, gap, fx, item)"))
     sources = frozenset(known_sources)
     rates = _parse_rates(data.get("fx"), sources, problems)
     items: dict[str, TariffItem] = {}
@@ -272,19 +332,60 @@ def parse_catalogue(
                 Problem("tariffs", item.code, "currency", f"no reference rate for {item.currency}")
             )
         items[item.code] = item
+    # items with problems of their own are still items a gap may name
+    codes = frozenset(items) | {
+        code
+        for raw in raw_items
+        if isinstance(raw, Mapping) and isinstance(code := raw.get("code"), str)
+    }
+    gaps = _parse_gaps(as_list(data.get("gap")) or [], codes, problems)
     if rates is None or problems:
         return None, problems
     name = data.get("name")
-    gaps = as_list(data.get("gaps")) or []
-    if not all(isinstance(gap, str) for gap in gaps):
-        problems.append(Problem("tariffs", "", "gaps", "expected a list of strings"))
-        return None, problems
     return TariffCatalogue(
         items=MappingProxyType(items),
         rates=rates,
         name=name if isinstance(name, str) and name else "Corridor fee catalogue",
         gaps=tuple(gaps),
     ), problems
+
+
+_GAP_CONDITIONS = ("modes", "locations", "location_kinds", "cargo_classes", "items", "outside")
+
+
+def _parse_gaps(raw: list[Any], codes: frozenset[str], problems: list[Problem]) -> tuple[Gap, ...]:
+    """The catalogue's ``[[gap]]`` tables: ``text`` and an optional ``when`` of conditions."""
+    gaps = []
+    for index, entry in enumerate(raw, start=1):
+        label = f"gap #{index}"
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("text"), str):
+            problems.append(Problem("tariffs", label, "text", "expected a table with a text"))
+            continue
+        when = entry.get("when", {})
+        unknown = sorted(set(entry) - {"text", "when"}) + sorted(
+            set(when) - set(_GAP_CONDITIONS) if isinstance(when, Mapping) else ["when"]
+        )
+        if unknown:
+            problems.append(Problem("tariffs", label, "when", f"unknown fields {unknown}"))
+            continue
+        values = {key: frozenset(as_list(when.get(key)) or []) for key in _GAP_CONDITIONS}
+        try:
+            gap = Gap(
+                text=entry["text"],
+                modes=frozenset(Mode(v) for v in values["modes"]),
+                locations=values["locations"],
+                location_kinds=frozenset(LocationKind(v) for v in values["location_kinds"]),
+                cargo_classes=frozenset(CargoClass(v) for v in values["cargo_classes"]),
+                items=values["items"],
+                outside=values["outside"],
+            )
+        except ValueError as error:
+            problems.append(Problem("tariffs", label, "when", str(error)))
+            continue
+        for code in sorted(gap.items - codes):
+            problems.append(Problem("tariffs", label, "when.items", f"no item {code!r}"))
+        gaps.append(gap)
+    return tuple(gaps)
 
 
 _ITEM_FIELDS = (

@@ -180,9 +180,13 @@ def validate_features(
 
 
 def check_tariff_lanes(tariffs: TariffCatalogue, location_ids: Iterable[str]) -> list[Problem]:
-    """Every location a catalogue lane names must exist in the network."""
+    """Every location a catalogue lane or gap names must exist in the network."""
     known = set(location_ids)
-    problems = []
+    problems = [
+        Problem("tariffs", f"gap #{index}", "when.locations", f"unknown location(s) {missing}")
+        for index, gap in enumerate(tariffs.gaps, start=1)
+        if (missing := ", ".join(sorted(gap.locations - known)))
+    ]
     for item in tariffs.items.values():
         named = {
             location

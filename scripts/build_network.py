@@ -329,7 +329,10 @@ def _service_features(service: Mapping[str, Any], context: Context) -> list[dict
             "cargo_classes": sorted(service["cargo_classes"]),
             "status": service.get("status", "active"),
             "tags": sorted({*service.get("tags", []), *_leg_value(service, "leg_tags", index, [])}),
-            "tariff": _resolve(service.get("tariff", []), context),
+            "tariff": _resolve(service.get("tariff", []), context)
+            + context.defaults.get("surcharges", {}).get(
+                _leg_value(service, "leg_mode", index, mode), []
+            ),
             "emission_class": _leg_value(
                 service, "leg_emission_class", index, service["emission_class"]
             ),

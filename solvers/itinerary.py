@@ -67,7 +67,12 @@ class Price:
     usd_rate: float
     rates_date: str
     valid_until: datetime
-    excluded: tuple[str, ...]
+    excluded: tuple[str, ...]  # the catalogue's gaps that apply to this itinerary
+
+    @property
+    def estimated_cny(self) -> float:
+        """The part of the total resting on estimated items (the rest is published figures)."""
+        return total_fen(line for line in self.lines if line.estimate) / 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,15 @@ class Itinerary:
     def transfers(self) -> int:
         """Changes of service (a truck leg counts as a service)."""
         return max(self.rides - 1, 0)
+
+    @property
+    def vehicle_arrival(self) -> datetime:
+        """When the last vehicle reaches the destination terminal.
+
+        ``arrival`` is when the box is available there, after discharge, handling and import
+        clearance.
+        """
+        return self.legs[-1].arrival
 
     @property
     def transit_hours(self) -> float:
@@ -205,7 +219,7 @@ def build_itinerary(
                 co2e_kg=hub_kg,
             )
         )
-    price = _price(model, tuple(lines), validity)
+    price = _price(model, tuple(lines), validity, rides, legs)
     return Itinerary(
         legs=tuple(legs),
         hubs=tuple(hubs),
@@ -248,8 +262,30 @@ def _customs(clearance: Clearance | None) -> tuple[str, ...]:
     return tuple(events)
 
 
-def _price(model: QuoteModel, lines: tuple[PriceLine, ...], validity: timedelta) -> Price:
+def _price(
+    model: QuoteModel,
+    lines: tuple[PriceLine, ...],
+    validity: timedelta,
+    rides: tuple[Ride, ...],
+    legs: list[ItineraryLeg],
+) -> Price:
     catalogue = model.network.tariffs
+    network = model.network
+    places = [network.find_location(leg.origin) for leg in legs] + [
+        network.find_location(legs[-1].destination)
+    ]
+    ends = [network.find_location(place) for ride in rides for place in (ride.board, ride.alight)]
+    excluded = tuple(
+        gap.text
+        for gap in catalogue.gaps
+        if gap.applies(
+            modes=frozenset(leg.mode for leg in legs),
+            calls=[(place.id, place.kind) for place in places if place is not None],
+            handled_in=frozenset(place.country for place in ends if place is not None),
+            cargo_class=model.cargo.cargo_class,
+            codes=frozenset(line.code for line in lines),
+        )
+    )
     fen = total_fen(lines)
     usd = catalogue.rates.cny_per_unit.get("USD")
     valid = model.request.ready + validity
@@ -264,5 +300,5 @@ def _price(model: QuoteModel, lines: tuple[PriceLine, ...], validity: timedelta)
         usd_rate=usd or 0.0,
         rates_date=catalogue.rates.date.isoformat(),
         valid_until=valid,
-        excluded=catalogue.gaps,
+        excluded=excluded,
     )

@@ -400,8 +400,21 @@ class QuoteModel:
                     joins[leg.id] = tuple(found)
         return MappingProxyType(joins)
 
-    def passages(self, leg: ServiceLeg) -> Iterator[tuple[tuple[ServiceLeg, ...], int]]:
+    def passages(self, leg: ServiceLeg) -> tuple[tuple[tuple[ServiceLeg, ...], int], ...]:
         """Legs of each sea passage boarding ``leg``, with the legs aboard the first ship.
+
+        Shared by the quotes of one request shape, like the ride templates.
+        """
+        known: dict[str, tuple[tuple[tuple[ServiceLeg, ...], int], ...]] = self._remember(
+            "passages", dict
+        )
+        found = known.get(leg.id)
+        if found is None:
+            found = known[leg.id] = tuple(self._passages(leg))
+        return found
+
+    def _passages(self, leg: ServiceLeg) -> Iterator[tuple[tuple[ServiceLeg, ...], int]]:
+        """See :meth:`passages`.
 
         Only passages the catalogue has one ocean freight for, whose ports of transshipment and
         discharge are in other cities than the port before, that no carrier may refuse as

@@ -89,7 +89,7 @@ def spliced(
             usd_rate=price.usd_rate,
             rates_date=price.rates_date,
             valid_until=price.valid_until,
-            excluded=price.excluded,
+            excluded=tuple(dict.fromkeys((*current.price.excluded, *price.excluded))),
         ),
         emissions=Emissions(
             wtt_kg=sum(leg.wtt_kg for leg in kept) + after.wtt_kg,

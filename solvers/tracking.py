@@ -14,7 +14,9 @@ at its destination) on one leg of the itinerary. For each leg, in order:
 - arrival: the actual arrival if reported, else the latest estimate, else the planned arrival
   moved by the leg's departure delay.
 
-The estimated arrival of the last leg is the booking's ETA.
+The estimated arrival of the last leg is the vehicle's (``vehicle_eta``); the box is available
+the destination's handling and clearance later, as quoted (``eta``): the same two instants as
+an option's ``vehicle_arrival`` and ``arrival``.
 """
 
 from __future__ import annotations
@@ -135,14 +137,24 @@ class LegEstimate:
 
 @dataclass(frozen=True, slots=True)
 class Tracking:
-    """The booking's estimate: legs, ETA, delay and missed connections."""
+    """The booking's estimate: legs, ETA, delay and missed connections.
+
+    ``after_arrival`` is the time from the vehicle's arrival to the box being available at the
+    destination (handling and import clearance), as quoted.
+    """
 
     legs: tuple[LegEstimate, ...]
+    after_arrival: timedelta = timedelta(0)
+
+    @property
+    def vehicle_eta(self) -> datetime:
+        """Estimated arrival of the last vehicle at the destination terminal."""
+        return self.legs[-1].arrival
 
     @property
     def eta(self) -> datetime:
-        """Estimated arrival at the destination."""
-        return self.legs[-1].arrival
+        """When the box is estimated to be available at the destination."""
+        return self.vehicle_eta + self.after_arrival
 
     @property
     def delay_minutes(self) -> int:
@@ -155,8 +167,16 @@ class Tracking:
         return tuple(leg.seq for leg in self.legs if leg.missed_connection)
 
 
-def track(network: Network, plan: Sequence[PlannedLeg], events: Sequence[Event]) -> Tracking:
-    """Estimate every leg of ``plan`` from ``events`` (see the module docstring)."""
+def track(
+    network: Network,
+    plan: Sequence[PlannedLeg],
+    events: Sequence[Event],
+    after_arrival: timedelta = timedelta(0),
+) -> Tracking:
+    """Estimate every leg of ``plan`` from ``events`` (see the module docstring).
+
+    ``after_arrival``: from the last vehicle's arrival to the box being available, as quoted.
+    """
     latest: dict[tuple[int, str], Event] = {}
     for event in sorted(events, key=lambda e: (e.recorded, e.time)):
         kind = "departure" if event.code.at_origin else "arrival"
@@ -208,7 +228,7 @@ def track(network: Network, plan: Sequence[PlannedLeg], events: Sequence[Event])
                 rebooked_departure=rebooked,
             )
         )
-    return Tracking(tuple(estimates))
+    return Tracking(tuple(estimates), after_arrival)
 
 
 def _rank(event: Event) -> int:

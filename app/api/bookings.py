@@ -245,6 +245,7 @@ def waybill_data(row: Booking, quote: Quote, network: Network) -> dict[str, Any]
         "cargo": {**quote.request.get("cargo", {}), "teu": row.teu},
         "legs": legs,
         "eta": option["arrival"],
+        "vehicle_arrival": option["vehicle_arrival"],
         "charges": option["price"]["items"],
         "total_cny": option["price"]["total_cny"],
         "total_usd": option["price"]["total_usd"],
@@ -314,7 +315,8 @@ Network version {escape(waybill["network_version"])}.</p>
 <tr><td>{party(waybill["shipper"])}</td><td>{party(waybill["consignee"])}</td></tr></table>
 <p>Place of receipt {escape(names[waybill["place_of_receipt"]])} — place of delivery
 {escape(names[waybill["place_of_delivery"]])}. Cargo: {escape(_cargo_text(waybill["cargo"]))}.
-Expected at destination (after handling and clearance): {escape(waybill["eta"])}.</p>
+Vehicle expected at destination: {escape(waybill["vehicle_arrival"])}; box available
+(after handling and clearance): {escape(waybill["eta"])}.</p>
 <p>References: {escape(references) if references else "none"}.</p>
 <h2>Legs</h2>
 <table><tr><th>#</th><th>From</th><th>To</th><th>Mode</th><th>Operator</th><th>Service</th>

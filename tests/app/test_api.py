@@ -342,8 +342,10 @@ async def test_book_waybill_cancel_releases_capacity(
     assert "Port Bravo (PB)" in html.text
     assert "po: PO-1" in html.text
     assert "1 × 22G1, dry, 1 TEU" in html.text
-    assert f"Expected at destination (after handling and clearance): {waybill['eta']}" in html.text
+    assert f"(after handling and clearance): {waybill['eta']}" in html.text
+    assert f"Vehicle expected at destination: {waybill['vehicle_arrival']}" in html.text
     assert waybill["eta"] == booking["option"]["arrival"]
+    assert waybill["vehicle_arrival"] == booking["option"]["vehicle_arrival"]
     assert datetime.fromisoformat(waybill["issued_at"]).microsecond == 0
     assert waybill["place_names"]["DP"] == "Dry Port (DP)"
 

@@ -41,8 +41,17 @@ async def test_events_move_the_eta_and_flag_a_missed_connection(
     url = f"/v1/bookings/{booking['id']}/events"
     empty = (await client.get(url, headers=forwarder)).json()
     assert empty["events"] == []
-    planned_arrival = datetime.fromisoformat(plan[-1]["arrival"])
-    assert datetime.fromisoformat(empty["tracking"]["eta"]) == planned_arrival
+    # one meaning of arrival everywhere: the box available (the option's arrival), and the
+    # vehicle at the destination terminal (its vehicle_arrival, the last leg's arrival)
+    planned_arrival = datetime.fromisoformat(booking["option"]["arrival"])
+    tracking = empty["tracking"]
+    assert datetime.fromisoformat(tracking["eta"]) == planned_arrival
+    assert datetime.fromisoformat(tracking["planned_arrival"]) == planned_arrival
+    vehicle = datetime.fromisoformat(plan[-1]["arrival"])
+    assert datetime.fromisoformat(booking["option"]["vehicle_arrival"]) == vehicle
+    assert datetime.fromisoformat(tracking["vehicle_eta"]) == vehicle
+    assert datetime.fromisoformat(tracking["planned_vehicle_arrival"]) == vehicle
+    assert vehicle < planned_arrival  # discharge, handling and import clearance
     gate_in = {
         "classifier": "ACT",
         "code": "GTIN",

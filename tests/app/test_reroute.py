@@ -160,8 +160,12 @@ async def test_a_closure_offers_a_later_departure_and_accepting_moves_the_bookin
         assert stale.json()["type"].endswith("stale-proposal")
     tracked = (await client.get(f"{url}/events", headers=dispatcher)).json()["tracking"]
     last = datetime.fromisoformat(legs(best)[-1]["arrival"])
-    assert datetime.fromisoformat(tracked["planned_arrival"]) == last  # the new plan's
-    assert datetime.fromisoformat(tracked["eta"]) == last
+    assert datetime.fromisoformat(tracked["planned_vehicle_arrival"]) == last  # the new plan's
+    assert datetime.fromisoformat(tracked["vehicle_eta"]) == last
+    assert datetime.fromisoformat(best["vehicle_arrival"]) == last
+    available = datetime.fromisoformat(best["arrival"])
+    assert datetime.fromisoformat(tracked["planned_arrival"]) == available
+    assert datetime.fromisoformat(tracked["eta"]) == available
 
 
 async def test_cargo_aboard_is_rerouted_from_where_its_vehicle_arrives(

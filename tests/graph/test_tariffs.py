@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from graph import CargoClass, Network, UnknownTariff
+from graph import CargoClass, LocationKind, Mode, Network, UnknownTariff
+from graph.tariffs import Gap, parse_catalogue
+from graph.validate import check_tariff_lanes
 
 
 def test_applicable_filters_by_box_cargo_and_lane(tiny_network: Network) -> None:
@@ -27,7 +31,7 @@ def test_unknown_code_and_conversion(tiny_network: Network) -> None:
     assert "NOPE" not in tariffs
     assert tariffs.rates.to_cny(400, "USD") == pytest.approx(2800)
     assert tariffs.rates.to_cny(100, "CNY") == 100
-    assert tariffs.gaps == ("barge freight",)
+    assert [gap.text for gap in tariffs.gaps] == ["barge freight"]
 
 
 def test_estimates_carry_their_derivation(tiny_network: Network) -> None:
@@ -35,3 +39,49 @@ def test_estimates_carry_their_derivation(tiny_network: Network) -> None:
     assert item.provenance.estimate
     assert item.provenance.derivation == "made up for the fixture"
     assert not tiny_network.tariffs.get("TRUCK").provenance.estimate
+
+
+def test_a_gap_applies_to_the_itineraries_it_names(tiny_network: Network) -> None:
+    (barge,) = tiny_network.tariffs.gaps
+    port = [("PA", LocationKind.SEAPORT)]
+    assert barge.applies(
+        frozenset({Mode.RIVER, Mode.SEA}), port, frozenset({"CN"}), CargoClass.DRY, frozenset()
+    )
+    assert not barge.applies(
+        frozenset({Mode.SEA}), port, frozenset({"CN"}), CargoClass.DRY, frozenset()
+    )
+    unconditional = Gap("storage")
+    assert unconditional.applies(frozenset(), (), frozenset(), CargoClass.DRY, frozenset())
+    abroad = Gap("foreign THC", outside=frozenset({"CN"}))
+    assert abroad.applies(frozenset(), (), frozenset({"CN", "SG"}), CargoClass.DRY, frozenset())
+    assert not abroad.applies(frozenset(), (), frozenset({"CN"}), CargoClass.DRY, frozenset())
+
+
+def test_a_broken_gap_is_reported_with_every_problem(tiny_network: Network) -> None:
+    data = tiny_network.tariffs.to_data()
+    data["gaps"] = ["the old list form"]
+    data["gap"] = [
+        {"text": "ok", "when": {"modes": ["sea"]}},
+        {"text": "bad mode", "when": {"modes": ["teleport"]}},
+        {"text": "bad key", "when": {"ports": ["PA"]}},
+        {"text": "bad item", "when": {"items": ["NOPE"]}},
+        {"when": {}},
+    ]
+    catalogue, problems = parse_catalogue(data, tiny_network.sources)
+    assert catalogue is None
+    where = {(p.item, p.field) for p in problems}
+    assert ("", "gaps") in where
+    assert ("gap #2", "when") in where
+    assert ("gap #3", "when") in where
+    assert ("gap #4", "when.items") in where
+    assert ("gap #5", "text") in where
+    assert len(problems) == 5
+
+
+def test_a_gap_naming_an_unknown_place_fails_the_network(tiny_network: Network) -> None:
+    catalogue = dataclasses.replace(
+        tiny_network.tariffs, gaps=(Gap("lock fees", locations=frozenset({"PA", "MARS"})),)
+    )
+    problems = check_tariff_lanes(catalogue, tiny_network.locations)
+    assert [(p.item, p.field) for p in problems] == [("gap #1", "when.locations")]
+    assert "MARS" in problems[0].message

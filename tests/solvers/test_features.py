@@ -16,6 +16,7 @@ from graph import CargoClass, City, LocationKind, Mode, Network, Status
 from graph.scenario import apply_scenario, parse_scenario
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
+from solvers.itinerary import Itinerary
 from solvers.model import QuoteModel
 from solvers.ortools.timeexpanded import SolverLimits, solve_exact
 from solvers.quote import QuoteResult, QuoteSettings, quote
@@ -520,3 +521,37 @@ def test_f29_a_shipment_larger_than_every_departure_says_how_many_boxes_go_toget
     assert min(i.arrival for i in fits.pareto) == reason.earliest_arrival
     over = Cargo(CargoClass.DRY, "42G1", most + 1)
     assert not ask(real_network, request(chongqing, "SGSIN", cargo=over)).options
+
+
+def test_f30_a_price_lists_only_the_gaps_of_its_own_itinerary(real_network: Network) -> None:
+    def gaps(itinerary: Itinerary) -> str:
+        return " | ".join(itinerary.price.excluded)
+
+    by_train = ask(real_network, request(city("Nanning", real_network), "VNYEV")).pareto
+    rail_only = [i for i in by_train if {leg.mode for leg in i.legs} == {Mode.RAIL}]
+    assert rail_only
+    for itinerary in rail_only:
+        assert "Pinglu" not in gaps(itinerary)
+        assert "Beibu Gulf ports" not in gaps(itinerary)
+        assert "rail terminal handling" in gaps(itinerary)
+        assert "border crossing fees" in gaps(itinerary)
+        assert "reefer" not in gaps(itinerary)
+        assert "foreign ports" not in gaps(itinerary)
+    sea_rail = next(
+        i
+        for i in ask(real_network, request("CNCQI-TJC", "SGSIN")).pareto
+        if {leg.mode for leg in i.legs} == {Mode.RAIL, Mode.SEA}
+    )
+    assert "sea-rail through prices" in gaps(sea_rail)
+    assert "Beibu Gulf ports" in gaps(sea_rail)
+    assert "foreign ports" in gaps(sea_rail)
+    assert "Pinglu" not in gaps(sea_rail)
+    reefer = ask(
+        real_network, request("CNCQI-GYP", "SGSIN", cargo=Cargo(CargoClass.REEFER, "45R1"))
+    )
+    assert all("reefer plug-in" in gaps(i) for i in reefer.pareto)
+    # how much of the total rests on estimates: the rail base rates are published
+    price = sea_rail.price
+    assert 0 < price.estimated_cny < price.total_cny
+    published = sum(line.amount_cny for line in price.lines if not line.estimate)
+    assert price.estimated_cny + published == pytest.approx(price.total_cny, abs=0.01)
