@@ -267,12 +267,34 @@ def quote_data(quote: QuoteRecord, network: Network) -> dict[str, Any]:
 
 
 def option_data(option: Option, network: Network) -> dict[str, Any]:
-    """One option as plain data: its id, labels and explanation, and its itinerary."""
+    """One option as plain data.
+
+    Its id, labels and explanation, its itinerary, and the other departures on its corridor
+    (each bookable by its id).
+    """
     return {
         "id": option.id,
         "labels": list(option.labels),
         "explanation": list(option.explanation),
         **itinerary_data(option.itinerary, network),
+        "departures": [departure_data(other, network) for other in option.departures],
+    }
+
+
+def departure_data(option: Option, network: Network) -> dict[str, Any]:
+    """Another departure on an option's corridor, in brief."""
+    itinerary = option.itinerary
+    first, last = itinerary.legs[0], itinerary.legs[-1]
+    return {
+        "id": option.id,
+        "labels": list(option.labels),
+        "departure": local_time(itinerary.departure, first.origin, network),
+        "arrival": local_time(itinerary.arrival, last.destination, network),
+        "vehicle_arrival": local_time(itinerary.vehicle_arrival, last.destination, network),
+        "transit_hours": round(itinerary.transit_hours, 2),
+        "price_total_cny": round(itinerary.price.total_cny, 2),
+        "co2e_kg": round(itinerary.emissions.total_kg, 2),
+        "services": list(dict.fromkeys(leg.service_name or leg.service for leg in itinerary.legs)),
     }
 
 

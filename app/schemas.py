@@ -300,6 +300,20 @@ class HubOut(BaseModel):
     co2e_kg: float
 
 
+class OtherDepartureOut(BaseModel):
+    """Another departure on an option's corridor."""
+
+    id: str
+    labels: list[str]
+    departure: str
+    arrival: str
+    vehicle_arrival: str
+    transit_hours: float
+    price_total_cny: float
+    co2e_kg: float
+    services: list[str]
+
+
 class OptionOut(BaseModel):
     """One routing option of a quote."""
 
@@ -324,6 +338,11 @@ class OptionOut(BaseModel):
     emissions: EmissionsOut
     legs: LegsOut
     hubs: list[HubOut]
+    departures: list[OtherDepartureOut] = Field(
+        default_factory=list,
+        description="Other departures on this option's corridor (another sailing or train), "
+        "each bookable by its id.",
+    )
 
 
 class ReasonOut(BaseModel):

@@ -51,8 +51,8 @@ class QuoteRecord:
     notices: tuple[str, ...] = ()
 
     def option(self, option_id: str) -> Option | None:
-        """The option with ``option_id``, if the quote has one."""
-        return next((o for o in self.options if o.id == option_id), None)
+        """The option or other departure with ``option_id``, if the quote has one."""
+        return next((found for o in self.options if (found := o.find(option_id))), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +175,7 @@ def _option(option: Option) -> dict[str, Any]:
         "labels": list(option.labels),
         "explanation": list(option.explanation),
         "itinerary": _itinerary(option.itinerary),
+        "departures": [_option(other) for other in option.departures],
     }
 
 
@@ -184,6 +185,7 @@ def _read_option(doc: Mapping[str, Any]) -> Option:
         itinerary=_read_itinerary(doc["itinerary"]),
         labels=tuple(doc["labels"]),
         explanation=tuple(doc["explanation"]),
+        departures=tuple(_read_option(other) for other in doc["departures"]),
     )
 
 

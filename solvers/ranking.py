@@ -5,9 +5,12 @@
 - **recommended**: as the request prefers; *balanced* minimises price + value of time x TEU x
   transit hours when a value of time is given, and otherwise takes the option closest to the ideal
   point once each criterion is scaled to its range over the Pareto set;
-- **near-duplicates** are dropped: an option on the same corridor (the same boarding, alighting
-  and mode per ride) as one already kept, or within 2 % of its price, 3 % of its CO2e and 12 h of
-  its arrival, adds no real choice;
+- **one option per corridor**: the options are different corridors (the same boarding,
+  alighting and mode per service taken, transshipment ports included); other Pareto-optimal
+  itineraries on an option's corridor (another sailing or train) are its ``departures``, each
+  with its own id to book and the labels it earns;
+- **near-duplicates** are dropped: a corridor within 2 % of a kept option's price, 3 % of its
+  CO2e and 12 h of its arrival adds no real choice;
 - **binding limits**: given the Pareto set without the request's deadline, budget, CO2e cap and
   transfer cap, a named option says which limits keep a better one out, and by how much.
 """
@@ -22,6 +25,8 @@ from datetime import datetime, timedelta
 from solvers.itinerary import Itinerary
 from solvers.types import Preference, QuoteRequest
 
+#: Other departures shown per option at most.
+MAX_DEPARTURES = 4
 PRICE_TOLERANCE = 0.02
 CO2E_TOLERANCE = 0.03
 TIME_TOLERANCE = timedelta(hours=12)
@@ -46,6 +51,13 @@ class Option:
     itinerary: Itinerary
     labels: tuple[str, ...]
     explanation: tuple[str, ...]
+    departures: tuple[Option, ...] = ()  # other departures on the same corridor
+
+    def find(self, option_id: str) -> Option | None:
+        """The option itself or one of its departures, by id."""
+        if self.id == option_id:
+            return self
+        return next((d for d in self.departures if d.id == option_id), None)
 
 
 def option_id(itinerary: Itinerary) -> str:
@@ -76,24 +88,33 @@ def options_from(
         ),
     }
     named["recommended"] = _recommended(pareto, request, named)
-    kept: list[Itinerary] = []
+    kept: dict[tuple[tuple[str, str, str], ...], list[Itinerary]] = {}
     for label in LABEL_ORDER:
-        if named[label] not in kept:
-            kept.append(named[label])
+        kept.setdefault(named[label].corridor, [])
+        if named[label] not in kept[named[label].corridor]:
+            kept[named[label].corridor].append(named[label])
     for itinerary in sorted(pareto, key=lambda i: (i.arrival, i.price.total_cny)):
-        if itinerary in kept or any(_near(itinerary, other) for other in kept):
-            continue
-        kept.append(itinerary)
+        same = kept.get(itinerary.corridor)
+        if same is not None:
+            if itinerary not in same and len(same) <= MAX_DEPARTURES:
+                same.append(itinerary)
+        elif not any(_near(itinerary, other[0]) for other in kept.values()):
+            kept[itinerary.corridor] = [itinerary]
     recommended = named["recommended"]
-    return [
-        Option(
+
+    def option(itinerary: Itinerary, departures: tuple[Option, ...] = ()) -> Option:
+        return Option(
             id=option_id(itinerary),
             itinerary=itinerary,
             labels=tuple(label for label in LABEL_ORDER if named[label] is itinerary),
             explanation=_explain(itinerary, recommended, named, request, ready)
             + _binding(itinerary, named, request, unlimited),
+            departures=departures,
         )
-        for itinerary in kept
+
+    return [
+        option(first, tuple(option(other) for other in sorted(rest, key=lambda i: i.departure)))
+        for first, *rest in kept.values()
     ]
 
 
@@ -127,8 +148,6 @@ def _recommended(
 
 
 def _near(a: Itinerary, b: Itinerary) -> bool:
-    if a.corridor == b.corridor:
-        return True
     return (
         abs(a.price.total_cny - b.price.total_cny) <= PRICE_TOLERANCE * max(b.price.total_cny, 1.0)
         and abs(a.emissions.total_kg - b.emissions.total_kg)
@@ -155,15 +174,21 @@ def _explain(
     )
     if itinerary is not recommended:
         hours = (itinerary.arrival - recommended.arrival).total_seconds() / 3600
+        transit = itinerary.transit_hours - recommended.transit_hours
         price = itinerary.price.total_cny - recommended.price.total_cny
         co2 = (itinerary.emissions.total_kg - recommended.emissions.total_kg) / 1000
         lines.append(
-            f"against the recommended option: {_signed(hours, 'h')}, {_signed(price, 'CNY')}, "
-            f"{_signed(co2, 't CO2e', 2)}"
+            f"against the recommended option: arrives {_signed(hours, 'h')}, transit "
+            f"{_signed(transit, 'h')}, {_signed(price, 'CNY')}, {_signed(co2, 't CO2e', 2)}"
         )
-    for label in ("fastest", "cheapest", "greenest"):
+    meaning = {
+        "fastest": "earliest arrival",
+        "cheapest": "lowest price",
+        "greenest": "least CO2e",
+    }
+    for label, words in meaning.items():
         if named[label] is itinerary:
-            lines.append(f"{label} of the options found")
+            lines.append(f"{label}: the {words} of the options found")
     waited = (itinerary.departure - ready).total_seconds() / 3600
     if waited >= 24:
         lines.append(f"first departure {waited:.0f} h after the box is ready")

@@ -128,6 +128,7 @@ def _option_up(doc: Doc) -> Doc:
         "id": doc["id"],
         "labels": doc["labels"],
         "explanation": doc["explanation"],
+        "departures": [],
         "itinerary": {
             "departure": doc["departure"],
             "arrival": doc["arrival"],

@@ -86,6 +86,15 @@ def test_reasons_read_back_with_every_figure() -> None:
     assert codec.decode_quote(stored(codec.encode_quote(record))) == record
 
 
+def test_other_departures_read_back_and_are_found_by_id(tiny_network: Network) -> None:
+    first, second, *_ = solve(tiny_network, "DP", "PC").options
+    grouped = dataclasses.replace(first, departures=(second,))
+    record = dataclasses.replace(record_of(solve(tiny_network, "DP", "PC")), options=(grouped,))
+    back = codec.decode_quote(stored(codec.encode_quote(record)))
+    assert back == record
+    assert back.option(second.id) == second
+
+
 def test_a_plan_and_a_proposal_read_back(tiny_network: Network) -> None:
     option = solve(tiny_network, "DP", "PC").options[0]
     replan = codec.Replan(3, READY + timedelta(days=2), "rp_1")

@@ -555,3 +555,32 @@ def test_f30_a_price_lists_only_the_gaps_of_its_own_itinerary(real_network: Netw
     assert 0 < price.estimated_cny < price.total_cny
     published = sum(line.amount_cny for line in price.lines if not line.estimate)
     assert price.estimated_cny + published == pytest.approx(price.total_cny, abs=0.01)
+
+
+def test_f31_options_are_different_corridors_with_other_sailings_as_departures(
+    real_network: Network,
+) -> None:
+    result = ask(real_network, request(city("Chongqing", real_network), "SGSIN"))
+    corridors = [option.itinerary.corridor for option in result.options]
+    assert len(corridors) == len(set(corridors)) > 1
+    labels: list[str] = []
+    for option in result.options:
+        labels += option.labels
+        assert len(option.departures) <= 4
+        for other in option.departures:
+            assert other.itinerary.corridor == option.itinerary.corridor
+            assert other.itinerary.departure != option.itinerary.departure or (
+                other.itinerary.legs != option.itinerary.legs
+            )
+            labels += other.labels
+    assert sorted(labels) == ["cheapest", "fastest", "greenest", "recommended"]
+    # every label says what it means, in numbers that agree with the option's
+    everything = [o for option in result.options for o in (option, *option.departures)]
+    fastest = next(o for o in everything if "fastest" in o.labels)
+    assert fastest.itinerary.arrival == min(i.arrival for i in result.pareto)
+    assert "fastest: the earliest arrival of the options found" in fastest.explanation
+    recommended = result.recommended
+    assert recommended is not None
+    if fastest is not recommended:
+        hours = (fastest.itinerary.arrival - recommended.itinerary.arrival).total_seconds() / 3600
+        assert f"arrives {hours:+,.0f} h" in fastest.explanation[1]
