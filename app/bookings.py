@@ -27,6 +27,7 @@ from app.schemas import BookingIn
 from graph import Network
 from solvers import codec
 from solvers.itinerary import ItineraryLeg
+from solvers.validate import still_valid
 
 #: Crockford base32 without I, L, O, U: waybill numbers are read aloud and typed by hand.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -136,13 +137,16 @@ def _reserve_and_record(
             "A quote under a scenario cannot be booked",
             f"quote {quote.id} was made on a what-if network; quote without a scenario to book",
         )
-    if quote.network_version != network.version:
+    changed = (
+        still_valid(network, option.itinerary) if quote.network_version != network.version else []
+    )
+    if changed:
         raise ApiProblem(
             409,
             "stale-quote",
-            "The quote refers to another network version",
-            f"quote {quote.id} was made on network {quote.network_version}, "
-            f"the service runs {network.version}; quote again",
+            "The network changed under the quote",
+            f"quote {quote.id} was made on network {quote.network_version}, the service runs "
+            f"{network.version}: {'; '.join(changed[:3])}; quote again",
         )
     first = option.itinerary.legs[0]
     if first.cutoff <= now:

@@ -47,6 +47,32 @@ def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
     return found
 
 
+def still_valid(network: Network, itinerary: Itinerary) -> list[str]:
+    """What no longer holds, on ``network``, of an itinerary quoted on another version of it.
+
+    Empty when it can be booked as quoted: every leg still runs at the quoted times (the
+    departure is in the timetable, with the same transit and cut-off, and no closure stops it)
+    and every price line is still the catalogue's item at the same unit price. A disruption or
+    a reload that touches none of its legs and prices leaves a quote good.
+    """
+    found = _timetable(network, itinerary)
+    for leg in itinerary.legs:
+        real = network.legs.get(leg.leg_id)
+        if real is None:
+            if network.find_location(leg.origin) and network.find_location(leg.destination):
+                found.append(f"{leg.leg_id} is no longer in the network")
+            continue  # a first- or last-mile truck to a point
+        if not network.is_operating(real):
+            found.append(f"{leg.leg_id} no longer runs")
+        elif network.closed(real, leg.departure, leg.arrival):
+            found.append(f"{leg.leg_id} is closed at {leg.departure.isoformat()}")
+    for line in itinerary.price.lines:
+        item = network.tariffs.items.get(line.code)
+        if item is None or (item.amount, item.currency) != (line.unit_price, line.currency):
+            found.append(f"{line.code} is no longer {line.unit_price:g} {line.currency}")
+    return found
+
+
 def _ends(network: Network, request: QuoteRequest, itinerary: Itinerary) -> list[str]:
     """The itinerary starts where the request starts and ends where it ends.
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.roles import Role
 from tests.app.conftest import make_key
-from tests.app.test_api import booking_body, legs, quote_body
+from tests.app.test_api import READY, booking_body, legs, quote_body
 
 pytestmark = pytest.mark.anyio
 
@@ -68,9 +68,16 @@ async def test_a_port_closure_lists_bookings_and_quotes_avoid_it(
                         <= moment
                         < datetime.fromisoformat(window["end"])
                     )
-    late = await client.post("/v1/bookings", json=booking_body(stale), headers=forwarder)
+    # a quote made before whose ship leaves PA in the window is stale; staleness is the legs'
+    touched = next(
+        i
+        for i, o in enumerate(stale["options"])
+        if any(leg["mode"] == "sea" for leg in legs(o)) and ship_departure(o) == sails
+    )
+    late = await client.post("/v1/bookings", json=booking_body(stale, touched), headers=forwarder)
     assert late.status_code == 409
     assert late.json()["type"].endswith("stale-quote")
+    assert "closed" in late.json()["detail"] or "no departure" in late.json()["detail"]
 
     closed = await client.post(f"/v1/disruptions/{disruption['id']}/close", headers=dispatcher)
     assert closed.json()["status"] == "closed"
@@ -240,3 +247,27 @@ async def test_affected_bookings_come_in_pages_and_every_organisation_is_told(
             assert data["disruption"]["id"] == disruption["id"]
             assert data["legs"]
             assert data["proposals"] == f"/v1/bookings/{data['booking_id']}/reroute-proposals"
+
+
+async def test_a_disruption_elsewhere_leaves_earlier_quotes_good(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    operator = make_key(database_url, "Org A", Role.DISPATCHER)
+    forwarder = make_key(database_url, "Org B", Role.FORWARDER)
+    before = (await client.post("/v1/quotes", json=quote_body(), headers=forwarder)).json()
+    used = {p for o in before["options"] for leg in legs(o) for p in (leg["from"], leg["to"])}
+    assert "VD" not in used
+    window = {
+        "target_type": "location",
+        "target": "VD",
+        "kind": "port_closure",
+        "reason": "Flood",
+        "start": f"{READY}T00:00:00+00:00",
+        "end": (datetime.fromisoformat(f"{READY}T00:00:00+00:00") + timedelta(days=60)).isoformat(),
+    }
+    made = await client.post("/v1/disruptions", json=window, headers=operator)
+    assert made.status_code == 201, made.text
+    now = (await client.post("/v1/quotes", json=quote_body(), headers=forwarder)).json()
+    assert now["network_version"] != before["network_version"]  # the live network changed
+    booked = await client.post("/v1/bookings", json=booking_body(before), headers=forwarder)
+    assert booked.status_code == 201, booked.text  # but not under this quote's legs
