@@ -1,12 +1,15 @@
 """Disruptions: closures of the live network for a window, and the bookings they touch.
 
-A disruption (a port closed for a typhoon, a rail interruption, a lock outage) is a row; the
-network that quotes and bookings use is the loaded one with every active disruption applied as
-a scenario ``close`` operation. Each process rebuilds that network when the set of active
-disruptions changes — at once for its own writes, and from a background thread within
-:data:`REFRESH_S` for other processes' — so requests only read a reference and never wait on
-the database for it; networks are immutable, so requests in flight keep the one they started
-with.
+A disruption (a port closed for a typhoon, a rail interruption, a lock outage) is a row. The
+network operator's are network-wide: the network that quotes and bookings use is the loaded one
+with every active network-wide disruption applied as a scenario ``close`` operation. A
+customer's dispatcher declares one for its own organisation's bookings only: it changes nobody's
+quotes, and its re-route proposals are searched on the live network with it applied.
+
+Each process rebuilds the live network when the set of active disruptions changes — at once
+for its own writes, and from a background thread within :data:`REFRESH_S` for other
+processes' — so requests only read a reference and never wait on the database for it; networks
+are immutable, so requests in flight keep the one they started with.
 """
 
 from __future__ import annotations
@@ -116,26 +119,12 @@ class LiveNetwork:
         with Session(self.engine) as db:
             rows = list(
                 db.scalars(
-                    select(Disruption).where(Disruption.status == "active").order_by(Disruption.id)
+                    select(Disruption)
+                    .where(Disruption.status == "active", Disruption.scope == "network")
+                    .order_by(Disruption.id)
                 )
             )
-        ops = []
-        for row in rows:
-            try:
-                target = closure_target(self.base, row.target_type, row.target)
-            except ApiProblem:  # a network without it any more: nothing there to close
-                log.warning("disruption %s: %s is not in the network", row.id, row.target)
-                continue
-            op: dict[str, Any] = {
-                "op": "close",
-                "target": target,
-                "start": utc(row.start).isoformat(),
-                "end": utc(row.end).isoformat(),
-                "reason": f"{row.kind}: {row.reason}",
-            }
-            if row.added_dwell_hours is not None:
-                op |= {"op": "add_dwell", "hours": row.added_dwell_hours}
-            ops.append(op)
+        ops = [op for row in rows if (op := operation(self.base, row)) is not None]
         key = hashlib.sha256(repr(ops).encode()).hexdigest()
         with self._lock:
             if key != self._key:
@@ -147,6 +136,37 @@ class LiveNetwork:
                 self._key = key
                 self.ops = ops
             return self._network
+
+
+def operation(network: Network, row: Disruption) -> dict[str, Any] | None:
+    """The scenario operation that applies ``row`` to ``network`` (None: its target is gone)."""
+    try:
+        target = closure_target(network, row.target_type, row.target)
+    except ApiProblem:  # a network without it any more: nothing there to close
+        log.warning("disruption %s: %s is not in the network", row.id, row.target)
+        return None
+    op: dict[str, Any] = {
+        "op": "close",
+        "target": target,
+        "start": utc(row.start).isoformat(),
+        "end": utc(row.end).isoformat(),
+        "reason": f"{row.kind}: {row.reason}",
+    }
+    if row.added_dwell_hours is not None:
+        op |= {"op": "add_dwell", "hours": row.added_dwell_hours}
+    return op
+
+
+def network_for(live: Network, row: Disruption) -> Network:
+    """The network a disruption's re-route proposals are searched on.
+
+    The live network, which holds every active network-wide disruption; an organisation's own
+    disruption is applied to it for its proposals only.
+    """
+    if row.scope == "network" or row.status != "active":
+        return live
+    op = operation(live, row)
+    return apply_scenario(live, parse_scenario(f"disruption {row.id}", [op])) if op else live
 
 
 def affected(
@@ -196,9 +216,11 @@ def affected(
 def notify(db: Session, network: Network, disruption: Disruption) -> int:
     """Queue ``booking.disrupted`` to every organisation with a booking the disruption stops.
 
-    Call inside the write transaction that stores the disruption. Returns the bookings found.
+    An organisation's own disruption notifies that organisation only. Call inside the write
+    transaction that stores the disruption. Returns the bookings found.
     """
-    hits = affected(db, network, disruption, None)
+    own = disruption.organisation_id if disruption.scope == "organisation" else None
+    hits = affected(db, network, disruption, own)
     about = disruption_out(disruption, None)
     del about["affected_bookings"], about["affected_next_cursor"]
     for booking, legs in hits:
@@ -283,6 +305,7 @@ def disruption_out(
     """The API form of a disruption (with a page of the caller's affected bookings if given)."""
     return {
         "id": row.id,
+        "scope": row.scope,
         "target_type": row.target_type,
         "target": row.target,
         "kind": row.kind,

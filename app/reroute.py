@@ -52,6 +52,7 @@ from solvers.itinerary import Itinerary
 from solvers.quote import QuoteSettings, quote
 from solvers.reroute import spliced, travelled_lines
 from solvers.tracking import Classifier, EventCode
+from solvers.validate import still_valid
 
 #: Proposals offered per booking at most.
 MAX_PROPOSALS = 3
@@ -250,7 +251,7 @@ def reusable(
         )
         if row.disruption_id == disruption_id
         and row.plan_sha256 == digest
-        and row.network_version == network.version
+        and holds(network, row)
         and utc(row.expires_at) > now
     ]
 
@@ -327,7 +328,7 @@ def accept(
             f"proposal {proposal.id} was made for an earlier plan of booking {booking.id}; "
             "ask for proposals again",
         )
-    if utc(proposal.expires_at) <= now or proposal.network_version != network.version:
+    if utc(proposal.expires_at) <= now or not holds(network, proposal):
         raise ApiProblem(
             409,
             "stale-proposal",
@@ -400,6 +401,18 @@ def accept(
         },
     )
     return booking, True
+
+
+def holds(network: Network, row: RerouteProposal) -> bool:
+    """Whether the proposal's new legs still run as proposed on ``network``.
+
+    Made on it, or on another version (a reload, a disruption, or the private network of an
+    organisation's own disruption) that leaves those legs and the prices alone.
+    """
+    if row.network_version == network.version:
+        return True
+    itinerary = codec.decode_proposal(row.option).option.itinerary
+    return not still_valid(network, itinerary, row.from_seq)
 
 
 def _arrival(itinerary: Itinerary, network: Network) -> str:

@@ -15,6 +15,8 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"
     PLANNER = "planner"
     ADMIN = "admin"
+    #: The organisation that runs the network: granted explicitly, never implied by admin.
+    NETWORK_OPERATOR = "network_operator"
 
 
 class Permission(StrEnum):
@@ -31,6 +33,13 @@ class Permission(StrEnum):
     DISRUPT = "disruptions:write"
     KEYS = "keys:write"
     RELOAD_NETWORK = "network:reload"
+    #: Declare and close disruptions of the whole network (a customer's dispatcher declares
+    #: them for its own bookings only).
+    OPERATE_NETWORK = "network:operate"
+
+
+#: What only the network operator may do: change the network everyone quotes on.
+NETWORK_WIDE = frozenset({Permission.OPERATE_NETWORK, Permission.RELOAD_NETWORK})
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -65,5 +74,15 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_SCENARIOS,
         }
     ),
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission) - NETWORK_WIDE,
+    Role.NETWORK_OPERATOR: frozenset(
+        {
+            Permission.READ_NETWORK,
+            Permission.READ_QUOTES,
+            Permission.READ_BOOKINGS,
+            Permission.WEBHOOKS,
+            Permission.DISRUPT,
+            *NETWORK_WIDE,
+        }
+    ),
 }

@@ -1046,6 +1046,10 @@ class DisruptionOut(BaseModel):
     """A disruption; ``affected_bookings`` lists the caller's bookings it stops."""
 
     id: str
+    scope: Literal["network", "organisation"] = Field(
+        description="network: declared by the network operator, every quote avoids it; "
+        "organisation: declared by a customer's dispatcher for its own bookings only."
+    )
     target_type: str
     target: str
     kind: str
@@ -1070,7 +1074,9 @@ class DisruptionPage(BaseModel):
 
 
 # ---------------------------------------------------------------- API keys
-RoleName = Literal["forwarder", "dispatcher", "planner", "admin"]
+RoleName = Literal["forwarder", "dispatcher", "planner", "admin", "network_operator"]
+#: Roles an organisation's admin may issue: the network operator's is granted on the server.
+IssuableRole = Literal["forwarder", "dispatcher", "planner", "admin"]
 
 
 class KeyIn(Strict):
@@ -1081,7 +1087,7 @@ class KeyIn(Strict):
         json_schema_extra={"examples": [{"role": "dispatcher", "label": "TMS integration"}]},
     )
 
-    role: RoleName
+    role: IssuableRole
     label: str | None = Field(
         default=None, max_length=200, description="A note to recognise the key by."
     )

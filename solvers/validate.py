@@ -8,6 +8,7 @@ the emissions add up from the factors. It recomputes from the network, not from 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import timedelta
 from itertools import pairwise
@@ -47,16 +48,18 @@ def violations(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
     return found
 
 
-def still_valid(network: Network, itinerary: Itinerary) -> list[str]:
+def still_valid(network: Network, itinerary: Itinerary, from_seq: int = 1) -> list[str]:
     """What no longer holds, on ``network``, of an itinerary quoted on another version of it.
 
-    Empty when it can be booked as quoted: every leg still runs at the quoted times (the
-    departure is in the timetable, with the same transit and cut-off, and no closure stops it)
-    and every price line is still the catalogue's item at the same unit price. A disruption or
-    a reload that touches none of its legs and prices leaves a quote good.
+    Empty when it can be booked as quoted: every leg from ``from_seq`` (1-based) on still runs
+    at the quoted times (the departure is in the timetable, with the same transit and cut-off,
+    and no closure stops it) and every price line is still the catalogue's item at the same
+    unit price. A disruption or a reload that touches none of its legs and prices leaves a
+    quote good.
     """
-    found = _timetable(network, itinerary)
-    for leg in itinerary.legs:
+    ahead = dataclasses.replace(itinerary, legs=itinerary.legs[from_seq - 1 :])
+    found = _timetable(network, ahead)
+    for leg in ahead.legs:
         real = network.legs.get(leg.leg_id)
         if real is None:
             if network.find_location(leg.origin) and network.find_location(leg.destination):

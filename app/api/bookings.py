@@ -424,7 +424,7 @@ def list_proposals(
             reroute.proposal_out(row, network)
             for row in rows
             if row.plan_sha256 == digest
-            and row.network_version == network.version
+            and reroute.holds(network, row)
             and utc(row.expires_at) > now
         ]
     }

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app import disruptions, reroute
 from app.api import pages
@@ -16,7 +16,7 @@ from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Disruption
 from app.problems import ApiProblem, reject
-from app.roles import Permission
+from app.roles import PERMISSIONS, Permission
 from app.schemas import (
     AffectedPage,
     DisruptionIn,
@@ -48,8 +48,10 @@ def declare(
     Congestion (``border_congestion``, ``port_congestion``) keeps the place open: a box
     arriving there in the window waits ``added_dwell_hours`` longer (not past the window's end).
 
-    From now on quotes avoid or allow for it and bookings made on quotes from before answer 409
-    stale-quote; the answer lists the caller's bookings with a leg it stops or delays, each with
+    Declared by the network operator it is network-wide: from now on quotes avoid or allow for
+    it, and bookings of earlier quotes whose legs it touches answer 409 stale-quote. Declared by
+    a customer's dispatcher it concerns that organisation's bookings only and changes nobody's
+    quotes. The answer lists the caller's bookings with a leg it stops or delays, each with
     re-route proposals from where its cargo is.
     """
     live: disruptions.LiveNetwork = request.app.state.live
@@ -57,9 +59,11 @@ def declare(
         reject("body.end", "the window must end after it starts")
     disruptions.check_kind(body.kind, body.target_type, body.added_dwell_hours)
     disruptions.closure_target(live.base, body.target_type, body.target)
+    network_wide = Permission.OPERATE_NETWORK in PERMISSIONS[caller.role]
     row = Disruption(
         id=new_id("ds"),
         organisation_id=caller.organisation_id,
+        scope="network" if network_wide else "organisation",
         target_type=body.target_type,
         target=body.target,
         kind=body.kind,
@@ -75,7 +79,7 @@ def declare(
         db.flush()
         disruptions.notify(db, live.base, row)
     request.app.state.webhooks.wake()
-    network = live.refresh()
+    network = live.refresh() if network_wide else disruptions.network_for(live.get(), row)
     response.headers["Location"] = f"/v1/disruptions/{row.id}"
     return _with_proposals(request, db, network, caller, row)
 
@@ -88,8 +92,10 @@ def list_disruptions(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    """Disruptions of the network (every organisation's: the network is shared), newest first."""
-    query = select(Disruption)
+    """The network-wide disruptions and the caller's organisation's own, newest first."""
+    query = select(Disruption).where(
+        or_(Disruption.scope == "network", Disruption.organisation_id == caller.organisation_id)
+    )
     if status is not None:
         query = query.where(Disruption.status == status)
     rows, next_cursor = pages.page(db, query, cursor, limit, Disruption.created_at, Disruption.id)
@@ -104,8 +110,9 @@ def get_disruption(
     disruption_id: RowId, request: Request, db: DB, caller: Reader
 ) -> dict[str, Any]:
     """A disruption and the first page of the caller's bookings it stops."""
-    row = _find(db, disruption_id)
-    return _with_proposals(request, db, request.app.state.live.get(), caller, row)
+    row = _find(db, disruption_id, caller)
+    network = disruptions.network_for(request.app.state.live.get(), row)
+    return _with_proposals(request, db, network, caller, row)
 
 
 @router.get("/{disruption_id}/affected-bookings", response_model=AffectedPage)
@@ -122,10 +129,9 @@ def affected_bookings(
     Proposals are searched for the bookings of the page asked (kept ones are reused), so a
     disruption that stops many bookings is read page by page.
     """
-    row = _find(db, disruption_id)
-    items, next_cursor = _affected_page(
-        request, db, request.app.state.live.get(), caller, row, cursor, limit
-    )
+    row = _find(db, disruption_id, caller)
+    network = disruptions.network_for(request.app.state.live.get(), row)
+    items, next_cursor = _affected_page(request, db, network, caller, row, cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -171,17 +177,31 @@ def _affected_page(
 
 @router.post("/{disruption_id}/close", response_model=DisruptionOut)
 def close_early(disruption_id: RowId, request: Request, db: DB, caller: Writer) -> dict[str, Any]:
-    """End a disruption before its window does: the network reopens (closing twice is a no-op)."""
+    """End a disruption before its window does: the network reopens (closing twice is a no-op).
+
+    A network-wide disruption is closed by the network operator only; an organisation's own by
+    that organisation.
+    """
     with writing(db):
-        row = _find(db, disruption_id)
+        row = _find(db, disruption_id, caller)
+        if row.scope == "network" and Permission.OPERATE_NETWORK not in PERMISSIONS[caller.role]:
+            raise ApiProblem(
+                403,
+                "forbidden",
+                "Only the network operator closes a network-wide disruption",
+                f"disruption {row.id} was declared by the network operator",
+            )
         if row.status == "active":
             row.status, row.closed_at = "closed", datetime.now(UTC)
     request.app.state.live.refresh()
     return disruptions.disruption_out(row, None)
 
 
-def _find(db: DB, disruption_id: str) -> Disruption:
+def _find(db: DB, disruption_id: str, caller: Principal) -> Disruption:
+    """The disruption if the caller may see it (another organisation's own answers 404)."""
     row = db.get(Disruption, disruption_id)
-    if row is None:
+    if row is None or (
+        row.scope == "organisation" and row.organisation_id != caller.organisation_id
+    ):
         raise ApiProblem(404, "not-found", "Disruption not found", f"no disruption {disruption_id}")
     return row

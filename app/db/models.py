@@ -21,7 +21,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
 
-ROLES = ("forwarder", "dispatcher", "planner", "admin")
+ROLES = ("forwarder", "dispatcher", "planner", "admin", "network_operator")
+#: Who a disruption is for: every quote and booking (declared by the network operator), or
+#: the declaring organisation's bookings only.
+DISRUPTION_SCOPES = ("network", "organisation")
 BOOKING_STATUSES = ("confirmed", "cancelled")
 
 
@@ -338,10 +341,14 @@ class Disruption(Base):
             f"status IN ({', '.join(repr(s) for s in DISRUPTION_STATUSES)})", name="status"
         ),
         Index("ix_disruptions_created", "created_at", "id"),
+        CheckConstraint(
+            f"scope IN ({', '.join(repr(s) for s in DISRUPTION_SCOPES)})", name="scope"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    scope: Mapped[str] = mapped_column(String(16), server_default="network")
     target_type: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))

@@ -24,6 +24,7 @@ def ship_departure(option: dict[str, Any]) -> datetime:
 async def test_a_port_closure_lists_bookings_and_quotes_avoid_it(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
+    operator = make_key(database_url, "Corridor Operations", Role.NETWORK_OPERATOR)
     dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
     forwarder = make_key(database_url, "Org A", Role.FORWARDER)
     other = make_key(database_url, "Org B", Role.FORWARDER)
@@ -47,9 +48,13 @@ async def test_a_port_closure_lists_bookings_and_quotes_avoid_it(
         "end": (sails + timedelta(hours=24)).isoformat(),
     }
     assert (await client.post("/v1/disruptions", json=window, headers=forwarder)).status_code == 403
-    made = await client.post("/v1/disruptions", json=window, headers=dispatcher)
+    made = await client.post("/v1/disruptions", json=window, headers=operator)
     assert made.status_code == 201, made.text
-    disruption = made.json()
+    assert made.json()["scope"] == "network"
+    # Org A's dispatcher sees which of its bookings the operator's closure stops
+    disruption = (
+        await client.get(f"/v1/disruptions/{made.json()['id']}", headers=dispatcher)
+    ).json()
     ship_seq = next(leg["seq"] for leg in legs(option) if leg["mode"] == "sea")
     hit = {b["booking_id"]: b for b in disruption["affected_bookings"]}
     assert hit[booking["id"]]["waybill_number"] == booking["waybill_number"]
@@ -79,7 +84,9 @@ async def test_a_port_closure_lists_bookings_and_quotes_avoid_it(
     assert late.json()["type"].endswith("stale-quote")
     assert "closed" in late.json()["detail"] or "no departure" in late.json()["detail"]
 
-    closed = await client.post(f"/v1/disruptions/{disruption['id']}/close", headers=dispatcher)
+    url = f"/v1/disruptions/{disruption['id']}/close"
+    assert (await client.post(url, headers=dispatcher)).status_code == 403  # not a customer's
+    closed = await client.post(url, headers=operator)
     assert closed.json()["status"] == "closed"
     again = (await client.post("/v1/quotes", json=quote_body(), headers=forwarder)).json()
     by_sea = [o for o in again["options"] if any(leg["mode"] == "sea" for leg in legs(o))]
@@ -119,6 +126,7 @@ async def test_disruptions_are_checked(client: httpx.AsyncClient, database_url: 
 async def test_border_congestion_delays_quotes_and_the_bookings_that_cross(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
+    operator = make_key(database_url, "Corridor Operations", Role.NETWORK_OPERATOR)
     dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
     forwarder = make_key(database_url, "Org A", Role.FORWARDER)
     body = quote_body(origin="PA", destination="VD")
@@ -138,10 +146,11 @@ async def test_border_congestion_delays_quotes_and_the_bookings_that_cross(
         "end": (reached + timedelta(hours=23)).isoformat(),
         "added_dwell_hours": 10,
     }
-    made = await client.post("/v1/disruptions", json=queue, headers=dispatcher)
+    made = await client.post("/v1/disruptions", json=queue, headers=operator)
     assert made.status_code == 201, made.text
     assert made.json()["added_dwell_hours"] == 10
-    (hit,) = made.json()["affected_bookings"]
+    seen = await client.get(f"/v1/disruptions/{made.json()['id']}", headers=dispatcher)
+    (hit,) = seen.json()["affected_bookings"]
     assert (hit["booking_id"], hit["legs"]) == (booking["id"], [at_border["seq"]])
     during = (await client.post("/v1/quotes", json=body, headers=forwarder)).json()
     slower = datetime.fromisoformat(during["options"][0]["arrival"])
@@ -183,6 +192,7 @@ async def test_congestion_needs_dwell_hours_and_a_place(
 async def test_affected_bookings_come_in_pages_and_every_organisation_is_told(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
+    operator = make_key(database_url, "Corridor Operations", Role.NETWORK_OPERATOR)
     dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
     forwarder = make_key(database_url, "Org A", Role.FORWARDER)
     outsider = make_key(database_url, "Org B", Role.FORWARDER)
@@ -220,7 +230,8 @@ async def test_affected_bookings_come_in_pages_and_every_organisation_is_told(
         "start": (sail - timedelta(hours=24)).isoformat(),
         "end": (sail + timedelta(hours=24)).isoformat(),
     }
-    disruption = (await client.post("/v1/disruptions", json=window, headers=dispatcher)).json()
+    made = (await client.post("/v1/disruptions", json=window, headers=operator)).json()
+    disruption = (await client.get(f"/v1/disruptions/{made['id']}", headers=dispatcher)).json()
     assert [b["booking_id"] for b in disruption["affected_bookings"]] == booked["A"]
     assert disruption["affected_next_cursor"] is None
 
@@ -252,7 +263,7 @@ async def test_affected_bookings_come_in_pages_and_every_organisation_is_told(
 async def test_a_disruption_elsewhere_leaves_earlier_quotes_good(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
-    operator = make_key(database_url, "Org A", Role.DISPATCHER)
+    operator = make_key(database_url, "Corridor Operations", Role.NETWORK_OPERATOR)
     forwarder = make_key(database_url, "Org B", Role.FORWARDER)
     before = (await client.post("/v1/quotes", json=quote_body(), headers=forwarder)).json()
     used = {p for o in before["options"] for leg in legs(o) for p in (leg["from"], leg["to"])}
@@ -271,3 +282,64 @@ async def test_a_disruption_elsewhere_leaves_earlier_quotes_good(
     assert now["network_version"] != before["network_version"]  # the live network changed
     booked = await client.post("/v1/bookings", json=booking_body(before), headers=forwarder)
     assert booked.status_code == 201, booked.text  # but not under this quote's legs
+
+
+async def test_a_customers_disruption_concerns_its_own_bookings_only(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
+    forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+    other_dispatcher = make_key(database_url, "Org B", Role.DISPATCHER)
+    other = make_key(database_url, "Org B", Role.FORWARDER)
+    quote = (await client.post("/v1/quotes", json=quote_body(), headers=forwarder)).json()
+    index, option = next(
+        (i, o)
+        for i, o in enumerate(quote["options"])
+        if any(leg["mode"] == "sea" for leg in legs(o))
+    )
+    booking = (
+        await client.post("/v1/bookings", json=booking_body(quote, index), headers=forwarder)
+    ).json()
+    theirs = (await client.post("/v1/quotes", json=quote_body(), headers=other)).json()
+    sails = ship_departure(option)
+    window = {
+        "target_type": "location",
+        "target": "PA",
+        "kind": "port_closure",
+        "reason": "Our box is held at the gate",
+        "start": (sails - timedelta(hours=24)).isoformat(),
+        "end": (sails + timedelta(hours=24)).isoformat(),
+    }
+    made = await client.post("/v1/disruptions", json=window, headers=dispatcher)
+    assert made.status_code == 201, made.text
+    mine = made.json()
+    assert mine["scope"] == "organisation"
+    assert [b["booking_id"] for b in mine["affected_bookings"]] == [booking["id"]]
+    # nobody else's network changed: Org B's quote books, its new quotes still sail from PA
+    assert (
+        await client.post("/v1/bookings", json=booking_body(theirs), headers=other)
+    ).status_code == 201
+    again = (await client.post("/v1/quotes", json=quote_body(), headers=other)).json()
+    assert again["network_version"] == theirs["network_version"]
+    # nor can another organisation see or close it
+    url = f"/v1/disruptions/{mine['id']}"
+    assert (await client.get(url, headers=other_dispatcher)).status_code == 404
+    assert (await client.post(f"{url}/close", headers=other_dispatcher)).status_code == 404
+    listed = (await client.get("/v1/disruptions", headers=other_dispatcher)).json()
+    assert mine["id"] not in [d["id"] for d in listed["items"]]
+    closed = await client.post(f"{url}/close", headers=dispatcher)
+    assert closed.json()["status"] == "closed"
+
+
+async def test_only_the_network_operator_reloads_or_is_issued_by_the_server(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    admin = make_key(database_url, "Org A", Role.ADMIN)
+    assert (await client.post("/v1/network/reload", headers=admin)).status_code == 403
+    issued = await client.post("/v1/keys", json={"role": "network_operator"}, headers=admin)
+    assert issued.status_code == 422
+    assert issued.json()["errors"][0]["field"] == "body.role"
+    operator = make_key(database_url, "Corridor Operations", Role.NETWORK_OPERATOR)
+    me = (await client.get("/v1/me", headers=operator)).json()
+    assert "network:operate" in me["permissions"]
+    assert "keys:write" not in me["permissions"]

@@ -30,7 +30,9 @@ async def test_every_key_can_ask_who_it_is(client: httpx.AsyncClient, database_u
         assert body["key"]["role"] == role.value
         assert body["key"]["active"] is True
         assert body["permissions"] == sorted(p.value for p in PERMISSIONS[role])
-    assert "keys:write" in body["permissions"]  # the admin's
+        # an organisation's admin manages its keys; only the network operator runs the network
+        assert ("keys:write" in body["permissions"]) == (role is Role.ADMIN)
+        assert ("network:operate" in body["permissions"]) == (role is Role.NETWORK_OPERATOR)
     anonymous = await client.get("/v1/me")
     assert anonymous.status_code == 401
     assert anonymous.headers["content-type"].startswith("application/problem+json")

@@ -235,7 +235,7 @@ async def test_stale_and_foreign_proposals_are_refused(
 ) -> None:
     dispatcher = make_key(database_url, "Org A", Role.DISPATCHER)
     stranger = make_key(database_url, "Org B", Role.DISPATCHER)
-    booking, option = await book_by_sea(client, make_key(database_url, "Org A", Role.FORWARDER))
+    booking, _ = await book_by_sea(client, make_key(database_url, "Org A", Role.FORWARDER))
     url = f"/v1/bookings/{booking['id']}"
     first = (await client.post(f"{url}/reroute-proposals", headers=dispatcher)).json()["items"]
     assert first
@@ -258,13 +258,12 @@ async def test_stale_and_foreign_proposals_are_refused(
     moved_on = await client.post(f"{url}/reroute", json=proposal, headers=dispatcher)
     assert moved_on.status_code == 409
     assert "moved on" in moved_on.json()["title"]
-    proposal = {"proposal_id": (await client.post(f"{url}/reroute-proposals",
-                headers=dispatcher)).json()["items"][0]["id"]}  # fmt: skip
-    # a disruption changes the live network: proposals made before it are stale
-    window = pa_closed_around(ship_departure(option) + timedelta(days=30))
-    assert (
-        await client.post("/v1/disruptions", json=window, headers=dispatcher)
-    ).status_code == 201
+    made = (await client.post(f"{url}/reroute-proposals", headers=dispatcher)).json()["items"][0]
+    proposal = {"proposal_id": made["id"]}
+    # the network operator closes the way it proposes: proposals made before are stale
+    operator = make_key(database_url, "Corridor Operations", Role.NETWORK_OPERATOR)
+    window = pa_closed_around(ship_departure(made))
+    assert (await client.post("/v1/disruptions", json=window, headers=operator)).status_code == 201
     stale = await client.post(f"{url}/reroute", json=proposal, headers=dispatcher)
     assert stale.status_code == 409
     assert stale.json()["type"].endswith("stale-proposal")

@@ -117,7 +117,7 @@ async def test_other_processes_follow_a_reload_their_file_gives(
             app.state.follower.stop()  # checked by hand below, not on a timer
         first, second, third = apps
         before = first.state.network.version
-        admin = make_key(database_url, "Operations", Role.ADMIN)
+        admin = make_key(database_url, "Operations", Role.NETWORK_OPERATOR)
         _capacity_changed(shared, 120)
         transport = httpx.ASGITransport(app=first)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -120,7 +120,7 @@ def break_network(path: Path) -> None:
 
 
 def test_a_broken_network_reload_keeps_the_old_version_serving(topology: Topology) -> None:
-    admin = topology.key("Corridor Operations", Role.ADMIN)
+    admin = topology.key("Corridor Operations", Role.NETWORK_OPERATOR)
     forwarder = topology.key("Reload Forwarding", Role.FORWARDER)
     base = topology.urls[0]
     path = topology.network_path
