@@ -59,7 +59,7 @@ from solvers.cargo import Cargo
 from solvers.emissions import Emitter
 from solvers.errors import InvalidRequest
 from solvers.pricing import PriceLine, Pricer, total_fen
-from solvers.types import Endpoint, HubRule, QuoteRequest
+from solvers.types import Endpoint, Filters, HubRule, QuoteRequest
 
 T = TypeVar("T")
 Keep = Callable[["RideTemplate", int], bool]
@@ -224,6 +224,7 @@ class QuoteModel:
         self._memo: dict[str, Any] = shared.values
         self._handling: dict[tuple[str, Mode | None, Mode | None], int] = costs.handling
         self._walks: dict[tuple[str, int], tuple[Slot, ...]] = {}
+        self._connections: dict[tuple[str, int], tuple[Slot, ...] | None] = {}
 
     # ------------------------------------------------------------------ endpoints
     def _endpoint(
@@ -400,34 +401,38 @@ class QuoteModel:
                     joins[leg.id] = tuple(found)
         return MappingProxyType(joins)
 
-    def passages(self, leg: ServiceLeg) -> tuple[tuple[tuple[ServiceLeg, ...], int], ...]:
+    def passages(self, leg: ServiceLeg) -> tuple[Passage, ...]:
         """Legs of each sea passage boarding ``leg``, with the legs aboard the first ship.
-
-        Shared by the quotes of one request shape, like the ride templates.
-        """
-        known: dict[str, tuple[tuple[tuple[ServiceLeg, ...], int], ...]] = self._remember(
-            "passages", dict
-        )
-        found = known.get(leg.id)
-        if found is None:
-            found = known[leg.id] = tuple(self._passages(leg))
-        return found
-
-    def _passages(self, leg: ServiceLeg) -> Iterator[tuple[tuple[ServiceLeg, ...], int]]:
-        """See :meth:`passages`.
 
         Only passages the catalogue has one ocean freight for, whose ports of transshipment and
         discharge are in other cities than the port before, that no carrier may refuse as
         cabotage, and, for an export, that do not unload the box in its home country again.
+        Memoised per request shape; the passages themselves are found once per cargo and
+        filters (:func:`_passage_cache`), since endpoints only decide the home country.
         """
+        known: dict[str, tuple[Passage, ...]] = self._remember("passages", dict)
+        found = known.get(leg.id)
+        if found is None:
+            everywhere = _passage_cache(self.network, self.cargo, self.request.filters).by_leg
+            every = everywhere.get(leg.id)
+            if every is None:
+                every = everywhere[leg.id] = tuple(self._passages(leg))
+            locations = self.network.locations
+            found = known[leg.id] = tuple(
+                (legs, aboard)
+                for legs, aboard in every
+                if not (self.international and locations[legs[aboard].origin].country == self.home)
+            )
+        return found
+
+    def _passages(self, leg: ServiceLeg) -> Iterator[Passage]:
+        """Every passage boarding ``leg`` whatever the home country (see :meth:`passages`)."""
         locations = self.network.locations
         chain = self.chains[leg.id]
         board = locations[leg.origin]
         for aboard, onward in self.joins.get(leg.id, ()):
             port = locations[onward.origin]
             if port.city_code == board.city_code:
-                continue
-            if self.international and port.country == self.home:
                 continue
             if not leg.carries_domestic and port.country == board.country:
                 continue
@@ -450,7 +455,10 @@ class QuoteModel:
     @cached_property
     def sea_km(self) -> Mapping[str, Mapping[str, float]]:
         """Shortest distances by sea between ports over the allowed sea legs, from each port."""
-        return self._remember("sea_km", self._make_sea_km)
+        shared = _passage_cache(self.network, self.cargo, self.request.filters)
+        if shared.sea_km is None:
+            shared.sea_km = self._make_sea_km()
+        return shared.sea_km
 
     def _make_sea_km(self) -> Mapping[str, Mapping[str, float]]:
         edges: dict[str, list[tuple[str, float]]] = {}
@@ -626,20 +634,30 @@ class QuoteModel:
             return walk[: index + 1] if index < len(walk) else None
         if template.joined > len(walk):
             return None
-        arrived = walk[template.joined - 1].arrival
-        onward = template.legs[template.joined]
+        second = self._connection(template.legs[template.joined], walk[template.joined - 1].arrival)
+        rest = len(template.legs) - template.joined
+        if second is None or rest > len(second):
+            return None
+        return walk[: template.joined] + second[:rest]
+
+    def _connection(self, onward: ServiceLeg, arrived: int) -> tuple[Slot, ...] | None:
+        """The second ship's walk a box arriving at ``arrived`` connects to.
+
+        Memoised: every passage over the same connection shares it.
+        """
+        key = (onward.id, arrived)
+        if key in self._connections:
+            return self._connections[key]
         ready = arrived + self.handling(onward.origin, Mode.SEA, Mode.SEA, arrived)
+        found = None
         for slot in self.index.boardable(onward.id, ready, self.horizon_end):
             if slot.arrival > self.deadline:
-                return None
-            if not self.room(onward, slot):
-                continue
-            second = self.walk(self.chains[onward.id], slot)
-            rest = len(template.legs) - template.joined
-            if rest > len(second):
-                return None
-            return walk[: template.joined] + second[:rest]
-        return None
+                break
+            if self.room(onward, slot):
+                found = self.walk(self.chains[onward.id], slot)
+                break
+        self._connections[key] = found
+        return found
 
     def walk(self, chain: tuple[ServiceLeg, ...], first: Slot) -> tuple[Slot, ...]:
         """Departures of the chain a box boarding at ``first`` stays aboard for."""
@@ -930,20 +948,11 @@ class QuoteModel:
                         + total_fen(self.pricer.handling(alight, step.mode))
                     )
                     edges.setdefault(alight.id, []).append((board.id, minutes, price, co2))
-                for legs, aboard in self.passages(leg):
-                    alight = locations[legs[-1].destination]
-                    price = (
-                        load
-                        + self.ride_fen(legs, board.id, alight.id)
-                        + total_fen(self.pricer.handling(alight, Mode.SEA))
-                    )
-                    co2 = (
-                        self.emitter.hub_g(board)
-                        + self.emitter.hub_g(locations[legs[aboard].origin])
-                        + sum(self.emitter.leg_g(step) for step in legs)
-                    )
-                    minutes = sum(self.index.transit_minutes(step.id) for step in legs)
-                    edges.setdefault(alight.id, []).append((board.id, minutes, price, co2))
+        shared = _passage_cache(self.network, self.cargo, self.request.filters)
+        if shared.bound_edges is None:
+            shared.bound_edges = self._passage_edges()
+        for alight_id, edge in shared.bound_edges:
+            edges.setdefault(alight_id, []).append(edge)
         for candidate, km in self._last_mile:
             truck = self._truck(
                 candidate.id, DESTINATION, km, self._point(self.request.destination)
@@ -969,6 +978,41 @@ class QuoteModel:
                 for location, bound in per_criterion[2].items()
             }
         )
+
+    def _passage_edges(self) -> list[tuple[str, tuple[str, int, int, int]]]:
+        """(alighting, (boarding, minutes, fen, grams)) per pair of ports a sea passage joins.
+
+        Each criterion its own minimum over the passages between the two ports, and every
+        passage counted whatever the home country: lower bounds, never too high.
+        """
+        locations = self.network.locations
+        best: dict[tuple[str, str], tuple[int, int, int]] = {}
+        everywhere = _passage_cache(self.network, self.cargo, self.request.filters).by_leg
+        for legs_here in self.legs_from.values():
+            for leg in legs_here:
+                if leg.id not in self.joins:
+                    continue
+                every = everywhere.get(leg.id)
+                if every is None:
+                    every = everywhere[leg.id] = tuple(self._passages(leg))
+                board = locations[leg.origin]
+                for legs, aboard in every:
+                    alight = locations[legs[-1].destination]
+                    price = (
+                        total_fen(self.pricer.handling(board, leg.mode))
+                        + self.ride_fen(legs, board.id, alight.id)
+                        + total_fen(self.pricer.handling(alight, Mode.SEA))
+                    )
+                    co2 = (
+                        self.emitter.hub_g(board)
+                        + self.emitter.hub_g(locations[legs[aboard].origin])
+                        + sum(self.emitter.leg_g(step) for step in legs)
+                    )
+                    minutes = sum(self.index.transit_minutes(step.id) for step in legs)
+                    key = (board.id, alight.id)
+                    old = best.get(key, (NEVER, NEVER, NEVER))
+                    best[key] = (min(old[0], minutes), min(old[1], price), min(old[2], co2))
+        return [(alight, (board, *values)) for (board, alight), values in sorted(best.items())]
 
     def remaining(self, location: str) -> tuple[int, int, int] | None:
         """Lower bounds (minutes, fen, grams) to the destination, ``None`` if unreachable."""
@@ -1034,6 +1078,27 @@ class _Routes:
 _COSTS: WeakKeyDictionary[Network, dict[Cargo, _Costs]] = WeakKeyDictionary()
 _ROUTES: WeakKeyDictionary[Network, OrderedDict[tuple[Any, ...], _Routes]] = WeakKeyDictionary()
 _ROUTES_PER_NETWORK = 256
+Passage = tuple[tuple[ServiceLeg, ...], int]
+
+
+@dataclass(slots=True)
+class _Passages:
+    """Sea passages by boarding leg, and the shortest sea distances they are held to."""
+
+    by_leg: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
+    sea_km: Mapping[str, Mapping[str, float]] | None = None
+    bound_edges: list[tuple[str, tuple[str, int, int, int]]] | None = None
+
+
+_PASSAGES: WeakKeyDictionary[Network, dict[tuple[Cargo, Filters], _Passages]] = WeakKeyDictionary()
+
+
+def _passage_cache(network: Network, cargo: Cargo, filters: Filters) -> _Passages:
+    """Sea passages for one cargo and one set of filters.
+
+    These decide which legs are allowed, so quotes between any places share what was found.
+    """
+    return _PASSAGES.setdefault(network, {}).setdefault((cargo, filters), _Passages())
 
 
 def _costs(network: Network, cargo: Cargo) -> _Costs:
