@@ -29,6 +29,7 @@ from app.db.base import utc
 from app.db.models import Booking, Disruption
 from app.observability import Sparse
 from app.problems import ApiProblem, database_unavailable, reject
+from app.quotes import local_time
 from app.reroute import Proposals, proposal_out
 from app.tracking import plan_of
 from graph import Network, apply_scenario, parse_scenario
@@ -221,7 +222,7 @@ def notify(db: Session, network: Network, disruption: Disruption) -> int:
     """
     own = disruption.organisation_id if disruption.scope == "organisation" else None
     hits = affected(db, network, disruption, own)
-    about = disruption_out(disruption, None)
+    about = disruption_out(disruption, network, None)
     del about["affected_bookings"], about["affected_next_cursor"]
     for booking, legs in hits:
         webhooks.enqueue(
@@ -299,10 +300,18 @@ def affected_out(
 
 def disruption_out(
     row: Disruption,
+    network: Network,
     bookings: Sequence[dict[str, Any]] | None,
     next_cursor: str | None = None,
 ) -> dict[str, Any]:
-    """The API form of a disruption (with a page of the caller's affected bookings if given)."""
+    """The API form of a disruption (with a page of the caller's affected bookings if given).
+
+    Its window is local time at the place it closes: a location, a service's first place; a
+    tag has no one place and keeps UTC.
+    """
+    place = row.target
+    if row.target_type == "service" and row.target in network.services:
+        place = network.service_legs(row.target)[0].origin
     return {
         "id": row.id,
         "scope": row.scope,
@@ -311,8 +320,8 @@ def disruption_out(
         "kind": row.kind,
         "reason": row.reason,
         "added_dwell_hours": row.added_dwell_hours,
-        "start": utc(row.start),
-        "end": utc(row.end),
+        "start": local_time(utc(row.start), place, network),
+        "end": local_time(utc(row.end), place, network),
         "status": row.status,
         "created_at": utc(row.created_at),
         "closed_at": utc(row.closed_at) if row.closed_at else None,

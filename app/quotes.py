@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from solvers.cargo import Cargo
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
+from solvers.model import endpoint_tz
 from solvers.pricing import PriceLine
 from solvers.quote import QuoteResult
 from solvers.ranking import Option
@@ -125,18 +127,22 @@ def quote_request(
         Naming each field that cannot be read.
     """
     problems: list[tuple[str, str]] = []
-    ends: list[Endpoint] = []
+    ends: dict[str, Endpoint] = {}
     for name, given in (("origin", body.origin), ("destination", body.destination)):
         try:
-            ends.append(_endpoint(given, name, network))
+            ends[name] = _endpoint(given, name, network)
         except InvalidRequest as error:
             problems += [(name, message) for _, message in error.problems]
-    tz = endpoint_tz(ends[0], network) if ends else "UTC"
+    # a date means local midnight where it applies: ready at the origin, deadline at the end
+    zones = {
+        field: endpoint_tz(network, ends[end]) if end in ends else "UTC"
+        for field, end in (("ready", "origin"), ("deadline", "destination"))
+    }
     times: list[datetime | None] = []
     for name, text in (("ready", body.ready), ("deadline", body.deadline)):
         moment = None
         try:
-            moment = instant(text, name, tz) if text is not None else None
+            moment = instant(text, name, zones[name]) if text is not None else None
         except InvalidRequest as error:
             problems += error.problems
         if moment is not None and not EARLIEST <= moment < LATEST:
@@ -160,8 +166,8 @@ def quote_request(
         ready = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
     filters = body.filters
     return QuoteRequest(
-        origin=ends[0],
-        destination=ends[1],
+        origin=ends["origin"],
+        destination=ends["destination"],
         ready=ready,
         deadline=times[1],
         cargo=shipped,
@@ -210,13 +216,6 @@ def _endpoint(given: str | PointIn, field: str, network: Network) -> Endpoint:
     return Endpoint.in_city(place.code)
 
 
-def endpoint_tz(end: Endpoint, network: Network) -> str:
-    """The time zone a date given for ``end`` is read in (UTC for a point)."""
-    ids = network.terminals.get(end.city, ()) if end.city is not None else (end.location,)
-    place = network.find_location(ids[0] or "") if ids else None
-    return place.tz if place else "UTC"
-
-
 def record(
     result: QuoteResult, network: Network, body: QuoteIn, request: QuoteRequest
 ) -> QuoteRecord:
@@ -225,7 +224,7 @@ def record(
     ``ready`` is local time at the origin; a notice says so when it is not what was asked
     (a ready time in the past).
     """
-    tz = endpoint_tz(request.origin, network)
+    tz = endpoint_tz(network, request.origin)
     ready = request.ready.astimezone(zone(tz))
     asked = instant(body.ready, "ready", tz)
     notices = []
@@ -288,9 +287,11 @@ def departure_data(option: Option, network: Network) -> dict[str, Any]:
     return {
         "id": option.id,
         "labels": list(option.labels),
-        "departure": local_time(itinerary.departure, first.origin, network),
-        "arrival": local_time(itinerary.arrival, last.destination, network),
-        "vehicle_arrival": local_time(itinerary.vehicle_arrival, last.destination, network),
+        "departure": local_time(itinerary.departure, first.origin, network, first.geometry[0]),
+        "arrival": local_time(itinerary.arrival, last.destination, network, last.geometry[-1]),
+        "vehicle_arrival": local_time(
+            itinerary.vehicle_arrival, last.destination, network, last.geometry[-1]
+        ),
         "transit_hours": round(itinerary.transit_hours, 2),
         "price_total_cny": round(itinerary.price.total_cny, 2),
         "co2e_kg": round(itinerary.emissions.total_kg, 2),
@@ -302,11 +303,14 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
     """One itinerary as plain data."""
     first, last = itinerary.legs[0], itinerary.legs[-1]
     price = itinerary.price
+    points = places(itinerary)
     return {
         "summary": str(itinerary),
-        "departure": local_time(itinerary.departure, first.origin, network),
-        "arrival": local_time(itinerary.arrival, last.destination, network),
-        "vehicle_arrival": local_time(itinerary.vehicle_arrival, last.destination, network),
+        "departure": local_time(itinerary.departure, first.origin, network, first.geometry[0]),
+        "arrival": local_time(itinerary.arrival, last.destination, network, last.geometry[-1]),
+        "vehicle_arrival": local_time(
+            itinerary.vehicle_arrival, last.destination, network, last.geometry[-1]
+        ),
         "transit_hours": round(itinerary.transit_hours, 2),
         "transfers": itinerary.transfers,
         "price": {
@@ -348,9 +352,13 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
                         "service": leg.service,
                         "service_name": leg.service_name,
                         "operator": leg.operator,
-                        "departure": local_time(leg.departure, leg.origin, network),
-                        "arrival": local_time(leg.arrival, leg.destination, network),
-                        "cutoff": local_time(leg.cutoff, leg.origin, network),
+                        "departure": local_time(
+                            leg.departure, leg.origin, network, leg.geometry[0]
+                        ),
+                        "arrival": local_time(
+                            leg.arrival, leg.destination, network, leg.geometry[-1]
+                        ),
+                        "cutoff": local_time(leg.cutoff, leg.origin, network, leg.geometry[0]),
                         "departure_key": leg.departure_key,
                         "distance_km": round(leg.distance_km, 1),
                         "co2e_kg": round(leg.wtt_kg + leg.ttw_kg, 2),
@@ -364,8 +372,12 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
         "hubs": [
             {
                 "location": hub.location,
-                "arrival": local_time(hub.arrival, hub.location, network) if hub.arrival else None,
-                "ready": local_time(hub.ready, hub.location, network) if hub.ready else None,
+                "arrival": local_time(hub.arrival, hub.location, network, points.get(hub.location))
+                if hub.arrival
+                else None,
+                "ready": local_time(hub.ready, hub.location, network, points.get(hub.location))
+                if hub.ready
+                else None,
                 "handling_hours": hub.handling_hours,
                 "customs": list(hub.customs),
                 "customs_hours": hub.customs_hours,
@@ -376,11 +388,31 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
     }
 
 
-def local_time(moment: datetime, location: str, network: Network) -> str:
-    """``moment`` in ISO 8601 with the offset of the location's time zone."""
+def places(itinerary: Itinerary) -> dict[str, tuple[float, float]]:
+    """Where each place of ``itinerary`` is (lon, lat): door points have no location."""
+    found: dict[str, tuple[float, float]] = {}
+    for leg in itinerary.legs:
+        found.setdefault(leg.origin, leg.geometry[0])
+        found.setdefault(leg.destination, leg.geometry[-1])
+    return found
+
+
+def local_time(
+    moment: datetime, location: str, network: Network, point: Sequence[float] | None = None
+) -> str:
+    """``moment`` in ISO 8601 with the offset of the place's time zone.
+
+    The place is a network location, or a door point (at ``point``, lon/lat), which takes the
+    nearest location's zone.
+    """
     place = network.find_location(location)
-    tz = zone(place.tz) if place else UTC
-    return moment.astimezone(tz).isoformat()
+    if place is not None:
+        tz = place.tz
+    elif point is not None:
+        tz = network.tz_near(point[0], point[1])
+    else:
+        tz = "UTC"
+    return moment.astimezone(zone(tz)).isoformat()
 
 
 def _plain(value: object) -> object:

@@ -42,7 +42,7 @@ from app.db.models import (
     RerouteProposal,
 )
 from app.problems import ApiProblem, reject
-from app.quotes import local_time, option_data, quote_request
+from app.quotes import local_time, option_data, places, quote_request
 from app.schemas import QuoteIn
 from graph import Network
 from graph.network import TAG_PREFIX
@@ -199,10 +199,16 @@ def propose(
     current = codec.decode_plan(booking.option).option.itinerary
     basis = {
         "location": where.location,
-        "ready": where.ready.isoformat(),
+        "ready": local_time(
+            where.ready, where.location, network, places(current).get(where.location)
+        ),
         "from_seq": where.from_seq,
         "reason": where.reason,
-        "deadline": deadline.isoformat() if deadline else None,
+        "deadline": local_time(
+            deadline, current.legs[-1].destination, network, current.legs[-1].geometry[-1]
+        )
+        if deadline
+        else None,
         "planned_arrival": _arrival(current, network),
         "current_total_cny": current.price.total_cny,
     }

@@ -13,6 +13,7 @@ from app.auth import new_id
 from app.db.base import utc
 from app.db.models import Booking, BookingEvent
 from app.problems import ApiProblem, reject
+from app.quotes import local_time, places
 from app.schemas import EventIn
 from graph import Network
 from solvers import codec
@@ -47,7 +48,12 @@ def events_of(db: Session, booking_id: str) -> list[BookingEvent]:
 
 
 def record(
-    db: Session, booking: Booking, body: EventIn, idempotency_key: str | None, now: datetime
+    db: Session,
+    network: Network,
+    booking: Booking,
+    body: EventIn,
+    idempotency_key: str | None,
+    now: datetime,
 ) -> tuple[BookingEvent, bool]:
     """Check and store an event; returns it and whether it is new (False: a replay)."""
     fingerprint = idempotency.fingerprint(body)
@@ -63,12 +69,13 @@ def record(
             fingerprint,
             "event",
         ),
-        lambda: _checked_and_stored(db, booking, body, idempotency_key, fingerprint, now),
+        lambda: _checked_and_stored(db, network, booking, body, idempotency_key, fingerprint, now),
     )
 
 
 def _checked_and_stored(
     db: Session,
+    network: Network,
     booking: Booking,
     body: EventIn,
     idempotency_key: str | None,
@@ -114,7 +121,7 @@ def _checked_and_stored(
         {
             "booking_id": booking.id,
             "waybill_number": booking.waybill_number,
-            "event": event_out(row),
+            "event": event_out(row, network, booking),
         },
     )
     return row
@@ -154,42 +161,56 @@ def estimate(network: Network, booking: Booking, events: list[BookingEvent]) -> 
     )
 
 
-def event_out(row: BookingEvent) -> dict[str, Any]:
-    """The API form of an event."""
+def event_out(row: BookingEvent, network: Network, booking: Booking) -> dict[str, Any]:
+    """The API form of an event: its time local at its place."""
+    points = places(codec.decode_plan(booking.option).option.itinerary)
+    place = row.location or ""
     return {
         "id": row.id,
         "classifier": row.classifier,
         "code": row.code,
         "leg_seq": row.leg_seq,
         "location": row.location,
-        "event_time": utc(row.event_time),
+        "event_time": local_time(utc(row.event_time), place, network, points.get(place)),
         "description": row.description,
         "recorded_at": utc(row.recorded_at),
     }
 
 
-def tracking_out(booking: Booking, tracking: Tracking) -> dict[str, Any]:
-    """The API form of an estimate."""
+def tracking_out(booking: Booking, tracking: Tracking, network: Network) -> dict[str, Any]:
+    """The API form of an estimate, each instant local at its place."""
     itinerary = codec.decode_plan(booking.option).option.itinerary
     plan = planned_legs(itinerary)
+    last = itinerary.legs[-1]
+
+    def at_end(moment: datetime) -> str:
+        return local_time(moment, last.destination, network, last.geometry[-1])
+
+    def at(moment: datetime | None, seq: int, end: int) -> str | None:
+        if moment is None:
+            return None
+        leg = itinerary.legs[seq - 1]
+        place = leg.destination if end else leg.origin
+        return local_time(moment, place, network, leg.geometry[end])
+
     return {
-        "eta": tracking.eta,
-        "vehicle_eta": tracking.vehicle_eta,
-        "planned_arrival": itinerary.arrival,
-        "planned_vehicle_arrival": itinerary.vehicle_arrival,
+        "eta": at_end(tracking.eta),
+        "vehicle_eta": at_end(tracking.vehicle_eta),
+        "planned_arrival": at_end(itinerary.arrival),
+        "planned_vehicle_arrival": at_end(itinerary.vehicle_arrival),
         "delay_minutes": tracking.delay_minutes,
         "missed_connections": list(tracking.missed_connections),
         "legs": [
             {
                 "seq": leg.seq,
                 "leg": planned.leg_id,
-                "departure": leg.departure,
-                "arrival": leg.arrival,
+                "departure": at(leg.departure, leg.seq, 0),
+                "arrival": at(leg.arrival, leg.seq, -1),
                 "departure_basis": leg.departure_basis.value,
                 "arrival_basis": leg.arrival_basis.value,
                 "delay_minutes": leg.delay_minutes,
                 "missed_connection": leg.missed_connection,
-                "rebooked_departure": leg.rebooked_departure,
+                "rebooked_departure": at(leg.rebooked_departure, leg.seq, 0),
             }
             for leg, planned in zip(tracking.legs, plan, strict=True)
         ],

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 from graph.emissions import EmissionFactors
 from graph.errors import UnknownLocation, UnknownService, UnknownServiceLeg
+from graph.geo import geodesic_km
 from graph.model import City, Closure, Congestion, Departure, Location, ServiceLeg
 from graph.schedule import DepartureIndex, from_minutes, to_minutes
 from graph.sources import Source
@@ -127,6 +128,22 @@ class Network:
     def list_locations(self) -> list[Location]:
         """Every location, ordered by id."""
         return [self._locations[key] for key in sorted(self._locations)]
+
+    def tz_near(self, lon: float, lat: float) -> str:
+        """The time zone of a point: that of the nearest location.
+
+        A door point is trucked to or from a terminal nearby; a national border between the
+        point and that terminal is not modelled (no boundaries in the data).
+        """
+        nearest = min(
+            self._locations.values(),
+            key=lambda location: (
+                geodesic_km([(lon, lat), (location.lon, location.lat)]),
+                location.id,
+            ),
+            default=None,
+        )
+        return nearest.tz if nearest is not None else "UTC"
 
     # ------------------------------------------------------------------ cities
     @cached_property

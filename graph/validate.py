@@ -27,11 +27,10 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 
-from pyproj import Geod
-
 from graph.emissions import EmissionFactors
 from graph.errors import Problem
 from graph.fields import Reader, as_list, is_missing
+from graph.geo import geodesic_km
 from graph.model import (
     ANY_MODE,
     CargoClass,
@@ -51,7 +50,6 @@ from graph.timetable import Timetable, zone
 WHERE = "network"
 MAX_STAY_ABOARD_HOURS = 72.0
 ENDPOINT_TOLERANCE_KM = 1.0
-GEOD = Geod(ellps="WGS84")
 
 #: Location kinds each mode may call at.
 CALLS: Mapping[Mode, frozenset[LocationKind]] = MappingProxyType(
@@ -483,13 +481,6 @@ def check_services(legs: Iterable[ServiceLeg], locations: Mapping[str, Location]
             else:
                 problems.extend(_continuity(before, after, locations))
     return problems
-
-
-def geodesic_km(coordinates: Sequence[Sequence[float]]) -> float:
-    """Length of a lon/lat polyline on the WGS84 ellipsoid, in km."""
-    lons = [point[0] for point in coordinates]
-    lats = [point[1] for point in coordinates]
-    return float(GEOD.line_length(lons, lats)) / 1000.0
 
 
 def _continuity(

@@ -29,9 +29,9 @@ from typing import Any
 
 import searoute
 
+from graph.geo import geodesic_km
 from graph.model import DOMESTIC_BY_DEFAULT, Mode
 from graph.timetable import Timetable, WeeklyTime, zone
-from graph.validate import geodesic_km
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "data" / "src"
@@ -204,7 +204,7 @@ def _reversed_service(service: Mapping[str, Any]) -> dict[str, Any]:
     legs = len(service["calls"]) - 1
     result["calls"] = list(reversed(service["calls"]))
     result["anchor"] = 0
-    for key in ("transit_hours", "distance_km", "leg_tags", "leg_emission_class"):
+    for key in ("transit_hours", "distance_km", "leg_tags", "leg_emission_class", "leg_tariff"):
         if key in service:
             result[key] = list(reversed(service[key]))
     if "via" in service:
@@ -329,7 +329,9 @@ def _service_features(service: Mapping[str, Any], context: Context) -> list[dict
             "cargo_classes": sorted(service["cargo_classes"]),
             "status": service.get("status", "active"),
             "tags": sorted({*service.get("tags", []), *_leg_value(service, "leg_tags", index, [])}),
-            "tariff": _resolve(service.get("tariff", []), context)
+            "tariff": _resolve(
+                _leg_value(service, "leg_tariff", index, service.get("tariff", [])), context
+            )
             + context.defaults.get("surcharges", {}).get(
                 _leg_value(service, "leg_mode", index, mode), []
             ),

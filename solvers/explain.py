@@ -9,8 +9,9 @@ from types import MappingProxyType
 
 from graph import CargoClass, Network
 from graph.schedule import from_minutes
+from graph.timetable import zone
 from solvers.cargo import Cargo
-from solvers.model import ORIGIN, QuoteModel
+from solvers.model import ORIGIN, QuoteModel, endpoint_tz
 from solvers.search import pareto_search
 from solvers.types import Filters, QuoteRequest
 
@@ -65,7 +66,8 @@ def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
     relaxed = request.without_limits()
     free = pareto_search(QuoteModel(network, relaxed)).arrivals
     if not free:
-        horizon_end = request.ready + request.horizon
+        here = zone(endpoint_tz(network, request.origin))
+        horizon_end = (request.ready + request.horizon).astimezone(here)
         reasons.append(
             Reason(
                 "nothing-in-horizon",
@@ -78,16 +80,18 @@ def explain(network: Network, request: QuoteRequest) -> tuple[Reason, ...]:
             if pareto_search(QuoteModel(network, unlimited)).arrivals:
                 reasons.append(Reason("capacity-exhausted", "every way is full on some departure"))
         return tuple(reasons)
+    there = zone(endpoint_tz(network, request.destination))
     earliest = min(arrival.time for arrival in free)
     cheapest = min(arrival.price for arrival in free)
     greenest = min(arrival.co2 for arrival in free)
     fewest = min(len(arrival.rides) for arrival in free) - 1
     if request.deadline is not None and from_minutes(earliest) > request.deadline:
+        first = from_minutes(earliest).astimezone(there)
         reasons.append(
             Reason(
                 "deadline-too-early",
-                f"the earliest possible arrival is {from_minutes(earliest).isoformat()}",
-                earliest_arrival=from_minutes(earliest),
+                f"the earliest possible arrival is {first.isoformat()}",
+                earliest_arrival=first,
             )
         )
     if request.max_price_cny is not None and cheapest / 100 > request.max_price_cny:
@@ -149,7 +153,8 @@ def _too_large(network: Network, request: QuoteRequest) -> Reason | None:
         request.without_limits(), cargo=dataclasses.replace(cargo, count=low)
     )
     arrivals = pareto_search(QuoteModel(network, most)).arrivals
-    earliest = from_minutes(min(a.time for a in arrivals)) if arrivals else None
+    there = zone(endpoint_tz(network, request.destination))
+    earliest = from_minutes(min(a.time for a in arrivals)).astimezone(there) if arrivals else None
     when = f", the first of them arriving {earliest.isoformat()}" if earliest else ""
     return Reason(
         "shipment-too-large",

@@ -52,9 +52,9 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from graph import CargoClass, Location, LocationKind, Mode, Network, ServiceLeg, Status, Timetable
+from graph.geo import geodesic_km
 from graph.model import departure_key
 from graph.schedule import Slot, from_minutes, hours_to_minutes, to_minutes
-from graph.validate import geodesic_km
 from solvers.cargo import Cargo
 from solvers.emissions import Emitter
 from solvers.errors import InvalidRequest
@@ -158,6 +158,15 @@ class Finish:
 
 
 Group = tuple[int, tuple[tuple[int, RideTemplate], ...]]
+
+
+def endpoint_tz(network: Network, end: Endpoint) -> str:
+    """The time zone of ``end``: its terminal's, its city's, or a point's nearest location's."""
+    if end.lat is not None and end.lon is not None:
+        return network.tz_near(end.lon, end.lat)
+    ids = network.terminals.get(end.city, ()) if end.city is not None else (end.location,)
+    place = network.find_location(ids[0] or "") if ids else None
+    return place.tz if place else "UTC"
 
 
 class QuoteModel:

@@ -374,7 +374,7 @@ def report_event(
     legs, and a transfer the box can no longer make is flagged with the next departure it can.
     """
     booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
-    row, created = tracking.record(db, booking, body, idempotency_key, datetime.now(UTC))
+    row, created = tracking.record(db, network, booking, body, idempotency_key, datetime.now(UTC))
     if created:
         request.app.state.webhooks.wake()
     else:
@@ -382,8 +382,8 @@ def report_event(
         response.headers["Idempotent-Replayed"] = "true"
     estimate = tracking.estimate(network, booking, tracking.events_of(db, booking_id))
     return {
-        "event": tracking.event_out(row),
-        "tracking": tracking.tracking_out(booking, estimate),
+        "event": tracking.event_out(row, network, booking),
+        "tracking": tracking.tracking_out(booking, estimate, network),
     }
 
 
@@ -398,8 +398,10 @@ def list_events(
     booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     events = tracking.events_of(db, booking_id)
     return {
-        "events": [tracking.event_out(row) for row in events],
-        "tracking": tracking.tracking_out(booking, tracking.estimate(network, booking, events)),
+        "events": [tracking.event_out(row, network, booking) for row in events],
+        "tracking": tracking.tracking_out(
+            booking, tracking.estimate(network, booking, events), network
+        ),
     }
 
 

@@ -86,6 +86,7 @@ def declare(
 
 @router.get("", response_model=DisruptionPage)
 def list_disruptions(
+    request: Request,
     db: DB,
     caller: Reader,
     status: Annotated[str | None, Query(pattern="^(active|closed)$")] = None,
@@ -99,8 +100,9 @@ def list_disruptions(
     if status is not None:
         query = query.where(Disruption.status == status)
     rows, next_cursor = pages.page(db, query, cursor, limit, Disruption.created_at, Disruption.id)
+    network = request.app.state.live.get()
     return {
-        "items": [disruptions.disruption_out(r, None) for r in rows],
+        "items": [disruptions.disruption_out(r, network, None) for r in rows],
         "next_cursor": next_cursor,
     }
 
@@ -140,7 +142,7 @@ def _with_proposals(
 ) -> dict[str, Any]:
     """The disruption with the first page of the caller's affected bookings."""
     items, next_cursor = _affected_page(request, db, network, caller, row, None, AFFECTED_PAGE)
-    return disruptions.disruption_out(row, items, next_cursor)
+    return disruptions.disruption_out(row, network, items, next_cursor)
 
 
 def _affected_page(
@@ -194,7 +196,7 @@ def close_early(disruption_id: RowId, request: Request, db: DB, caller: Writer) 
         if row.status == "active":
             row.status, row.closed_at = "closed", datetime.now(UTC)
     request.app.state.live.refresh()
-    return disruptions.disruption_out(row, None)
+    return disruptions.disruption_out(row, request.app.state.live.get(), None)
 
 
 def _find(db: DB, disruption_id: str, caller: Principal) -> Disruption:

@@ -13,10 +13,11 @@ from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Principal
 from app.db import ledger
 from app.problems import ApiProblem, reject
-from app.quotes import EARLIEST, LATEST, local_time
+from app.quotes import EARLIEST, LATEST, instant, local_time
 from app.roles import Permission
 from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
 from graph import City, Location, LocationKind, Mode, Status, summarize, to_geojson
+from solvers.errors import InvalidRequest
 
 reader = require(Permission.READ_NETWORK)
 router = APIRouter(
@@ -179,16 +180,28 @@ def service_departures(
     db: DB,
     service_id: str,
     start: Annotated[
-        datetime | None, Query(alias="from", description="Window start (default: now).")
+        str | None,
+        Query(
+            alias="from",
+            max_length=40,
+            description="Window start, ISO 8601 (default: now). A date, or a time without an "
+            "offset, is local time at the service's first place.",
+        ),
     ] = None,
     end: Annotated[
-        datetime | None, Query(alias="to", description="Window end (default: 14 days on).")
+        str | None,
+        Query(
+            alias="to",
+            max_length=40,
+            description="Window end, read as `from` is (default: 14 days on).",
+        ),
     ] = None,
 ) -> DeparturePage:
     """Dated departures of every leg of a service in ``[from, to)`` with booked and free TEU."""
     legs = network.service_legs(service_id)
-    first = _aware(start, "from") if start else datetime.now(UTC)
-    last = _aware(end, "to") if end else first + timedelta(days=14)
+    tz = network.locations[legs[0].origin].tz
+    first = _moment(start, "from", tz) if start else datetime.now(UTC)
+    last = _moment(end, "to", tz) if end else first + timedelta(days=14)
     if last <= first or last - first > MAX_DEPARTURE_WINDOW:
         reject(
             "query.to",
@@ -220,11 +233,11 @@ def service_departures(
     return DeparturePage.model_validate({"service": service_id, "items": items})
 
 
-def _aware(moment: datetime, field: str) -> datetime:
-    if moment.tzinfo is None:
-        message = "give a UTC offset"
-    elif not EARLIEST <= moment < LATEST:
-        message = f"must be between {EARLIEST.year} and {LATEST.year - 1}"
-    else:
-        return moment
-    reject(f"query.{field}", message)
+def _moment(text: str, field: str, tz: str) -> datetime:
+    try:
+        moment = instant(text, field, tz)
+    except InvalidRequest as error:
+        reject(f"query.{field}", error.problems[0][1])
+    if not EARLIEST <= moment < LATEST:
+        reject(f"query.{field}", f"must be between {EARLIEST.year} and {LATEST.year - 1}")
+    return moment

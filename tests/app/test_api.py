@@ -136,11 +136,6 @@ async def test_departures_of_a_service(
     assert all(item["available_teu"] == 100 for item in items)
     unknown = await client.get("/v1/services/NOPE/departures", headers=forwarder)
     assert unknown.status_code == 404
-    naive = await client.get(
-        "/v1/services/TRAIN/departures", params={"from": "2026-03-02T00:00"}, headers=forwarder
-    )
-    assert naive.status_code == 422
-    assert naive.json()["errors"][0]["field"] == "query.from"
 
 
 async def test_quote_is_persisted_with_geojson_legs_and_itemized_price(
