@@ -190,6 +190,8 @@ def build_itinerary(
             if ride.template.board_clearance is not None:
                 lines += ride.template.board_clearance.fees
         lines += model.pricer.ride(ride.legs, ride.board, ride.alight)
+        if ride.template.joined:  # a sea passage: the box is lifted off and on at the port
+            hubs_kg += emitter.hub_kg(network.locations[ride.legs[ride.template.joined].origin])
         alight = network.find_location(ride.alight)
         if alight is not None:
             lines += model.pricer.handling(alight, ride.legs[-1].mode)

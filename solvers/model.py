@@ -457,8 +457,10 @@ class QuoteModel:
                 km = sum(step.distance_km for step in legs)
                 if km > PASSAGE_DETOUR * shortest.get(alight.id, 0.0):
                     continue
+                # one bill of lading needs a through rate for the port pair (a lane item), not
+                # only a surcharge every sea ride pays
                 lines = self.pricer.ride(legs, board.id, alight.id)
-                if any(line.category == "freight" for line in lines):
+                if any(self.pricer.catalogue.get(line.code).applies_to.lanes for line in lines):
                     yield legs, aboard
 
     @cached_property

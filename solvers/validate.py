@@ -15,6 +15,7 @@ from itertools import pairwise
 
 from graph import Location, LocationKind, Mode, Network
 from graph.schedule import hours_to_minutes
+from solvers.emissions import Emitter
 from solvers.itinerary import Itinerary, ItineraryLeg
 from solvers.types import HubRule, QuoteRequest
 
@@ -310,7 +311,13 @@ def _emissions(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
                 found.append(f"{leg.leg_id} emissions differ from its factor")
         wtt += leg.wtt_kg
         ttw += leg.ttw_kg
-    hubs = sum(hub.co2e_kg for hub in itinerary.hubs)
+    # every stop, and every change of ship inside a ride (a sea passage's transshipment)
+    emitter = Emitter(factors, request.cargo)
+    hubs = sum(hub.co2e_kg for hub in itinerary.hubs) + sum(
+        emitter.hub_kg(network.locations[after.origin])
+        for before, after in pairwise(itinerary.legs)
+        if before.ride == after.ride and before.service != after.service
+    )
     emissions = itinerary.emissions
     if not (
         math.isclose(emissions.wtt_kg, wtt, abs_tol=TOLERANCE_KG)

