@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, text
@@ -43,7 +44,7 @@ from app.problems import add_problem_handlers, problem
 from app.ratelimit import RateLimit
 from app.reload import Follower, load_configured, record_network_version
 from app.scenarios import ScenarioNetworks
-from app.schemas import problem_responses
+from app.schemas import ProblemOut, problem_response, problem_responses
 from app.settings import Settings, get_settings
 from app.studies import DefaultDemand
 from app.webhooks import Dispatcher
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         # body may be unreadable
         responses=problem_responses(400, 415, 429, 503),
         generate_unique_id_function=operation_id,
+        docs_url=None,  # offline_docs
+        redoc_url=None,
     )
     app.state.settings = config
     app.state.metrics = metrics
@@ -179,7 +182,8 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         """Prometheus metrics: request latency by route, quote solve time, bookings."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    with_docstring_summaries(app)
+    offline_docs(app)
+    finish_openapi(app)
     return app
 
 
@@ -221,10 +225,12 @@ def operation_id(route: APIRoute) -> str:
     return OPERATION_IDS.get(route.name, head + "".join(word.capitalize() for word in rest))
 
 
-def with_docstring_summaries(app: FastAPI) -> None:
-    """Operation summaries from the first line of each handler's docstring.
+def finish_openapi(app: FastAPI) -> None:
+    """The OpenAPI document as clients need it.
 
-    Not from its name, which reads "Declare", "Close Early", "Whoami".
+    Summaries from the first line of each handler's docstring, not from its name (which reads
+    "Declare", "Close Early", "Whoami"); the problem schema once, as a component every error
+    answer refers to; FastAPI's own 422 schema replaced by it (the service never answers it).
     """
     generate = app.openapi
 
@@ -236,10 +242,35 @@ def with_docstring_summaries(app: FastAPI) -> None:
                     if operation.get("description"):
                         first = operation["description"].strip().splitlines()[0]
                         operation["summary"] = first.rstrip(".")
+                    responses = operation.get("responses", {})
+                    if "422" in responses:
+                        responses["422"] = problem_response(
+                            "Invalid input; each field is named in errors[].field", 422
+                        )
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+            schemas["ProblemOut"] = ProblemOut.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
             app.openapi_schema = spec
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def offline_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the vendored copy (app/static/vendor/swagger-ui), no CDN."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Corridor API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )
 
 
 def shared_resources(config: Settings, network: Network | None = None) -> JobContext:

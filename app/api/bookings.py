@@ -40,7 +40,21 @@ from solvers import codec
 router = APIRouter(
     prefix="/v1/bookings",
     tags=["bookings"],
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        conflicts=(
+            "booking-cancelled",
+            "capacity-exhausted",
+            "departure-passed",
+            "quote-expired",
+            "scenario-quote",
+            "stale-quote",
+        ),
+    ),
 )
 
 CARRIER = "Corridor multimodal transport operator (MTO) — one bill for the whole journey"
@@ -355,7 +369,7 @@ def _cargo_text(cargo: dict[str, Any]) -> str:
             "description": "A retry with the same Idempotency-Key and body: the same event",
             "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
         },
-        **problem_responses(400, 409),
+        **problem_responses(400, 409, conflicts=("booking-cancelled",)),
     },
 )
 def report_event(
@@ -477,8 +491,16 @@ def make_proposals(
     "/{booking_id}/reroute",
     response_model=BookingOut,
     responses={
-        **problem_responses(400),
-        409: {"description": "The proposal is stale, expired or its departure passed"},
+        **problem_responses(
+            400,
+            409,
+            conflicts=(
+                "stale-proposal",
+                "capacity-exhausted",
+                "departure-passed",
+                "booking-cancelled",
+            ),
+        ),
     },
 )
 def accept_reroute(

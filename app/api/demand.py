@@ -25,7 +25,7 @@ from graph import Demand, DemandError, parse_demand_csv
 router = APIRouter(
     prefix="/v1/demand-matrices",
     tags=["studies"],
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 
 #: Uploads larger than this are refused before parsing (20,000 rows of long ids fit well).

@@ -80,7 +80,11 @@ def get_key(key_id: RowId, db: DB, caller: Admin) -> dict[str, Any]:
     return key_out(owned(db, ApiKey, key_id, caller.organisation_id, "key"))
 
 
-@router.delete("/keys/{key_id}", status_code=204, responses=problem_responses(409))
+@router.delete(
+    "/keys/{key_id}",
+    status_code=204,
+    responses=problem_responses(409, conflicts=("last-admin-key",)),
+)
 def revoke(key_id: RowId, request: Request, db: DB, caller: Admin) -> Response:
     """Revoke a key: refused at once here, within 30 s by other API processes.
 

@@ -13,7 +13,11 @@ from app.roles import Permission
 from app.schemas import NetworkReloadOut, problem_responses
 
 router = APIRouter(
-    prefix="/v1/network", tags=["network"], responses=problem_responses(401, 403, 409, 422)
+    prefix="/v1/network",
+    tags=["network"],
+    responses=problem_responses(
+        401, 403, 409, 422, conflicts=("reload-in-progress", "network-version-mismatch")
+    ),
 )
 
 

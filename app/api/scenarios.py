@@ -22,7 +22,7 @@ from app.schemas import ScenarioCreate, ScenarioOut, ScenarioPage, ScenarioPatch
 router = APIRouter(
     prefix="/v1/scenarios",
     tags=["scenarios"],
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, conflicts=("scenario-name-taken",)),
 )
 
 

@@ -66,7 +66,7 @@ def study_out(job: Job) -> dict[str, Any]:
     "",
     status_code=202,
     response_model=StudyOut,
-    responses=problem_responses(409),
+    responses=problem_responses(409, conflicts=("default-demand-unusable",)),
 )
 def start_study(
     body: StudyIn,
@@ -137,7 +137,7 @@ def get_study(study_id: RowId, db: DB, caller: Reader) -> dict[str, Any]:
     "/{study_id}/flows.geojson",
     responses={
         200: {"content": {"application/geo+json": {}}, "description": "Flow per leg."},
-        **problem_responses(409),
+        **problem_responses(409, conflicts=("study-not-finished",)),
     },
 )
 def study_flows(
@@ -163,7 +163,10 @@ def study_flows(
 @router.get(
     "/{study_id}/report",
     response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}}, **problem_responses(409)},
+    responses={
+        200: {"content": {"text/html": {}}},
+        **problem_responses(409, conflicts=("study-not-finished",)),
+    },
 )
 def study_report(study_id: RowId, request: Request, db: DB, caller: Reader) -> HTMLResponse:
     """The study as one self-contained HTML page: charts, flow maps and comparison tables."""
@@ -175,7 +178,10 @@ def study_report(study_id: RowId, request: Request, db: DB, caller: Reader) -> H
 @router.get(
     "/{study_id}/tables/{table}.csv",
     response_class=PlainTextResponse,
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(409)},
+    responses={
+        200: {"content": {"text/csv": {}}},
+        **problem_responses(409, conflicts=("study-not-finished",)),
+    },
 )
 def study_table(
     study_id: RowId,

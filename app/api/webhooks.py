@@ -138,7 +138,7 @@ def list_deliveries(
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/replay",
     response_model=DeliveryOut,
-    responses=problem_responses(409),
+    responses=problem_responses(409, conflicts=("webhook-inactive",)),
 )
 def replay_delivery(
     webhook_id: RowId, delivery_id: RowId, request: Request, db: DB, caller: Manager

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import json
 import re
 from contextlib import AsyncExitStack
@@ -15,6 +16,7 @@ from app.db.engine import make_engine, upgrade
 from app.db.models import NetworkVersion
 from app.main import create_app
 from app.observability import Sparse
+from app.problems import PROBLEM_TYPES, PROBLEMS
 from app.roles import Role
 from app.settings import Settings
 from graph import Network
@@ -154,3 +156,61 @@ async def test_operations_are_named_for_client_generators(client: httpx.AsyncCli
     } <= set(ids)  # fmt: skip
     summaries = {op["summary"] for op in operations}
     assert not summaries & {"Declare", "Close Early", "Whoami", "Revoke"}
+
+
+async def test_every_problem_answer_refers_to_one_schema_listing_its_types(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    assert "ProblemOut" in schemas
+    assert not {"HTTPValidationError", "ValidationError"} & set(schemas)  # never answered
+    answers = [
+        (path, method, status, answer)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        for status, answer in operation["responses"].items()
+        if status[0] in "45"
+    ]
+    assert answers
+    for path, _, status, answer in answers:
+        content = answer["content"]["application/problem+json"]
+        assert content["schema"] == {"$ref": "#/components/schemas/ProblemOut"}, (path, status)
+    # each operation's 409 names the conflicts it answers, and only 409 types
+    booking = spec["paths"]["/v1/bookings"]["post"]["responses"]["409"]["description"]
+    for slug in ("capacity-exhausted", "quote-expired", "stale-quote", "departure-passed"):
+        assert f"/problems/{slug}" in booking
+    assert "last-admin-key" not in booking
+    reroute = spec["paths"]["/v1/bookings/{booking_id}/reroute"]["post"]["responses"]["409"]
+    assert "/problems/stale-proposal" in reroute["description"]
+    assert "`stale-quote` (409)" in schemas["ProblemOut"]["properties"]["type"]["description"]
+
+
+def test_every_problem_raised_is_a_listed_type_with_its_status() -> None:
+    raised: dict[str, set[int]] = {}
+    for path in (Path(__file__).resolve().parents[2] / "app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or len(node.args) < 2:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            status, slug = (getattr(arg, "value", None) for arg in node.args[:2])
+            if name in ("ApiProblem", "problem") and isinstance(slug, str):
+                assert isinstance(status, int), (path, node.lineno)
+                raised.setdefault(slug, set()).add(status)
+    raised |= {slug: {status} for status, slug, _ in PROBLEMS.values()}
+    assert len(raised) > 25
+    for kind, statuses in raised.items():
+        assert statuses == {PROBLEM_TYPES[kind][0]}, kind
+    # and no type is listed that nothing answers (but the router's own 404 and 405)
+    assert set(PROBLEM_TYPES) - set(raised) <= {"not-found", "method-not-allowed"}
+
+
+async def test_the_api_page_needs_no_network(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']|url: ?['"]([^'"]+)['"]""", page.text)
+    urls = [url for pair in assets for url in pair if url]
+    assert len(urls) >= 3  # the script, the style sheet, the document
+    assert not [url for url in urls if "://" in url or url.startswith("//")], urls
+    for url in urls:
+        assert (await client.get(url)).status_code == 200, url
