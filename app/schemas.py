@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     HttpUrl,
     StrictInt,
+    field_validator,
 )
 
 from app.problems import PROBLEM_TYPES
@@ -168,6 +169,15 @@ class ScenarioPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\x00]*$")
     description: str | None = Field(default=None, max_length=2000, pattern=r"^[^\x00]*$")
     ops: list[JSONObject] | None = Field(default=None, max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _keeps_a_name(cls, name: str | None) -> str:
+        # run only for a name given: null would leave the scenario nameless
+        if name is None:
+            msg = "a scenario keeps a name: give one, or leave the field out"
+            raise ValueError(msg)
+        return name
 
 
 class ScenarioVersionOut(BaseModel):

@@ -76,8 +76,14 @@ async def test_invalid_operations_are_named_and_nothing_is_stored(
         f"/v1/scenarios/{stored['id']}", json={"ops": [{"op": "close"}]}, headers=planner
     )
     assert patched.status_code == 422
+    nameless = await client.patch(
+        f"/v1/scenarios/{stored['id']}", json={"name": None}, headers=planner
+    )
+    assert nameless.status_code == 422, nameless.text  # was a 500 (NOT NULL)
+    assert nameless.json()["errors"][0]["field"] == "body.name"
     again = (await client.get(f"/v1/scenarios/{stored['id']}", headers=planner)).json()
     assert again["version"] == 1
+    assert again["name"] == CANAL["name"]
 
 
 async def test_quotes_and_maps_on_a_stored_scenario(
