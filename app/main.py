@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
             retry_base_s=config.webhook_retry_base_s,
             max_attempts=config.webhook_max_attempts,
             timeout_s=config.webhook_timeout_s,
+            reach_private=config.webhooks_reach_private_hosts,
         )
         dispatcher.start()
         app.state.webhooks = dispatcher

@@ -115,8 +115,10 @@ class Dispatcher:
         max_attempts: int,
         timeout_s: float,
         poll_s: float = 0.5,
+        reach_private: bool = False,
     ) -> None:
         self.engine = engine
+        self.reach_private = reach_private
         self.retry_base_s = retry_base_s
         self.max_attempts = max_attempts
         self.poll_s = poll_s
@@ -225,8 +227,15 @@ class Dispatcher:
             "Corridor-Signature": signature(secret, timestamp, body),
         }
         try:
-            answer = self._client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as error:
+            if self.reach_private:
+                answer = self._client.post(url, content=body, headers=headers)
+            else:
+                target, host = public_target(url)
+                headers["Host"] = httpx.URL(url).netloc.decode()
+                answer = self._client.post(
+                    target, content=body, headers=headers, extensions={"sni_hostname": host}
+                )
+        except (httpx.HTTPError, NotPublic, OSError) as error:
             return None, f"{type(error).__name__}: {error}"[:1000]
         if 200 <= answer.status_code < 300:
             return answer.status_code, None
@@ -247,16 +256,47 @@ def private_host(url: str) -> str | None:
     A name is resolved now; ``None`` for a public host (or a name that does not resolve, which
     deliveries will report).
     """
-    host = urlsplit(url).hostname or ""
     try:
-        addresses = {ipaddress.ip_address(host)}
+        addresses = _addresses(urlsplit(url).hostname or "")
+    except OSError:
+        return None
+    return next((str(address) for address in addresses if not _public(address)), None)
+
+
+class NotPublic(Exception):
+    """A webhook's host is, or resolves to, an address the service must not call."""
+
+
+def public_target(url: str) -> tuple[httpx.URL, str]:
+    """``url`` with its host replaced by the public address it resolves to now, and the host.
+
+    Checked when the delivery is sent, not only when the webhook was registered (a name may
+    resolve elsewhere since), and the address checked is the one connected to: the name is not
+    resolved again by the HTTP client.
+
+    Raises
+    ------
+    NotPublic
+        If an address of the host is loopback, private, link-local, reserved or multicast.
+    OSError
+        If the name does not resolve.
+    """
+    target = httpx.URL(url)
+    addresses = _addresses(target.host)
+    refused = next((address for address in addresses if not _public(address)), None)
+    if refused is not None:
+        msg = f"{target.host} resolves to {refused}, not a public address: not sent"
+        raise NotPublic(msg)
+    return target.copy_with(host=str(addresses[0])), target.host
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host)]
     except ValueError:
-        try:
-            found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except OSError:
-            return None
-        addresses = {ipaddress.ip_address(info[4][0]) for info in found}
-    for address in sorted(addresses, key=str):
-        if not address.is_global or address.is_multicast:
-            return str(address)
-    return None
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        return sorted({ipaddress.ip_address(info[4][0]) for info in found}, key=str)
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global and not address.is_multicast

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.db.engine import upgrade
+from app.db.engine import make_engine, upgrade
+from app.db.models import Organisation, Webhook
 from app.main import create_app
 from app.roles import Role
 from app.settings import Settings
-from app.webhooks import verify
+from app.webhooks import NotPublic, public_target, verify
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, make_quote
 from tests.conftest import TINY
@@ -265,3 +270,74 @@ async def test_production_webhooks_must_point_at_public_addresses(
             else:
                 assert response.status_code == 201, (url, response.text)
         assert (await register("https://93.184.216.34/hook")).status_code == 201
+
+
+async def test_a_name_that_resolves_inside_since_it_was_registered_is_not_called(
+    database_url: str, receivers: tuple[Receiver, Receiver]
+) -> None:
+    # registered while public (inserted as the API would have stored it), it now resolves to
+    # loopback: the delivery refuses to send, on every attempt, and says why
+    good, _ = receivers
+    rebound = good.url.replace("127.0.0.1", "localhost")
+    async with service(
+        database_url,
+        webhook_private_hosts=False,
+        webhook_retry_base_s=0.02,
+        webhook_max_attempts=2,
+        rate_limit_per_s=0,
+    ) as client:
+        forwarder = make_key(database_url, "Org A", Role.FORWARDER)
+        refused = await client.post(
+            "/v1/webhooks",
+            json={"url": rebound, "events": ["booking.confirmed"], "secret": SECRET},
+            headers=forwarder,
+        )
+        assert refused.status_code == 422  # at registration
+        engine = make_engine(database_url)
+        with Session(engine) as db, db.begin():
+            organisation = db.scalars(select(Organisation.id).where(Organisation.name == "Org A"))
+            db.add(
+                Webhook(
+                    id="wh_rebound",
+                    organisation_id=organisation.one(),
+                    url=rebound,
+                    events=["booking.confirmed"],
+                    secret=SECRET,
+                    active=True,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        engine.dispose()
+        quote = await make_quote(client, forwarder)
+        booked = await client.post("/v1/bookings", json=booking_body(quote), headers=forwarder)
+        assert booked.status_code == 201
+        for _ in range(200):
+            log = (await client.get("/v1/webhooks/wh_rebound/deliveries", headers=forwarder)).json()
+            if log["items"] and log["items"][0]["status"] == "failed":
+                break
+            await asyncio.sleep(0.025)
+        (delivery,) = log["items"]
+        assert delivery["status"] == "failed"
+        assert delivery["attempts"] == 2
+        assert "not a public address" in delivery["last_error"]
+        assert delivery["last_status_code"] is None
+    assert good.received == []
+
+
+def test_a_delivery_connects_to_the_address_it_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the resolver is the external boundary: a name that answers a public address first and a
+    # private one next (DNS rebinding) is connected to by the address checked, never re-resolved
+    answers = iter(["93.184.216.34", "10.0.0.5"])
+
+    def resolve(host: str, *_: object, **__: object) -> list[Any]:
+        assert host == "hooks.example"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    target, host = public_target("https://hooks.example:8443/in?x=1")
+    assert (str(target), host) == ("https://93.184.216.34:8443/in?x=1", "hooks.example")
+    with pytest.raises(NotPublic, match=r"10\.0\.0\.5"):
+        public_target("https://hooks.example/in")
+    for inside in ("http://127.0.0.1/", "http://[::1]:8080/", "http://169.254.169.254/"):
+        with pytest.raises(NotPublic):
+            public_target(inside)
