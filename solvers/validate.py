@@ -74,6 +74,43 @@ def still_valid(network: Network, itinerary: Itinerary, from_seq: int = 1) -> li
         item = network.tariffs.items.get(line.code)
         if item is None or (item.amount, item.currency) != (line.unit_price, line.currency):
             found.append(f"{line.code} is no longer {line.unit_price:g} {line.currency}")
+    return found + _congestion(network, itinerary, from_seq)
+
+
+def _congestion(network: Network, itinerary: Itinerary, from_seq: int) -> list[str]:
+    """Hubs ahead where congestion now keeps the box longer than the quote allowed for.
+
+    A hub's quoted handling is the place's own time plus the congestion dwell then; the dwell
+    now is read at the latest instant the quote could have read it (after customs, or the
+    final hub's exact one), and a window only shortens later, so the same congestion never
+    makes a quote stale.
+    """
+    found = []
+    legs = itinerary.legs
+    for hub in itinerary.hubs:
+        location = network.find_location(hub.location)
+        if hub.arrival is None or hub.ready is None or location is None:
+            continue
+        arrived = next(
+            (i for i, leg in enumerate(legs) if leg.destination == hub.location
+             and leg.arrival == hub.arrival),
+            None,
+        )  # fmt: skip
+        if arrived is None or arrived + 2 < from_seq:
+            continue  # behind the cargo
+        leaving = legs[arrived + 1].mode if arrived + 1 < len(legs) else None
+        handling = location.handling_hours_between(legs[arrived].mode, leaving)
+        if leaving is None:
+            at = hub.ready - timedelta(hours=hub.handling_hours)
+        else:
+            at = hub.arrival + timedelta(hours=hub.customs_hours)
+        added = network.added_dwell_hours(hub.location, at)
+        allowed = hub.handling_hours - handling
+        if added > allowed + 1 / 60:
+            found.append(
+                f"congestion at {hub.location} keeps the box {added - allowed:.1f} h longer "
+                "than quoted"
+            )
     return found
 
 
