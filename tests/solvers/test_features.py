@@ -19,6 +19,7 @@ from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
 from solvers.model import QuoteModel
 from solvers.ortools.timeexpanded import SolverLimits, solve_exact
+from solvers.pricing import ride_label
 from solvers.quote import QuoteResult, QuoteSettings, quote
 from solvers.search import pareto_search
 from solvers.types import Endpoint, Filters, Preference, QuoteRequest, SolveStatus
@@ -281,7 +282,10 @@ def test_f13_the_bill_and_the_emissions_add_up(real_network: Network) -> None:
     assert all(line.sources for line in price.lines)
     applies_to = {line.applies_to for line in price.lines}
     assert {hub.location for hub in option.itinerary.hubs} & applies_to  # handling at a port
-    assert {leg.leg_id for leg in option.itinerary.legs} <= applies_to
+    rides: dict[int, list[str]] = {}
+    for leg in option.itinerary.legs:
+        rides.setdefault(leg.ride, []).append(leg.leg_id)
+    assert {ride_label(legs) for legs in rides.values()} <= applies_to  # freight for each ride
     emissions = option.itinerary.emissions
     assert emissions.total_kg == pytest.approx(
         emissions.wtt_kg + emissions.ttw_kg + emissions.hubs_kg
