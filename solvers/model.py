@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from statistics import median
@@ -167,6 +167,58 @@ def endpoint_tz(network: Network, end: Endpoint) -> str:
     ids = network.terminals.get(end.city, ()) if end.city is not None else (end.location,)
     place = network.find_location(ids[0] or "") if ids else None
     return place.tz if place else "UTC"
+
+
+def is_passage(
+    board: Location,
+    port: Location,
+    alight: Location,
+    legs: tuple[ServiceLeg, ...],
+    aboard: int,
+    sea_km: Mapping[str, Mapping[str, float]],
+    pricer: Pricer,
+) -> bool:
+    """Whether ``legs`` (``aboard`` of them on the first ship) make one sea passage.
+
+    One bill of lading from ``board`` to ``alight``, transshipped at ``port``: in three cities,
+    no carrier carrying a box within one country it may not (cabotage), at most
+    ``PASSAGE_DETOUR`` times the shortest way by sea, and with a through rate for the port pair
+    in the catalogue (a lane item, not only a surcharge every sea ride pays).
+    """
+    first, onward = legs[0], legs[aboard]
+    if port.city_code == board.city_code or alight.city_code in (port.city_code, board.city_code):
+        return False
+    if not first.carries_domestic and port.country == board.country:
+        return False
+    if not onward.carries_domestic and alight.country == port.country:
+        return False
+    km = sum(leg.distance_km for leg in legs)
+    if km > PASSAGE_DETOUR * sea_km.get(board.id, {}).get(alight.id, 0.0):
+        return False
+    lines = pricer.ride(legs, board.id, alight.id)
+    return any(pricer.catalogue.get(line.code).applies_to.lanes for line in lines)
+
+
+def sea_distances(legs: Iterable[ServiceLeg]) -> Mapping[str, Mapping[str, float]]:
+    """Shortest distances by sea between ports over the sea ones of ``legs``, from each port."""
+    edges: dict[str, list[tuple[str, float]]] = {}
+    for leg in legs:
+        if leg.mode is Mode.SEA:
+            edges.setdefault(leg.origin, []).append((leg.destination, leg.distance_km))
+    found: dict[str, Mapping[str, float]] = {}
+    for start in sorted(edges):
+        best = {start: 0.0}
+        queue = [(0.0, start)]
+        while queue:
+            km, port = heapq.heappop(queue)
+            if km > best[port]:
+                continue
+            for onward, step in edges.get(port, ()):
+                if km + step < best.get(onward, float("inf")):
+                    best[onward] = km + step
+                    heapq.heappush(queue, (km + step, onward))
+        found[start] = MappingProxyType(best)
+    return MappingProxyType(found)
 
 
 class QuoteModel:
@@ -441,26 +493,11 @@ class QuoteModel:
         board = locations[leg.origin]
         for aboard, onward in self.joins.get(leg.id, ()):
             port = locations[onward.origin]
-            if port.city_code == board.city_code:
-                continue
-            if not leg.carries_domestic and port.country == board.country:
-                continue
             second = self.chains[onward.id]
-            shortest = self.sea_km.get(board.id, {})
             for index in range(len(second)):
-                alight = locations[second[index].destination]
-                if alight.city_code in (port.city_code, board.city_code):
-                    continue
-                if not onward.carries_domestic and alight.country == port.country:
-                    continue
                 legs = chain[:aboard] + second[: index + 1]
-                km = sum(step.distance_km for step in legs)
-                if km > PASSAGE_DETOUR * shortest.get(alight.id, 0.0):
-                    continue
-                # one bill of lading needs a through rate for the port pair (a lane item), not
-                # only a surcharge every sea ride pays
-                lines = self.pricer.ride(legs, board.id, alight.id)
-                if any(self.pricer.catalogue.get(line.code).applies_to.lanes for line in lines):
+                alight = locations[legs[-1].destination]
+                if is_passage(board, port, alight, legs, aboard, self.sea_km, self.pricer):
                     yield legs, aboard
 
     @cached_property
@@ -468,29 +505,8 @@ class QuoteModel:
         """Shortest distances by sea between ports over the allowed sea legs, from each port."""
         shared = _passage_cache(self.network, self.cargo, self.request.filters)
         if shared.sea_km is None:
-            shared.sea_km = self._make_sea_km()
+            shared.sea_km = sea_distances(leg for legs in self.legs_from.values() for leg in legs)
         return shared.sea_km
-
-    def _make_sea_km(self) -> Mapping[str, Mapping[str, float]]:
-        edges: dict[str, list[tuple[str, float]]] = {}
-        for legs in self.legs_from.values():
-            for leg in legs:
-                if leg.mode is Mode.SEA:
-                    edges.setdefault(leg.origin, []).append((leg.destination, leg.distance_km))
-        found: dict[str, Mapping[str, float]] = {}
-        for start in sorted(edges):
-            best = {start: 0.0}
-            queue = [(0.0, start)]
-            while queue:
-                km, port = heapq.heappop(queue)
-                if km > best[port]:
-                    continue
-                for onward, step in edges.get(port, ()):
-                    if km + step < best.get(onward, float("inf")):
-                        best[onward] = km + step
-                        heapq.heappush(queue, (km + step, onward))
-            found[start] = MappingProxyType(best)
-        return MappingProxyType(found)
 
     def _remember(self, name: str, compute: Callable[[], T]) -> T:
         """A value shared by every model of the same request shape (see ``_routes``)."""

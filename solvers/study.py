@@ -15,6 +15,11 @@ prices and times add up to, without a date:
 - CO2e (ISO 14083 well-to-wheel legs plus the hub at boarding), priced when the study gives a
   carbon price.
 
+A sea passage is a ride too: a ship to a transshipment port and another ship on, on one bill of
+lading (the quote engine's rule, :func:`~solvers.model.is_passage`), with one ocean freight and
+no handling charged at the port, whose lifts count in its throughput. Unlike a quote, a study
+arc serves every flow, so no passage transships in the country of its port of loading.
+
 A ride uses the capacity of every leg it rides; a leg's capacity over the year is its TEU per
 departure times its departures in the study year (validity dates and closures applied). Road
 legs are continuous and unlimited. Customs clearance is left out of route choice: every pair
@@ -42,6 +47,7 @@ from solvers.cargo import Cargo
 from solvers.emissions import Emitter
 from solvers.errors import InvalidRequest
 from solvers.flow import Arc, FlowResult, Pair, min_cost_flow
+from solvers.model import is_passage, sea_distances
 from solvers.pricing import Pricer, total_fen
 
 _BOX = {CargoClass.DRY: "22G1", CargoClass.REEFER: "22R1", CargoClass.DANGEROUS: "22G1"}
@@ -95,6 +101,13 @@ class Ride:
     hours: float  # door-to-door hours the ride adds, waiting included
     co2e_kg: float  # per TEU
     distance_km: float
+    via: str | None = None  # a sea passage: where the box changes ship
+    onward: str | None = None  # and the second ship's service
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The services boarded: one, or a passage's two."""
+        return (self.service, self.onward) if self.onward else (self.service,)
 
 
 @dataclass(frozen=True)
@@ -146,10 +159,13 @@ def build_study_network(
         )
         pricer = Pricer(network.tariffs, box, payload)
         emitter = emitters[group] = Emitter(network.emission_factors, box)
+        made: list[Ride] = []
         for service_legs in network.services.values():
             for run in _runs(network, service_legs, slots, cargo_class):
-                for ride in _rides(network, run, slots, parameters, pricer, emitter, group):
-                    rides[ride.arc.id] = ride
+                made += _rides(network, run, slots, parameters, pricer, emitter, group)
+        sea_km = sea_distances(leg for leg in operating if cargo_class in leg.cargo_classes)
+        made += list(_passages(network, tuple(made), sea_km, parameters, pricer, group))
+        rides.update((ride.arc.id, ride) for ride in made)
     return StudyNetwork(
         network=network,
         parameters=parameters,
@@ -233,6 +249,61 @@ def _rides(
                 hours=hours,
                 co2e_kg=co2e,
                 distance_km=sum(leg.distance_km for leg in legs),
+            )
+
+
+def _passages(
+    network: Network,
+    rides: Sequence[Ride],
+    sea_km: Mapping[str, Mapping[str, float]],
+    parameters: StudyParameters,
+    pricer: Pricer,
+    group: str,
+) -> Iterable[Ride]:
+    """Sea passages: a ship's ride to a seaport joined to another service's ride on from it."""
+    locations = network.locations
+    boarding: dict[str, list[Ride]] = defaultdict(list)
+    for ride in rides:
+        if ride.mode is Mode.SEA:
+            boarding[ride.board].append(ride)
+    for first in rides:
+        port = locations[first.alight]
+        if first.mode is not Mode.SEA or port.kind is not LocationKind.SEAPORT:
+            continue
+        board = locations[first.board]
+        if port.country == board.country:
+            continue  # may be an export's home country, which a passage does not unload in
+        for second in boarding.get(port.id, ()):
+            if second.service == first.service:
+                continue
+            legs = tuple(network.legs[leg_id] for leg_id in first.legs + second.legs)
+            alight = locations[second.alight]
+            if not is_passage(board, port, alight, legs, len(first.legs), sea_km, pricer):
+                continue
+            money = (
+                total_fen(pricer.ride(legs, board.id, alight.id))
+                + total_fen(pricer.handling(board, Mode.SEA))
+                + total_fen(pricer.handling(alight, Mode.SEA))
+            ) / 100
+            hours = first.hours + second.hours
+            co2e = first.co2e_kg + second.co2e_kg  # the second includes the port's lifts
+            cost = money + parameters.value_of_time * hours + parameters.co2_price * co2e / 1000
+            arc_id = f"{legs[0].id}..{legs[-1].id}|{group}"
+            resources = first.arc.resources + second.arc.resources
+            yield Ride(
+                arc=Arc(arc_id, board.id, alight.id, round(cost, 4), resources, group),
+                service=first.service,
+                legs=first.legs + second.legs,
+                mode=Mode.SEA,
+                board=board.id,
+                alight=alight.id,
+                group=group,
+                money=money,
+                hours=hours,
+                co2e_kg=co2e,
+                distance_km=first.distance_km + second.distance_km,
+                via=port.id,
+                onward=second.service,
             )
 
 
@@ -436,6 +507,9 @@ def _outcome(
                     handled[ride.board]["loaded"] += amount
                 if locations[ride.alight].kind is LocationKind.SEAPORT and ride.mode is Mode.SEA:
                     handled[ride.alight]["discharged"] += amount
+                if ride.via is not None:  # a transshipment: off one ship, onto the next
+                    handled[ride.via]["discharged"] += amount
+                    handled[ride.via]["loaded"] += amount
             gateway = _gateway(trip)
             by_gateway[gateway or "none (no sea leg)"] += amount
             by_corridor[_corridor(study, trip)] += amount
@@ -459,7 +533,7 @@ def _outcome(
                 "hours": round(pair_hours / carried, 2) if carried else None,
                 "co2e_kg_per_teu": round(pair_co2 / carried, 2) if carried else None,
                 "route": route_label(trip),
-                "services": [r.service for r in trip],
+                "services": [service for r in trip for service in r.services],
                 "gateway": _gateway(trip),
                 "corridor": _corridor(study, trip) if trip else None,
                 "main_route_share": round(main_teu / carried, 4) if carried else None,
@@ -470,7 +544,8 @@ def _outcome(
     boarded: dict[str, float] = defaultdict(float)
     for arc_id, teu in result.flows.items():
         ride = rides[arc_id]
-        boarded[ride.service] += teu
+        for service in ride.services:
+            boarded[service] += teu
         for leg_id in ride.legs:
             flows_by_leg[leg_id] += teu
     legs = []
@@ -592,7 +667,9 @@ def route_label(trip: Sequence[Ride]) -> str:
         return ""
     parts = [trip[0].board]
     for ride in trip:
-        parts.append(f"-[{ride.service}]-> {ride.alight}")
+        if ride.via is not None:
+            parts.append(f"-[{ride.service}]-> {ride.via}")
+        parts.append(f"-[{ride.onward or ride.service}]-> {ride.alight}")
     return " ".join(parts)
 
 

@@ -29,6 +29,11 @@ BOX = Cargo(CargoClass.DRY, "22G1", 1)
 
 @pytest.fixture(scope="module")
 def with_feeder(tiny_network: Network) -> Network:
+    return add_feeder(tiny_network)
+
+
+def add_feeder(tiny_network: Network) -> Network:
+    """The tiny network with a Monday feeder PA → PB under the through lane PA → PC."""
     ship = tiny_network.get_leg("SHIP-1")
     feeder = {
         "id": "FEEDER-1",

@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from graph import CargoClass, Network
+from graph import CargoClass, Mode, Network
 from graph.scenario import apply_scenario, parse_scenario
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
 from solvers.flow import min_cost_flow
+from solvers.pricing import Pricer
 from solvers.quote import quote
 from solvers.study import (
     StudyParameters,
@@ -22,6 +23,7 @@ from solvers.study import (
     water_distance_to_sea,
 )
 from solvers.types import Endpoint, QuoteRequest
+from tests.solvers.test_passages import add_feeder
 
 YEAR = StudyParameters(start=date(2027, 1, 4), value_of_time=5.0)
 CANAL = parse_scenario("canal open", [{"op": "enable", "tags": ["pinglu_canal"]}])
@@ -47,6 +49,40 @@ def test_a_rides_price_is_the_quotes_price_for_the_same_legs(tiny_network: Netwo
     assert ride.money == pytest.approx(by_train[0].price.total_cny)
     assert ride.legs == ("TRAIN-1", "TRAIN-2")
     assert ride.arc.resources == ("TRAIN-1", "TRAIN-2")
+
+
+def test_a_sea_passage_is_one_ride_with_one_freight_and_the_ports_lifts(
+    tiny_network: Network,
+) -> None:
+    network = add_feeder(tiny_network)
+    study = build_study_network(network, YEAR, ["dry"])
+    passage = study.rides["FEEDER-1..SHIP-2|dry"]
+    feeder, ship = study.rides["FEEDER-1..FEEDER-1|dry"], study.rides["SHIP-2..SHIP-2|dry"]
+    assert (passage.board, passage.via, passage.alight) == ("PA", "PB", "PC")
+    assert passage.services == ("FEEDER", "SHIP")
+    assert passage.arc.resources == feeder.arc.resources + ship.arc.resources
+    # the through rate once, terminal handling at PA and PC only: what a quote bills
+    pricer = Pricer(network.tariffs, Cargo(CargoClass.DRY, "22G1"), 10.0)
+    legs = (network.get_leg("FEEDER-1"), network.get_leg("SHIP-2"))
+    lines = [
+        *pricer.handling(network.get_location("PA"), Mode.SEA),
+        *pricer.ride(legs, "PA", "PC"),
+        *pricer.handling(network.get_location("PC"), Mode.SEA),
+    ]
+    assert [line.code for line in lines if line.category == "freight"] == ["SEA-AB"]
+    assert passage.money == pytest.approx(sum(line.amount_cny for line in lines))
+    assert passage.hours == pytest.approx(feeder.hours + ship.hours)
+    # flows take it (the through ship is not sailing), and its lifts count at Port Bravo
+    no_through = apply_scenario(
+        network, parse_scenario("x", [{"op": "disable", "ids": ["SHIP-1"]}])
+    )
+    study = build_study_network(no_through, YEAR, ["dry"])
+    (outcome,) = run_scenario(study, {("PA", "PC", "dry"): 100.0}, capacitated=False).values()
+    (pair,) = outcome.pairs
+    assert pair["route"] == "PA -[FEEDER]-> PB -[SHIP]-> PC"
+    assert pair["services"] == ["FEEDER", "SHIP"]
+    bravo = next(port for port in outcome.ports if port["location"] == "PB")
+    assert (bravo["loaded_teu"], bravo["discharged_teu"]) == (100.0, 100.0)
 
 
 def test_capacity_is_teu_per_departure_times_departures_in_the_year(
