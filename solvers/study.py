@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from graph import CargoClass, LocationKind, Mode, Network, ServiceLeg, Status
+from graph import CargoClass, Location, LocationKind, Mode, Network, ServiceLeg, Status
 from graph.schedule import to_minutes
 from solvers.cargo import Cargo
 from solvers.emissions import Emitter
@@ -226,30 +226,10 @@ def _rides(
             alight = locations[legs[-1].destination]
             if alight.id == board.id:
                 continue  # a loop back to where the box boarded
-            fen = (
-                total_fen(pricer.ride(legs, board.id, alight.id))
-                + total_fen(pricer.handling(board, first.mode))
-                + total_fen(pricer.handling(alight, legs[-1].mode))
-            )
-            money = fen / 100
+            money = _bill(pricer, legs, board, alight)
             hours = wait + on_board[j - i]
             co2e = sum(emitter.leg(leg).wtw_kg for leg in legs) + emitter.hub_kg(board)
-            cost = money + parameters.value_of_time * hours + parameters.co2_price * co2e / 1000
-            arc_id = f"{legs[0].id}..{legs[-1].id}|{group}"
-            resources = tuple(leg.id for leg in legs if leg.capacity_teu is not None)
-            yield Ride(
-                arc=Arc(arc_id, board.id, alight.id, round(cost, 4), resources, group),
-                service=first.service,
-                legs=tuple(leg.id for leg in legs),
-                mode=first.mode,
-                board=board.id,
-                alight=alight.id,
-                group=group,
-                money=money,
-                hours=hours,
-                co2e_kg=co2e,
-                distance_km=sum(leg.distance_km for leg in legs),
-            )
+            yield _ride(parameters, group, legs, board.id, alight.id, money, hours, co2e)
 
 
 def _passages(
@@ -280,31 +260,56 @@ def _passages(
             alight = locations[second.alight]
             if not is_passage(board, port, alight, legs, len(first.legs), sea_km, pricer):
                 continue
-            money = (
-                total_fen(pricer.ride(legs, board.id, alight.id))
-                + total_fen(pricer.handling(board, Mode.SEA))
-                + total_fen(pricer.handling(alight, Mode.SEA))
-            ) / 100
+            money = _bill(pricer, legs, board, alight)
             hours = first.hours + second.hours
             co2e = first.co2e_kg + second.co2e_kg  # the second includes the port's lifts
-            cost = money + parameters.value_of_time * hours + parameters.co2_price * co2e / 1000
-            arc_id = f"{legs[0].id}..{legs[-1].id}|{group}"
-            resources = first.arc.resources + second.arc.resources
-            yield Ride(
-                arc=Arc(arc_id, board.id, alight.id, round(cost, 4), resources, group),
-                service=first.service,
-                legs=first.legs + second.legs,
-                mode=Mode.SEA,
-                board=board.id,
-                alight=alight.id,
-                group=group,
-                money=money,
-                hours=hours,
-                co2e_kg=co2e,
-                distance_km=first.distance_km + second.distance_km,
-                via=port.id,
-                onward=second.service,
-            )
+            yield _ride(
+                parameters, group, legs, board.id, alight.id, money, hours, co2e,
+                via=port.id, onward=second.service,
+            )  # fmt: skip
+
+
+def _bill(pricer: Pricer, legs: tuple[ServiceLeg, ...], board: Location, alight: Location) -> float:
+    """CNY per box: the ride's freight, loading at ``board`` and discharging at ``alight``."""
+    fen = (
+        total_fen(pricer.ride(legs, board.id, alight.id))
+        + total_fen(pricer.handling(board, legs[0].mode))
+        + total_fen(pricer.handling(alight, legs[-1].mode))
+    )
+    return fen / 100
+
+
+def _ride(
+    parameters: StudyParameters,
+    group: str,
+    legs: tuple[ServiceLeg, ...],
+    board: str,
+    alight: str,
+    money: float,
+    hours: float,
+    co2e: float,
+    via: str | None = None,
+    onward: str | None = None,
+) -> Ride:
+    """The ride over ``legs`` and its arc, whose cost is money, time and priced CO2e."""
+    cost = money + parameters.value_of_time * hours + parameters.co2_price * co2e / 1000
+    arc_id = f"{legs[0].id}..{legs[-1].id}|{group}"
+    resources = tuple(leg.id for leg in legs if leg.capacity_teu is not None)
+    return Ride(
+        arc=Arc(arc_id, board, alight, round(cost, 4), resources, group),
+        service=legs[0].service,
+        legs=tuple(leg.id for leg in legs),
+        mode=legs[0].mode,
+        board=board,
+        alight=alight,
+        group=group,
+        money=money,
+        hours=hours,
+        co2e_kg=co2e,
+        distance_km=sum(leg.distance_km for leg in legs),
+        via=via,
+        onward=onward,
+    )
 
 
 def _walk(
