@@ -17,7 +17,8 @@ SYNCED := .venv/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -
 .PHONY: serve test lint bench data clean topology load
 
 $(UV):
-	$(PYTHON) -m venv .tools
+	# once more after a pause: a venv's pip bootstrap has failed beside another CI run starting
+	$(PYTHON) -m venv .tools || { sleep 3; rm -rf .tools; $(PYTHON) -m venv .tools; }
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 $(SYNCED): uv.lock pyproject.toml | $(UV)
