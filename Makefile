@@ -16,8 +16,9 @@ SYNCED := .venv/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -
 
 .PHONY: serve test lint bench data clean topology load
 
+# The venv is made once more after a pause if its pip bootstrap fails (seen beside another CI
+# run starting at the same moment).
 $(UV):
-	# once more after a pause: a venv's pip bootstrap has failed beside another CI run starting
 	$(PYTHON) -m venv .tools || { sleep 3; rm -rf .tools; $(PYTHON) -m venv .tools; }
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 

@@ -364,6 +364,7 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
                         "co2e_kg": round(leg.wtt_kg + leg.ttw_kg, 2),
                         "wtt_kg": round(leg.wtt_kg, 2),
                         "ttw_kg": round(leg.ttw_kg, 2),
+                        "emission_factor": factor_data(leg.emission_class, network),
                     },
                 }
                 for seq, leg in enumerate(itinerary.legs, start=1)
@@ -417,6 +418,21 @@ def local_time(
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def factor_data(factor_id: str | None, network: Network) -> dict[str, Any] | None:
+    """The emission factor a leg's CO2e comes from, with its sources (None if unknown)."""
+    factor = network.emission_factors.legs.get(factor_id or "")
+    if factor is None:
+        return None
+    return {
+        "id": factor.id,
+        "name": factor.name,
+        "basis": factor.basis.value,
+        "g_per_unit_km": round(factor.wtt_g + factor.ttw_g, 3),
+        "source": list(factor.provenance.sources),
+        "estimate": factor.provenance.estimate,
+    }
 
 
 def price_item(line: PriceLine) -> dict[str, Any]:

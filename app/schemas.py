@@ -282,6 +282,20 @@ class LegPropertiesOut(BaseModel):
     co2e_kg: float = Field(description="Well-to-wheel CO2e of this leg.")
     wtt_kg: float = Field(description="Well-to-tank part.")
     ttw_kg: float = Field(description="Tank-to-wheel part.")
+    emission_factor: EmissionFactorOut | None = Field(
+        description="The factor the CO2e comes from (data/emission_factors.toml)."
+    )
+
+
+class EmissionFactorOut(BaseModel):
+    """An emission factor and where it comes from."""
+
+    id: str
+    name: str
+    basis: Literal["t_km", "teu_km"] = Field(description="Per tonne-km or per TEU-km.")
+    g_per_unit_km: float = Field(description="Well-to-wheel g CO2e per tonne- or TEU-km.")
+    source: list[str] = Field(description="Source ids in data/sources.toml.")
+    estimate: bool = Field(description="A proxy or derived value (its derivation is in the data).")
 
 
 class LegFeatureOut(BaseModel):

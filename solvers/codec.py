@@ -260,6 +260,7 @@ def _leg(leg: ItineraryLeg) -> dict[str, Any]:
         "geometry": [list(point) for point in leg.geometry],
         "wtt_kg": leg.wtt_kg,
         "ttw_kg": leg.ttw_kg,
+        "emission_class": leg.emission_class,
     }
 
 
@@ -280,6 +281,7 @@ def _read_leg(doc: Mapping[str, Any]) -> ItineraryLeg:
         geometry=tuple((point[0], point[1]) for point in doc["geometry"]),
         wtt_kg=doc["wtt_kg"],
         ttw_kg=doc["ttw_kg"],
+        emission_class=doc.get("emission_class"),  # absent from documents stored before
     )
 
 

@@ -32,6 +32,7 @@ class ItineraryLeg:
     geometry: tuple[tuple[float, float], ...]
     wtt_kg: float
     ttw_kg: float
+    emission_class: str | None = None  # the factor the CO2e comes from (None: stored before)
 
     @property
     def transit_hours(self) -> float:
@@ -250,6 +251,7 @@ def _leg(leg: ServiceLeg, ride: int, slot: Slot, wtt: float, ttw: float) -> Itin
         geometry=leg.geometry,
         wtt_kg=wtt,
         ttw_kg=ttw,
+        emission_class=leg.emission_class,
     )
 
 

@@ -157,6 +157,14 @@ async def test_quote_is_persisted_with_geojson_legs_and_itemized_price(
             sum(i["amount_cny"] for i in price["items"]), abs=0.01
         )
         assert option["co2e_kg"] > 0
+        for leg in legs(option):  # each leg names the factor its CO2e comes from
+            factor = leg["emission_factor"]
+            assert factor["id"] == tiny_network.legs[leg["leg"]].emission_class
+            assert factor["source"] or factor["estimate"]
+            per_unit = leg["distance_km"] * factor["g_per_unit_km"] / 1000
+            assert leg["co2e_kg"] == pytest.approx(
+                per_unit * (1 if factor["basis"] == "teu_km" else 10.0), rel=0.02
+            )
     assert datetime.fromisoformat(quote["expires_at"]) > datetime.fromisoformat(quote["created_at"])
     again = await client.get(f"/v1/quotes/{quote['id']}", headers=forwarder)
     assert again.status_code == 200
