@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.problems import PROBLEM_TYPES
+from app.problem_types import PROBLEM_TYPES
 from graph import CargoClass, Mode
 from solvers.types import HubRule, Preference
 

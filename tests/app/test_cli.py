@@ -288,3 +288,20 @@ def test_a_study_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
     for table in sorted(first.glob("*.csv")):
         assert table.read_bytes() == (second / table.name).read_bytes(), table.name
     assert (tmp_path / "cwd-1" / "study-report.html").exists()
+
+
+def test_a_quote_loads_neither_the_web_stack_nor_the_database_nor_or_tools() -> None:
+    """The command line starts fast: ``quote`` imports what it needs, not what ``serve`` does."""
+    script = (
+        "import atexit, sys\n"
+        "heavy = ('fastapi', 'starlette', 'sqlalchemy', 'ortools', 'geopandas')\n"
+        "atexit.register(lambda: print('LOADED', [m for m in heavy if m in sys.modules]))\n"
+        "from app.cli import main\n"
+        "sys.argv = ['corridor', 'quote', 'CNQZH', 'SGSIN', '--ready', '2026-12-14', '--json']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("LOADED []"), done.stdout[-300:]

@@ -16,7 +16,8 @@ from app.db.engine import make_engine, upgrade
 from app.db.models import NetworkVersion
 from app.main import create_app
 from app.observability import Sparse
-from app.problems import PROBLEM_TYPES, PROBLEMS
+from app.problem_types import PROBLEM_TYPES
+from app.problems import PROBLEMS
 from app.roles import Role
 from app.settings import Settings
 from graph import Network
