@@ -956,6 +956,49 @@ class QuoteModel:
         return self._remember("bounds", self._make_bounds)
 
     def _make_bounds(self) -> Mapping[str, tuple[int, int, int]]:
+        # the edges depend on the cargo and filters only, the bounds on the destination too:
+        # quotes from anywhere to a terminal or city share them (a door point has its own)
+        shared = _passage_cache(self.network, self.cargo, self.request.filters)
+        destination = self.request.destination
+        by_place = destination.lat is None
+        if by_place and destination in shared.bounds_to:
+            return shared.bounds_to[destination]
+        if shared.ride_edges is None:
+            shared.ride_edges = self._ride_edges()
+        edges: dict[str, Sequence[tuple[str, int, int, int]]] = dict(shared.ride_edges)
+        last_mile = []
+        locations = self.network.locations
+        for candidate, km in self._last_mile:
+            truck = self._truck(
+                candidate.id, DESTINATION, km, self._point(self.request.destination)
+            )
+            price = self.ride_fen((truck,), candidate.id, DESTINATION) + total_fen(
+                self.pricer.handling(candidate, Mode.ROAD)
+            )
+            co2 = self.emitter.leg_g(truck) + self.emitter.hub_g(candidate)
+            last_mile.append((candidate.id, hours_to_minutes(truck.transit_hours), price, co2))
+        if last_mile:
+            edges[DESTINATION] = last_mile
+        hub = {
+            end: 0 if end == DESTINATION else self.emitter.hub_g(locations[end])
+            for end in sorted(self.destinations)
+        }
+        per_criterion = [
+            _backward({end: 0 if criterion < 2 else g for end, g in hub.items()}, edges, criterion)
+            for criterion in range(3)
+        ]
+        bounds = MappingProxyType(
+            {
+                location: (per_criterion[0][location], per_criterion[1][location], bound)
+                for location, bound in per_criterion[2].items()
+            }
+        )
+        if by_place:
+            shared.bounds_to[destination] = bounds
+        return bounds
+
+    def _ride_edges(self) -> Mapping[str, tuple[tuple[str, int, int, int], ...]]:
+        """(boarding, minutes, fen, grams) of every allowed ride and passage, by alighting."""
         edges: dict[str, list[tuple[str, int, int, int]]] = {}
         locations = self.network.locations
         for legs in self.legs_from.values():
@@ -975,36 +1018,9 @@ class QuoteModel:
                         + total_fen(self.pricer.handling(alight, step.mode))
                     )
                     edges.setdefault(alight.id, []).append((board.id, minutes, price, co2))
-        shared = _passage_cache(self.network, self.cargo, self.request.filters)
-        if shared.bound_edges is None:
-            shared.bound_edges = self._passage_edges()
-        for alight_id, edge in shared.bound_edges:
+        for alight_id, edge in self._passage_edges():
             edges.setdefault(alight_id, []).append(edge)
-        for candidate, km in self._last_mile:
-            truck = self._truck(
-                candidate.id, DESTINATION, km, self._point(self.request.destination)
-            )
-            price = self.ride_fen((truck,), candidate.id, DESTINATION) + total_fen(
-                self.pricer.handling(candidate, Mode.ROAD)
-            )
-            co2 = self.emitter.leg_g(truck) + self.emitter.hub_g(candidate)
-            edges.setdefault(DESTINATION, []).append(
-                (candidate.id, hours_to_minutes(truck.transit_hours), price, co2)
-            )
-        hub = {
-            end: 0 if end == DESTINATION else self.emitter.hub_g(locations[end])
-            for end in sorted(self.destinations)
-        }
-        per_criterion = [
-            _backward({end: 0 if criterion < 2 else g for end, g in hub.items()}, edges, criterion)
-            for criterion in range(3)
-        ]
-        return MappingProxyType(
-            {
-                location: (per_criterion[0][location], per_criterion[1][location], bound)
-                for location, bound in per_criterion[2].items()
-            }
-        )
+        return MappingProxyType({alight: tuple(found) for alight, found in edges.items()})
 
     def _passage_edges(self) -> list[tuple[str, tuple[str, int, int, int]]]:
         """(alighting, (boarding, minutes, fen, grams)) per pair of ports a sea passage joins.
@@ -1064,7 +1080,9 @@ class QuoteModel:
 
 
 def _backward(
-    targets: Mapping[str, int], edges: Mapping[str, list[tuple[str, int, int, int]]], criterion: int
+    targets: Mapping[str, int],
+    edges: Mapping[str, Sequence[tuple[str, int, int, int]]],
+    criterion: int,
 ) -> dict[str, int]:
     """Dijkstra from ``targets`` (each with its value on arrival) over reversed edges.
 
@@ -1110,11 +1128,17 @@ Passage = tuple[tuple[ServiceLeg, ...], int]
 
 @dataclass(slots=True)
 class _Passages:
-    """Sea passages by boarding leg, and the shortest sea distances they are held to."""
+    """What quotes for one cargo and one set of filters share, whatever their endpoints.
+
+    Sea passages by boarding leg and the shortest sea distances they are held to; every allowed
+    ride (passages included) by alighting place, and the lower bounds to each terminal or city
+    already asked for.
+    """
 
     by_leg: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
     sea_km: Mapping[str, Mapping[str, float]] | None = None
-    bound_edges: list[tuple[str, tuple[str, int, int, int]]] | None = None
+    ride_edges: Mapping[str, tuple[tuple[str, int, int, int], ...]] | None = None
+    bounds_to: dict[Endpoint, Mapping[str, tuple[int, int, int]]] = field(default_factory=dict)
 
 
 _PASSAGES: WeakKeyDictionary[Network, dict[tuple[Cargo, Filters], _Passages]] = WeakKeyDictionary()
