@@ -251,7 +251,8 @@ def _road_service(
         "distance_km": [distance],
         "cargo_classes": CARGO_BY_ROAD,
         "tags": sorted(["drayage", *road.get("tags", [])]),
-        "tariff": "road_tariff",
+        "tariff": road.get("tariff", "road_tariff"),
+        **({"surcharges": road["surcharges"]} if "surcharges" in road else {}),
         "emission_class": "road.truck.articulated",
         "provenance": provenance,
     }
@@ -332,8 +333,11 @@ def _service_features(service: Mapping[str, Any], context: Context) -> list[dict
             "tariff": _resolve(
                 _leg_value(service, "leg_tariff", index, service.get("tariff", [])), context
             )
-            + context.defaults.get("surcharges", {}).get(
-                _leg_value(service, "leg_mode", index, mode), []
+            + service.get(
+                "surcharges",
+                context.defaults.get("surcharges", {}).get(
+                    _leg_value(service, "leg_mode", index, mode), []
+                ),
             ),
             "emission_class": _leg_value(
                 service, "leg_emission_class", index, service["emission_class"]

@@ -414,6 +414,21 @@ def test_f23_chongqing_to_duisburg_by_china_europe_train(real_network: Network) 
     )
 
 
+def test_f23b_xian_to_rotterdam_by_china_europe_train_and_a_european_truck(
+    real_network: Network,
+) -> None:
+    # the train to Duisburg and a truck on to Rotterdam, not a month at sea via Qinzhou
+    result = ask(real_network, request(city("Xi'an", real_network), "NLRTM"))
+    first = result.pareto[0]
+    assert [(leg.mode, leg.destination) for leg in first.legs] == [
+        (Mode.RAIL, "DEDUI"),
+        (Mode.ROAD, "NLRTM"),
+    ]
+    truck = {line.code for line in first.price.lines if line.applies_to == first.legs[1].leg_id}
+    assert truck == {"ROAD-EU-KM"}, truck
+    assert all(leg.mode is not Mode.SEA for i in result.pareto for leg in i.legs)
+
+
 def test_f24_wuhan_to_singapore_by_the_yangtze_or_by_rail_via_qinzhou(
     real_network: Network,
 ) -> None:
