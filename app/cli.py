@@ -185,7 +185,8 @@ def quote_command(
         Objective, typer.Option(help="Which option to recommend.")
     ] = Objective.BALANCED,
     value_of_time: Annotated[
-        float | None, typer.Option(help="CNY per TEU-hour for balanced.")
+        float | None,
+        typer.Option(help="CNY per TEU-hour for balanced (default: the catalogue's, about 95)."),
     ] = None,
     budget: Annotated[float | None, typer.Option(help="Maximum price in CNY.")] = None,
     max_co2e: Annotated[float | None, typer.Option(help="Maximum kg CO2e.")] = None,

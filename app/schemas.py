@@ -132,7 +132,14 @@ class QuoteIn(Strict):
     max_price_cny: float | None = Field(default=None, gt=0, le=1e10)
     max_co2e_kg: float | None = Field(default=None, gt=0, le=1e10)
     preference: Preference = Preference.BALANCED
-    value_of_time_cny_per_teu_hour: float | None = Field(default=None, ge=0, le=1e6)
+    value_of_time_cny_per_teu_hour: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e6,
+        description="What an hour until arrival costs the cargo's owner, for the balanced "
+        "recommendation; default the catalogue's value of time (0.6 % of an average TEU's "
+        "cargo value per day, about 95 CNY per TEU-hour).",
+    )
     horizon_days: StrictInt | None = Field(
         default=None, ge=1, description="Search horizon (default and maximum from the settings)."
     )
@@ -682,7 +689,8 @@ class StudyIn(Strict):
         ge=0,
         le=100_000,
         description="What an hour of transit costs per TEU, in CNY: the weight of time in the "
-        "generalized cost. Corridor ships no published value of time; choose one per study.",
+        "generalized cost; choose one per study (quotes default to the catalogue's, about "
+        "95, the cost of a day in transit for average-value cargo).",
     )
     co2_price_cny_per_t: float = Field(
         default=0, ge=0, le=100_000, description="Carbon price; 0 reports CO2e without pricing."

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
@@ -245,13 +245,44 @@ class Gap:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueOfTime:
+    """What an hour of transit costs the owner of a TEU's cargo.
+
+    The default trade-off between price and time when a quote asks for a *balanced*
+    recommendation without its own value.
+    """
+
+    amount: float  # per TEU-hour
+    currency: str
+    source: tuple[str, ...]
+    derivation: str
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        return {
+            "amount": self.amount,
+            "currency": self.currency,
+            "source": list(self.source),
+            "derivation": self.derivation,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TariffCatalogue:
-    """Every item that may appear in a price, by code, and the reference exchange rates."""
+    """Every item that may appear in a price, by code; exchange rates; the value of time."""
 
     items: Mapping[str, TariffItem]
     rates: ReferenceRates
     name: str = "Corridor fee catalogue"
     gaps: tuple[Gap, ...] = ()
+    value_of_time: ValueOfTime | None = None
+
+    @property
+    def value_of_time_cny(self) -> float | None:
+        """The default value of time in CNY per TEU-hour, if the catalogue has one."""
+        if self.value_of_time is None:
+            return None
+        return self.rates.to_cny(self.value_of_time.amount, self.value_of_time.currency)
 
     def get(self, code: str) -> TariffItem:
         """The item with ``code``.
@@ -286,11 +317,7 @@ class TariffCatalogue:
 
     def with_item(self, item: TariffItem) -> TariffCatalogue:
         """A copy with ``item`` added or replacing the item of the same code."""
-        return TariffCatalogue(
-            items=MappingProxyType({**self.items, item.code: item}),
-            rates=self.rates,
-            name=self.name,
-        )
+        return replace(self, items=MappingProxyType({**self.items, item.code: item}))
 
     def to_data(self) -> dict[str, Any]:
         """The file form (also the content that the network version hashes)."""
@@ -299,7 +326,7 @@ class TariffCatalogue:
             "gap": [gap.to_data() for gap in self.gaps],
             "fx": self.rates.to_data(),
             "item": [self.items[code].to_data() for code in sorted(self.items)],
-        }
+        } | ({"value_of_time": self.value_of_time.to_data()} if self.value_of_time else {})
 
 
 def parse_catalogue(
@@ -307,10 +334,12 @@ def parse_catalogue(
 ) -> tuple[TariffCatalogue | None, list[Problem]]:
     """Read ``data/tariffs.toml`` (already parsed); return the catalogue and every problem."""
     problems: list[Problem] = []
-    for key in sorted(set(data) - {"name", "gap", "fx", "item"}):
-        problems.append(Problem("tariffs", "", key, "unknown field (name, gap, fx, item)"))
+    fields = {"name", "gap", "fx", "item", "value_of_time"}
+    for key in sorted(set(data) - fields):
+        problems.append(Problem("tariffs", "", key, f"unknown field ({', '.join(sorted(fields))})"))
     sources = frozenset(known_sources)
     rates = _parse_rates(data.get("fx"), sources, problems)
+    value_of_time = _parse_value_of_time(data.get("value_of_time"), sources, rates, problems)
     items: dict[str, TariffItem] = {}
     raw_items = as_list(data.get("item")) or []
     if not raw_items:
@@ -347,7 +376,35 @@ def parse_catalogue(
         rates=rates,
         name=name if isinstance(name, str) and name else "Corridor fee catalogue",
         gaps=tuple(gaps),
+        value_of_time=value_of_time,
     ), problems
+
+
+def _parse_value_of_time(
+    raw: object, sources: frozenset[str], rates: ReferenceRates | None, problems: list[Problem]
+) -> ValueOfTime | None:
+    """The optional ``[value_of_time]`` table: amount per TEU-hour, currency, source, derivation."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("tariffs", "value_of_time", "", "expected a table"))
+        return None
+    before = len(problems)
+    read = Reader("tariffs", "value_of_time", raw, problems)
+    for key in sorted(set(raw) - {"amount", "currency", "source", "derivation"}):
+        read.problem(key, "unknown field (amount, currency, source, derivation)")
+    amount = read.number("amount", positive=True)
+    currency = read.text("currency")
+    cited = read.strings("source") or ()
+    derivation = read.text("derivation")
+    for source_id in cited:
+        if source_id not in sources:
+            read.problem("source", f"unknown source id {source_id}")
+    if rates is not None and currency is not None and currency not in rates.cny_per_unit:
+        read.problem("currency", f"no reference rate for {currency}")
+    if len(problems) > before or amount is None or currency is None or derivation is None:
+        return None
+    return ValueOfTime(amount=amount, currency=currency, source=cited, derivation=derivation)
 
 
 _GAP_CONDITIONS = ("modes", "locations", "location_kinds", "cargo_classes", "items", "outside")

@@ -71,7 +71,14 @@ def quote(
     reasons = () if pareto else explain(network, request)
     return QuoteResult(
         status=SolveStatus.OPTIMAL if pareto else SolveStatus.INFEASIBLE,
-        options=tuple(options_from(pareto, request, _unlimited(network, request, pareto))),
+        options=tuple(
+            options_from(
+                pareto,
+                request,
+                _unlimited(network, request, pareto),
+                network.tariffs.value_of_time_cny,
+            )
+        ),
         pareto=pareto,
         reasons=reasons,
         network_version=network.version,
@@ -109,7 +116,12 @@ def _exact(
     return QuoteResult(
         status=status,
         options=tuple(
-            options_from(itineraries, request, _unlimited(network, request, itineraries))
+            options_from(
+                itineraries,
+                request,
+                _unlimited(network, request, itineraries),
+                network.tariffs.value_of_time_cny,
+            )
         ),
         pareto=tuple(itineraries),
         reasons=() if itineraries else explain(network, request),

@@ -3,7 +3,8 @@
 - **cheapest**, **fastest**, **greenest**: the minimum of price, arrival and CO2e (ties broken by
   the other two criteria, then fewer transfers);
 - **recommended**: as the request prefers; *balanced* minimises price + value of time x TEU x
-  transit hours when a value of time is given, and otherwise takes the option closest to the ideal
+  transit hours, with the request's value of time or else the catalogue's default (the cost of a
+  day in transit to the cargo's owner); with neither it takes the option closest to the ideal
   point once each criterion is scaled to its range over the Pareto set;
 - **one option per corridor**: the options are different corridors (the same boarding,
   alighting and mode per service taken, transshipment ports included); other Pareto-optimal
@@ -67,11 +68,15 @@ def option_id(itinerary: Itinerary) -> str:
 
 
 def options_from(
-    pareto: Sequence[Itinerary], request: QuoteRequest, unlimited: Sequence[Unlimited] = ()
+    pareto: Sequence[Itinerary],
+    request: QuoteRequest,
+    unlimited: Sequence[Unlimited] = (),
+    value_of_time: float | None = None,
 ) -> list[Option]:
     """Name, deduplicate, order and explain the options of a Pareto set.
 
-    ``unlimited`` is the Pareto set of the request without its limits, if it has any.
+    ``unlimited`` is the Pareto set of the request without its limits, if it has any;
+    ``value_of_time`` (CNY per TEU-hour) is the default for a balanced request without its own.
     """
     if not pareto:
         return []
@@ -87,7 +92,9 @@ def options_from(
             pareto, key=lambda i: (i.emissions.total_kg, i.arrival, i.price.total_cny, i.transfers)
         ),
     }
-    named["recommended"] = _recommended(pareto, request, named)
+    if request.value_of_time_cny_per_teu_hour is not None:
+        value_of_time = request.value_of_time_cny_per_teu_hour
+    named["recommended"] = _recommended(pareto, request, named, value_of_time)
     kept: dict[tuple[tuple[str, str, str], ...], list[Itinerary]] = {}
     for label in LABEL_ORDER:
         kept.setdefault(named[label].corridor, [])
@@ -107,7 +114,7 @@ def options_from(
             id=option_id(itinerary),
             itinerary=itinerary,
             labels=tuple(label for label in LABEL_ORDER if named[label] is itinerary),
-            explanation=_explain(itinerary, recommended, named, request, ready)
+            explanation=_explain(itinerary, recommended, named, request, ready, value_of_time)
             + _binding(itinerary, named, request, unlimited),
             departures=departures,
         )
@@ -118,13 +125,22 @@ def options_from(
     ]
 
 
-def generalized_cost(itinerary: Itinerary, value_of_time: float, teu: float) -> float:
-    """Price plus the value of the transit time, in CNY."""
-    return itinerary.price.total_cny + value_of_time * teu * itinerary.transit_hours
+def generalized_cost(
+    itinerary: Itinerary, value_of_time: float, teu: float, ready: datetime
+) -> float:
+    """Price plus the value of the hours from ``ready`` to arrival, in CNY.
+
+    The owner waits for the box whether it waits for its first departure or travels.
+    """
+    hours = (itinerary.arrival - ready).total_seconds() / 3600
+    return itinerary.price.total_cny + value_of_time * teu * hours
 
 
 def _recommended(
-    pareto: Sequence[Itinerary], request: QuoteRequest, named: dict[str, Itinerary]
+    pareto: Sequence[Itinerary],
+    request: QuoteRequest,
+    named: dict[str, Itinerary],
+    value_of_time: float | None,
 ) -> Itinerary:
     match request.preference:
         case Preference.CHEAPEST:
@@ -133,9 +149,16 @@ def _recommended(
             return named["fastest"]
         case Preference.GREENEST:
             return named["greenest"]
-    if request.value_of_time_cny_per_teu_hour is not None:
-        vot, teu = request.value_of_time_cny_per_teu_hour, request.cargo.teu or 1.0
-        return min(pareto, key=lambda i: (generalized_cost(i, vot, teu), i.arrival))
+    if value_of_time is not None:
+        teu = request.cargo.teu or 1.0
+        return min(
+            pareto,
+            key=lambda i: (
+                generalized_cost(i, value_of_time, teu, request.ready),
+                i.arrival,
+                i.emissions.total_kg,
+            ),
+        )
     criteria = [(i.arrival.timestamp(), i.price.total_cny, i.emissions.total_kg) for i in pareto]
     lows = [min(c[k] for c in criteria) for k in range(3)]
     spans = [max(c[k] for c in criteria) - lows[k] or 1.0 for k in range(3)]
@@ -162,6 +185,7 @@ def _explain(
     named: dict[str, Itinerary],
     request: QuoteRequest,
     ready: datetime,
+    value_of_time: float | None,
 ) -> tuple[str, ...]:
     lines = []
     corridor = " → ".join(
@@ -180,6 +204,12 @@ def _explain(
         lines.append(
             f"against the recommended option: arrives {_signed(hours, 'h')}, transit "
             f"{_signed(transit, 'h')}, {_signed(price, 'CNY')}, {_signed(co2, 't CO2e', 2)}"
+        )
+    elif request.preference is Preference.BALANCED and value_of_time is not None:
+        teu = request.cargo.teu or 1.0
+        lines.append(
+            f"recommended: the lowest price + time to arrival valued at {value_of_time:,.0f} CNY "
+            f"per TEU-hour ({generalized_cost(itinerary, value_of_time, teu, ready):,.0f} CNY)"
         )
     meaning = {
         "fastest": "earliest arrival",

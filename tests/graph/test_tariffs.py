@@ -85,3 +85,28 @@ def test_a_gap_naming_an_unknown_place_fails_the_network(tiny_network: Network) 
     problems = check_tariff_lanes(catalogue, tiny_network.locations)
     assert [(p.item, p.field) for p in problems] == [("gap #1", "when.locations")]
     assert "MARS" in problems[0].message
+
+
+def test_the_value_of_time_is_read_converted_and_checked(tiny_network: Network) -> None:
+    data = tiny_network.tariffs.to_data()
+    source = next(iter(tiny_network.sources))
+    data["value_of_time"] = {
+        "amount": 10,
+        "currency": "USD",
+        "source": [source],
+        "derivation": "a tenth of a day's tariff",
+    }
+    catalogue, problems = parse_catalogue(data, tiny_network.sources)
+    assert problems == []
+    assert catalogue is not None
+    assert catalogue.value_of_time_cny == pytest.approx(70)
+    assert catalogue.to_data()["value_of_time"] == data["value_of_time"]
+    # a scenario's tariff change keeps the value of time and the gaps
+    changed = catalogue.with_item(catalogue.get("THC"))
+    assert changed.value_of_time == catalogue.value_of_time
+    assert changed.gaps == catalogue.gaps
+    data["value_of_time"] = {"amount": -1, "currency": "XYZ", "source": ["NOPE"], "per": "h"}
+    catalogue, problems = parse_catalogue(data, tiny_network.sources)
+    assert catalogue is None
+    assert {p.field for p in problems} == {"amount", "currency", "source", "derivation", "per"}
+    assert tiny_network.tariffs.value_of_time_cny is None

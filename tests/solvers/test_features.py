@@ -138,7 +138,10 @@ def test_f04_the_pinglu_canal_is_used_only_in_a_scenario_that_opens_it(
         )
     ]
     assert canal[0].itinerary.price.total_cny < min(i.price.total_cny for i in via_qinzhou)
-    assert "recommended" in canal[0].labels
+    # two days slower than the sea-rail way: recommended when time is worth little to the owner
+    patient = ask(opened, request("CNNIG", "SGSIN", value_of_time_cny_per_teu_hour=5.0))
+    assert patient.recommended is not None
+    assert any(leg.mode is Mode.CANAL for leg in patient.recommended.itinerary.legs)
 
 
 def test_f05_excluding_qinzhou_still_finds_routes_via_fangchenggang_or_beihai(
@@ -271,6 +274,28 @@ def test_f12_the_preference_picks_the_recommended_option(real_network: Network) 
     assert hurried.recommended is not None
     assert "cheapest" in slow.recommended.labels
     assert "fastest" in hurried.recommended.labels
+
+
+def test_f12b_balanced_values_time_at_the_catalogues_default(real_network: Network) -> None:
+    # about 95 CNY per TEU-hour: Chongqing → Singapore leads with the 10-day Qinzhou sea-rail
+    # route, not the cheaper and greener 19-day one via Hong Kong
+    value = real_network.tariffs.value_of_time_cny
+    assert value is not None
+    assert 90 < value < 100
+    asked = request(city("Chongqing", real_network), "SGSIN")
+    result = ask(real_network, asked)
+    recommended = result.recommended
+    assert recommended is not None
+    teu = asked.cargo.teu or 1.0
+
+    def cost(itinerary: Itinerary) -> float:
+        hours = (itinerary.arrival - asked.ready).total_seconds() / 3600
+        return itinerary.price.total_cny + value * teu * hours
+
+    assert cost(recommended.itinerary) == min(cost(i) for i in result.pareto)
+    assert "cheapest" not in recommended.labels
+    assert any(leg.destination == "CNQZH" for leg in recommended.itinerary.legs)
+    assert f"valued at {value:,.0f} CNY per TEU-hour" in " ".join(recommended.explanation)
 
 
 def test_f13_the_bill_and_the_emissions_add_up(real_network: Network) -> None:
