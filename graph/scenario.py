@@ -19,6 +19,8 @@ Operations select what they change by ``ids`` (leg, service or location ids) and
     New capacity per departure (``capacity_teu`` or ``factor``).
 ``set_tariff``
     Change a catalogue item's amount (``amount`` or ``factor``) or add/replace a whole ``item``.
+    With ``valid_from`` the change applies to rides departing from that day on: the item ends
+    the day before and a successor (code ``<code>.<yyyymmdd>``) is charged wherever it was.
 ``close``
     Close a location, service, leg or ``tag:<name>`` over ``[start, end)``: departures and
     arrivals in the window are cancelled (also how disruptions are expressed).
@@ -37,6 +39,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from types import MappingProxyType
 from typing import Any, Literal
 
 from graph.errors import Problem, ScenarioError
@@ -122,6 +125,7 @@ class SetTariff:
     amount: float | None = None
     factor: float | None = None
     item: Mapping[str, Any] | None = None
+    valid_from: date | None = None
     op: Literal["set_tariff"] = "set_tariff"
 
 
@@ -222,15 +226,18 @@ def _parse_op(index: int, raw: object, problems: list[Problem]) -> PatchOp | Non
                 _targets(read), None if capacity is None else int(capacity), factor
             )
         case "set_tariff":
-            read.unknown_fields(("op", "code", "amount", "factor", "item"))
+            read.unknown_fields(("op", "code", "amount", "factor", "item", "valid_from"))
             code = read.text("code")
             item = read.mapping("item", required=False)
             amount = read.number("amount", required=False, minimum=0, maximum=1e9)
             factor = read.number("factor", required=False, minimum=0, maximum=LIMITS["factor"])
+            valid_from = read.day("valid_from")
             if sum(x is not None for x in (item, amount, factor)) != 1:
                 read.problem("amount", "give exactly one of amount, factor or item")
+            elif item is not None and valid_from is not None:
+                read.problem("valid_from", "give the item its own valid_from, or use amount/factor")
             elif code:
-                result = SetTariff(code, amount, factor, item)
+                result = SetTariff(code, amount, factor, item, valid_from)
         case "close":
             read.unknown_fields(("op", "target", "start", "end", "reason"))
             target = read.text("target")
@@ -547,7 +554,47 @@ class _State:
             return
         current = self.tariffs.get(op.code)
         amount = op.amount if op.amount is not None else current.amount * (op.factor or 1)
-        self.tariffs = self.tariffs.with_item(_retariffed(current, amount))
+        if op.valid_from is None:
+            self.tariffs = self.tariffs.with_item(_retariffed(current, amount))
+            return
+        self._change_from(index, current, amount, op.valid_from)
+
+    def _change_from(self, index: int, current: TariffItem, amount: float, day: date) -> None:
+        """End ``current`` the day before ``day`` and charge a successor wherever it was."""
+        if not current.valid_on(day):
+            self.problem(index, "valid_from", f"{current.code} is not valid on {day}")
+            return
+        if current.valid_from == day:
+            self.problem(index, "valid_from", f"{current.code} already starts on {day}")
+            return
+        code = f"{current.code}.{day:%Y%m%d}"
+        if code in self.tariffs:
+            self.problem(index, "valid_from", f"{current.code} already changes on {day}")
+            return
+        successor = dataclasses.replace(_retariffed(current, amount), code=code, valid_from=day)
+        self.tariffs = self.tariffs.with_item(
+            dataclasses.replace(current, valid_to=day - timedelta(days=1))
+        ).with_item(successor)
+
+        def also(codes: tuple[str, ...]) -> tuple[str, ...]:
+            return (*codes, code) if current.code in codes else codes
+
+        for leg_id, leg in self.legs.items():
+            if current.code in leg.tariff:
+                self.legs[leg_id] = dataclasses.replace(leg, tariff=also(leg.tariff))
+        for location_id, location in self.locations.items():
+            fees = {mode: also(codes) for mode, codes in location.fees.items()}
+            customs = location.customs
+            if customs is not None:
+                customs = dataclasses.replace(
+                    customs,
+                    export_fees=also(customs.export_fees),
+                    import_fees=also(customs.import_fees),
+                )
+            if fees != dict(location.fees) or customs != location.customs:
+                self.locations[location_id] = dataclasses.replace(
+                    location, fees=MappingProxyType(fees), customs=customs
+                )
 
     def _close(self, index: int, op: Close) -> None:
         target = op.target

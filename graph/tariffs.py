@@ -23,9 +23,10 @@ Units:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -136,6 +137,12 @@ class TariffItem:
     valid_from: date | None = None
     valid_to: date | None = None
     notes: str | None = None
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the item is charged for a ride departing on ``day``."""
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
     def to_data(self) -> dict[str, Any]:
         """The file form."""
@@ -276,6 +283,24 @@ class TariffCatalogue:
     name: str = "Corridor fee catalogue"
     gaps: tuple[Gap, ...] = ()
     value_of_time: ValueOfTime | None = None
+    #: The days an item's validity starts or ends on (the day after its ``valid_to``): they cut
+    #: time into periods in which every item is charged or not throughout.
+    boundaries: tuple[date, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        days = {item.valid_from for item in self.items.values() if item.valid_from} | {
+            item.valid_to + timedelta(days=1) for item in self.items.values() if item.valid_to
+        }
+        object.__setattr__(self, "boundaries", tuple(sorted(days)))
+
+    @property
+    def periods(self) -> int:
+        """How many validity periods the boundaries make (1: no item carries dates)."""
+        return len(self.boundaries) + 1
+
+    def period_of(self, day: date) -> int:
+        """The validity period ``day`` falls in."""
+        return bisect_right(self.boundaries, day)
 
     @property
     def value_of_time_cny(self) -> float | None:
@@ -307,12 +332,20 @@ class TariffCatalogue:
         box_size: str | None = None,
         cargo_class: CargoClass | None = None,
         ride: tuple[str, str] | None = None,
+        period: int | None = None,
     ) -> list[TariffItem]:
-        """The items among ``codes`` whose rule matches the box, cargo and ride."""
+        """The items among ``codes`` that match the box, cargo and ride.
+
+        With a validity ``period``, only the items valid in it (``None``: whatever their dates).
+        """
+        day = None
+        if period is not None and self.boundaries:
+            day = self.boundaries[period - 1] if period else date.min
         return [
             item
             for item in (self.get(code) for code in codes)
             if item.applies_to.matches(box_size=box_size, cargo_class=cargo_class, ride=ride)
+            and (day is None or item.valid_on(day))
         ]
 
     def with_item(self, item: TariffItem) -> TariffCatalogue:

@@ -9,7 +9,7 @@ from graph import Mode, ServiceLeg
 from graph.model import departure_key
 from graph.schedule import Slot, from_minutes
 from solvers.emissions import Emissions
-from solvers.model import ORIGIN, Clearance, QuoteModel, Ride
+from solvers.model import ORIGIN, Clearance, QuoteModel, Ride, clearance_fees
 from solvers.pricing import PriceLine, total_fen
 
 
@@ -161,6 +161,7 @@ def build_itinerary(
     wtt = ttw = hubs_kg = tonne_km = teu_km = 0.0
     previous: Ride | None = None
     for number, ride in enumerate(rides):
+        pricer = model.pricer_of(ride)  # the catalogue valid on the ride's departure day
         board = network.find_location(ride.board)
         if board is not None:
             before = previous.template.clearance_after if previous else 0
@@ -185,17 +186,19 @@ def build_itinerary(
                     co2e_kg=hub_kg,
                 )
             )
-            lines += model.pricer.handling(board, ride.legs[0].mode)
+            lines += pricer.handling(board, ride.legs[0].mode)
             if previous is not None and previous.template.alight_clearance is not None:
-                lines += previous.template.alight_clearance.fees
+                lines += clearance_fees(
+                    model.pricer_of(previous), previous.template.alight_clearance
+                )
             if ride.template.board_clearance is not None:
-                lines += ride.template.board_clearance.fees
-        lines += model.pricer.ride(ride.legs, ride.board, ride.alight)
+                lines += clearance_fees(pricer, ride.template.board_clearance)
+        lines += pricer.ride(ride.legs, ride.board, ride.alight)
         if ride.template.joined:  # a sea passage: the box is lifted off and on at the port
             hubs_kg += emitter.hub_kg(network.locations[ride.legs[ride.template.joined].origin])
         alight = network.find_location(ride.alight)
         if alight is not None:
-            lines += model.pricer.handling(alight, ride.legs[-1].mode)
+            lines += pricer.handling(alight, ride.legs[-1].mode)
         for leg, slot in zip(ride.legs, ride.slots, strict=True):
             emitted = emitter.leg(leg)
             wtt += emitted.wtt_kg
@@ -210,7 +213,7 @@ def build_itinerary(
         hub_kg = emitter.hub_kg(destination)
         hubs_kg += hub_kg
         if previous.template.alight_clearance is not None:
-            lines += previous.template.alight_clearance.fees
+            lines += clearance_fees(model.pricer_of(previous), previous.template.alight_clearance)
         hubs.append(
             HubStop(
                 location=destination.id,

@@ -42,14 +42,17 @@ that enters one of them again.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from statistics import median
 from types import MappingProxyType
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
 
 from graph import CargoClass, Location, LocationKind, Mode, Network, ServiceLeg, Status, Timetable
 from graph.geo import geodesic_km
@@ -80,12 +83,17 @@ class Clearance:
     exit: bool
     entry: bool
     minutes: int
-    fees: tuple[PriceLine, ...]
+    codes: tuple[str, ...]  # the fee items charged (priced by the ride's validity period)
 
 
 @dataclass(frozen=True, slots=True)
 class RideTemplate:
-    """What a ride is regardless of its date: calls, clearances, price and emissions."""
+    """What a ride is regardless of its date: calls, clearances, price and emissions.
+
+    When catalogue items carry validity dates the price depends on the validity period the ride
+    departs in (``starts``: the minutes each period after the first starts at, in the boarding
+    place's local days): ``prices`` per period, and ``price_fen`` is their minimum.
+    """
 
     board: str
     alight: str
@@ -100,6 +108,16 @@ class RideTemplate:
     enters: int  # the bit of the city it alights in, if that is not the city it boards in
     minutes: int  # aboard at least (transit of its legs, dwell not counted)
     joined: int = 0  # a sea passage: the legs aboard the first ship (0: one service)
+    prices: tuple[int, ...] = ()  # per validity period, when they differ
+    starts: tuple[int, ...] = ()
+
+    def period_at(self, departure: int) -> int:
+        """The validity period of a ride departing at ``departure``."""
+        return bisect_right(self.starts, departure) if self.starts else 0
+
+    def price_at(self, departure: int) -> int:
+        """The price of a ride departing at ``departure``."""
+        return self.prices[self.period_at(departure)] if self.prices else self.price_fen
 
     @property
     def mode(self) -> Mode:
@@ -130,7 +148,6 @@ class Ride:
     alight = property(lambda self: self.template.alight)
     legs = property(lambda self: self.template.legs)
     phase = property(lambda self: self.template.phase)
-    price_fen = property(lambda self: self.template.price_fen)
     co2e_g = property(lambda self: self.template.co2e_g)
     visits = property(lambda self: self.template.visits)
     mode = property(lambda self: self.template.mode)
@@ -141,6 +158,16 @@ class Ride:
     def departure(self) -> int:
         """When the first leg leaves."""
         return self.slots[0].departure
+
+    @property
+    def price_fen(self) -> int:
+        """The price of this departure (a template's price may depend on its validity period)."""
+        return self.template.price_at(self.slots[0].departure)
+
+    @property
+    def period(self) -> int:
+        """The catalogue's validity period this ride is priced in."""
+        return self.template.period_at(self.slots[0].departure)
 
     @property
     def arrival(self) -> int:
@@ -236,7 +263,9 @@ class QuoteModel:
         self.cargo = request.cargo
         self.index = network.departure_index
         costs = _costs(network, request.cargo)
-        self.pricer: Pricer = costs.pricer
+        #: one pricer per validity period of the catalogue (one when no item carries dates)
+        self.pricers: tuple[Pricer, ...] = costs.pricer.every_period()
+        self._starts = costs.starts
         self.emitter: Emitter = costs.emitter
         self.teu = request.cargo.teu
         self.ready = to_minutes(request.ready)
@@ -497,7 +526,10 @@ class QuoteModel:
             for index in range(len(second)):
                 legs = chain[:aboard] + second[: index + 1]
                 alight = locations[legs[-1].destination]
-                if is_passage(board, port, alight, legs, aboard, self.sea_km, self.pricer):
+                if any(
+                    is_passage(board, port, alight, legs, aboard, self.sea_km, pricer)
+                    for pricer in self.pricers
+                ):
                     yield legs, aboard
 
     @cached_property
@@ -585,8 +617,9 @@ class QuoteModel:
         """Rides a box at ``location`` can take after ``time`` (arrival there, or the ready time).
 
         With ``first_only`` only the earliest feasible departure per (leg, alighting call) is
-        given: later ones cost the same and arrive later, so they are dominated. Otherwise every
-        departure inside the horizon is given (for the time-expanded model). ``keep`` lets a
+        given: later ones cost the same and arrive later, so they are dominated (unless a later
+        validity period of the catalogue prices them lower: then they are given too). Otherwise
+        every departure inside the horizon is given (for the time-expanded model). ``keep`` lets a
         solver drop a template before its departures are looked up, given the earliest the box
         could be available after it. ``cities`` are the bits of the cities the box has been in:
         no ride enters one of them again.
@@ -628,6 +661,8 @@ class QuoteModel:
         """Dated rides boarding ``leg`` once the box is ready at ``ready`` (see rides_from)."""
         chain = self.chains[leg.id]
         pending = dict(enumerate(template for _, template in templates))
+        # a later departure of a template is dominated unless a validity period makes it cheaper
+        cheapest: dict[int, int] = {}
         for slot in self.index.boardable(leg.id, ready, self.horizon_end):
             if slot.arrival > self.deadline:
                 return
@@ -640,9 +675,15 @@ class QuoteModel:
                 if slots is None:
                     continue
                 available = slots[-1].arrival + template.clearance_after
-                if available <= self.deadline:
+                if available > self.deadline:
+                    done.append(number)
+                    continue
+                price = template.price_at(slots[0].departure)
+                if not first_only or price < cheapest.get(number, NEVER):
                     yield Ride(template, slots, ready, available)
-                done.append(number)
+                    cheapest[number] = price
+                if price <= template.price_fen:
+                    done.append(number)
             if first_only:
                 for number in done:
                     del pending[number]
@@ -731,12 +772,17 @@ class QuoteModel:
         """
         alight = legs[-1].destination
         locations = self.network.locations
-        price = self.ride_fen(legs, board, alight)
-        price += total_fen(self.pricer.handling(locations[board], legs[0].mode))
-        price += total_fen(self.pricer.handling(locations[alight], legs[-1].mode))
-        for clearance in (board_clearance, alight_clearance):
-            if clearance is not None:
-                price += total_fen(clearance.fees)
+        prices = tuple(
+            self.ride_fen(legs, board, alight, pricer)
+            + total_fen(pricer.handling(locations[board], legs[0].mode))
+            + total_fen(pricer.handling(locations[alight], legs[-1].mode))
+            + sum(
+                total_fen(clearance_fees(pricer, clearance))
+                for clearance in (board_clearance, alight_clearance)
+                if clearance is not None
+            )
+            for pricer in self.pricers
+        )
         co2 = sum(self.emitter.leg_g(leg) for leg in legs) + self.emitter.hub_g(locations[board])
         if joined:
             co2 += self.emitter.hub_g(locations[legs[joined].origin])
@@ -748,18 +794,50 @@ class QuoteModel:
             board_clearance=board_clearance,
             alight_clearance=alight_clearance,
             phase=phase,
-            price_fen=price,
+            price_fen=min(prices),
             co2e_g=co2,
             visits=visits,
             mask=self.mask_of(visits),
             enters=self.enters(board, alight),
             minutes=sum(self.index.transit_minutes(leg.id) for leg in legs),
             joined=joined,
+            **self._dated(prices, board),
         )
 
-    def ride_fen(self, legs: tuple[ServiceLeg, ...], board: str, alight: str) -> int:
+    def _dated(self, prices: tuple[int, ...], board: str) -> dict[str, tuple[int, ...]]:
+        """A template's prices per validity period and where the periods start, if they differ."""
+        if len(set(prices)) == 1:
+            return {}
+        return {"prices": prices, "starts": self.period_starts(board)}
+
+    def period_starts(self, place: str) -> tuple[int, ...]:
+        """The minutes each validity period after the first starts at, in ``place``'s days."""
+        if place in (ORIGIN, DESTINATION):
+            tz = endpoint_tz(
+                self.network,
+                self.request.origin if place == ORIGIN else self.request.destination,
+            )
+        else:
+            tz = self.network.locations[place].tz
+        starts = self._starts.get(tz)
+        if starts is None:
+            zone = ZoneInfo(tz)
+            starts = tuple(
+                to_minutes(datetime.combine(day, datetime.min.time(), zone))
+                for day in self.network.tariffs.boundaries
+            )
+            self._starts[tz] = starts
+        return starts
+
+    def pricer_of(self, ride: Ride) -> Pricer:
+        """The pricer of the validity period ``ride`` departs in."""
+        return self.pricers[ride.period]
+
+    def ride_fen(
+        self, legs: tuple[ServiceLeg, ...], board: str, alight: str, pricer: Pricer
+    ) -> int:
         """Freight of a ride in fen."""
-        return total_fen(self.pricer.ride(legs, board, alight))
+        return total_fen(pricer.ride(legs, board, alight))
 
     # ------------------------------------------------------------------ customs
     def alighting_groups(self, leg: ServiceLeg, phase: int) -> tuple[Group, ...]:
@@ -879,7 +957,7 @@ class QuoteModel:
             exit=exit_,
             entry=entry,
             minutes=hours_to_minutes(hours),
-            fees=self.pricer.fees(codes, location.id),
+            codes=tuple(codes),
         )
 
     # ------------------------------------------------------------------ first and last mile
@@ -914,12 +992,14 @@ class QuoteModel:
         Freight, then handling at whichever end is a network location.
         """
         transit = hours_to_minutes(truck.transit_hours)
-        price = self.ride_fen((truck,), board, alight)
+        starts = self.period_starts(board)
+        pricer = self.pricers[bisect_right(starts, ready)]
+        price = self.ride_fen((truck,), board, alight, pricer)
         co2 = self.emitter.leg_g(truck)
         for end in (board, alight):
             location = self.network.find_location(end)
             if location is not None:
-                price += total_fen(self.pricer.handling(location, Mode.ROAD))
+                price += total_fen(pricer.handling(location, Mode.ROAD))
         start = self.network.find_location(board)
         if start is not None:
             co2 += self.emitter.hub_g(start)
@@ -936,6 +1016,8 @@ class QuoteModel:
             mask=self.mask_of((alight,)),
             enters=self.enters(board, alight),
             minutes=transit,
+            prices=(price,) * len(self.pricers) if starts else (),
+            starts=starts,
         )
         return Ride(template, (Slot(ready, ready + transit, ready),), ready, ready + transit)
 
@@ -972,8 +1054,10 @@ class QuoteModel:
             truck = self._truck(
                 candidate.id, DESTINATION, km, self._point(self.request.destination)
             )
-            price = self.ride_fen((truck,), candidate.id, DESTINATION) + total_fen(
-                self.pricer.handling(candidate, Mode.ROAD)
+            price = min(
+                self.ride_fen((truck,), candidate.id, DESTINATION, pricer)
+                + total_fen(pricer.handling(candidate, Mode.ROAD))
+                for pricer in self.pricers
             )
             co2 = self.emitter.leg_g(truck) + self.emitter.hub_g(candidate)
             last_mile.append((candidate.id, hours_to_minutes(truck.transit_hours), price, co2))
@@ -1005,17 +1089,17 @@ class QuoteModel:
             for leg in legs:
                 chain = self.chains[leg.id]
                 board = locations[leg.origin]
-                load = total_fen(self.pricer.handling(board, leg.mode))
                 minutes = 0
                 co2 = self.emitter.hub_g(board)
                 for index, step in enumerate(chain):
                     minutes += self.index.transit_minutes(step.id)
                     co2 += self.emitter.leg_g(step)
                     alight = locations[step.destination]
-                    price = (
-                        load
-                        + self.ride_fen(chain[: index + 1], board.id, alight.id)
-                        + total_fen(self.pricer.handling(alight, step.mode))
+                    price = min(
+                        total_fen(pricer.handling(board, leg.mode))
+                        + self.ride_fen(chain[: index + 1], board.id, alight.id, pricer)
+                        + total_fen(pricer.handling(alight, step.mode))
+                        for pricer in self.pricers
                     )
                     edges.setdefault(alight.id, []).append((board.id, minutes, price, co2))
         for alight_id, edge in self._passage_edges():
@@ -1041,10 +1125,11 @@ class QuoteModel:
                 board = locations[leg.origin]
                 for legs, aboard in every:
                     alight = locations[legs[-1].destination]
-                    price = (
-                        total_fen(self.pricer.handling(board, leg.mode))
-                        + self.ride_fen(legs, board.id, alight.id)
-                        + total_fen(self.pricer.handling(alight, Mode.SEA))
+                    price = min(
+                        total_fen(pricer.handling(board, leg.mode))
+                        + self.ride_fen(legs, board.id, alight.id, pricer)
+                        + total_fen(pricer.handling(alight, Mode.SEA))
+                        for pricer in self.pricers
                     )
                     co2 = (
                         self.emitter.hub_g(board)
@@ -1110,6 +1195,7 @@ class _Costs:
     pricer: Pricer
     emitter: Emitter
     handling: dict[tuple[str, Mode | None, Mode | None], int] = field(default_factory=dict)
+    starts: dict[str, tuple[int, ...]] = field(default_factory=dict)  # validity periods by tz
 
 
 @dataclass(slots=True)
@@ -1166,8 +1252,16 @@ def _costs(network: Network, cargo: Cargo) -> _Costs:
 
 
 def pricer_for(network: Network, cargo: Cargo) -> Pricer:
-    """The pricer quotes on ``network`` use for ``cargo`` (shared and memoised)."""
+    """The pricer quotes on ``network`` use for ``cargo`` (shared and memoised).
+
+    ``.on(day)`` gives the one for a departure day.
+    """
     return _costs(network, cargo).pricer
+
+
+def clearance_fees(pricer: Pricer, clearance: Clearance) -> tuple[PriceLine, ...]:
+    """The fees of ``clearance`` in ``pricer``'s validity period."""
+    return pricer.fees(clearance.codes, clearance.location)
 
 
 def _routes(network: Network, request: QuoteRequest) -> _Routes:

@@ -10,12 +10,16 @@ What is charged where:
   the legs that list the item; ``box``, ``teu``, ``tonne`` and ``shipment`` units once per ride;
 - a load or discharge at a location: the location's fee codes for that mode (THC);
 - a customs clearance: the location's export or import fee codes.
+
+An item with ``valid_from``/``valid_to`` is charged only for rides departing inside those dates:
+a pricer prices one validity period of the catalogue (:meth:`Pricer.at`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from graph import Location, Mode, ServiceLeg, TariffCatalogue, TariffItem, Unit
 from solvers.cargo import Cargo
@@ -55,14 +59,45 @@ def ride_label(leg_ids: Sequence[str]) -> str:
 
 
 class Pricer:
-    """Price lines for one cargo against one catalogue, memoised (a quote asks many times)."""
+    """Price lines for one cargo against one catalogue, memoised (a quote asks many times).
 
-    def __init__(self, catalogue: TariffCatalogue, cargo: Cargo, payload_t_per_teu: float) -> None:
+    ``period`` is the catalogue's validity period priced (``None``: every item whatever its
+    dates, for a catalogue without dated items).
+    """
+
+    def __init__(
+        self,
+        catalogue: TariffCatalogue,
+        cargo: Cargo,
+        payload_t_per_teu: float,
+        period: int | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.cargo = cargo
+        self.period = period
+        self._payload = payload_t_per_teu
         self._tonnes = cargo.tonnes(payload_t_per_teu)
         self._rides: dict[tuple[tuple[str, ...], str, str], tuple[PriceLine, ...]] = {}
         self._handling: dict[tuple[str, Mode], tuple[PriceLine, ...]] = {}
+        self._periods: dict[int, Pricer] = {}
+
+    def at(self, period: int) -> Pricer:
+        """The pricer of validity ``period`` for the same cargo (memoised)."""
+        if period == self.period:
+            return self
+        pricer = self._periods.get(period)
+        if pricer is None:
+            pricer = Pricer(self.catalogue, self.cargo, self._payload, period)
+            self._periods[period] = pricer
+        return pricer
+
+    def on(self, day: date) -> Pricer:
+        """The pricer for rides departing on ``day``."""
+        return self.at(self.catalogue.period_of(day))
+
+    def every_period(self) -> tuple[Pricer, ...]:
+        """One pricer per validity period of the catalogue, in order."""
+        return tuple(self.at(period) for period in range(self.catalogue.periods))
 
     def ride(self, legs: tuple[ServiceLeg, ...], board: str, alight: str) -> tuple[PriceLine, ...]:
         """Freight for boarding at ``board`` and alighting at ``alight`` over ``legs``."""
@@ -83,6 +118,7 @@ class Pricer:
             box_size=self.cargo.box_size,
             cargo_class=self.cargo.cargo_class,
             ride=(board, alight),
+            period=self.period,
         )
         label = ride_label([leg.id for leg in legs])
         return tuple(
@@ -103,7 +139,10 @@ class Pricer:
     def fees(self, codes: Sequence[str], applies_to: str) -> tuple[PriceLine, ...]:
         """Lines for catalogue ``codes`` that apply to the cargo, charged at a location."""
         items = self.catalogue.applicable(
-            codes, box_size=self.cargo.box_size, cargo_class=self.cargo.cargo_class
+            codes,
+            box_size=self.cargo.box_size,
+            cargo_class=self.cargo.cargo_class,
+            period=self.period,
         )
         return tuple(
             line for item in items if (line := self._line(item, applies_to, 0.0)) is not None

@@ -42,7 +42,9 @@ def travelled_lines(
         for line in itinerary.price.lines
         if line.applies_to in labels or line.applies_to in left_from
     ]
-    pricer = pricer_for(network, cargo)
+    # the part of the ride still ahead is priced on the day its departure was taken
+    ride_start = next(leg for leg in kept if leg.ride == kept[-1].ride)
+    pricer = pricer_for(network, cargo).on(ride_start.departure.date())
     if cut_short:
         part = tuple(network.get_leg(leg.leg_id) for leg in kept if leg.ride == kept[-1].ride)
         lines += pricer.ride(part, part[0].origin, part[-1].destination)

@@ -157,7 +157,8 @@ def build_study_network(
             _BOX[cargo_class],
             imdg_class=_DANGEROUS_IMDG if cargo_class is CargoClass.DANGEROUS else None,
         )
-        pricer = Pricer(network.tariffs, box, payload)
+        # the study year is priced at the catalogue valid on its first day
+        pricer = Pricer(network.tariffs, box, payload).on(parameters.start)
         emitter = emitters[group] = Emitter(network.emission_factors, box)
         made: list[Ride] = []
         for service_legs in network.services.values():

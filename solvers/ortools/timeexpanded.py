@@ -148,7 +148,17 @@ def build(quote: QuoteModel, objective: Objective) -> BuiltModel:
     _hub_constraints(quote, model, rides, starts)
     _city_constraints(quote, model, rides, starts)
     if objective == "price":
-        model.minimize(sum(arc.price_fen * var for arc, var in rides))
+        # equal prices go to the earliest arrival (a forwarder quotes the first sailing at a price)
+        finishes = [
+            (arc.finish.time - quote.ready, var)
+            for arc, var in zip(arcs, variables, strict=True)
+            if arc.finish is not None
+        ]
+        span = max((minutes for minutes, _ in finishes), default=0) + 1
+        model.minimize(
+            span * sum(arc.price_fen * var for arc, var in rides)
+            + sum(minutes * var for minutes, var in finishes)
+        )
     else:
         model.minimize(
             sum(

@@ -115,6 +115,10 @@ _cargo_classes = st.integers(0, 4).flatmap(
 def networks(draw: st.DrawFn) -> Network:
     places = draw(locations())
     legs: dict[str, ServiceLeg] = {}
+    # now and then the rail box rate changes on a day inside the search window: a departure
+    # after it may be cheaper (or dearer) than an earlier one
+    change = draw(st.sampled_from([None, None, -450.0, -100.0, 300.0]))
+    change_day = REFERENCE_MONDAY + timedelta(days=draw(st.integers(1, 8)))
     for number in range(draw(st.integers(4, 12))):
         stops = draw(
             _stops(
@@ -163,7 +167,7 @@ def networks(draw: st.DrawFn) -> Network:
                 status=Status.ACTIVE,
                 geometry=((origin.lon, origin.lat), (destination.lon, destination.lat)),
                 emission_class=mode.value,
-                tariff=_tariff(mode),
+                tariff=_tariff(mode) + (("RAIL-BOX-NEW",) if change and mode is Mode.RAIL else ()),
                 source=SOURCE,
                 provenance=_provenance("geometry", "distance_km", "transit_hours"),
             )
@@ -182,6 +186,15 @@ def networks(draw: st.DrawFn) -> Network:
             provenance=Provenance(SOURCE),
         )
     )
+    if change is not None:
+        old = catalogue.get("RAIL-BOX")
+        catalogue = catalogue.with_item(
+            dataclasses.replace(old, valid_to=change_day - timedelta(days=1))
+        ).with_item(
+            dataclasses.replace(
+                old, code="RAIL-BOX-NEW", amount=old.amount + change, valid_from=change_day
+            )
+        )
     return Network(
         locations={place.id: place for place in places},
         legs=legs,

@@ -514,7 +514,7 @@ def test_f27_no_option_between_terminals_of_a_city_comes_back_to_it_or_pays_the_
             options += 1
             for ride in arrival.rides:
                 if ride.mode is Mode.SEA:
-                    lines = model.pricer.ride(ride.legs, ride.board, ride.alight)
+                    lines = model.pricer_of(ride).ride(ride.legs, ride.board, ride.alight)
                     assert sum(line.category == "freight" for line in lines) == 1, ride.legs
             been = [real_network.city_of(arrival.rides[0].board)]
             for ride in arrival.rides:

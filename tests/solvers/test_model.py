@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from graph import CargoClass, Network, apply_scenario, parse_scenario
+import pytest
+
+from graph import CargoClass, Network, ScenarioError, apply_scenario, parse_scenario
 from graph.schedule import DepartureIndex, to_minutes
 from solvers.cargo import Cargo
-from solvers.quote import quote
+from solvers.quote import QuoteSettings, quote
 from solvers.types import Endpoint, QuoteRequest
 from solvers.validate import violations
 
@@ -79,3 +81,44 @@ def test_a_continuous_leg_offers_nothing_at_or_after_the_horizon(tiny_network: N
     assert [slot.departure for slot in index.boardable("ROAD-PA-BX-1", ready, ready + 1)] == [ready]
     assert list(index.boardable("ROAD-PA-BX-1", ready, ready)) == []
     assert list(index.boardable("ROAD-PA-BX-1", ready + 5, ready)) == []
+
+
+def test_a_tariff_change_prices_each_departure_by_its_day(tiny_network: Network) -> None:
+    # the rail box rate falls from 500 to 100 CNY for trains leaving from Friday 6 March:
+    # Wednesday's train keeps the old rate, Saturday's is cheaper and later, so both are offered
+    changed = apply_scenario(
+        tiny_network,
+        parse_scenario(
+            "rail cut",
+            [{"op": "set_tariff", "code": "RAIL-BOX", "amount": 100, "valid_from": "2026-03-06"}],
+        ),
+    )
+    asked = QuoteRequest(
+        origin=Endpoint.at("RT"),
+        destination=Endpoint.at("PA"),
+        ready=READY,
+        cargo=Cargo(CargoClass.DRY, "42G1"),
+    )
+    before = quote(tiny_network, asked).pareto
+    assert [i.legs[0].departure.day for i in before] == [4]
+    after = quote(changed, asked).pareto
+    bills = {
+        i.legs[0].departure.day: [(line.code, line.amount) for line in i.price.lines] for i in after
+    }
+    assert bills == {4: [("RAIL-BOX", 500.0)], 7: [("RAIL-BOX.20260306", 100.0)]}
+    for itinerary in after:
+        assert violations(changed, asked, itinerary) == []
+    # CP-SAT agrees; its cheapest takes the first train at that price, not one weeks later
+    exact = quote(changed, asked, QuoteSettings(exact=True)).pareto
+    assert sorted((i.legs[0].departure, i.price.total_cny) for i in exact) == sorted(
+        (i.legs[0].departure, i.price.total_cny) for i in after
+    )
+    # the item ends the day before, its successor starts that day; changing the old item again
+    # from that day, or the successor from its first day, is refused
+    rail = changed.tariffs
+    assert rail.get("RAIL-BOX").valid_to == date(2026, 3, 5)
+    assert rail.get("RAIL-BOX.20260306").valid_from == date(2026, 3, 6)
+    for code, message in [("RAIL-BOX", "is not valid on"), ("RAIL-BOX.20260306", "already starts")]:
+        again = {"op": "set_tariff", "code": code, "factor": 2, "valid_from": "2026-03-06"}
+        with pytest.raises(ScenarioError, match=message):
+            apply_scenario(changed, parse_scenario("again", [again]))
