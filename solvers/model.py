@@ -162,7 +162,10 @@ class Ride:
     @property
     def price_fen(self) -> int:
         """The price of this departure (a template's price may depend on its validity period)."""
-        return self.template.price_at(self.slots[0].departure)
+        template = self.template
+        if not template.prices:  # the common case, on the search's hot path
+            return template.price_fen
+        return template.prices[bisect_right(template.starts, self.slots[0].departure)]
 
     @property
     def period(self) -> int:
@@ -678,12 +681,16 @@ class QuoteModel:
                 if available > self.deadline:
                     done.append(number)
                     continue
-                price = template.price_at(slots[0].departure)
-                if not first_only or price < cheapest.get(number, NEVER):
-                    yield Ride(template, slots, ready, available)
+                if template.prices and first_only:
+                    price = template.price_at(slots[0].departure)
+                    if price >= cheapest.get(number, NEVER):
+                        continue
                     cheapest[number] = price
-                if price <= template.price_fen:
-                    done.append(number)
+                    if price > template.price_fen:  # a later period is cheaper: keep looking
+                        yield Ride(template, slots, ready, available)
+                        continue
+                yield Ride(template, slots, ready, available)
+                done.append(number)
             if first_only:
                 for number in done:
                     del pending[number]

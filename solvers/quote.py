@@ -71,14 +71,7 @@ def quote(
     reasons = () if pareto else explain(network, request)
     return QuoteResult(
         status=SolveStatus.OPTIMAL if pareto else SolveStatus.INFEASIBLE,
-        options=tuple(
-            options_from(
-                pareto,
-                request,
-                _unlimited(network, request, pareto),
-                network.tariffs.value_of_time_cny,
-            )
-        ),
+        options=_options(network, request, pareto),
         pareto=pareto,
         reasons=reasons,
         network_version=network.version,
@@ -115,14 +108,7 @@ def _exact(
     gaps = [gap for gap in (cheapest.gap, fastest.gap) if gap is not None]
     return QuoteResult(
         status=status,
-        options=tuple(
-            options_from(
-                itineraries,
-                request,
-                _unlimited(network, request, itineraries),
-                network.tariffs.value_of_time_cny,
-            )
-        ),
+        options=_options(network, request, itineraries),
         pareto=tuple(itineraries),
         reasons=() if itineraries else explain(network, request),
         network_version=network.version,
@@ -130,6 +116,14 @@ def _exact(
         elapsed_s=time.perf_counter() - started,
         gap=max(gaps) if gaps else None,
     )
+
+
+def _options(
+    network: Network, request: QuoteRequest, itineraries: Sequence[Itinerary]
+) -> tuple[Option, ...]:
+    """The named options, with the catalogue's value of time as the balanced default."""
+    unlimited = _unlimited(network, request, itineraries)
+    return tuple(options_from(itineraries, request, unlimited, network.tariffs.value_of_time_cny))
 
 
 def _unlimited(

@@ -227,7 +227,7 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
                 stats.pruned_by_transfers += 1
                 continue
             template = ride.template
-            price = label.price + ride.price_fen
+            price = label.price + (ride.price_fen if template.prices else template.price_fen)
             co2 = label.co2 + template.co2e_g
             state = (template.alight, template.mode, template.phase, mask | template.mask)
             push(
