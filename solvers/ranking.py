@@ -209,7 +209,8 @@ def _explain(
         teu = request.cargo.teu or 1.0
         lines.append(
             f"recommended: the lowest price + time to arrival valued at {value_of_time:,.0f} CNY "
-            f"per TEU-hour ({generalized_cost(itinerary, value_of_time, teu, ready):,.0f} CNY)"
+            f"per TEU-hour (a generalised cost of "
+            f"{generalized_cost(itinerary, value_of_time, teu, ready):,.0f} CNY)"
         )
     meaning = {
         "fastest": "earliest arrival",
