@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -42,6 +42,16 @@ ReferenceValue = Annotated[Printable, Field(max_length=200)]
 
 #: The farthest a door point may be trucked from a terminal, in either form of the point.
 MAX_REACH_KM = 1000.0
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """A page of a list; ``next_cursor`` continues it."""
+
+    items: list[ItemT]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
 
 
 class Strict(BaseModel):
@@ -210,11 +220,8 @@ class ScenarioOut(BaseModel):
     versions: list[ScenarioVersionOut]
 
 
-class ScenarioPage(BaseModel):
+class ScenarioPage(Page[ScenarioOut]):
     """A page of scenarios, newest first."""
-
-    items: list[ScenarioOut]
-    next_cursor: str | None
 
 
 # ---------------------------------------------------------------- quotes out
@@ -413,11 +420,8 @@ class QuoteOut(BaseModel):
     reasons: list[ReasonOut]
 
 
-class QuotePage(BaseModel):
+class QuotePage(Page[QuoteOut]):
     """A page of quotes, newest first."""
-
-    items: list[QuoteOut]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
 
 
 # ---------------------------------------------------------------- bookings
@@ -484,11 +488,8 @@ class BookingOut(BaseModel):
     option: OptionOut
 
 
-class BookingPage(BaseModel):
+class BookingPage(Page[BookingOut]):
     """A page of bookings, newest first."""
-
-    items: list[BookingOut]
-    next_cursor: str | None
 
 
 class WaybillOut(BaseModel):
@@ -723,11 +724,8 @@ class StudyOut(BaseModel):
     links: dict[str, str]
 
 
-class StudyPage(BaseModel):
+class StudyPage(Page[StudyOut]):
     """A page of studies, newest first."""
-
-    items: list[StudyOut]
-    next_cursor: str | None
 
 
 class DemandMatrixOut(BaseModel):
@@ -743,11 +741,8 @@ class DemandMatrixOut(BaseModel):
     created_at: datetime | None
 
 
-class DemandMatrixPage(BaseModel):
+class DemandMatrixPage(Page[DemandMatrixOut]):
     """Demand matrices: the bundled default first, then uploads newest first."""
-
-    items: list[DemandMatrixOut]
-    next_cursor: str | None
 
 
 # ---------------------------------------------------------------- tracking
@@ -890,11 +885,8 @@ class WebhookOut(BaseModel):
     created_at: datetime
 
 
-class WebhookPage(BaseModel):
+class WebhookPage(Page[WebhookOut]):
     """Webhooks, newest first."""
-
-    items: list[WebhookOut]
-    next_cursor: str | None
 
 
 class DeliveryOut(BaseModel):
@@ -912,11 +904,8 @@ class DeliveryOut(BaseModel):
     payload: JSONObject
 
 
-class DeliveryPage(BaseModel):
+class DeliveryPage(Page[DeliveryOut]):
     """Deliveries, newest first."""
-
-    items: list[DeliveryOut]
-    next_cursor: str | None
 
 
 # ---------------------------------------------------------------- allocation
@@ -1127,11 +1116,8 @@ class DisruptionOut(BaseModel):
     )
 
 
-class DisruptionPage(BaseModel):
+class DisruptionPage(Page[DisruptionOut]):
     """Disruptions, newest first."""
-
-    items: list[DisruptionOut]
-    next_cursor: str | None
 
 
 # ---------------------------------------------------------------- API keys
@@ -1171,11 +1157,8 @@ class KeyCreated(KeyOut):
     token: str = Field(description="Send as `Authorization: Bearer <token>`; not shown again.")
 
 
-class KeyPage(BaseModel):
+class KeyPage(Page[KeyOut]):
     """API keys, newest first."""
-
-    items: list[KeyOut]
-    next_cursor: str | None
 
 
 class OrganisationOut(BaseModel):
@@ -1193,11 +1176,8 @@ class CallerOut(BaseModel):
     permissions: list[str]
 
 
-class AffectedPage(BaseModel):
+class AffectedPage(Page[AffectedBookingOut]):
     """The caller's bookings a disruption stops, oldest first, each with re-route proposals."""
-
-    items: list[AffectedBookingOut]
-    next_cursor: str | None
 
 
 class NetworkReloadOut(BaseModel):
