@@ -103,3 +103,44 @@ def test_hold_release_and_forget(database_url: str) -> None:
         assert {r.booking_id for r in db.scalars(select(BookingDeparture))} == {first, second}
         assert ledger.free(db, NOW, NOW.replace(day=2)) == {"TRAIN@1": 10, "SHIP@2": 50}
     engine.dispose()
+
+
+#: The stored documents: Quote.result, Booking.option and RerouteProposal.option.
+DOCUMENTS = {"Quote": "result", "Booking": "option", "RerouteProposal": "option"}
+
+
+def document_access_outside_the_codec(path: Path) -> list[str]:
+    """Where ``path`` builds a stored document other than by the codec, or looks inside one."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            field = DOCUMENTS.get(node.func.id)
+            for keyword in node.keywords if field else ():
+                value = keyword.value
+                encoded = (
+                    isinstance(value, ast.Call)
+                    and isinstance(value.func, ast.Attribute)
+                    and isinstance(value.func.value, ast.Name)
+                    and value.func.value.id == "codec"
+                    and value.func.attr.startswith("encode_")
+                )
+                if keyword.arg == field and not encoded:
+                    found.append(f"{node.lineno}: {node.func.id}({field}=...) not encoded")
+        # row.result["options"], booking.option.get(...): reading the document's shape by hand
+        target = node.value if isinstance(node, ast.Subscript) else None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value if node.func.attr in {"get", "items", "keys"} else None
+        if isinstance(target, ast.Attribute) and target.attr in {"result", "option"}:
+            found.append(f"{target.lineno}: .{target.attr} read by hand")
+    return found
+
+
+def test_only_the_codec_writes_and_reads_the_stored_documents() -> None:
+    # the jobs' own results (Job.result, JobPart.result) are not itinerary documents
+    outside = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "app").rglob("*.py"))
+        if path.name not in {"jobs.py", "studies.py"}
+        and (lines := document_access_outside_the_codec(path))
+    }
+    assert outside == {}, outside
