@@ -7,7 +7,6 @@ the database, so any number of processes can serve the same API.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -42,8 +41,8 @@ from app.jobs import InProcessRunner, JobContext, Runner
 from app.observability import Metrics, RequestContext, configure_logging
 from app.problems import add_problem_handlers, problem
 from app.ratelimit import RateLimit
-from app.reload import Follower, load_configured, record_network_version
-from app.scenarios import ScenarioNetworks
+from app.reload import Follower, record_network_version
+from app.resources import shared_resources
 from app.schemas import ProblemOut, problem_response, problem_responses
 from app.settings import Settings, get_settings
 from app.studies import DefaultDemand
@@ -272,22 +271,6 @@ def offline_docs(app: FastAPI) -> None:
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
         )
-
-
-def shared_resources(config: Settings, network: Network | None = None) -> JobContext:
-    """What requests and jobs share, built alike by the API and by ``corridor worker``.
-
-    The network (``network``, or loaded from ``config.network_path``; priced with the configured
-    exchange rate) and the cache of scenario networks over it.
-    """
-    loaded = network if network is not None else load_configured(config)
-    if network is not None and config.usd_cny_rate is not None:
-        loaded = loaded.with_reference_rate("USD", config.usd_cny_rate, datetime.now(UTC).date())
-    # the network lives as long as the process: keep the collector's full passes off it,
-    # they would land in the middle of quotes (bench/quotes.py)
-    gc.collect()
-    gc.freeze()
-    return JobContext({"network": loaded, "scenario_networks": ScenarioNetworks(loaded)})
 
 
 def job_runner(config: Settings, engine: Engine, context: JobContext) -> Runner:

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from app.db.engine import make_engine
 from app.db.models import Job
 from app.jobs import JobContext, combine_job, run_part, start_job
+from app.resources import shared_resources
 from app.settings import Settings, get_settings
 from graph import Network
 
@@ -58,7 +59,7 @@ PART = "corridor.jobs.part"
 class WorkerResources:
     """What the tasks of a worker use: the job context, loaded once, and a database engine.
 
-    The context is the API's (:func:`app.main.shared_resources`); it is loaded in the worker's
+    The context is the API's (:func:`app.resources.shared_resources`); it is loaded in the worker's
     main process before the pool forks, so every pool process shares it. Each process makes its
     own engine (connections do not survive a fork).
     """
@@ -74,9 +75,6 @@ class WorkerResources:
         """The loaded network and the scenario networks, as the API has them."""
         with self._lock:
             if self._context is None:
-                # importing app.main also registers every job kind the API's modules define
-                from app.main import shared_resources
-
                 self._context = shared_resources(self.settings, self._network)
             return self._context
 
