@@ -812,10 +812,17 @@ class QuoteModel:
         )
 
     def _dated(self, prices: tuple[int, ...], board: str) -> dict[str, tuple[int, ...]]:
-        """A template's prices per validity period and where the periods start, if they differ."""
-        if len(set(prices)) == 1:
+        """Where the validity periods start, and a template's price per period if they differ.
+
+        The starts are kept whenever the catalogue has periods: a bill names the items valid on
+        the day even when a successor item costs the same.
+        """
+        if self.network.tariffs.periods == 1:
             return {}
-        return {"prices": prices, "starts": self.period_starts(board)}
+        return {
+            "prices": prices if len(set(prices)) > 1 else (),
+            "starts": self.period_starts(board),
+        }
 
     def period_starts(self, place: str) -> tuple[int, ...]:
         """The minutes each validity period after the first starts at, in ``place``'s days."""
@@ -1023,8 +1030,7 @@ class QuoteModel:
             mask=self.mask_of((alight,)),
             enters=self.enters(board, alight),
             minutes=transit,
-            prices=(price,) * len(self.pricers) if starts else (),
-            starts=starts,
+            starts=starts,  # priced in the period it leaves in: one price
         )
         return Ride(template, (Slot(ready, ready + transit, ready),), ready, ready + transit)
 

@@ -122,3 +122,25 @@ def test_a_tariff_change_prices_each_departure_by_its_day(tiny_network: Network)
         again = {"op": "set_tariff", "code": code, "factor": 2, "valid_from": "2026-03-06"}
         with pytest.raises(ScenarioError, match=message):
             apply_scenario(changed, parse_scenario("again", [again]))
+
+
+def test_a_bill_names_the_item_valid_on_the_day_even_at_the_same_price(
+    tiny_network: Network,
+) -> None:
+    renewed = apply_scenario(
+        tiny_network,
+        parse_scenario(
+            "renewed",
+            [{"op": "set_tariff", "code": "RAIL-BOX", "factor": 1, "valid_from": "2026-03-06"}],
+        ),
+    )
+    for ready, code in [(READY, "RAIL-BOX"), (READY + timedelta(days=4), "RAIL-BOX.20260306")]:
+        asked = QuoteRequest(
+            origin=Endpoint.at("RT"),
+            destination=Endpoint.at("PA"),
+            ready=ready,
+            cargo=Cargo(CargoClass.DRY, "42G1"),
+        )
+        (itinerary,) = quote(renewed, asked).pareto
+        assert [line.code for line in itinerary.price.lines] == [code]
+        assert violations(renewed, asked, itinerary) == []
