@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -404,6 +405,10 @@ def combine_job(
 # ------------------------------------------------------------------------- in-process runner
 
 
+#: Seconds a stopping service waits for a job part that is running.
+SHUTDOWN_GRACE_S = 5.0
+
+
 class InProcessRunner:
     """Runs jobs on a thread pool of the service process, the parts of a job one by one."""
 
@@ -411,10 +416,19 @@ class InProcessRunner:
         self.engine = engine
         self.context = context
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corridor-job")
+        self._running: set[Future[None]] = set()
+        self._lock = threading.Lock()
 
     def submit(self, job_id: str) -> None:
         """Run the job soon."""
-        self._pool.submit(self._run, job_id)
+        future = self._pool.submit(self._run, job_id)
+        with self._lock:
+            self._running.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._running.discard(future)
 
     def recover(self) -> int:
         """Queue again the jobs a stopped process left unfinished; returns how many."""
@@ -424,9 +438,17 @@ class InProcessRunner:
             self.submit(job_id)
         return len(left)
 
-    def shutdown(self) -> None:
-        """Stop taking jobs; running ones finish or are run again by the next runner."""
+    def shutdown(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        """Stop taking jobs; running ones finish or are run again by the next runner.
+
+        A part that is running gets ``grace_s`` to finish, so that it gives its database
+        connection back before the engine is disposed; one that takes longer is left to the next
+        runner (what it has done so far is in the database).
+        """
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            running = list(self._running)
+        wait(running, timeout=grace_s)
 
     def _run(self, job_id: str) -> None:
         delivery = f"in-process-{uuid.uuid4().hex}"
