@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.table import Table
 from app.roles import Role
 from app.settings import get_settings
 from graph import Network, NetworkValidationError, load_network, summarize, to_csv, to_geojson
+
+if TYPE_CHECKING:
+    from graph.base_year import BaseYear
 
 app = typer.Typer(help="Corridor: multimodal freight routing for the Beibu Gulf gateway.")
 network_app = typer.Typer(help="Validate, summarise and export the network data.")
@@ -56,9 +59,12 @@ class Layer(StrEnum):
 @network_app.command("validate")
 def validate(path: PathArgument = None) -> None:
     """Validate a network file and its catalogues; list every problem (exit 1) or exit 0."""
+    from graph.base_year import base_year_beside, load_base_year
+
     target = path or get_settings().network_path
     try:
         network = load_network(target)
+        base_year = load_base_year(base_year_beside(target), network)
     except NetworkValidationError as error:
         err.print(f"[bold red]{target}: {len(error.problems)} problem(s)[/bold red]")
         for problem in error.problems:
@@ -68,6 +74,11 @@ def validate(path: PathArgument = None) -> None:
         f"[green]{target} is valid[/green]: {len(network.locations)} locations, "
         f"{len(network.legs)} service legs, version {network.version}"
     )
+    if base_year.year:
+        out.print(
+            f"base year {base_year.year}: {len(base_year.capacities)} published capacities, "
+            f"{len(base_year.targets)} calibration targets"
+        )
 
 
 @network_app.command("summary")
@@ -572,11 +583,22 @@ def study_run(
         ),
     ],
     value_of_time: Annotated[
-        float, typer.Option(help="CNY per TEU-hour: the weight of time in the generalized cost.")
-    ],
+        float | None,
+        typer.Option(
+            help="CNY per TEU-hour: the weight of time in the generalized cost (default: the "
+            "base year's calibrated value)."
+        ),
+    ] = None,
     demand: Annotated[
         str, typer.Option(help='"default" (data/demand/default.csv) or a demand CSV file.')
     ] = "default",
+    published_capacity: Annotated[
+        bool,
+        typer.Option(
+            help="Services carry what they carried in the base year (data/base_year.toml), "
+            "not only the timetable's departures."
+        ),
+    ] = True,
     co2_price: Annotated[float, typer.Option(help="CNY per tonne CO2e.")] = 0.0,
     start: Annotated[
         str | None, typer.Option(help="First day of the study year (default: today).")
@@ -606,6 +628,7 @@ def study_run(
     from solvers.errors import InvalidRequest
 
     network = _load(path)
+    base_year_data, base_year = _base_year(path, network)
     networks = ScenarioNetworks(network)
     try:
         chosen: list[dict[str, Any]] = []
@@ -623,6 +646,7 @@ def study_run(
         source = DEFAULT_DEMAND_PATH if demand == studies.DEFAULT else Path(demand)
         matrix = load_demand(source, network, network.sources.keys())
         first = date.fromisoformat(start) if start else datetime.now(UTC).date()
+        chosen_value = studies.study_value_of_time(value_of_time, base_year, "--value-of-time")
     except (InvalidRequest, ScenarioError, DemandError, ValueError) as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
@@ -630,7 +654,9 @@ def study_run(
         "name": name,
         "scenarios": chosen,
         "demand": studies.demand_params(demand, matrix),
-        "value_of_time": value_of_time,
+        "base_year": base_year_data,
+        "published_capacity": published_capacity,
+        "value_of_time": chosen_value,
         "co2_price": co2_price,
         "start": first.isoformat(),
         "days": 365,
@@ -660,6 +686,114 @@ def study_run(
         err.print(f"wrote {len(reports.Table)} CSV tables and flows.geojson to {tables}")
 
 
+@study_app.command("calibrate")
+def study_calibrate(
+    start: Annotated[
+        str, typer.Option(help="First day of the study year the timetable is read for.")
+    ] = "2027-01-04",
+    path: PathOption = None,
+) -> None:
+    """Fit the base year's value of time to its published volumes; print the search and table.
+
+    Least squares on log errors over the ``fit`` targets of data/base_year.toml, on the bundled
+    demand; the ``check`` targets are held out. Record the value in the file's [calibration].
+    """
+    from datetime import date
+
+    from rich.progress import Progress as Bar
+
+    from graph import DEFAULT_DEMAND_PATH, load_demand
+    from solvers.study import StudyParameters, build_study_network, fit_value_of_time
+
+    network = _load(path)
+    _, base_year = _base_year(path, network)
+    if not base_year.targets:
+        err.print("[red]this network has no base year with calibration targets[/red]")
+        raise typer.Exit(2)
+    matrix = load_demand(DEFAULT_DEMAND_PATH, network, network.sources.keys()).by_key()
+    parameters = StudyParameters(start=date.fromisoformat(start), value_of_time=1.0)
+    groups = {g for _, _, g in matrix}
+    study = build_study_network(network, parameters, groups, base_year.capacities)
+    with Bar(console=err, transient=True) as bar:
+        task = bar.add_task("fitting the value of time", total=1.0)
+        fitted = fit_value_of_time(
+            study, matrix, base_year.targets, lambda done: bar.update(task, completed=done)
+        )
+    tried = Table(title="values of time tried (RMS log error)")
+    for column in ("CNY per TEU-hour", "fit targets", "held-out targets"):
+        tried.add_column(column, justify="right")
+    for value, fit_error, check_error in fitted.tried:
+        tried.add_row(
+            f"{value:g}", f"{fit_error:.4f}", "" if check_error is None else f"{check_error:.4f}"
+        )
+    out.print(tried)
+    _print_calibration(
+        {
+            "value_of_time": fitted.value_of_time,
+            "fit_error": fitted.fit_error,
+            "check_error": fitted.check_error,
+            "rows": [row.to_data() for row in fitted.fits],
+        }
+    )
+    recorded = base_year.calibration.value_of_time if base_year.calibration else None
+    out.print(
+        f"fitted value of time: {fitted.value_of_time:g} CNY per TEU-hour"
+        + (f" (recorded: {recorded:g})" if recorded is not None else " (none recorded)")
+    )
+
+
+def _base_year(path: Path | None, network: Network) -> tuple[dict[str, Any] | None, BaseYear]:
+    """The base year beside the network file: its content and the parsed form (exit 1 if bad)."""
+    import tomllib
+
+    from app.studies import checked_base_year
+    from graph.base_year import BaseYear, base_year_beside
+
+    file = base_year_beside(path or get_settings().network_path)
+    if not file.exists():
+        return None, BaseYear.empty()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        return data, checked_base_year(data, network)
+    except NetworkValidationError as error:
+        err.print(f"[bold red]{file} does not validate[/bold red]")
+        for problem in error.problems:
+            err.print(f"  - {problem}", markup=False, highlight=False)
+        raise typer.Exit(code=1) from error
+    except (tomllib.TOMLDecodeError, OSError) as error:
+        err.print(f"[bold red]{file}: {error}[/bold red]")
+        raise typer.Exit(code=1) from error
+
+
+def _print_calibration(calibration: dict[str, Any]) -> None:
+    """The calibration table: published, modelled, difference, role and source of each target."""
+    table = Table(
+        title=f"base-year calibration (value of time {calibration['value_of_time']:g} CNY/TEU-h)"
+    )
+    for column in ("target", "role", "published TEU", "modelled TEU", "difference", "source"):
+        table.add_column(column, justify="left" if column in ("target", "source") else "right")
+    for row in calibration["rows"]:
+        mark = "" if row["within"] else " ✗"
+        table.add_row(
+            row["name"],
+            row["role"],
+            f"{row['published_teu']:,.0f}",
+            f"{row['modelled_teu']:,.0f}",
+            f"{row['difference'] * 100:+.1f} %{mark}",
+            ", ".join(row["source"]),
+        )
+    out.print(table)
+    errors = [
+        f"{name} {calibration[key]:.3f}"
+        for name, key in (("fit", "fit_error"), ("held out", "check_error"))
+        if calibration.get(key) is not None
+    ]
+    out.print("RMS log error: " + "; ".join(errors))
+    for row in calibration["rows"]:
+        if row.get("gap"):
+            out.print(f"{row['name']}: {row['gap']}", highlight=False)
+
+
 def _print_study(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -684,6 +818,14 @@ def _print_study(result: dict[str, Any]) -> None:
         *(f"{c['route_changes_teu']:,.0f} TEU" for c in result["comparisons"]),
     )
     out.print(table)
+    calibration = result.get("calibration")
+    if calibration:
+        _print_calibration(calibration)
+        out.print(
+            f"unserved in {calibration['scenario']}: {calibration['unserved_teu']:,.0f} of "
+            f"{calibration['demand_teu']:,.0f} TEU "
+            f"({calibration['unserved_teu'] / calibration['demand_teu'] * 100:.1f} %)"
+        )
 
 
 def main() -> None:

@@ -45,10 +45,11 @@ from app.reload import Follower, record_network_version
 from app.resources import shared_resources
 from app.schemas import ProblemOut, problem_response, problem_responses
 from app.settings import Settings, get_settings
-from app.studies import DefaultDemand
+from app.studies import BaseYearFile, DefaultDemand
 from app.webhooks import Dispatcher
 from app.worker import CeleryRunner
 from graph import Network
+from graph.base_year import base_year_beside
 
 log = logging.getLogger("corridor")
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         app.state.network = loaded
         app.state.scenario_networks = context.resources["scenario_networks"]
         app.state.default_demand = DefaultDemand(config.demand_path, loaded)
+        app.state.base_year = BaseYearFile(base_year_beside(config.network_path), loaded)
         runner = job_runner(config, engine, context)
         app.state.jobs = runner
         recovered = runner.recover()

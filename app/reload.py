@@ -31,8 +31,9 @@ from app.observability import Sparse
 from app.problems import ApiProblem
 from app.scenarios import ScenarioNetworks
 from app.settings import Settings
-from app.studies import DefaultDemand
+from app.studies import BaseYearFile, DefaultDemand
 from graph import Network, load_network
+from graph.base_year import base_year_beside
 from graph.errors import NetworkValidationError
 
 log = logging.getLogger("corridor")
@@ -132,6 +133,7 @@ def reload(state: Any, config: Settings, expect: str | None = None) -> tuple[Net
         state.live.rebase(new)
         state.scenario_networks = networks
         state.default_demand = DefaultDemand(config.demand_path, new)
+        state.base_year = BaseYearFile(base_year_beside(config.network_path), new)
         state.network = new
         # jobs run by this process (the in-process runner) use the new network from now on
         context = getattr(state.jobs, "context", None)

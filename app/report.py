@@ -42,6 +42,7 @@ class Table(StrEnum):
     MODAL_SPLIT = "modal_split"
     ROUTE_CHANGES = "route_changes"
     WATER_TO_SEA = "water_to_sea"
+    CALIBRATION = "calibration"
 
 
 NetworkFor = Callable[[Mapping[str, Any]], Network]
@@ -151,6 +152,7 @@ def render_report(result: Mapping[str, Any], network_for: NetworkFor) -> str:
         f"Assignment shown: <b>{escape(assignment.replace('_', ' '))}</b>.</p>",
         "<h2>Scenarios side by side</h2>",
         _totals_table(labels, outcomes, parts),
+        _calibration_section(result.get("calibration"), labels, outcomes),
         "<div class=charts>",
         _bars(
             "Mean cost, CNY per TEU",
@@ -192,6 +194,59 @@ def render_report(result: Mapping[str, Any], network_for: NetworkFor) -> str:
 
 def _n(value: float) -> str:
     return f"{value:,.0f}"
+
+
+def _calibration_section(
+    calibration: Mapping[str, Any] | None,
+    labels: Sequence[str],
+    outcomes: Sequence[Mapping[str, Any]],
+) -> str:
+    """The base year against its published volumes, each scenario's modelled value beside."""
+    if not calibration:
+        return ""
+    modelled = [{r["target"]: r for r in o.get("calibration") or []} for o in outcomes]
+    rows = []
+    for row in calibration["rows"]:
+        cells = "".join(
+            f"<td>{_n(m[row['target']]['modelled_teu'])}</td>"
+            if row["target"] in m
+            else "<td></td>"
+            for m in modelled
+        )
+        flag = "" if row["within"] else " class=warn"
+        rows.append(
+            f"<tr><td>{escape(row['name'])}</td><td>{row['role']}</td>"
+            f"<td>{_n(row['published_teu'])}</td>{cells}"
+            f"<td{flag}>{row['difference'] * 100:+.1f} %</td><td>±{row['tolerance'] * 100:g} %</td>"
+            f"<td>{escape(', '.join(row['source']))}</td></tr>"
+        )
+    errors = "; ".join(
+        f"{name} {calibration[key]:.3f}"
+        for name, key in (("fit targets", "fit_error"), ("held-out targets", "check_error"))
+        if calibration.get(key) is not None
+    )
+    gaps = "".join(
+        f"<p class=warn>{escape(row['name'])}: {escape(row['gap'])}</p>"
+        for row in calibration["rows"]
+        if row.get("gap")
+    )
+    share = (
+        calibration["unserved_teu"] / calibration["demand_teu"] if calibration["demand_teu"] else 0
+    )
+    method = f" {escape(calibration['method'])}" if calibration.get("method") else ""
+    heads = "".join(f"<th>{escape(label)}</th>" for label in labels)
+    return (
+        f"<h2>Base year {calibration.get('year') or ''}: calibration</h2>"
+        f"<p>The reference scenario ({escape(calibration['scenario'])}) against the published "
+        f"volumes of data/base_year.toml, at a value of time of {calibration['value_of_time']:g} "
+        f"CNY per TEU-hour (calibrated: {calibration.get('calibrated_value_of_time')}).{method} "
+        f"Root mean square log error: {errors}. Unserved in the reference: "
+        f"{_n(calibration['unserved_teu'])} of {_n(calibration['demand_teu'])} TEU "
+        f"({share:.1%}).</p>"
+        "<table><tr><th>Target</th><th>Role</th><th>Published TEU</th>"
+        f"{heads}<th>Difference (reference)</th><th>Tolerance</th><th>Source</th></tr>"
+        f"{''.join(rows)}</table>{gaps}"
+    )
 
 
 def _totals_table(

@@ -686,12 +686,15 @@ class StudyIn(Strict):
         description='"default" (the bundled matrix, data/demand/) or the id of an uploaded '
         "demand matrix.",
     )
-    value_of_time_cny_per_teu_hour: float = Field(
+    value_of_time_cny_per_teu_hour: float | None = Field(
+        default=None,
         ge=0,
         le=100_000,
         description="What an hour of transit costs per TEU, in CNY: the weight of time in the "
-        "generalized cost; choose one per study (quotes default to the catalogue's, about "
-        "95, the cost of a day in transit for average-value cargo).",
+        "generalized cost. Default: the value the base year was calibrated with (its "
+        "calibration table is in the result), so that the base reproduces the published "
+        "volumes; quotes default to the catalogue's, about 95, the cost of a day in transit "
+        "for average-value cargo.",
     )
     co2_price_cny_per_t: float = Field(
         default=0, ge=0, le=100_000, description="Carbon price; 0 reports CO2e without pricing."
@@ -704,6 +707,12 @@ class StudyIn(Strict):
         default=True,
         description="Solve the capacitated assignment (and the all-or-nothing one beside it); "
         "false: all-or-nothing only.",
+    )
+    published_capacity: bool = Field(
+        default=True,
+        description="Give the services the capacity they carried in the base year, from "
+        "published train counts and throughputs (data/base_year.toml), instead of the "
+        "timetable's representative departures alone.",
     )
 
 

@@ -12,6 +12,7 @@ the scenarios up against the first one.
 from __future__ import annotations
 
 import threading
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,10 @@ from app.db.models import DemandMatrix
 from app.jobs import JobContext, JobKind, register
 from app.problems import ApiProblem, ops_named_as, reject
 from app.scenarios import ScenarioNetworks
-from graph import Demand, DemandError, LocationKind, Network, load_demand
+from graph import Demand, DemandError, LocationKind, Network, NetworkValidationError, load_demand
+from graph.base_year import BaseYear, parse_base_year
+from solvers.calibration import Role, rms_log_error_of_rows
+from solvers.errors import InvalidRequest
 from solvers.study import ScenarioOutcome as Outcome
 from solvers.study import (
     StudyParameters,
@@ -120,6 +124,66 @@ class DefaultDemand:
             ) from error
 
 
+class BaseYearFile:
+    """The base year beside the network file (:mod:`graph.base_year`), checked on first use.
+
+    A study keeps the file's content in its parameters, so a worker needs nothing else and a
+    later edit of the file does not change a study already made.
+    """
+
+    def __init__(self, path: Path, network: Network) -> None:
+        self.path = path
+        self.network = network
+        self._data: dict[str, Any] | None = None
+        self._base_year = BaseYear.empty()
+        self._lock = threading.Lock()
+
+    def get(self) -> tuple[dict[str, Any] | None, BaseYear]:
+        """The file's content (``None`` if there is no file) and the parsed base year.
+
+        Raises
+        ------
+        NetworkValidationError
+            When the file does not fit the network, listing every problem.
+        """
+        with self._lock:
+            if self._data is None and self.path.exists():
+                data = tomllib.loads(self.path.read_text(encoding="utf-8"))
+                self._base_year = checked_base_year(data, self.network)
+                self._data = data
+            return self._data, self._base_year
+
+    def usable(self) -> tuple[dict[str, Any] | None, BaseYear]:
+        """Like :meth:`get`, or a 409 problem saying why the file does not fit the network."""
+        try:
+            return self.get()
+        except (NetworkValidationError, tomllib.TOMLDecodeError, OSError) as error:
+            raise ApiProblem(
+                409,
+                "base-year-unusable",
+                "The base year's data does not fit this network",
+                str(error),
+            ) from error
+
+
+def checked_base_year(data: Mapping[str, Any], network: Network) -> BaseYear:
+    """The base year in ``data``, or NetworkValidationError listing every problem."""
+    base_year, problems = parse_base_year(data, network)
+    if problems or base_year is None:
+        raise NetworkValidationError(problems)
+    return base_year
+
+
+def study_value_of_time(given: float | None, base_year: BaseYear, field: str) -> float:
+    """The study's value of time: the one given, or else the base year's calibrated one."""
+    if given is not None:
+        return given
+    if base_year.calibration is None:
+        message = "required: this network's base year has no calibrated value of time"
+        raise InvalidRequest([(field, message)])
+    return base_year.calibration.value_of_time
+
+
 def find_demand(
     defaults: DefaultDemand, db: Session, organisation_id: str, demand_id: str
 ) -> dict[str, Any]:
@@ -189,10 +253,15 @@ def solve_part(
         co2_price=params["co2_price"],
         days=params["days"],
     )
+    base_year = study_base_year(networks.base, params)
     progress(0.1, f"{scenario['label']}: building the study network")
-    study = build_study_network(network, parameters, {g for _, _, g in demand})
+    groups = {g for _, _, g in demand}
+    published = base_year.capacities if params.get("published_capacity", True) else ()
+    study = build_study_network(network, parameters, groups, published)
     progress(0.3, f"{scenario['label']}: solving {len(demand)} pairs on {len(study.rides)} rides")
-    outcomes = run_scenario(study, demand, capacitated=params["capacitated"])
+    # the published volumes describe the bundled matrix's flows: other matrices are not checked
+    targets = base_year.targets if params["demand"]["id"] == DEFAULT else ()
+    outcomes = run_scenario(study, demand, capacitated=params["capacitated"], targets=targets)
     return {
         "label": scenario["label"],
         "scenario_id": scenario["scenario_id"],
@@ -202,6 +271,38 @@ def solve_part(
         "outcomes": {name: outcome.to_data() for name, outcome in outcomes.items()},
         "water_to_sea": _water_to_sea(network),
     }
+
+
+def study_base_year(base: Network, params: Mapping[str, Any]) -> BaseYear:
+    """The base year a study runs with: the file content its parameters keep, if any."""
+    data = params.get("base_year")
+    return checked_base_year(data, base) if data else BaseYear.empty()
+
+
+def calibration_of(params: Mapping[str, Any], part: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The reference scenario's calibration table with its errors; ``None`` without targets."""
+    assignment = "capacitated" if params["capacitated"] else "all_or_nothing"
+    rows = part["outcomes"][assignment].get("calibration") or []
+    if not rows:
+        return None
+    calibration = (params.get("base_year") or {}).get("calibration") or {}
+    return {
+        "scenario": part["label"],
+        "assignment": assignment,
+        "year": (params.get("base_year") or {}).get("year"),
+        "value_of_time": params["value_of_time"],
+        "calibrated_value_of_time": calibration.get("value_of_time"),
+        "method": calibration.get("method"),
+        "fit_error": _rounded(rms_log_error_of_rows(rows, Role.FIT)),
+        "check_error": _rounded(rms_log_error_of_rows(rows, Role.CHECK)),
+        "unserved_teu": part["outcomes"][assignment]["totals"]["unserved_teu"],
+        "demand_teu": part["outcomes"][assignment]["totals"]["demand_teu"],
+        "rows": rows,
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def combine(
@@ -243,6 +344,7 @@ def combine(
         "demand": {k: v for k, v in params["demand"].items() if k != "rows"},
         "scenarios": parts,
         "comparisons": comparisons,
+        "calibration": calibration_of(params, reference),
     }
 
 

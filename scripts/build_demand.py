@@ -8,15 +8,20 @@ published total split by a stated rule that uses the network's own authoring dat
 and the rules are documented in ``data/demand/README.md`` and repeated, with the arithmetic, in
 each row's ``derivation``:
 
-A. sea-rail exports: the corridor's 2025 sea-rail volume (S88) times the share of boxes carried
-   towards the sea (S136), split by origin in proportion to weekly outbound sea-rail departures
-   and by destination in proportion to weekly Beibu Gulf sailings calling each foreign port;
-B. Nanning–Hanoi cross-border rail: the H1 2025 exports (S70) doubled;
+A. sea-rail exports: Beibu Gulf Port's 2025 foreign-trade sea-rail boxes (January to November
+   published, L-SR-FOREIGN-2025, scaled to the year) times the share of boxes carried towards the
+   sea (S136), split by origin in proportion to weekly outbound sea-rail departures and by
+   destination in proportion to weekly Beibu Gulf sailings calling each foreign port;
+B. Nanning–Hanoi cross-border rail: the 2025 exports (L-CNVN-2025);
 C. Xijiang-basin exports: Guangxi's river-port container throughput (derived from Wuzhou's figure
    and share, S135, grade C) times the outbound share of A, split by river port and by the
    destinations of A (no published figure for these exports exists);
 D. Chongqing–Shanghai Direct Express (Yangtze): the 2024 downstream volume (S105), split by
    destination in proportion to weekly Shanghai sailings calling each foreign port.
+
+Imports are each export group mirrored (the foreign port becomes the origin): A and C at the
+published ratio of boxes landed to boxes carried to the sea (S136), D at the other half of the
+voyages. No import figure was found for B, which has no import rows.
 
 All arithmetic is exact (fractions); each group is rounded to whole TEU by largest remainder, so
 every group sums to its rounded total. Rows are sorted; running the build twice gives the same
@@ -43,8 +48,9 @@ SOURCES = ROOT / "data" / "src"
 OUTPUT = ROOT / "data" / "demand" / "default.csv"
 NAME = "default"
 DESCRIPTION = (
-    "Annual container exports (TEU) from western China and the Xijiang basin to foreign ports: "
-    "published totals split by the network's own service frequencies (data/demand/README.md)."
+    "Annual foreign-trade containers (TEU) between western China and the Xijiang basin and foreign "
+    "ports, exports and imports: published totals split by the network's own service frequencies "
+    "(data/demand/README.md)."
 )
 
 GULF_PORTS = frozenset({"CNQZH", "CNFAN", "CNBIH", "CNBHT"})
@@ -54,13 +60,15 @@ SHANGHAI_TAG = "shanghai"
 REPRESENTATIVE_TAG = "representative"
 
 # ---------------------------------------------------------------- published inputs
-#: Corridor sea-rail train volume 2025, TEU (S88; +47.6 % on 2024's 960,000 TEU, S86).
-CORRIDOR_TEU_2025 = 1_425_000
+#: Beibu Gulf Port's foreign-trade (外贸) sea-rail boxes, January to November 2025, TEU
+#: (L-SR-FOREIGN-2025). The railway bureau's 1,425,000 TEU (S88) counts every box on the
+#: corridor's trains, domestic coastal trade and bulk in boxes included: not a foreign-trade figure.
+SEA_RAIL_FOREIGN_JAN_NOV_2025_TEU = 146_000
 #: Sea-rail boxes Q1 2022: all, and those carried towards the sea (下水) (S136).
 SEA_RAIL_Q1_2022_TEU = 170_000
 SEA_RAIL_Q1_2022_TO_SEA_TEU = 63_000
-#: Nanning–Hanoi trains, TEU exported in H1 2025 (S70).
-NANNING_HANOI_H1_2025_TEU = 18_870
+#: Nanning–Hanoi trains, TEU carried from Guangxi to Vietnam in 2025 (L-CNVN-2025).
+NANNING_HANOI_2025_TEU = 37_000
 #: Wuzhou port container throughput 2023 and its share of Guangxi's river ports (S135, grade C).
 WUZHOU_TEU_2023 = 1_007_100
 WUZHOU_SHARE_OF_GUANGXI_RIVER_PORTS = Fraction(65, 100)
@@ -122,12 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build() -> Demand:
     """The bundled matrix: groups A–D, each rounded to its total, rows merged and sorted."""
     countries, services = read_sources()
-    groups = {
-        "A": sea_rail_cells(services, countries),
-        "B": cross_border_cells(),
-        "C": xijiang_cells(services, countries),
-        "D": yangtze_cells(services, countries),
-    }
+    groups = all_groups(services, countries)
     parts: dict[tuple[str, str], list[tuple[Cell, int]]] = {}
     for cells in groups.values():
         for cell, teu in zip(cells, apportion([c.exact for c in cells]), strict=True):
@@ -143,13 +146,67 @@ def build() -> Demand:
 def group_totals() -> dict[str, int]:
     """The rounded total of each group, which its rows sum to."""
     countries, services = read_sources()
-    groups = {
+    groups = all_groups(services, countries)
+    return {name: sum(apportion([c.exact for c in cells])) for name, cells in groups.items()}
+
+
+def all_groups(
+    services: Sequence[Mapping[str, Any]], countries: Mapping[str, str]
+) -> dict[str, list[Cell]]:
+    """The export groups A–D and the imports mirrored from A, C and D (A', C', D')."""
+    ashore = SEA_RAIL_Q1_2022_TEU - SEA_RAIL_Q1_2022_TO_SEA_TEU
+    landed = Fraction(ashore, SEA_RAIL_Q1_2022_TO_SEA_TEU)
+    ratio = (
+        f"x {ashore:,}/{SEA_RAIL_Q1_2022_TO_SEA_TEU:,}, boxes landed (上岸) per box carried to "
+        "the sea (下水) on the sea-rail trains in Q1 2022 (S136)"
+    )
+    exports = {
         "A": sea_rail_cells(services, countries),
         "B": cross_border_cells(),
         "C": xijiang_cells(services, countries),
         "D": yangtze_cells(services, countries),
     }
-    return {name: sum(apportion([c.exact for c in cells])) for name, cells in groups.items()}
+    return exports | {
+        "A'": mirrored(exports["A"], "A'", landed, ratio, ("S136",)),
+        "C'": mirrored(exports["C"], "C'", landed, ratio, ("S136",)),
+        "D'": mirrored(
+            exports["D"],
+            "D'",
+            Fraction(1),
+            "x 1, the other half of the voyages (upstream, S105)",
+            ("S105",),
+        ),
+    }
+
+
+def mirrored(
+    cells: Sequence[Cell],
+    group: str,
+    factor: Fraction,
+    ratio: str,
+    sources: tuple[str, ...],
+) -> list[Cell]:
+    """Imports mirrored from export ``cells``: the foreign port sends ``factor`` times as much."""
+
+    def explain(cell: Cell) -> Callable[[int], str]:
+        return lambda teu: (
+            f"Rule {group} (data/demand/README.md), imports mirrored from rule {cell.group}: "
+            f"{cell.destination} -> {cell.origin} = the export flow {cell.origin} -> "
+            f"{cell.destination}, {float(cell.exact):,.1f} TEU before rounding, {ratio} "
+            f"= {teu:,} TEU. {NO_SHARES.replace('exports abroad', 'imports from abroad')}"
+        )
+
+    return [
+        Cell(
+            group,
+            cell.destination,
+            cell.origin,
+            cell.exact * factor,
+            tuple(dict.fromkeys(cell.sources + sources)),
+            explain(cell),
+        )
+        for cell in cells
+    ]
 
 
 def read_sources() -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -229,8 +286,8 @@ def outbound_share() -> Fraction:
 
 
 def sea_rail_total() -> Fraction:
-    """Group A: outbound corridor sea-rail TEU 2025."""
-    return CORRIDOR_TEU_2025 * outbound_share()
+    """Group A: outbound foreign-trade sea-rail TEU 2025 (January to November scaled to 12)."""
+    return SEA_RAIL_FOREIGN_JAN_NOV_2025_TEU * Fraction(12, 11) * outbound_share()
 
 
 def sea_rail_cells(
@@ -242,8 +299,9 @@ def sea_rail_cells(
     destinations = gulf_sailings(services, countries)
     trains, sailings = sum(origins.values()), sum(destinations.values())
     head = (
-        f"Rule A (data/demand/README.md): corridor sea-rail boxes 2025, "
-        f"{CORRIDOR_TEU_2025:,} TEU (S88), x {SEA_RAIL_Q1_2022_TO_SEA_TEU:,}/"
+        f"Rule A (data/demand/README.md): Beibu Gulf foreign-trade sea-rail boxes, "
+        f"{SEA_RAIL_FOREIGN_JAN_NOV_2025_TEU:,} TEU January to November 2025 "
+        f"(L-SR-FOREIGN-2025), x 12/11 for the year, x {SEA_RAIL_Q1_2022_TO_SEA_TEU:,}/"
         f"{SEA_RAIL_Q1_2022_TEU:,} carried towards the sea (Q1 2022, S136) = "
         f"{round(total):,} TEU outbound"
     )
@@ -261,7 +319,7 @@ def sea_rail_cells(
                     origin,
                     destination,
                     total * Fraction(o_weight, trains) * Fraction(d_weight, sailings),
-                    ("S88", "S136"),
+                    ("L-SR-FOREIGN-2025", "S136"),
                     _explainer(head, share),
                 )
             )
@@ -269,11 +327,11 @@ def sea_rail_cells(
 
 
 def cross_border_cells() -> list[Cell]:
-    """Group B: Nanning–Hanoi train exports, H1 2025 doubled."""
-    exact = Fraction(NANNING_HANOI_H1_2025_TEU * 2)
+    """Group B: Nanning–Hanoi train exports, 2025."""
+    exact = Fraction(NANNING_HANOI_2025_TEU)
     head = (
-        f"Rule B (data/demand/README.md): {NANNING_HANOI_H1_2025_TEU:,} TEU exported by the "
-        "Nanning–Hanoi trains in H1 2025 (S70), x 2 for the year"
+        f"Rule B (data/demand/README.md): {NANNING_HANOI_2025_TEU:,} TEU carried from Guangxi "
+        "to Vietnam by the China–Vietnam trains in 2025 (L-CNVN-2025)"
     )
     return [
         Cell(
@@ -281,7 +339,7 @@ def cross_border_cells() -> list[Cell]:
             NANNING_RAILWAY_PORT,
             HANOI_YEN_VIEN,
             exact,
-            ("S70",),
+            ("L-CNVN-2025",),
             lambda teu: f"{head} = {teu:,} TEU. All dry: no reefer share published.",
         )
     ]

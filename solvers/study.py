@@ -21,8 +21,10 @@ no handling charged at the port, whose lifts count in its throughput. Unlike a q
 arc serves every flow, so no passage transships in the country of its port of loading.
 
 A ride uses the capacity of every leg it rides; a leg's capacity over the year is its TEU per
-departure times its departures in the study year (validity dates and closures applied). Road
-legs are continuous and unlimited. Customs clearance is left out of route choice: every pair
+departure times its departures in the study year (validity dates and closures applied), or, for
+a service of a base year's published capacity group (:mod:`graph.base_year`), its share of what
+the group carried, with its departures and the mean wait scaled alike. Road legs are continuous
+and unlimited. Customs clearance is left out of route choice: every pair
 clears export and import once whichever corridor it takes, and the static network cannot carry
 the quote engine's clearance states (the quotes' itineraries stay exact).
 
@@ -36,13 +38,15 @@ import heapq
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from graph import CargoClass, Location, LocationKind, Mode, Network, ServiceLeg, Status
+from graph.base_year import PublishedCapacity, Target
 from graph.schedule import to_minutes
+from solvers.calibration import Fit, TargetFit, compare, fit
 from solvers.cargo import Cargo
 from solvers.emissions import Emitter
 from solvers.errors import InvalidRequest
@@ -118,19 +122,39 @@ class StudyNetwork:
     parameters: StudyParameters
     rides: Mapping[str, Ride]  # by arc id
     capacities: Mapping[str, float]  # TEU per year by leg id
-    departures: Mapping[str, int]  # departures in the year by leg id
+    departures: Mapping[str, int]  # timetabled departures in the year by leg id
     emitters: Mapping[str, Emitter]  # by cargo class, for a 20-ft box
+    #: services whose capacity is a published volume: the factor on their timetable's
+    #: departures, and the base-year entry it comes from
+    frequency: Mapping[str, float] = field(default_factory=dict)
+    published: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def arcs(self) -> list[Arc]:
         """The arcs, in a stable order."""
         return [self.rides[key].arc for key in sorted(self.rides)]
 
+    def revalued(self, value_of_time: float) -> StudyNetwork:
+        """The same rides costed at another value of time (for fits and sensitivity runs)."""
+        parameters = replace(self.parameters, value_of_time=value_of_time)
+        rides = {
+            key: replace(ride, arc=replace(ride.arc, cost=_cost(parameters, ride)))
+            for key, ride in self.rides.items()
+        }
+        return replace(self, parameters=parameters, rides=rides)
+
 
 def build_study_network(
-    network: Network, parameters: StudyParameters, groups: Iterable[str]
+    network: Network,
+    parameters: StudyParameters,
+    groups: Iterable[str],
+    published: Sequence[PublishedCapacity] = (),
 ) -> StudyNetwork:
-    """Rides of every operating service for the cargo ``groups`` (cargo class values)."""
+    """Rides of every operating service for the cargo ``groups`` (cargo class values).
+
+    ``published`` raises the yearly capacity of its services to what they carried in the base
+    year (:mod:`graph.base_year`), and their frequency with it.
+    """
     begin = datetime.combine(parameters.start, datetime.min.time(), tzinfo=UTC)
     end = begin + timedelta(days=parameters.days)
     first, last = to_minutes(begin), to_minutes(end)
@@ -147,6 +171,10 @@ def build_study_network(
         for leg_id, (deps, _) in slots.items()
         if network.legs[leg_id].capacity_teu is not None
     }
+    departures = {leg_id: len(deps) for leg_id, (deps, _) in slots.items()}
+    frequency, sourced = _published_frequency(network, capacities, departures, published)
+    for leg_id in capacities:
+        capacities[leg_id] *= frequency.get(network.legs[leg_id].service, 1.0)
     rides: dict[str, Ride] = {}
     emitters: dict[str, Emitter] = {}
     payload = network.emission_factors.payload_t_per_teu
@@ -163,7 +191,7 @@ def build_study_network(
         made: list[Ride] = []
         for service_legs in network.services.values():
             for run in _runs(network, service_legs, slots, cargo_class):
-                made += _rides(network, run, slots, parameters, pricer, emitter, group)
+                made += _rides(network, run, slots, parameters, pricer, emitter, group, frequency)
         sea_km = sea_distances(leg for leg in operating if cargo_class in leg.cargo_classes)
         made += list(_passages(network, tuple(made), sea_km, parameters, pricer, group))
         rides.update((ride.arc.id, ride) for ride in made)
@@ -172,9 +200,47 @@ def build_study_network(
         parameters=parameters,
         rides=rides,
         capacities=capacities,
-        departures={leg_id: len(deps) for leg_id, (deps, _) in slots.items()},
+        departures=departures,
         emitters=emitters,
+        frequency=frequency,
+        published=sourced,
     )
+
+
+def _published_frequency(
+    network: Network,
+    timetabled: Mapping[str, float],
+    departures: Mapping[str, int],
+    published: Sequence[PublishedCapacity],
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The factor on each published group's services' departures, and the group by service.
+
+    A published departure count is shared by the group's services that run in the study year
+    in proportion to their timetabled departures (one factor for all); a published TEU figure
+    in proportion to their timetable capacity (a service's largest leg capacity over the year).
+    A group whose timetable already offers more keeps it.
+    """
+    runs: dict[str, int] = defaultdict(int)
+    carries: dict[str, float] = defaultdict(float)
+    for leg_id, count in departures.items():
+        service = network.legs[leg_id].service
+        runs[service] = max(runs[service], count)
+        carries[service] = max(carries[service], timetabled.get(leg_id, 0.0))
+    frequency: dict[str, float] = {}
+    sourced: dict[str, str] = {}
+    for group in published:
+        running = [s for s in group.services if runs.get(s, 0) > 0 and carries[s] > 0]
+        if group.departures_per_year is not None:
+            factor = group.departures_per_year / sum(runs[s] for s in running) if running else 0
+        else:
+            offered = sum(carries[s] for s in running)
+            factor = (group.teu_per_year or 0.0) / offered if running else 0
+        if factor <= 1:
+            continue
+        for service in running:
+            frequency[service] = factor
+            sourced[service] = group.id
+    return frequency, sourced
 
 
 def _runs(
@@ -208,6 +274,7 @@ def _rides(
     pricer: Pricer,
     emitter: Emitter,
     group: str,
+    frequency: Mapping[str, float],
 ) -> Iterable[Ride]:
     locations = network.locations
     minutes_in_year = parameters.days * 24 * 60
@@ -215,7 +282,8 @@ def _rides(
         board = locations[first.origin]
         wait = 0.0
         if not first.timetable.continuous:
-            wait = 0.5 * minutes_in_year / len(slots[first.id][0]) / 60 + first.cutoff_hours
+            per_year = len(slots[first.id][0]) * frequency.get(first.service, 1.0)
+            wait = 0.5 * minutes_in_year / per_year / 60 + first.cutoff_hours
         wait += board.handling_hours_between(None, first.mode)
         on_board = _walk(run[i:], slots)
         for j in range(i, len(run)):
@@ -293,11 +361,10 @@ def _ride(
     onward: str | None = None,
 ) -> Ride:
     """The ride over ``legs`` and its arc, whose cost is money, time and priced CO2e."""
-    cost = money + parameters.value_of_time * hours + parameters.co2_price * co2e / 1000
     arc_id = f"{legs[0].id}..{legs[-1].id}|{group}"
     resources = tuple(leg.id for leg in legs if leg.capacity_teu is not None)
-    return Ride(
-        arc=Arc(arc_id, board, alight, round(cost, 4), resources, group),
+    ride = Ride(
+        arc=Arc(arc_id, board, alight, 0.0, resources, group),
         service=legs[0].service,
         legs=tuple(leg.id for leg in legs),
         mode=legs[0].mode,
@@ -310,6 +377,17 @@ def _ride(
         distance_km=sum(leg.distance_km for leg in legs),
         via=via,
         onward=onward,
+    )
+    return replace(ride, arc=replace(ride.arc, cost=_cost(parameters, ride)))
+
+
+def _cost(parameters: StudyParameters, ride: Ride) -> float:
+    """A ride's generalized cost per TEU: money, time and priced CO2e."""
+    return round(
+        ride.money
+        + parameters.value_of_time * ride.hours
+        + parameters.co2_price * ride.co2e_kg / 1000,
+        4,
     )
 
 
@@ -427,6 +505,8 @@ class ScenarioOutcome:
     legs: list[dict[str, Any]]
     pairs: list[dict[str, Any]]
     unreachable: list[dict[str, Any]] = field(default_factory=list)
+    #: the base year's published volumes beside the modelled ones (solvers.calibration)
+    calibration: list[dict[str, Any]] = field(default_factory=list)
 
     def to_data(self) -> dict[str, Any]:
         """JSON form."""
@@ -441,29 +521,64 @@ class ScenarioOutcome:
             "legs": self.legs,
             "pairs": self.pairs,
             "unreachable": self.unreachable,
+            "calibration": self.calibration,
         }
 
 
 def run_scenario(
-    study: StudyNetwork, demand: Mapping[Pair, float], capacitated: bool = True
+    study: StudyNetwork,
+    demand: Mapping[Pair, float],
+    capacitated: bool = True,
+    targets: Sequence[Target] = (),
 ) -> dict[str, ScenarioOutcome]:
-    """Assign ``demand`` on ``study``: all-or-nothing, and the capacitated optimum if asked."""
-    arcs = study.arcs
-    free = all_or_nothing(arcs, demand)
-    outcomes = {"all_or_nothing": _outcome(study, demand, free, "all_or_nothing", free)}
+    """Assign ``demand`` on ``study``: all-or-nothing, and the capacitated optimum if asked.
+
+    Each outcome compares its flows with the base year's ``targets`` (its calibration table).
+    """
+    free = all_or_nothing(study.arcs, demand)
+    outcomes = {"all_or_nothing": _outcome(study, demand, free, "all_or_nothing", free, targets)}
     if capacitated:
-        reachable = {p: teu for p, teu in demand.items() if p not in free.unserved}
-        # a box the network cannot carry goes some other way it does not model, at a multiple
-        # of its best route's cost: shadow prices are measured against that
-        penalty = {
-            pair: study.parameters.unserved_cost_factor
-            * sum(_path_cost(study, walk) for walk, _ in free.paths[pair][:1])
-            for pair in reachable
-            if pair in free.paths
-        }
-        result = min_cost_flow(arcs, study.capacities, reachable, penalty)
-        outcomes["capacitated"] = _outcome(study, demand, result, "capacitated", free)
+        result = run_assignment(study, demand, free)
+        outcomes["capacitated"] = _outcome(study, demand, result, "capacitated", free, targets)
     return outcomes
+
+
+def run_assignment(
+    study: StudyNetwork, demand: Mapping[Pair, float], free: FlowResult | None = None
+) -> FlowResult:
+    """The capacitated min-cost flow of ``demand`` (``free``: its all-or-nothing assignment)."""
+    arcs = study.arcs
+    if free is None:
+        free = all_or_nothing(arcs, demand)
+    reachable = {p: teu for p, teu in demand.items() if p not in free.unserved}
+    # a box the network cannot carry goes some other way it does not model, at a multiple
+    # of its best route's cost: shadow prices are measured against that
+    penalty = {
+        pair: study.parameters.unserved_cost_factor
+        * sum(_path_cost(study, walk) for walk, _ in free.paths[pair][:1])
+        for pair in reachable
+        if pair in free.paths
+    }
+    return min_cost_flow(arcs, study.capacities, reachable, penalty)
+
+
+def fit_value_of_time(
+    study: StudyNetwork,
+    demand: Mapping[Pair, float],
+    targets: Sequence[Target],
+    progress: Callable[[float], None] | None = None,
+) -> Fit:
+    """The value of time that best reproduces the ``fit`` targets (:func:`solvers.calibration.fit`).
+
+    Each trial re-costs ``study`` (:meth:`StudyNetwork.revalued`) and solves its capacitated
+    assignment.
+    """
+
+    def evaluate(value_of_time: float) -> list[TargetFit]:
+        trial = study.revalued(value_of_time)
+        return compare(trial.rides, run_assignment(trial, demand), targets)
+
+    return fit(evaluate, progress)
 
 
 def _path_cost(study: StudyNetwork, walk: Sequence[str]) -> float:
@@ -476,6 +591,7 @@ def _outcome(
     result: FlowResult,
     assignment: str,
     free: FlowResult,
+    targets: Sequence[Target],
 ) -> ScenarioOutcome:
     network = study.network
     locations = network.locations
@@ -569,6 +685,7 @@ def _outcome(
                 "teu": round(flow, 3),
                 "capacity_teu": capacity,
                 "departures": study.departures.get(leg_id),
+                "published_capacity": study.published.get(leg.service),
                 "utilisation": round(flow / capacity, 4) if capacity else None,
                 "shadow_price_cny_per_teu": round(result.shadow_prices.get(leg_id, 0.0), 4)
                 if leg_id in result.shadow_prices
@@ -641,6 +758,7 @@ def _outcome(
         legs=legs,
         pairs=pairs,
         unreachable=unreachable,
+        calibration=[row.to_data() for row in compare(study.rides, result, targets)],
     )
 
 

@@ -86,6 +86,10 @@ def start_study(
     networks: ScenarioNetworks = request.app.state.scenario_networks
     given = [item if isinstance(item, str) else item.model_dump() for item in body.scenarios]
     resolved = studies.resolve_scenarios(db, networks, caller.organisation_id, given)
+    base_year_data, base_year = request.app.state.base_year.usable()
+    value_of_time = studies.study_value_of_time(
+        body.value_of_time_cny_per_teu_hour, base_year, "value_of_time_cny_per_teu_hour"
+    )
     demand = studies.find_demand(
         request.app.state.default_demand, db, caller.organisation_id, body.demand
     )
@@ -93,7 +97,9 @@ def start_study(
         "name": body.name,
         "scenarios": resolved,
         "demand": demand,
-        "value_of_time": body.value_of_time_cny_per_teu_hour,
+        "base_year": base_year_data,
+        "published_capacity": body.published_capacity,
+        "value_of_time": value_of_time,
         "co2_price": body.co2_price_cny_per_t,
         "start": (body.start or datetime.now(UTC).date()).isoformat(),
         "days": body.days,

@@ -256,6 +256,23 @@ def test_study_run_with_a_bad_demand_file_lists_the_rows_and_exits_2(tmp_path: P
     assert "row 3" in output
 
 
+def test_study_run_from_another_folder_uses_the_calibrated_base_year(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --value-of-time a study on the bundled data runs at the base year's calibrated
+    value, with the published capacities, and prints the calibration table and what the base
+    leaves unserved; the bundled files are found from any folder."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        app, ["study", "run", "--scenario", "base", "--start", "2027-01-04"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "base-year calibration (value of time 5.623 CNY/TEU-h)" in result.output
+    assert "Wuzhou port container throughput" in result.output
+    assert "unserved in base:" in result.output
+    assert (tmp_path / "study-report.html").exists()
+
+
 def test_a_study_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
     """Two processes with other hash seeds give the same tables to the last digit.
 

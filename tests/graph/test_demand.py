@@ -281,15 +281,20 @@ def test_load_demand_reports_unreadable_files(tmp_path: Path, tiny_network: Netw
 def test_the_bundled_matrix_reads_against_the_real_network(real_network: Network) -> None:
     demand = load_demand(BUNDLED, real_network, known_sources=set(real_network.sources))
     assert demand.name == "default"
-    assert 150 <= len(demand.rows) <= 400
+    assert 400 <= len(demand.rows) <= 800  # exports and their mirrored imports
     assert {row.cargo_class for row in demand.rows} == {CargoClass.DRY}
     inland = {"CNCQI-TJC", "CNCDU-CXG", "CNKNM-WJY", "CNGYA-DLY", "CNLAZ-ZCB", "CNXIA-XIP"}
     xijiang = {"CNNIG", "CNGUG", "CNWUZ"}
     assert inland | xijiang <= set(demand.origins)
     assert {"SGSIN", "VNHPH", "THLCH", "MYPKG", "VNYEV"} <= set(demand.destinations)
+    assert inland | xijiang <= set(demand.destinations)  # imports
     for row in demand.rows:
-        assert real_network.get_location(row.origin).country == "CN", row.key
-        assert real_network.get_location(row.destination).country != "CN", row.key
+        countries = {
+            real_network.get_location(row.origin).country,
+            real_network.get_location(row.destination).country,
+        }
+        assert "CN" in countries, row.key
+        assert len(countries) == 2, row.key  # foreign trade only
         assert row.teu_per_year.is_integer(), row.key
 
 
@@ -308,19 +313,32 @@ def test_the_bundled_totals_match_the_published_totals(real_network: Network) ->
 
     demand = load_demand(BUNDLED, real_network)
     totals = build.group_totals()
-    # A: 2025 corridor sea-rail volume 1,425,000 TEU (S88) x 63,000/170,000 to the sea (S136).
-    assert build.CORRIDOR_TEU_2025 == 1_425_000
-    assert totals["A"] == round(Fraction(1_425_000 * 63_000, 170_000)) == 528_088
-    # B: 18,870 TEU exported by Nanning–Hanoi trains in H1 2025 (S70), doubled.
-    assert totals["B"] == 2 * 18_870
-    assert demand.by_key()[("CNNIN-IRP", "VNYEV", "dry")] == 37_740
+    # A: 146,000 foreign-trade sea-rail TEU Jan-Nov 2025 (L-SR-FOREIGN-2025) x 12/11 x
+    # 63,000/170,000 carried to the sea (S136); A' the landed 107,000/170,000.
+    assert build.SEA_RAIL_FOREIGN_JAN_NOV_2025_TEU == 146_000
+    year = Fraction(146_000 * 12, 11)
+    assert totals["A"] == round(year * Fraction(63, 170)) == 59_025
+    assert totals["A'"] == round(year * Fraction(107, 170)) == 100_248
+    # B: 37,000 TEU carried to Vietnam by the Nanning trains in 2025 (L-CNVN-2025); no imports.
+    assert totals["B"] == 37_000
+    assert demand.by_key()[("CNNIN-IRP", "VNYEV", "dry")] == 37_000
+    assert ("VNYEV", "CNNIN-IRP", "dry") not in demand.by_key()
     # C: Wuzhou 1,007,100 TEU = 65 % of Guangxi's river ports (S135) x the share to the sea.
-    assert totals["C"] == round(Fraction(1_007_100 * 100 * 63_000, 65 * 170_000)) == 574_184
-    # D: 530 voyages in H1 2024 x 1,390,800 TEU / 5,523 voyages (S105), half downstream, x 2.
-    assert totals["D"] == round(Fraction(530 * 1_390_800, 5_523)) == 133_464
-    assert demand.total_teu == sum(totals.values()) == 1_273_476
-    xijiang = sum(t for (o, _, _), t in demand.by_key().items() if o in {"CNNIG", "CNGUG", "CNWUZ"})
-    assert xijiang == totals["C"]
+    river = Fraction(1_007_100 * 100, 65)
+    assert totals["C"] == round(river * Fraction(63, 170)) == 574_184
+    assert totals["C'"] == round(river * Fraction(107, 170)) == 975_201
+    # D: 530 voyages in H1 2024 x 1,390,800 TEU / 5,523 voyages (S105), half downstream, x 2;
+    # D' the other half.
+    assert totals["D"] == totals["D'"] == round(Fraction(530 * 1_390_800, 5_523)) == 133_464
+    assert demand.total_teu == sum(totals.values()) == 2_012_586
+    xijiang = {"CNNIG", "CNGUG", "CNWUZ"}
+    by_key = demand.by_key()
+    assert sum(t for (o, _, _), t in by_key.items() if o in xijiang) == totals["C"]
+    assert sum(t for (_, d, _), t in by_key.items() if d in xijiang) == totals["C'"]
+    # an import row mirrors its export row at the landed ratio (before rounding)
+    assert by_key[("SGSIN", "CNWUZ", "dry")] == pytest.approx(
+        by_key[("CNWUZ", "SGSIN", "dry")] * 107 / 63, abs=1
+    )
 
 
 def test_the_bundled_file_is_built_from_its_sources() -> None:

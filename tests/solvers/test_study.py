@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from graph import CargoClass, Mode, Network
+from graph import CargoClass, Mode, Network, Provenance
+from graph.base_year import PublishedCapacity
 from graph.scenario import apply_scenario, parse_scenario
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
@@ -99,6 +101,70 @@ def test_capacity_is_teu_per_departure_times_departures_in_the_year(
         ["dry"],
     )
     assert "CANAL-1..CANAL-1|dry" in opened.rides
+
+
+def _published(**figure: float) -> PublishedCapacity:
+    provenance = Provenance(sources=("FIX",))
+    return PublishedCapacity("group", "group", ("TRAIN", "SHIP"), provenance, **figure)
+
+
+def test_a_published_departure_count_scales_capacity_and_frequency(
+    tiny_network: Network,
+) -> None:
+    """Five times the timetable's departures: five times each leg's capacity, a fifth of the
+    mean wait, the same time aboard; the study says which entry the capacity comes from."""
+    plain = build_study_network(tiny_network, YEAR, ["dry"])
+    runs = plain.departures["TRAIN-1"] + plain.departures["SHIP-1"]
+    scaled = build_study_network(
+        tiny_network, YEAR, ["dry"], [_published(departures_per_year=5 * runs)]
+    )
+    for leg_id in ("TRAIN-1", "TRAIN-2", "SHIP-1", "SHIP-2"):
+        assert scaled.capacities[leg_id] == pytest.approx(5 * plain.capacities[leg_id])
+    assert scaled.frequency == {"TRAIN": pytest.approx(5), "SHIP": pytest.approx(5)}
+    assert scaled.published == {"TRAIN": "group", "SHIP": "group"}
+    headway = 0.5 * 365 * 24 / plain.departures["SHIP-1"]
+    before, after = plain.rides["SHIP-1..SHIP-1|dry"], scaled.rides["SHIP-1..SHIP-1|dry"]
+    assert before.hours - after.hours == pytest.approx(headway - headway / 5, abs=0.01)
+    (outcome,) = run_scenario(scaled, {("PA", "PB", "dry"): 1.0}, capacitated=False).values()
+    assert {r["published_capacity"] for r in outcome.legs if r["service"] == "SHIP"} == {"group"}
+
+
+def test_a_published_teu_figure_is_shared_by_timetable_capacity_and_never_lowers_it(
+    tiny_network: Network,
+) -> None:
+    plain = build_study_network(tiny_network, YEAR, ["dry"])
+    offered = plain.capacities["TRAIN-1"] + plain.capacities["SHIP-1"]
+    scaled = build_study_network(
+        tiny_network, YEAR, ["dry"], [_published(teu_per_year=3 * offered)]
+    )
+    assert scaled.capacities["TRAIN-1"] == pytest.approx(3 * plain.capacities["TRAIN-1"])
+    assert scaled.capacities["SHIP-2"] == pytest.approx(3 * plain.capacities["SHIP-2"])
+    # a group whose timetable offers more than its published figure keeps the timetable
+    kept = build_study_network(tiny_network, YEAR, ["dry"], [_published(teu_per_year=offered / 2)])
+    assert kept.capacities == plain.capacities
+    assert kept.frequency == {}
+    assert kept.published == {}
+    # a group's services that do not run in the study year are left out of the share
+    without_ship = apply_scenario(
+        tiny_network, parse_scenario("x", [{"op": "disable", "ids": ["SHIP"]}])
+    )
+    alone = build_study_network(without_ship, YEAR, ["dry"], [_published(teu_per_year=offered)])
+    assert alone.capacities["TRAIN-1"] == pytest.approx(offered)
+
+
+def test_a_revalued_study_recosts_every_ride_and_keeps_the_rest(tiny_network: Network) -> None:
+    study = build_study_network(tiny_network, YEAR, ["dry"])
+    dearer = study.revalued(50.0)
+    assert dearer.parameters.value_of_time == 50.0
+    assert dearer.capacities == study.capacities
+    for key, ride in study.rides.items():
+        again = dearer.rides[key]
+        assert again.arc.cost == pytest.approx(ride.money + 50.0 * ride.hours, abs=1e-3)
+        assert (again.money, again.hours, again.legs) == (ride.money, ride.hours, ride.legs)
+    rebuilt = build_study_network(tiny_network, replace(YEAR, value_of_time=50.0), ["dry"])
+    assert {k: r.arc for k, r in rebuilt.rides.items()} == {
+        k: r.arc for k, r in dearer.rides.items()
+    }
 
 
 def test_a_ride_waits_half_the_headway_and_rides_the_timetable(tiny_network: Network) -> None:
