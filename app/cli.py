@@ -599,6 +599,13 @@ def study_run(
             "not only the timetable's departures."
         ),
     ] = True,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            help="Also run every scenario at half and twice the value of time, and say which "
+            "conclusions keep their sign."
+        ),
+    ] = False,
     co2_price: Annotated[float, typer.Option(help="CNY per tonne CO2e.")] = 0.0,
     start: Annotated[
         str | None, typer.Option(help="First day of the study year (default: today).")
@@ -656,6 +663,7 @@ def study_run(
         "demand": studies.demand_params(demand, matrix),
         "base_year": base_year_data,
         "published_capacity": published_capacity,
+        "sensitivity": list(studies.SENSITIVITY_FACTORS) if sensitivity else [],
         "value_of_time": chosen_value,
         "co2_price": co2_price,
         "start": first.isoformat(),
@@ -765,6 +773,22 @@ def _base_year(path: Path | None, network: Network) -> tuple[dict[str, Any] | No
         raise typer.Exit(code=1) from error
 
 
+def _print_sensitivity(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="sensitivity: the change at other values of time")
+    table.add_column("change in")
+    factors = list(rows[0]["changes"])
+    for factor in factors:
+        table.add_column(f"× {factor}", justify="right")
+    table.add_column("robust")
+    for row in rows:
+        table.add_row(
+            row["indicator"],
+            *(f"{row['changes'][f]:+,.1f}" for f in factors),
+            "yes" if row["robust"] else "no",
+        )
+    out.print(table)
+
+
 def _print_calibration(calibration: dict[str, Any]) -> None:
     """The calibration table: published, modelled, difference, role and source of each target."""
     table = Table(
@@ -818,6 +842,12 @@ def _print_study(result: dict[str, Any]) -> None:
         *(f"{c['route_changes_teu']:,.0f} TEU" for c in result["comparisons"]),
     )
     out.print(table)
+    for compared in result["comparisons"]:
+        out.print(f"{compared['scenario']} against {compared['reference']}:", style="bold")
+        for line in compared["explanation"]:
+            out.print(f"  - {line}", highlight=False)
+        if compared["sensitivity"]:
+            _print_sensitivity(compared["sensitivity"])
     calibration = result.get("calibration")
     if calibration:
         _print_calibration(calibration)

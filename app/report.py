@@ -168,7 +168,7 @@ def render_report(result: Mapping[str, Any], network_for: NetworkFor) -> str:
         _water_table(parts),
         "<h2>Port throughput (TEU loaded and discharged on ships)</h2>",
         _grouped("ports", labels, outcomes, "location"),
-        "<h2>Gateways (where boxes first board a ship)</h2>",
+        "<h2>Gateways (where exports board their first ship, imports leave their last)</h2>",
         _grouped("gateways", labels, outcomes, "location"),
         "<h2>Corridors</h2>",
         _grouped("corridors", labels, outcomes, "corridor"),
@@ -542,13 +542,35 @@ def _comparison(comparison: Mapping[str, Any]) -> str:
         f"<td>{_fmt(c['hours_before'])} → {_fmt(c['hours_after'])}</td></tr>"
         for c in sorted(changes, key=lambda c: -c["teu"])[:40]
     )
+    explained = "".join(f"<li>{escape(line)}</li>" for line in comparison.get("explanation", []))
     return (
         f"<h3>{escape(comparison['scenario'])} against {escape(comparison['reference'])}</h3>"
+        f"<ul class=explain>{explained}</ul>{_sensitivity(comparison.get('sensitivity') or [])}"
         f"<p>{len(changes)} pairs ({_n(comparison['route_changes_teu'])} TEU) change their main "
         "route.</p><table><tr><th>Gateway</th><th>Before, TEU</th><th>After, TEU</th>"
         f"<th>Change</th></tr>{shift_rows}</table>"
         "<table><tr><th>Pair</th><th>TEU</th><th>Route before</th><th>Route after</th>"
         f"<th>CNY/TEU</th><th>Hours</th></tr>{change_rows}</table>"
+    )
+
+
+def _sensitivity(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Each conclusion's change at the calibrated value of time and at the other factors."""
+    if not rows:
+        return ""
+    factors = list(rows[0]["changes"])
+    heads = "".join(f"<th>value of time × {escape(f)}</th>" for f in factors)
+    body = "".join(
+        f"<tr><td>{escape(row['indicator'])}</td>"
+        + "".join(f"<td>{row['changes'][f]:+,.1f}</td>" for f in factors)
+        + f"<td{'' if row['robust'] else ' class=warn'}>{'yes' if row['robust'] else 'no'}</td>"
+        "</tr>"
+        for row in rows
+    )
+    return (
+        "<p>Sensitivity: the change at other values of time; a conclusion is robust when its sign "
+        f"holds at all of them.</p><table><tr><th>Change in</th>{heads}<th>Robust</th></tr>"
+        f"{body}</table>"
     )
 
 

@@ -708,6 +708,11 @@ class StudyIn(Strict):
         description="Solve the capacitated assignment (and the all-or-nothing one beside it); "
         "false: all-or-nothing only.",
     )
+    sensitivity: bool = Field(
+        default=False,
+        description="Also run every scenario at half and twice the value of time; each "
+        "comparison then says which of its conclusions keep their sign (robust).",
+    )
     published_capacity: bool = Field(
         default=True,
         description="Give the services the capacity they carried in the base year, from "

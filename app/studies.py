@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import tomllib
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -28,13 +29,13 @@ from app.problems import ApiProblem, ops_named_as, reject
 from app.scenarios import ScenarioNetworks
 from graph import Demand, DemandError, LocationKind, Network, NetworkValidationError, load_demand
 from graph.base_year import BaseYear, parse_base_year
+from solvers import comparison
 from solvers.calibration import Role, rms_log_error_of_rows
 from solvers.errors import InvalidRequest
 from solvers.study import ScenarioOutcome as Outcome
 from solvers.study import (
     StudyParameters,
     build_study_network,
-    route_changes,
     run_scenario,
     water_distance_to_sea,
 )
@@ -43,6 +44,8 @@ from solvers.study import (
 Progress = Callable[[float, str], None]
 
 KIND = "study"
+#: A sensitivity run's factors on the study's value of time.
+SENSITIVITY_FACTORS = (0.5, 2.0)
 BASE = "base"
 DEFAULT = "default"
 
@@ -233,8 +236,13 @@ def network_for(
 
 
 def plan(context: JobContext, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """One part per scenario."""
-    return [{"scenario": index} for index in range(len(params["scenarios"]))]
+    """One part per scenario, and per scenario and sensitivity factor of the value of time."""
+    factors = [1.0, *params.get("sensitivity", [])]
+    return [
+        {"scenario": index} | ({} if factor == 1.0 else {"factor": factor})
+        for factor in factors
+        for index in range(len(params["scenarios"]))
+    ]
 
 
 def solve_part(
@@ -247,9 +255,10 @@ def solve_part(
         networks.network(scenario["label"], scenario["ops"]) if scenario["ops"] else (networks.base)
     )
     demand = {(o, d, g): float(teu) for o, d, g, teu in params["demand"]["rows"]}
+    factor = part.get("factor", 1.0)
     parameters = StudyParameters(
         start=date.fromisoformat(params["start"]),
-        value_of_time=params["value_of_time"],
+        value_of_time=params["value_of_time"] * factor,
         co2_price=params["co2_price"],
         days=params["days"],
     )
@@ -262,6 +271,20 @@ def solve_part(
     # the published volumes describe the bundled matrix's flows: other matrices are not checked
     targets = base_year.targets if params["demand"]["id"] == DEFAULT else ()
     outcomes = run_scenario(study, demand, capacitated=params["capacitated"], targets=targets)
+    if factor != 1.0:  # a sensitivity run: what its comparison reads
+        return {
+            "label": scenario["label"],
+            "factor": factor,
+            "outcomes": {
+                name: {
+                    "assignment": name,
+                    "totals": o.totals,
+                    "gateways": o.gateways,
+                    "calibration": o.calibration,
+                }
+                for name, o in outcomes.items()
+            },
+        }
     return {
         "label": scenario["label"],
         "scenario_id": scenario["scenario_id"],
@@ -311,38 +334,47 @@ def combine(
     parts: list[dict[str, Any]],
     progress: Progress,
 ) -> dict[str, Any]:
-    """The scenarios side by side, each against the first."""
+    """The scenarios side by side, each against the first.
+
+    With sensitivity runs, also which conclusions hold at the other values of time.
+    """
     assignment = "capacitated" if params["capacitated"] else "all_or_nothing"
-    reference = parts[0]
+    main = [part for part in parts if "factor" not in part]
+    runs: dict[float, list[dict[str, Any]]] = defaultdict(list)
+    for part in parts:
+        if "factor" in part:
+            runs[part["factor"]].append(part)
+    reference = main[0]
     comparisons = []
-    for part in parts[1:]:
-        before = _outcome(reference["outcomes"][assignment])
-        after = _outcome(part["outcomes"][assignment])
-        changes = route_changes(before, after)
+    for index, part in enumerate(main[1:], start=1):
+        compared = comparison.compare(
+            _outcome(reference["outcomes"][assignment]),
+            _outcome(part["outcomes"][assignment]),
+            params["value_of_time"],
+        )
+        others = {
+            factor: comparison.compare(
+                _outcome(scaled[0]["outcomes"][assignment]),
+                _outcome(scaled[index]["outcomes"][assignment]),
+            )
+            for factor, scaled in sorted(runs.items())
+        }
         comparisons.append(
             {
                 "reference": reference["label"],
                 "scenario": part["label"],
                 "assignment": assignment,
-                "totals": {
-                    key: {
-                        "reference": before.totals[key],
-                        "scenario": after.totals[key],
-                        "change": round(after.totals[key] - before.totals[key], 3),
-                    }
-                    for key in before.totals
-                },
-                "gateway_shift": _shift(before.gateways, after.gateways, "location"),
-                "route_changes": changes,
-                "route_changes_teu": round(sum(c["teu"] for c in changes), 3),
+                **compared,
+                "sensitivity": comparison.robustness(compared, others) if others else [],
             }
         )
     return {
         "name": params["name"],
         "assignment": assignment,
-        "parameters": {key: params[key] for key in ("value_of_time", "co2_price", "start", "days")},
+        "parameters": {key: params[key] for key in ("value_of_time", "co2_price", "start", "days")}
+        | {"sensitivity": params.get("sensitivity", [])},
         "demand": {k: v for k, v in params["demand"].items() if k != "rows"},
-        "scenarios": parts,
+        "scenarios": main,
         "comparisons": comparisons,
         "calibration": calibration_of(params, reference),
     }
@@ -352,29 +384,12 @@ register(JobKind(KIND, plan=plan, part=solve_part, combine=combine))
 
 
 def _outcome(data: Mapping[str, Any]) -> Outcome:
-    return Outcome(**data)
-
-
-def _shift(
-    before: list[dict[str, Any]], after: list[dict[str, Any]], key: str
-) -> list[dict[str, Any]]:
-    old = {row[key]: row for row in before}
-    new = {row[key]: row for row in after}
-    rows = []
-    for name in sorted(old.keys() | new.keys()):
-        a = old.get(name, {}).get("teu", 0.0)
-        b = new.get(name, {}).get("teu", 0.0)
-        label = (new.get(name) or old.get(name) or {}).get("name", name)
-        rows.append(
-            {
-                key: name,
-                "name": label,
-                "reference_teu": a,
-                "scenario_teu": b,
-                "change_teu": round(b - a, 3),
-            }
-        )
-    return sorted(rows, key=lambda r: (-abs(r["change_teu"]), r[key]))
+    """An outcome from its JSON form; a sensitivity run keeps only what comparisons read."""
+    return Outcome(
+        **{"modal_split": {}, "ports": [], "corridors": [], "services": [], "legs": [],
+           "pairs": []}
+        | dict(data)
+    )  # fmt: skip
 
 
 def _water_to_sea(network: Network) -> list[dict[str, Any]]:

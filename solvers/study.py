@@ -633,7 +633,7 @@ def _outcome(
                     handled[ride.via]["discharged"] += amount
                     handled[ride.via]["loaded"] += amount
             gateway = _gateway(trip)
-            by_gateway[gateway or "none (no sea leg)"] += amount
+            by_gateway[gateway or "no sea leg"] += amount
             by_corridor[_corridor(study, trip)] += amount
             if amount > main_teu:
                 main, main_teu = walk, amount
@@ -767,19 +767,40 @@ def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _gateway(trip: Sequence[Ride]) -> str | None:
-    """Where the box first boards a ship: the port it leaves China (or its region) by."""
-    return next((ride.board for ride in trip if ride.mode is Mode.SEA), None)
+    """The port a box passes between the sea and the land side.
+
+    Where an export first boards a ship, or where an import (a trip that starts at sea and goes
+    on inland) leaves its last.
+    """
+    sea = [ride for ride in trip if ride.mode is Mode.SEA]
+    if not sea:
+        return None
+    if _inbound(trip):
+        return sea[-1].alight
+    return sea[0].board
+
+
+def _inbound(trip: Sequence[Ride]) -> bool:
+    """An import: the trip starts by ship and goes on by another mode."""
+    return trip[0].mode is Mode.SEA and trip[-1].mode is not Mode.SEA
 
 
 def _corridor(study: StudyNetwork, trip: Sequence[Ride]) -> str:
-    """A readable corridor name: the modes before the sea, the gateway, then 'sea'."""
+    """A readable corridor name: the modes on land and the gateway, in the box's direction.
+
+    "rail → Qinzhou Port → sea" for an export, "sea → Qinzhou Port → rail" for an import.
+    """
     if not trip:
         return "none"
+    inbound = _inbound(trip)
+    rides = list(reversed(trip)) if inbound else list(trip)
     modes: list[str] = []
-    for ride in trip:
+    for ride in rides:
         if ride.mode is Mode.SEA:
-            name = study.network.locations[ride.board].name.split(" (")[0]
-            return " → ".join([*modes, f"{name} → sea"]) if modes else f"{name} → sea"
+            port = ride.alight if inbound else ride.board
+            name = study.network.locations[port].name.split(" (")[0]
+            parts = [*modes, name, "sea"]
+            return " → ".join(reversed(parts) if inbound else parts)
         if not modes or modes[-1] != ride.mode.value:
             modes.append(ride.mode.value)
     return " → ".join(modes) + " (overland)"
@@ -797,35 +818,7 @@ def route_label(trip: Sequence[Ride]) -> str:
     return " ".join(parts)
 
 
-# ---------------------------------------------------------------------- comparison
-
-
-def route_changes(base: ScenarioOutcome, other: ScenarioOutcome) -> list[dict[str, Any]]:
-    """Pairs whose main route differs between two outcomes, with both routes side by side."""
-    before = {(p["origin"], p["destination"], p["cargo_class"]): p for p in base.pairs}
-    changes = []
-    for pair in other.pairs:
-        key = (pair["origin"], pair["destination"], pair["cargo_class"])
-        old = before.get(key)
-        if old is None or old["route"] == pair["route"]:
-            continue
-        changes.append(
-            {
-                "origin": key[0],
-                "destination": key[1],
-                "cargo_class": key[2],
-                "teu": pair["teu"],
-                "route_before": old["route"],
-                "route_after": pair["route"],
-                "gateway_before": old["gateway"],
-                "gateway_after": pair["gateway"],
-                "cost_cny_per_teu_before": old["cost_cny_per_teu"],
-                "cost_cny_per_teu_after": pair["cost_cny_per_teu"],
-                "hours_before": old["hours"],
-                "hours_after": pair["hours"],
-            }
-        )
-    return changes
+# ---------------------------------------------------------------------- water distances
 
 
 def water_distance_to_sea(network: Network, location_id: str) -> dict[str, Any] | None:

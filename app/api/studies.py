@@ -99,6 +99,7 @@ def start_study(
         "demand": demand,
         "base_year": base_year_data,
         "published_capacity": body.published_capacity,
+        "sensitivity": list(studies.SENSITIVITY_FACTORS) if body.sensitivity else [],
         "value_of_time": value_of_time,
         "co2_price": body.co2_price_cny_per_t,
         "start": (body.start or datetime.now(UTC).date()).isoformat(),

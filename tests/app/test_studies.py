@@ -214,7 +214,12 @@ async def test_the_pinglu_canal_study_on_the_bundled_demand(
     canal = {"name": "Pinglu Canal open", "ops": [{"op": "enable", "tags": ["pinglu_canal"]}]}
     started = await real_client.post(
         "/v1/studies",
-        json={"name": "Pinglu Canal", "scenarios": ["base", canal], "start": "2027-01-04"},
+        json={
+            "name": "Pinglu Canal",
+            "scenarios": ["base", canal],
+            "start": "2027-01-04",
+            "sensitivity": True,
+        },
     )
     assert started.status_code == 202, started.text
     study = await finished(real_client, {}, started.json()["id"])
@@ -242,6 +247,13 @@ async def test_the_pinglu_canal_study_on_the_bundled_demand(
     assert calibration["unserved_teu"] <= 0.05 * calibration["demand_teu"]
     assert {row["target"] for row in calibration["rows"]} >= {"wuzhou-port"}
     assert all(row["within"] or row["gap"] for row in calibration["rows"])
+    (compared,) = study["result"]["comparisons"]
+    assert any("Qinzhou Port +" in line for line in compared["explanation"])
+    sensitivity = {row["indicator"]: row for row in compared["sensitivity"]}
+    qinzhou = sensitivity["gateway Qinzhou Port (TEU)"]
+    assert set(qinzhou["changes"]) == {"0.5", "1", "2"}
+    assert qinzhou["robust"]  # the canal draws boxes to Qinzhou at every value of time tried
+    assert len(study["result"]["scenarios"]) == 2  # the sensitivity runs are not listed
     water = {
         part["label"]: next(r for r in part["water_to_sea"] if r["location"] == "CNNIG")
         for part in (base, opened)
@@ -256,3 +268,4 @@ async def test_the_pinglu_canal_study_on_the_bundled_demand(
     assert "291 km to CNQZH" in page
     assert "Base year 2025: calibration" in page
     assert "Wuzhou port container throughput" in page
+    assert "Sensitivity: the change at other values of time" in page

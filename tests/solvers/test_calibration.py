@@ -18,6 +18,7 @@ from solvers.study import (
     build_study_network,
     fit_value_of_time,
     run_assignment,
+    run_scenario,
 )
 from tests.conftest import DATA
 from tests.solvers.test_passages import add_feeder
@@ -139,6 +140,25 @@ def test_the_base_year_carries_its_demand_and_reproduces_the_published_volumes(
     # without the published capacities the timetable alone leaves far more behind
     timetable = build_study_network(study.network, study.parameters, {"dry"})
     assert sum(run_assignment(timetable, demand).unserved.values()) > 0.2 * sum(demand.values())
+
+
+def test_an_import_enters_by_the_port_where_it_leaves_the_ship(
+    base_year_study: BaseYearStudy,
+) -> None:
+    _, _, study = base_year_study
+    both_ways = {("CNCQI-TJC", "SGSIN", "dry"): 10.0, ("SGSIN", "CNCQI-TJC", "dry"): 10.0}
+    (outcome,) = run_scenario(study, both_ways, capacitated=False).values()
+    by_direction = {p["origin"]: p for p in outcome.pairs}
+    export, imported = by_direction["CNCQI-TJC"], by_direction["SGSIN"]
+    # an export is counted where it boards its first ship, an import where it leaves its last
+    assert export["route"].split(" -[")[-1].startswith(export["services"][-1])
+    first_ship = export["route"].split(f" -[{export['services'][-1]}]-> ")[0].split()[-1]
+    assert export["gateway"] == first_ship
+    assert export["corridor"].startswith("rail →")
+    assert export["corridor"].endswith("→ sea")
+    assert imported["route"].startswith("SGSIN -[")
+    assert imported["gateway"] == "CNQZH"
+    assert imported["corridor"] == "sea → Qinzhou Port → rail"
 
 
 def test_the_recorded_value_of_time_is_the_fit(base_year_study: BaseYearStudy) -> None:

@@ -12,6 +12,7 @@ from graph import CargoClass, Mode, Network, Provenance
 from graph.base_year import PublishedCapacity
 from graph.scenario import apply_scenario, parse_scenario
 from solvers.cargo import Cargo
+from solvers.comparison import route_changes
 from solvers.errors import InvalidRequest
 from solvers.flow import min_cost_flow
 from solvers.pricing import Pricer
@@ -20,7 +21,6 @@ from solvers.study import (
     StudyParameters,
     all_or_nothing,
     build_study_network,
-    route_changes,
     run_scenario,
     water_distance_to_sea,
 )
