@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.db.base import Base
 from app.db.models import ApiKey, Organisation
-from app.problems import ApiProblem
+from app.errors import ServiceError
+from app.problem_types import ProblemType
 from app.roles import PERMISSIONS, Permission, Role
 
 KEY_PREFIX = "cor_"
@@ -86,7 +87,7 @@ def revoke_key(session: Session, key: ApiKey, now: datetime) -> None:
 
     Raises
     ------
-    ApiProblem
+    ServiceError
         409 when no other active admin key would be left to manage the organisation's keys.
     """
     if key.revoked_at is not None:
@@ -103,9 +104,8 @@ def revoke_key(session: Session, key: ApiKey, now: datetime) -> None:
             .with_for_update()
         ).all()
         if set(admins) <= {key.id}:
-            raise ApiProblem(
-                409,
-                "last-admin-key",
+            raise ServiceError(
+                ProblemType.LAST_ADMIN_KEY,
                 "The organisation's last admin key",
                 f"create another admin key before revoking {key.id}",
             )
@@ -150,5 +150,7 @@ def owned(db: Session, model: type[RowT], row_id: str, organisation_id: str, wha
         select(model).where(columns.id == row_id, columns.organisation_id == organisation_id)
     )
     if row is None:
-        raise ApiProblem(404, "not-found", f"{what.capitalize()} not found", f"no {what} {row_id}")
+        raise ServiceError(
+            ProblemType.NOT_FOUND, f"{what.capitalize()} not found", f"no {what} {row_id}"
+        )
     return row

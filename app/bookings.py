@@ -21,7 +21,8 @@ from app.db import ledger
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Booking, Quote
-from app.problems import ApiProblem, reject
+from app.errors import ServiceError, invalid
+from app.problem_types import ProblemType
 from app.quotes import local_time
 from app.schemas import BookingIn
 from graph import Network
@@ -50,16 +51,15 @@ def reservations(
     """The departures of ``legs`` that carry capacity, with the TEU to hold on each.
 
     Trucks (continuous legs) leave on demand and legs without a capacity in the data hold
-    nothing. Raises :class:`ApiProblem` (409) when a leg is one the loaded network no longer
-    has.
+    nothing. Raises :class:`~app.errors.ServiceError` (``stale-quote``) when a leg is one the
+    loaded network no longer has.
     """
     held: dict[str, ledger.Reservation] = {}
     for planned in legs:
         leg = network.legs.get(planned.leg_id)
         if leg is None:
-            raise ApiProblem(
-                409,
-                "stale-quote",
+            raise ServiceError(
+                ProblemType.STALE_QUOTE,
                 "The quote refers to another network version",
                 f"leg {planned.leg_id} is not in network {network.version}; quote again",
             )
@@ -114,26 +114,24 @@ def _reserve_and_record(
         select(Quote).where(Quote.id == body.quote_id, Quote.organisation_id == organisation_id)
     )
     if quote is None:
-        raise ApiProblem(404, "not-found", "Quote not found", f"no quote {body.quote_id}")
+        raise ServiceError(ProblemType.NOT_FOUND, "Quote not found", f"no quote {body.quote_id}")
     if utc(quote.expires_at) <= now:
-        raise ApiProblem(
-            409,
-            "quote-expired",
+        raise ServiceError(
+            ProblemType.QUOTE_EXPIRED,
             "The quote has expired",
             f"quote {quote.id} expired at {utc(quote.expires_at).isoformat()}; quote again",
         )
     quoted = codec.decode_quote(quote.result)
     option = quoted.option(body.option_id)
     if option is None:
-        reject(
+        invalid(
             "body.option_id",
             "not an option of the quote",
             f"quote {quote.id} has no option {body.option_id}",
         )
     if "scenario" in quote.request or "scenario_id" in quote.request:
-        raise ApiProblem(
-            409,
-            "scenario-quote",
+        raise ServiceError(
+            ProblemType.SCENARIO_QUOTE,
             "A quote under a scenario cannot be booked",
             f"quote {quote.id} was made on a what-if network; quote without a scenario to book",
         )
@@ -141,9 +139,8 @@ def _reserve_and_record(
         still_valid(network, option.itinerary) if quote.network_version != network.version else []
     )
     if changed:
-        raise ApiProblem(
-            409,
-            "stale-quote",
+        raise ServiceError(
+            ProblemType.STALE_QUOTE,
             "The network changed under the quote",
             f"quote {quote.id} was made on network {quote.network_version}, the service runs "
             f"{network.version}: {'; '.join(changed[:3])}; quote again",
@@ -151,9 +148,8 @@ def _reserve_and_record(
     first = option.itinerary.legs[0]
     if first.cutoff <= now:
         cutoff = local_time(first.cutoff, first.origin, network)
-        raise ApiProblem(
-            409,
-            "departure-passed",
+        raise ServiceError(
+            ProblemType.DEPARTURE_PASSED,
             "The first departure's cut-off has passed",
             f"cut-off for {first.departure_key} was {cutoff}; quote again",
         )
@@ -187,9 +183,8 @@ def hold(db: Session, booking_id: str, held: Sequence[ledger.Reservation]) -> No
     try:
         ledger.hold(db, booking_id, held)
     except ledger.CapacityExhausted as full:
-        raise ApiProblem(
-            409,
-            "capacity-exhausted",
+        raise ServiceError(
+            ProblemType.CAPACITY_EXHAUSTED,
             "No room on a departure",
             f"{full.departure_key} has {full.free_teu:g} TEU free, "
             f"the booking needs {full.needed_teu:g}; quote again for another departure",

@@ -426,7 +426,7 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (after 
     from app.auth import revoke_key
     from app.db.engine import make_engine, upgrade, writing
     from app.db.models import ApiKey
-    from app.problems import ApiProblem
+    from app.errors import ServiceError
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -439,7 +439,7 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (after 
                 raise typer.Exit(1)
             try:
                 revoke_key(session, row, datetime.now(UTC))
-            except ApiProblem as problem:
+            except ServiceError as problem:
                 err.print(f"not revoked: {problem.detail}")
                 raise typer.Exit(1) from None
     finally:

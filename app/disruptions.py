@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from app import webhooks
 from app.db.base import utc
+from app.db.engine import database_unavailable
 from app.db.models import Booking, Disruption
+from app.errors import ServiceError, invalid
 from app.observability import Sparse
-from app.problems import ApiProblem, database_unavailable, reject
 from app.quotes import local_time
 from app.reroute import Proposals, proposal_out
 from app.tracking import plan_of
@@ -49,11 +50,11 @@ def check_kind(kind: str, target_type: str, added_dwell_hours: float | None) -> 
     """422 unless congestion comes with dwell hours on a place and nothing else does."""
     if kind in CONGESTION_KINDS:
         if added_dwell_hours is None:
-            reject("body.added_dwell_hours", f"{kind} needs the hours a box waits longer")
+            invalid("body.added_dwell_hours", f"{kind} needs the hours a box waits longer")
         if target_type == "service":
-            reject("body.target_type", "congestion holds boxes at a location or tag")
+            invalid("body.target_type", "congestion holds boxes at a location or tag")
     elif added_dwell_hours is not None:
-        reject("body.added_dwell_hours", f"only {' and '.join(CONGESTION_KINDS)} add dwell")
+        invalid("body.added_dwell_hours", f"only {' and '.join(CONGESTION_KINDS)} add dwell")
 
 
 def closure_target(network: Network, target_type: str, target: str) -> str:
@@ -67,7 +68,7 @@ def closure_target(network: Network, target_type: str, target: str) -> str:
         or any(target in loc.tags for loc in network.locations.values())
     ):
         return TAG_PREFIX + target
-    reject("body.target", f"no {target_type} {target!r} in the network")
+    invalid("body.target", f"no {target_type} {target!r} in the network")
 
 
 class LiveNetwork:
@@ -143,7 +144,7 @@ def operation(network: Network, row: Disruption) -> dict[str, Any] | None:
     """The scenario operation that applies ``row`` to ``network`` (None: its target is gone)."""
     try:
         target = closure_target(network, row.target_type, row.target)
-    except ApiProblem:  # a network without it any more: nothing there to close
+    except ServiceError:  # a network without it any more: nothing there to close
         log.warning("disruption %s: %s is not in the network", row.id, row.target)
         return None
     op: dict[str, Any] = {

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.db.engine import writing
-from app.problems import ApiProblem
+from app.errors import ServiceError
+from app.problem_types import ProblemType
 
 
 class Keyed(Protocol):
@@ -51,9 +52,8 @@ def replay(
         select(model).where(column == value, key_column == idempotency_key)
     )
     if earlier is not None and earlier.request_sha256 != request_sha256:
-        raise ApiProblem(
-            422,
-            "idempotency-key-reused",
+        raise ServiceError(
+            ProblemType.IDEMPOTENCY_KEY_REUSED,
             "Idempotency-Key already used for another request",
             f"{what} {earlier.id} was made with this key and a different body",
         )

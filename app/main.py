@@ -34,12 +34,12 @@ from app.api import scenarios as scenarios_api
 from app.api import studies as studies_api
 from app.api import webhooks as webhooks_api
 from app.api.deps import KeyCache
+from app.api.problems import add_problem_handlers, problem
 from app.console import mount_console
 from app.db.engine import make_engine
 from app.disruptions import LiveNetwork
 from app.jobs import InProcessRunner, JobContext, Runner
 from app.observability import Metrics, RequestContext, configure_logging
-from app.problems import add_problem_handlers, problem
 from app.ratelimit import RateLimit
 from app.reload import Follower, record_network_version
 from app.resources import shared_resources

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 #: Every problem type the API answers, by slug (``/problems/<slug>``): its status and what it
 #: means. Stable for clients to switch on; the OpenAPI document lists them per status, and a test
 #: checks that each problem raised in app/ is here with its status.
@@ -18,6 +20,10 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "booking-cancelled": (409, "the booking is cancelled: no events, re-routes or changes"),
     "capacity-exhausted": (409, "a departure of the option has no room left for the boxes"),
     "default-demand-unusable": (409, "the bundled demand matrix does not fit this network"),
+    "base-year-unusable": (
+        409,
+        "the base year's data (data/base_year.toml) does not fit the network",
+    ),
     "departure-passed": (409, "the first departure's cut-off has passed: quote again"),
     "last-admin-key": (409, "the organisation's last admin key cannot be revoked"),
     "network-version-mismatch": (409, "the network file gives another version than asked"),
@@ -41,3 +47,43 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "database-unavailable": (503, "the database cannot be reached; retry after Retry-After"),
     "not-ready": (503, "the service is not ready: the database does not answer"),
 }
+
+
+class ProblemType(StrEnum):
+    """The problem types as names to raise with (:class:`app.errors.ServiceError`)."""
+
+    MALFORMED_JSON = "malformed-json"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not-found"
+    UNKNOWN_LOCATION = "unknown-location"
+    UNKNOWN_SERVICE = "unknown-service"
+    UNKNOWN_SERVICE_LEG = "unknown-service-leg"
+    UNKNOWN_TARIFF = "unknown-tariff"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    BOOKING_CANCELLED = "booking-cancelled"
+    CAPACITY_EXHAUSTED = "capacity-exhausted"
+    DEFAULT_DEMAND_UNUSABLE = "default-demand-unusable"
+    BASE_YEAR_UNUSABLE = "base-year-unusable"
+    DEPARTURE_PASSED = "departure-passed"
+    LAST_ADMIN_KEY = "last-admin-key"
+    NETWORK_VERSION_MISMATCH = "network-version-mismatch"
+    QUOTE_EXPIRED = "quote-expired"
+    RELOAD_IN_PROGRESS = "reload-in-progress"
+    SCENARIO_NAME_TAKEN = "scenario-name-taken"
+    SCENARIO_QUOTE = "scenario-quote"
+    STALE_PROPOSAL = "stale-proposal"
+    STALE_QUOTE = "stale-quote"
+    STUDY_NOT_FINISHED = "study-not-finished"
+    WEBHOOK_INACTIVE = "webhook-inactive"
+    TOO_LARGE = "too-large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
+    VALIDATION = "validation"
+    IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused"
+    INVALID_DEMAND = "invalid-demand"
+    INVALID_NETWORK_DATA = "invalid-network-data"
+    INVALID_SCENARIO = "invalid-scenario"
+    RATE_LIMITED = "rate-limited"
+    INTERNAL = "internal"
+    DATABASE_UNAVAILABLE = "database-unavailable"
+    NOT_READY = "not-ready"

@@ -30,8 +30,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.problems import problem
 from app.observability import Sparse
-from app.problems import problem
 
 log = logging.getLogger("corridor.ratelimit")
 

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import NetworkVersion
+from app.errors import ServiceError
 from app.observability import Sparse
-from app.problems import ApiProblem
+from app.problem_types import ProblemType
 from app.scenarios import ScenarioNetworks
 from app.settings import Settings
 from app.studies import BaseYearFile, DefaultDemand
@@ -80,14 +81,14 @@ def reload(state: Any, config: Settings, expect: str | None = None) -> tuple[Net
 
     Raises
     ------
-    ApiProblem
+    ServiceError
         422 ``invalid-network-data`` listing every problem (the old network keeps serving),
         409 ``reload-in-progress`` while another reload of this process runs, or 409
         ``network-version-mismatch`` when the file does not give ``expect``.
     """
     if not _RELOADING.acquire(blocking=False):
-        raise ApiProblem(
-            409, "reload-in-progress", "A reload is running", "try again once it has finished"
+        raise ServiceError(
+            ProblemType.RELOAD_IN_PROGRESS, "A reload is running", "try again once it has finished"
         )
     try:
         old: Network = state.network
@@ -100,9 +101,8 @@ def reload(state: Any, config: Settings, expect: str | None = None) -> tuple[Net
                 config.network_path,
                 old.version,
             )
-            raise ApiProblem(
-                422,
-                "invalid-network-data",
+            raise ServiceError(
+                ProblemType.INVALID_NETWORK_DATA,
                 "Network data does not validate",
                 f"{config.network_path}: {len(error.problems)} problem(s); "
                 f"still serving {old.version}",
@@ -113,17 +113,15 @@ def reload(state: Any, config: Settings, expect: str | None = None) -> tuple[Net
             ) from error
         except OSError as error:
             log.error("network reload refused: %s; still serving %s", error, old.version)
-            raise ApiProblem(
-                422,
-                "invalid-network-data",
+            raise ServiceError(
+                ProblemType.INVALID_NETWORK_DATA,
                 "Network data does not validate",
                 f"cannot read the network: {error}; still serving {old.version}",
                 errors=[{"where": str(config.network_path), "message": str(error)}],
             ) from error
         if expect is not None and new.version != expect:
-            raise ApiProblem(
-                409,
-                "network-version-mismatch",
+            raise ServiceError(
+                ProblemType.NETWORK_VERSION_MISMATCH,
                 "The network file gives another version",
                 f"{config.network_path} gives {new.version}, not {expect}",
             )
@@ -197,7 +195,7 @@ class Follower:
             return None
         try:
             reload(self.state, self.config, expect=version)
-        except ApiProblem as problem:
+        except ServiceError as problem:
             if problem.slug == "reload-in-progress":
                 return None  # this process is reloading itself: look again next time
             self._refused.add(version)

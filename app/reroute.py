@@ -41,7 +41,8 @@ from app.db.models import (
     Quote,
     RerouteProposal,
 )
-from app.problems import ApiProblem, reject
+from app.errors import ServiceError, invalid
+from app.problem_types import ProblemType
 from app.quotes import local_time, option_data, places, quote_request
 from app.schemas import QuoteIn
 from graph import Network
@@ -318,26 +319,24 @@ def accept(
     assert booking is not None
     proposal = db.get(RerouteProposal, proposal_id, populate_existing=True)
     if proposal is None or proposal.booking_id != booking.id:
-        reject("body.proposal_id", f"not a proposal for booking {booking.id}")
+        invalid("body.proposal_id", f"not a proposal for booking {booking.id}")
     plan = codec.decode_plan(booking.option)
     if proposal.status == "accepted" and plan.option.id == proposal.id:
         return booking, False
     if booking.status != "confirmed":
-        raise ApiProblem(
-            409, "booking-cancelled", "The booking is cancelled", f"booking {booking.id}"
+        raise ServiceError(
+            ProblemType.BOOKING_CANCELLED, "The booking is cancelled", f"booking {booking.id}"
         )
     if proposal.status != "open" or proposal.plan_sha256 != plan_sha256(booking):
-        raise ApiProblem(
-            409,
-            "stale-proposal",
+        raise ServiceError(
+            ProblemType.STALE_PROPOSAL,
             "The proposal no longer applies",
             f"proposal {proposal.id} was made for an earlier plan of booking {booking.id}; "
             "ask for proposals again",
         )
     if utc(proposal.expires_at) <= now or not holds(network, proposal):
-        raise ApiProblem(
-            409,
-            "stale-proposal",
+        raise ServiceError(
+            ProblemType.STALE_PROPOSAL,
             "The proposal has expired",
             f"proposal {proposal.id} was made on network {proposal.network_version} until "
             f"{utc(proposal.expires_at).isoformat()}; ask for proposals again",
@@ -351,9 +350,8 @@ def accept(
         )
     )
     if moved_on is not None:
-        raise ApiProblem(
-            409,
-            "stale-proposal",
+        raise ServiceError(
+            ProblemType.STALE_PROPOSAL,
             "The cargo has moved on since the proposal",
             f"an actual event on a leg the proposal replaces was reported after proposal "
             f"{proposal.id}; ask for proposals again",
@@ -363,9 +361,8 @@ def accept(
     first = new_legs[0]
     if first.cutoff <= now:
         cutoff = local_time(first.cutoff, first.origin, network)
-        raise ApiProblem(
-            409,
-            "departure-passed",
+        raise ServiceError(
+            ProblemType.DEPARTURE_PASSED,
             "The first new departure's cut-off has passed",
             f"cut-off for {first.departure_key} was {cutoff}; ask for proposals again",
         )

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from app.auth import new_id, owned
 from app.db.models import ScenarioVersion, StoredScenario
-from app.problems import ApiProblem
+from app.errors import ServiceError
+from app.problem_types import ProblemType
 from graph import Network, apply_scenario, parse_scenario
 
 
@@ -148,9 +149,8 @@ def _unique_name(db: Session, organisation_id: str, name: str, other_than: str |
         )
     )
     if clash is not None and clash != other_than:
-        raise ApiProblem(
-            409,
-            "scenario-name-taken",
+        raise ServiceError(
+            ProblemType.SCENARIO_NAME_TAKEN,
             "A scenario with this name exists",
             f"scenario {clash} is already called {name!r}",
         )

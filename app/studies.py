@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from app import scenarios
 from app.auth import owned
 from app.db.models import DemandMatrix
+from app.errors import ServiceError, invalid, ops_named_as
 from app.jobs import JobContext, JobKind, register
-from app.problems import ApiProblem, ops_named_as, reject
+from app.problem_types import ProblemType
 from app.scenarios import ScenarioNetworks
 from graph import Demand, DemandError, LocationKind, Network, NetworkValidationError, load_demand
 from graph.base_year import BaseYear, parse_base_year
@@ -79,7 +80,7 @@ def resolve_scenarios(
                 networks.network(name, ops)
             resolved.append({"label": name, "ops": ops, "scenario_id": None, "version": None})
         if resolved[-1]["label"] in (r["label"] for r in resolved[:-1]):
-            reject(where, f"two scenarios are called {resolved[-1]['label']!r}")
+            invalid(where, f"two scenarios are called {resolved[-1]['label']!r}")
     return resolved
 
 
@@ -119,9 +120,8 @@ class DefaultDemand:
         try:
             return self.get()
         except DemandError as error:
-            raise ApiProblem(
-                409,
-                "default-demand-unusable",
+            raise ServiceError(
+                ProblemType.DEFAULT_DEMAND_UNUSABLE,
                 "The bundled demand matrix does not fit this network",
                 str(error),
             ) from error
@@ -161,9 +161,8 @@ class BaseYearFile:
         try:
             return self.get()
         except (NetworkValidationError, tomllib.TOMLDecodeError, OSError) as error:
-            raise ApiProblem(
-                409,
-                "base-year-unusable",
+            raise ServiceError(
+                ProblemType.BASE_YEAR_UNUSABLE,
                 "The base year's data does not fit this network",
                 str(error),
             ) from error

@@ -12,7 +12,8 @@ from app import idempotency, webhooks
 from app.auth import new_id
 from app.db.base import utc
 from app.db.models import Booking, BookingEvent
-from app.problems import ApiProblem, reject
+from app.errors import ServiceError, invalid
+from app.problem_types import ProblemType
 from app.quotes import local_time, places
 from app.schemas import EventIn
 from graph import Network
@@ -83,22 +84,22 @@ def _checked_and_stored(
     now: datetime,
 ) -> BookingEvent:
     if booking.status != "confirmed":
-        raise ApiProblem(
-            409, "booking-cancelled", "The booking is cancelled", f"booking {booking.id}"
+        raise ServiceError(
+            ProblemType.BOOKING_CANCELLED, "The booking is cancelled", f"booking {booking.id}"
         )
     plan = plan_of(booking)
     if body.leg_seq > len(plan):
-        reject("body.leg_seq", f"the itinerary has {len(plan)} legs")
+        invalid("body.leg_seq", f"the itinerary has {len(plan)} legs")
     leg = plan[body.leg_seq - 1]
     code = EventCode(body.code)
     expected = leg.origin if code.at_origin else leg.destination
     if body.location is not None and body.location != expected:
-        reject("body.location", f"{code.value} on leg {leg.seq} happens at {expected}")
+        invalid("body.location", f"{code.value} on leg {leg.seq} happens at {expected}")
     when = body.event_time.astimezone(UTC)
     if not datetime(2000, 1, 1, tzinfo=UTC) <= when < datetime(2100, 1, 1, tzinfo=UTC):
-        reject("body.event_time", "must lie in 2000-2099")
+        invalid("body.event_time", "must lie in 2000-2099")
     if body.classifier == Classifier.ACTUAL.value and when > now + ACTUAL_SKEW:
-        reject("body.event_time", "an actual (ACT) event cannot be in the future")
+        invalid("body.event_time", "an actual (ACT) event cannot be in the future")
     row = BookingEvent(
         id=new_id("ev"),
         booking_id=booking.id,

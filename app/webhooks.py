@@ -32,10 +32,9 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from app.auth import new_id
-from app.db.engine import writing
+from app.db.engine import database_unavailable, writing
 from app.db.models import Webhook, WebhookDelivery
 from app.observability import Sparse
-from app.problems import database_unavailable
 
 log = logging.getLogger("corridor.webhooks")
 

@@ -19,7 +19,8 @@ from app.db.base import utc
 from app.db.engine import writing
 from app.db.ledger import held_by
 from app.db.models import Booking, BookingDeparture, Quote, RerouteProposal
-from app.problems import ApiProblem
+from app.errors import ServiceError
+from app.problem_types import ProblemType
 from app.quotes import option_data
 from app.roles import Permission
 from app.schemas import (
@@ -142,7 +143,7 @@ def create_booking(
         booking, created = book(
             db, network, caller.organisation_id, body, idempotency_key, datetime.now(UTC)
         )
-    except ApiProblem:
+    except ServiceError:
         metrics.bookings.labels("rejected").inc()
         raise
     metrics.bookings.labels("created" if created else "replayed").inc()
@@ -462,8 +463,8 @@ def make_proposals(
     """
     booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     if booking.status != "confirmed":
-        raise ApiProblem(
-            409, "booking-cancelled", "The booking is cancelled", f"booking {booking.id}"
+        raise ServiceError(
+            ProblemType.BOOKING_CANCELLED, "The booking is cancelled", f"booking {booking.id}"
         )
     settings = request.app.state.settings
     now = datetime.now(UTC)

@@ -17,7 +17,8 @@ from app.auth import Principal, new_id, owned
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import DemandMatrix
-from app.problems import ApiProblem, reject
+from app.errors import ServiceError, invalid
+from app.problem_types import ProblemType
 from app.roles import Permission
 from app.schemas import DemandMatrixOut, DemandMatrixPage, problem_responses
 from graph import Demand, DemandError, parse_demand_csv
@@ -97,21 +98,20 @@ async def upload_matrix(
     """
     body = await request.body()
     if len(body) > MAX_UPLOAD_BYTES:
-        raise ApiProblem(
-            413, "too-large", "Upload too large", f"at most {MAX_UPLOAD_BYTES:,} bytes"
+        raise ServiceError(
+            ProblemType.TOO_LARGE, "Upload too large", f"at most {MAX_UPLOAD_BYTES:,} bytes"
         )
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        reject("body", "the CSV is not UTF-8 text; save it as CSV UTF-8")
+        invalid("body", "the CSV is not UTF-8 text; save it as CSV UTF-8")
     try:
         demand = parse_demand_csv(
             text, network, name, known_sources=network.sources.keys(), description=description
         )
     except DemandError as error:
-        raise ApiProblem(
-            422,
-            "invalid-demand",
+        raise ServiceError(
+            ProblemType.INVALID_DEMAND,
             "The demand matrix has problems",
             f"{len(error.problems)} problem(s); nothing was stored",
             errors=[

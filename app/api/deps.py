@@ -13,7 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.auth import Principal, authenticate
-from app.problems import ApiProblem
+from app.errors import ServiceError
+from app.problem_types import ProblemType
 from app.roles import Permission
 from app.schemas import ID_PATTERN
 from graph import Network
@@ -96,9 +97,8 @@ def require(permission: Permission | None) -> Callable[..., Principal]:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         if credentials is None:
-            raise ApiProblem(
-                401,
-                "unauthenticated",
+            raise ServiceError(
+                ProblemType.UNAUTHENTICATED,
                 "Authentication required",
                 "send Authorization: Bearer <key>",
             )
@@ -110,11 +110,12 @@ def require(permission: Permission | None) -> Callable[..., Principal]:
             if principal is not None:
                 cache.put(credentials.credentials, principal)
         if principal is None:
-            raise ApiProblem(401, "unauthenticated", "Invalid API key", "unknown or revoked key")
+            raise ServiceError(
+                ProblemType.UNAUTHENTICATED, "Invalid API key", "unknown or revoked key"
+            )
         if permission is not None and not principal.may(permission):
-            raise ApiProblem(
-                403,
-                "forbidden",
+            raise ServiceError(
+                ProblemType.FORBIDDEN,
                 "Not allowed for this role",
                 f"role {principal.role.value} lacks {permission.value}",
             )

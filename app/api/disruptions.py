@@ -15,7 +15,8 @@ from app.auth import Principal, new_id
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Disruption
-from app.problems import ApiProblem, reject
+from app.errors import ServiceError, invalid
+from app.problem_types import ProblemType
 from app.roles import PERMISSIONS, Permission
 from app.schemas import (
     AffectedPage,
@@ -56,7 +57,7 @@ def declare(
     """
     live: disruptions.LiveNetwork = request.app.state.live
     if body.end <= body.start:
-        reject("body.end", "the window must end after it starts")
+        invalid("body.end", "the window must end after it starts")
     disruptions.check_kind(body.kind, body.target_type, body.added_dwell_hours)
     disruptions.closure_target(live.base, body.target_type, body.target)
     network_wide = Permission.OPERATE_NETWORK in PERMISSIONS[caller.role]
@@ -187,9 +188,8 @@ def close_early(disruption_id: RowId, request: Request, db: DB, caller: Writer) 
     with writing(db):
         row = _find(db, disruption_id, caller)
         if row.scope == "network" and Permission.OPERATE_NETWORK not in PERMISSIONS[caller.role]:
-            raise ApiProblem(
-                403,
-                "forbidden",
+            raise ServiceError(
+                ProblemType.FORBIDDEN,
                 "Only the network operator closes a network-wide disruption",
                 f"disruption {row.id} was declared by the network operator",
             )
@@ -205,5 +205,7 @@ def _find(db: DB, disruption_id: str, caller: Principal) -> Disruption:
     if row is None or (
         row.scope == "organisation" and row.organisation_id != caller.organisation_id
     ):
-        raise ApiProblem(404, "not-found", "Disruption not found", f"no disruption {disruption_id}")
+        raise ServiceError(
+            ProblemType.NOT_FOUND, "Disruption not found", f"no disruption {disruption_id}"
+        )
     return row

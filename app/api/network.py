@@ -12,7 +12,8 @@ from app import scenarios
 from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Principal
 from app.db import ledger
-from app.problems import ApiProblem, reject
+from app.errors import ServiceError, invalid
+from app.problem_types import ProblemType
 from app.quotes import EARLIEST, LATEST, instant, local_time
 from app.roles import Permission
 from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
@@ -114,8 +115,8 @@ def get_location(network: LoadedNetwork, location_id: str) -> LocationOut:
         return location_out(place)
     if isinstance(place, City):
         terminals = ", ".join(network.terminals[place.code])
-        raise ApiProblem(
-            404, "not-found", "Location not found", f"{place.code} is a city: {terminals}"
+        raise ServiceError(
+            ProblemType.NOT_FOUND, "Location not found", f"{place.code} is a city: {terminals}"
         )
     return location_out(network.get_location(location_id))
 
@@ -203,7 +204,7 @@ def service_departures(
     first = _moment(start, "from", tz) if start else datetime.now(UTC)
     last = _moment(end, "to", tz) if end else first + timedelta(days=14)
     if last <= first or last - first > MAX_DEPARTURE_WINDOW:
-        reject(
+        invalid(
             "query.to",
             f"must be after from and at most {MAX_DEPARTURE_WINDOW.days} days later",
         )
@@ -237,7 +238,7 @@ def _moment(text: str, field: str, tz: str) -> datetime:
     try:
         moment = instant(text, field, tz)
     except InvalidRequest as error:
-        reject(f"query.{field}", error.problems[0][1])
+        invalid(f"query.{field}", error.problems[0][1])
     if not EARLIEST <= moment < LATEST:
-        reject(f"query.{field}", f"must be between {EARLIEST.year} and {LATEST.year - 1}")
+        invalid(f"query.{field}", f"must be between {EARLIEST.year} and {LATEST.year - 1}")
     return moment

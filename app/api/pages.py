@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.db.base import utc
-from app.problems import reject
+from app.errors import invalid
 
 T = TypeVar("T", bound=Any)
 
@@ -48,7 +48,7 @@ def after(
 
     Raises
     ------
-    ApiProblem
+    ServiceError
         422 naming ``cursor`` when it was not made by :func:`encode`.
     """
     query = query.order_by(created.desc(), ident.desc())
@@ -63,7 +63,7 @@ def decode(cursor: str) -> tuple[datetime, str]:
 
     Raises
     ------
-    ApiProblem
+    ServiceError
         422 naming ``cursor`` when it was not made by :func:`encode`.
     """
     try:
@@ -72,5 +72,5 @@ def decode(cursor: str) -> tuple[datetime, str]:
         if not isinstance(row_id, str) or "\x00" in row_id:
             raise TypeError(row_id)
     except (ValueError, TypeError):
-        reject("query.cursor", "not a cursor from a previous page")
+        invalid("query.cursor", "not a cursor from a previous page")
     return moment, row_id

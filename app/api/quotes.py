@@ -17,7 +17,7 @@ from app.db import ledger
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Quote
-from app.problems import reject
+from app.errors import invalid
 from app.quotes import in_request_terms, quote_data, quote_request, record
 from app.roles import Permission
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
@@ -64,7 +64,7 @@ def create_quote(
     quoted_on = network
     if body.scenario_id is not None:
         if body.scenario is not None:
-            reject("body.scenario_id", "give scenario or scenario_id, not both")
+            invalid("body.scenario_id", "give scenario or scenario_id, not both")
         stored = scenarios.find(db, caller.organisation_id, body.scenario_id)
         quoted_on = networks.network(stored.name, scenarios.current_ops(db, stored))
     elif body.scenario is not None:

@@ -15,7 +15,7 @@ from app.auth import Principal
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import StoredScenario
-from app.problems import ops_named_as
+from app.errors import ops_named_as
 from app.roles import Permission
 from app.schemas import ScenarioCreate, ScenarioOut, ScenarioPage, ScenarioPatch, problem_responses
 

@@ -16,8 +16,9 @@ from app.api.deps import DB, RowId, require
 from app.auth import Principal, owned
 from app.db.base import utc
 from app.db.models import Job
+from app.errors import ServiceError, invalid
 from app.jobs import create_job
-from app.problems import ApiProblem, reject
+from app.problem_types import ProblemType
 from app.roles import Permission
 from app.scenarios import ScenarioNetworks
 from app.schemas import StudyIn, StudyOut, StudyPage, problem_responses
@@ -82,7 +83,7 @@ def start_study(
     inline scenario that does not apply answers 422 naming its operation.
     """
     if body.start is not None and not date(2000, 1, 1) <= body.start <= date(2099, 1, 1):
-        reject("body.start", "must lie between 2000-01-01 and 2099-01-01")
+        invalid("body.start", "must lie between 2000-01-01 and 2099-01-01")
     networks: ScenarioNetworks = request.app.state.scenario_networks
     given = [item if isinstance(item, str) else item.model_dump() for item in body.scenarios]
     resolved = studies.resolve_scenarios(db, networks, caller.organisation_id, given)
@@ -162,7 +163,7 @@ def study_flows(
     job = _finished(db, caller, study_id)
     assert job.result is not None
     if scenario is not None and scenario not in (p["label"] for p in job.result["scenarios"]):
-        reject("query.scenario", f"the study has no scenario {scenario!r}")
+        invalid("query.scenario", f"the study has no scenario {scenario!r}")
     collection = report.flows_geojson(job.result, _network_for(request, job), scenario, assignment)
     return JSONResponse(collection, media_type="application/geo+json")
 
@@ -209,16 +210,15 @@ def study_table(
 def _study(db: DB, caller: Principal, study_id: str) -> Job:
     job = owned(db, Job, study_id, caller.organisation_id, "study")
     if job.kind != studies.KIND:
-        raise ApiProblem(404, "not-found", "Not found", f"no study {study_id}")
+        raise ServiceError(ProblemType.NOT_FOUND, "Not found", f"no study {study_id}")
     return job
 
 
 def _finished(db: DB, caller: Principal, study_id: str) -> Job:
     job = _study(db, caller, study_id)
     if job.status != "succeeded":
-        raise ApiProblem(
-            409,
-            "study-not-finished",
+        raise ServiceError(
+            ProblemType.STUDY_NOT_FINISHED,
             "The study has no results",
             f"study {study_id} is {job.status}" + (f": {job.error}" if job.error else ""),
         )

@@ -15,7 +15,8 @@ from app.auth import Principal, new_id, owned
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Webhook, WebhookDelivery
-from app.problems import ApiProblem, reject
+from app.errors import ServiceError, invalid
+from app.problem_types import ProblemType
 from app.roles import Permission
 from app.schemas import (
     DeliveryOut,
@@ -76,7 +77,7 @@ def create_webhook(
     if not settings.webhooks_reach_private_hosts:
         address = webhooks.private_host(str(body.url))
         if address is not None:
-            reject(
+            invalid(
                 "body.url",
                 "not a public address",
                 f"{body.url} reaches {address}, a loopback, private or link-local address",
@@ -147,10 +148,12 @@ def replay_delivery(
     with writing(db):
         hook = owned(db, Webhook, webhook_id, caller.organisation_id, "webhook")
         if not hook.active:
-            raise ApiProblem(409, "webhook-inactive", "The webhook is inactive", hook.id)
+            raise ServiceError(ProblemType.WEBHOOK_INACTIVE, "The webhook is inactive", hook.id)
         row = db.get(WebhookDelivery, delivery_id)
         if row is None or row.webhook_id != hook.id:
-            raise ApiProblem(404, "not-found", "Delivery not found", f"no delivery {delivery_id}")
+            raise ServiceError(
+                ProblemType.NOT_FOUND, "Delivery not found", f"no delivery {delivery_id}"
+            )
         webhooks.replay(db, row)
     request.app.state.webhooks.wake()
     return delivery_out(row)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import exc as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -131,3 +132,28 @@ def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
     command.downgrade(alembic_config(url), revision)
+
+
+#: SQLite's own contention messages: another writer holds the file, which its busy timeout
+#: already waited on; the database is there, so these are not "unavailable".
+_SQLITE_CONTENTION = ("database is locked", "database table is locked", "database is busy")
+#: Seconds a client should wait before trying again while the database is away.
+DATABASE_RETRY_AFTER_S = 2
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached (refused, cut, restarting).
+
+    A lost or refused connection (``OperationalError``/``InterfaceError``, or any DBAPI error that
+    invalidated its connection) and a pool with no connection to give within its timeout are;
+    errors of the statement itself (integrity, data) and SQLite lock contention are not.
+    """
+    if isinstance(error, sa.TimeoutError):
+        return True
+    if not isinstance(error, sa.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa.OperationalError | sa.InterfaceError):
+        return False
+    return not any(text in str(error.orig).lower() for text in _SQLITE_CONTENTION)

@@ -12,12 +12,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.api.problems import PROBLEMS
 from app.db.engine import make_engine, upgrade
 from app.db.models import NetworkVersion
 from app.main import create_app
 from app.observability import Sparse
-from app.problem_types import PROBLEM_TYPES
-from app.problems import PROBLEMS
+from app.problem_types import PROBLEM_TYPES, ProblemType
 from app.roles import Role
 from app.settings import Settings
 from graph import Network
@@ -188,20 +188,31 @@ async def test_every_problem_answer_refers_to_one_schema_listing_its_types(
 
 
 def test_every_problem_raised_is_a_listed_type_with_its_status() -> None:
+    """Services raise problem types by name; only the API's own module answers with a status."""
+    assert {kind.value for kind in ProblemType} == set(PROBLEM_TYPES)
     raised: dict[str, set[int]] = {}
-    for path in (Path(__file__).resolve().parents[2] / "app").rglob("*.py"):
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    for path in app_dir.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.Call) or len(node.args) < 2:
+            if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            status, slug = (getattr(arg, "value", None) for arg in node.args[:2])
-            if name in ("ApiProblem", "problem") and isinstance(slug, str):
-                assert isinstance(status, int), (path, node.lineno)
-                raised.setdefault(slug, set()).add(status)
+            if name == "ServiceError":
+                named = node.args[0]
+                assert isinstance(named, ast.Attribute), (path, node.lineno)
+                listed = ProblemType[named.attr].value
+                raised.setdefault(listed, set()).add(PROBLEM_TYPES[listed][0])
+            elif name == "problem" and len(node.args) >= 2:
+                status, slug = (getattr(arg, "value", None) for arg in node.args[:2])
+                if isinstance(slug, str):  # else the handlers' mapping, checked through PROBLEMS
+                    assert isinstance(status, int), (path, node.lineno)
+                    # an HTTP answer is made only where the API renders one
+                    assert path.parent.name == "api" or path.name in ("main.py", "ratelimit.py")
+                    raised.setdefault(slug, set()).add(status)
     raised |= {slug: {status} for status, slug, _ in PROBLEMS.values()}
     assert len(raised) > 25
-    for kind, statuses in raised.items():
-        assert statuses == {PROBLEM_TYPES[kind][0]}, kind
+    for listed, statuses in raised.items():
+        assert statuses == {PROBLEM_TYPES[listed][0]}, listed
     # and no type is listed that nothing answers (but the router's own 404 and 405)
     assert set(PROBLEM_TYPES) - set(raised) <= {"not-found", "method-not-allowed"}
 

@@ -1,11 +1,13 @@
-"""RFC 9457 problem details: the one place that maps errors to HTTP status codes."""
+"""RFC 9457 problem details: the one place that maps errors to HTTP answers.
+
+A :class:`~app.errors.ServiceError` is answered with its problem type's status; the domain errors
+of ``graph`` and ``solvers`` by the table below; a database that cannot be reached with 503.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +15,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException
 
+from app.db.engine import DATABASE_RETRY_AFTER_S, database_unavailable
+from app.errors import ServiceError
 from graph.errors import (
     NetworkError,
     NetworkValidationError,
@@ -40,24 +44,6 @@ PROBLEMS: dict[type[Exception], tuple[int, str, str]] = {
 log = logging.getLogger("corridor")
 
 
-class ApiProblem(Exception):
-    """An error the service answers as it is: status, type slug, title, detail, field errors."""
-
-    def __init__(
-        self,
-        status: int,
-        slug: str,
-        title: str,
-        detail: str,
-        errors: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status, self.slug, self.title, self.detail = status, slug, title, detail
-        self.errors = errors
-        self.headers = headers
-
-
 def problem(
     status: int, slug: str, title: str, detail: str, instance: str, **extra: Any
 ) -> JSONResponse:
@@ -71,35 +57,6 @@ def problem(
         **extra,
     }
     return JSONResponse(status_code=status, content=body, media_type=MEDIA_TYPE)
-
-
-def reject(field: str, message: str, detail: str | None = None) -> NoReturn:
-    """Answer 422, naming ``field`` (``body.…``, ``query.…``, ``path.…``)."""
-    raise ApiProblem(
-        422,
-        "validation",
-        "Invalid request",
-        detail or f"{field}: {message}",
-        errors=[{"field": field, "message": message}],
-    )
-
-
-@contextmanager
-def ops_named_as(field: str) -> Iterator[None]:
-    """Scenario problems point at ``field`` of this body."""
-    try:
-        yield
-    except ScenarioError as error:
-        raise ApiProblem(
-            422,
-            "invalid-scenario",
-            "The scenario does not apply",
-            str(error),
-            errors=[
-                {"field": field, "item": p.item, "message": f"{p.field}: {p.message}"}
-                for p in error.problems
-            ],
-        ) from error
 
 
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
@@ -173,37 +130,10 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _api(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiProblem)
+async def _service(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
     extra: dict[str, Any] = {"errors": exc.errors} if exc.errors is not None else {}
-    response = problem(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **extra)
-    response.headers.update(exc.headers or {})
-    return response
-
-
-#: SQLite's own contention messages: another writer holds the file, which its busy timeout
-#: already waited on; the database is there, so these are not "unavailable".
-_SQLITE_CONTENTION = ("database is locked", "database table is locked", "database is busy")
-#: Seconds a client should wait before trying again while the database is away.
-DATABASE_RETRY_AFTER_S = 2
-
-
-def database_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` means the database cannot be reached (refused, cut, restarting).
-
-    A lost or refused connection (``OperationalError``/``InterfaceError``, or any DBAPI error that
-    invalidated its connection) and a pool with no connection to give within its timeout are;
-    errors of the statement itself (integrity, data) and SQLite lock contention are not.
-    """
-    if isinstance(error, sa.TimeoutError):
-        return True
-    if not isinstance(error, sa.DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    if not isinstance(error, sa.OperationalError | sa.InterfaceError):
-        return False
-    return not any(text in str(error.orig).lower() for text in _SQLITE_CONTENTION)
+    return problem(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **extra)
 
 
 def unavailable_response(instance: str) -> JSONResponse:
@@ -233,7 +163,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def add_problem_handlers(app: FastAPI) -> None:
     """Render every error as problem+json."""
-    app.add_exception_handler(ApiProblem, _api)
+    app.add_exception_handler(ServiceError, _service)
     app.add_exception_handler(NetworkError, _domain)
     app.add_exception_handler(RoutingError, _domain)
     app.add_exception_handler(sa.SQLAlchemyError, _database)
