@@ -45,6 +45,7 @@ from app.reload import Follower, record_network_version
 from app.resources import shared_resources
 from app.schemas import ProblemOut, problem_response, problem_responses
 from app.settings import Settings, get_settings
+from app.state import Running, running
 from app.studies import BaseYearFile, DefaultDemand
 from app.webhooks import Dispatcher
 from app.worker import CeleryRunner
@@ -69,26 +70,20 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
     configure_logging(config.log_level)
     metrics = Metrics()
 
+    keys = KeyCache()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context = shared_resources(config, network)
         loaded: Network = context.resources["network"]
         engine = make_engine(config.database_url)
-        app.state.network_loaded_at = datetime.now(UTC)
         record_network_version(engine, loaded, str(config.network_path))
-        app.state.network = loaded
-        app.state.scenario_networks = context.resources["scenario_networks"]
-        app.state.default_demand = DefaultDemand(config.demand_path, loaded)
-        app.state.base_year = BaseYearFile(base_year_beside(config.network_path), loaded)
         runner = job_runner(config, engine, context)
-        app.state.jobs = runner
         recovered = runner.recover()
         if recovered:
             log.info("%d unfinished job(s) handed on again", recovered)
-        app.state.engine = engine
         live = LiveNetwork(loaded, engine)
         live.start()
-        app.state.live = live
         dispatcher = Dispatcher(
             engine,
             retry_base_s=config.webhook_retry_base_s,
@@ -97,10 +92,24 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
             reach_private=config.webhooks_reach_private_hosts,
         )
         dispatcher.start()
-        app.state.webhooks = dispatcher
-        follower = Follower(app.state, config)
+        state = Running(
+            settings=config,
+            metrics=metrics,
+            keys=keys,
+            solving=threading.BoundedSemaphore(2),
+            engine=engine,
+            jobs=runner,
+            webhooks=dispatcher,
+            live=live,
+            network=loaded,
+            network_loaded_at=datetime.now(UTC),
+            scenario_networks=context.resources["scenario_networks"],
+            default_demand=DefaultDemand(config.demand_path, loaded),
+            base_year=BaseYearFile(base_year_beside(config.network_path), loaded),
+        )
+        app.state.running = state
+        follower = state.follower = Follower(state, config)
         follower.start()
-        app.state.follower = follower
         log.info(
             "network %s loaded: %d locations, %d service legs",
             loaded.version,
@@ -130,12 +139,6 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
         docs_url=None,  # offline_docs
         redoc_url=None,
     )
-    app.state.settings = config
-    app.state.metrics = metrics
-    app.state.keys = KeyCache()
-    # quotes are CPU-bound: two at a time per process keep the GIL from being fought over by
-    # every thread of the pool, while the database work of other requests goes on
-    app.state.solving = threading.BoundedSemaphore(2)
     add_problem_handlers(app)
     if config.rate_limit_per_s > 0:
         # inside RequestContext: refused requests still get a request id, a log line, a metric
@@ -171,13 +174,13 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
     @app.get("/readyz", tags=["health"], response_model=None)
     def readyz(request: Request) -> Any:
         """Readiness: the network is loaded and the database answers."""
-        engine: Engine = request.app.state.engine
+        engine: Engine = running(request).engine
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as err:
             return problem(503, "not-ready", "Database unavailable", str(err), "/readyz")
-        return {"status": "ready", "network_version": request.app.state.network.version}
+        return {"status": "ready", "network_version": running(request).network.version}
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)
     def prometheus() -> Response:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +31,7 @@ from app.observability import Sparse
 from app.problem_types import ProblemType
 from app.scenarios import ScenarioNetworks
 from app.settings import Settings
+from app.state import Running
 from app.studies import BaseYearFile, DefaultDemand
 from graph import Network, load_network
 from graph.base_year import base_year_beside
@@ -74,8 +74,8 @@ def record_network_version(engine: Engine, network: Network, path: str) -> None:
         session.execute(statement)
 
 
-def reload(state: Any, config: Settings, expect: str | None = None) -> tuple[Network, Network]:
-    """Load the configured network and serve it from ``state`` (the app's); (old, new).
+def reload(state: Running, config: Settings, expect: str | None = None) -> tuple[Network, Network]:
+    """Load the configured network and serve it from ``state``; (old, new).
 
     With ``expect``, serve it only if it has that version (following another process).
 
@@ -150,7 +150,7 @@ FOLLOW_S = 2.0
 class Follower:
     """Serves the network version another process reloaded, when the configured file gives it."""
 
-    def __init__(self, state: Any, config: Settings, interval_s: float = FOLLOW_S) -> None:
+    def __init__(self, state: Running, config: Settings, interval_s: float = FOLLOW_S) -> None:
         self.state = state
         self.config = config
         self.interval_s = interval_s

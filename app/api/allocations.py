@@ -15,6 +15,7 @@ from app.db.models import Job
 from app.jobs import create_job
 from app.roles import Permission
 from app.schemas import AllocationIn, AllocationOut, JobOut, problem_responses
+from app.state import running
 
 router = APIRouter(
     prefix="/v1/allocations",
@@ -49,20 +50,20 @@ def allocate_batch(
     each bad shipment) and then runs as a job: 202 with the job, its ``Location`` to poll
     (``GET /v1/jobs/{id}``); the job's result has the same form as the immediate answer.
     """
-    settings = request.app.state.settings
+    settings = running(request).settings
     if len(body.shipments) <= allocations.SYNC_LIMIT:
-        with request.app.state.solving:
+        with running(request).solving:
             return allocations.run(db, network, body, settings.max_horizon_days)
     requests = allocations.read(network, body, settings.max_horizon_days)
     params = {
         "body": body.model_dump(mode="json"),
         "free_teu": allocations.free_for(db, requests),
-        "disruption_ops": request.app.state.live.ops,
+        "disruption_ops": running(request).live.ops,
         "max_horizon_days": settings.max_horizon_days,
     }
     db.rollback()  # end the reads' transaction: create_job writes in its own
     job_id = create_job(db, caller.organisation_id, allocations.KIND, params)
-    request.app.state.jobs.submit(job_id)
+    running(request).jobs.submit(job_id)
     job = db.get(Job, job_id)
     assert job is not None
     return JSONResponse(

@@ -35,6 +35,7 @@ from app.schemas import (
     WaybillOut,
     problem_responses,
 )
+from app.state import running
 from graph import Network
 from solvers import codec
 
@@ -138,7 +139,7 @@ def create_booking(
     one transaction. An expired quote, a departure whose cut-off
     has passed or a full departure answers 409 with the reason; nothing is reserved then.
     """
-    metrics = request.app.state.metrics
+    metrics = running(request).metrics
     try:
         booking, created = book(
             db, network, caller.organisation_id, body, idempotency_key, datetime.now(UTC)
@@ -148,7 +149,7 @@ def create_booking(
         raise
     metrics.bookings.labels("created" if created else "replayed").inc()
     if created:
-        request.app.state.webhooks.wake()
+        running(request).webhooks.wake()
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -203,8 +204,8 @@ def cancel_booking(
     db.rollback()
     row = cancel(db, ident, datetime.now(UTC))
     if was != "cancelled":
-        request.app.state.metrics.bookings.labels("cancelled").inc()
-        request.app.state.webhooks.wake()
+        running(request).metrics.bookings.labels("cancelled").inc()
+        running(request).webhooks.wake()
     return booking_out(row, held_by(db, [row.id]).get(row.id, []), network)
 
 
@@ -391,7 +392,7 @@ def report_event(
     booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     row, created = tracking.record(db, network, booking, body, idempotency_key, datetime.now(UTC))
     if created:
-        request.app.state.webhooks.wake()
+        running(request).webhooks.wake()
     else:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -466,9 +467,9 @@ def make_proposals(
         raise ServiceError(
             ProblemType.BOOKING_CANCELLED, "The booking is cancelled", f"booking {booking.id}"
         )
-    settings = request.app.state.settings
+    settings = running(request).settings
     now = datetime.now(UTC)
-    with request.app.state.solving:
+    with running(request).solving:
         found = reroute.propose(
             db,
             network,
@@ -523,5 +524,5 @@ def accept_reroute(
     with writing(db):
         row, moved = reroute.accept(db, network, booking_id, body.proposal_id, datetime.now(UTC))
     if moved:
-        request.app.state.webhooks.wake()
+        running(request).webhooks.wake()
     return booking_out(row, held_by(db, [row.id]).get(row.id, []), network)

@@ -21,6 +21,7 @@ from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
 from app.roles import Permission
 from app.schemas import DemandMatrixOut, DemandMatrixPage, problem_responses
+from app.state import running
 from graph import Demand, DemandError, parse_demand_csv
 
 router = APIRouter(
@@ -153,7 +154,7 @@ def list_matrices(
     if cursor is None:
         # left out on a network the bundled matrix does not fit (tests, other regions)
         with contextlib.suppress(DemandError):
-            items.insert(0, default_out(request.app.state.default_demand.get()))
+            items.insert(0, default_out(running(request).default_demand.get()))
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -194,5 +195,5 @@ def matrix_rows(matrix_id: RowId, request: Request, db: DB, caller: Reader) -> P
 
 
 def _default(request: Request) -> Demand:
-    defaults: studies.DefaultDemand = request.app.state.default_demand
+    defaults: studies.DefaultDemand = running(request).default_demand
     return defaults.usable()

@@ -17,6 +17,7 @@ from app.errors import ServiceError
 from app.problem_types import ProblemType
 from app.roles import Permission
 from app.schemas import ID_PATTERN
+from app.state import running
 from graph import Network
 
 log = logging.getLogger("corridor")
@@ -33,7 +34,7 @@ async def session(request: Request) -> AsyncIterator[Session]:
     Async so that it costs no thread-pool hop: making a session does no I/O, and closing one
     only returns its connection to the pool.
     """
-    db = Session(request.app.state.engine, expire_on_commit=False)
+    db = Session(running(request).engine, expire_on_commit=False)
     try:
         yield db
     finally:
@@ -79,7 +80,7 @@ class KeyCache:
 
 async def network(request: Request) -> Network:
     """The live network: the one the process loaded, with active disruptions closed."""
-    live: Network = request.app.state.live.get()
+    live: Network = running(request).live.get()
     return live
 
 
@@ -102,7 +103,7 @@ def require(permission: Permission | None) -> Callable[..., Principal]:
                 "Authentication required",
                 "send Authorization: Bearer <key>",
             )
-        cache: KeyCache = request.app.state.keys
+        cache: KeyCache = running(request).keys
         principal = cache.get(credentials.credentials)
         if principal is None:
             principal = authenticate(db, credentials.credentials)

@@ -25,6 +25,7 @@ from app.schemas import (
     DisruptionPage,
     problem_responses,
 )
+from app.state import running
 from graph import Network
 
 router = APIRouter(
@@ -55,7 +56,7 @@ def declare(
     quotes. The answer lists the caller's bookings with a leg it stops or delays, each with
     re-route proposals from where its cargo is.
     """
-    live: disruptions.LiveNetwork = request.app.state.live
+    live: disruptions.LiveNetwork = running(request).live
     if body.end <= body.start:
         invalid("body.end", "the window must end after it starts")
     disruptions.check_kind(body.kind, body.target_type, body.added_dwell_hours)
@@ -79,7 +80,7 @@ def declare(
         db.add(row)
         db.flush()
         disruptions.notify(db, live.base, row)
-    request.app.state.webhooks.wake()
+    running(request).webhooks.wake()
     network = live.refresh() if network_wide else disruptions.network_for(live.get(), row)
     response.headers["Location"] = f"/v1/disruptions/{row.id}"
     return _with_proposals(request, db, network, caller, row)
@@ -101,7 +102,7 @@ def list_disruptions(
     if status is not None:
         query = query.where(Disruption.status == status)
     rows, next_cursor = pages.page(db, query, cursor, limit, Disruption.created_at, Disruption.id)
-    network = request.app.state.live.get()
+    network = running(request).live.get()
     return {
         "items": [disruptions.disruption_out(r, network, None) for r in rows],
         "next_cursor": next_cursor,
@@ -114,7 +115,7 @@ def get_disruption(
 ) -> dict[str, Any]:
     """A disruption and the first page of the caller's bookings it stops."""
     row = _find(db, disruption_id, caller)
-    network = disruptions.network_for(request.app.state.live.get(), row)
+    network = disruptions.network_for(running(request).live.get(), row)
     return _with_proposals(request, db, network, caller, row)
 
 
@@ -133,7 +134,7 @@ def affected_bookings(
     disruption that stops many bookings is read page by page.
     """
     row = _find(db, disruption_id, caller)
-    network = disruptions.network_for(request.app.state.live.get(), row)
+    network = disruptions.network_for(running(request).live.get(), row)
     items, next_cursor = _affected_page(request, db, network, caller, row, cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -164,8 +165,8 @@ def _affected_page(
     if row.status != "active":
         offers = [reroute.Proposals((), "the disruption is closed") for _ in hits]
     else:
-        settings = request.app.state.settings
-        with request.app.state.solving:
+        settings = running(request).settings
+        with running(request).solving:
             offers = reroute.offer(
                 db,
                 network,
@@ -195,8 +196,8 @@ def close_early(disruption_id: RowId, request: Request, db: DB, caller: Writer) 
             )
         if row.status == "active":
             row.status, row.closed_at = "closed", datetime.now(UTC)
-    request.app.state.live.refresh()
-    return disruptions.disruption_out(row, request.app.state.live.get(), None)
+    running(request).live.refresh()
+    return disruptions.disruption_out(row, running(request).live.get(), None)
 
 
 def _find(db: DB, disruption_id: str, caller: Principal) -> Disruption:

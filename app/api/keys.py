@@ -16,6 +16,7 @@ from app.db.engine import writing
 from app.db.models import ApiKey
 from app.roles import PERMISSIONS, Permission, Role
 from app.schemas import CallerOut, KeyCreated, KeyIn, KeyOut, KeyPage, problem_responses
+from app.state import running
 
 router = APIRouter(prefix="/v1", tags=["keys"], responses=problem_responses(401, 403, 404))
 
@@ -94,5 +95,5 @@ def revoke(key_id: RowId, request: Request, db: DB, caller: Admin) -> Response:
     with writing(db):
         row = owned(db, ApiKey, key_id, caller.organisation_id, "key")
         revoke_key(db, row, datetime.now(UTC))
-    request.app.state.keys.forget(key_id)
+    running(request).keys.forget(key_id)
     return Response(status_code=204)

@@ -17,6 +17,7 @@ from app.problem_types import ProblemType
 from app.quotes import EARLIEST, LATEST, instant, local_time
 from app.roles import Permission
 from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
+from app.state import running
 from graph import City, Location, LocationKind, Mode, Status, summarize, to_geojson
 from solvers.errors import InvalidRequest
 
@@ -151,7 +152,7 @@ def network_geojson(
     """
     if scenario is not None:
         stored = scenarios.find(db, caller.organisation_id, scenario)
-        networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
+        networks: scenarios.ScenarioNetworks = running(request).scenario_networks
         network = networks.network(stored.name, scenarios.current_ops(db, stored))
     data = to_geojson(network)
     if mode is None and status is None and tag is None:

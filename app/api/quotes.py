@@ -21,6 +21,7 @@ from app.errors import invalid
 from app.quotes import in_request_terms, quote_data, quote_request, record
 from app.roles import Permission
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
+from app.state import running
 from graph import Network
 from solvers import codec
 from solvers.codec import QuoteRecord
@@ -59,8 +60,8 @@ def create_quote(
     itemized through price, CO2e, labels and an explanation. Departures already booked full
     are left out. Book an option with ``POST /v1/bookings`` before ``expires_at``.
     """
-    settings = request.app.state.settings
-    networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
+    settings = running(request).settings
+    networks: scenarios.ScenarioNetworks = running(request).scenario_networks
     quoted_on = network
     if body.scenario_id is not None:
         if body.scenario is not None:
@@ -77,12 +78,12 @@ def create_quote(
     )
     db.rollback()
     validity = timedelta(hours=settings.quote_validity_hours)
-    with request.app.state.solving:
+    with running(request).solving:
         try:
             result = quote(quoted_on, solver_request, QuoteSettings(validity=validity))
         except InvalidRequest as error:
             raise in_request_terms(error) from None
-    request.app.state.metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
+    running(request).metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
     now = datetime.now(UTC)
     found = record(result, quoted_on, body, solver_request)
     row = Quote(

@@ -11,6 +11,7 @@ from app.api.deps import require
 from app.auth import Principal
 from app.roles import Permission
 from app.schemas import NetworkReloadOut, problem_responses
+from app.state import running
 
 router = APIRouter(
     prefix="/v1/network",
@@ -30,7 +31,7 @@ def reload_network(
 
     Any problem answers 422 listing every one, and the network served so far stays in service.
     """
-    old, new = reload.reload(request.app.state, request.app.state.settings)
+    old, new = reload.reload(request.app.state, running(request).settings)
     return {
         "network_version": new.version,
         "previous_version": old.version,

@@ -18,6 +18,7 @@ from app.db.models import StoredScenario
 from app.errors import ops_named_as
 from app.roles import Permission
 from app.schemas import ScenarioCreate, ScenarioOut, ScenarioPage, ScenarioPatch, problem_responses
+from app.state import running
 
 router = APIRouter(
     prefix="/v1/scenarios",
@@ -62,7 +63,7 @@ def create_scenario(
 
     Its operations are checked against the base network: 422 names each one that does not apply.
     """
-    networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
+    networks: scenarios.ScenarioNetworks = running(request).scenario_networks
     with ops_named_as("body.ops"), writing(db):
         row = scenarios.create(
             db,
@@ -110,7 +111,7 @@ def patch_scenario(
     caller: Annotated[Principal, Depends(require(Permission.EDIT_SCENARIOS))],
 ) -> dict[str, Any]:
     """Rename, describe, or give new operations (a new version; earlier ones are kept)."""
-    networks: scenarios.ScenarioNetworks = request.app.state.scenario_networks
+    networks: scenarios.ScenarioNetworks = running(request).scenario_networks
     with ops_named_as("body.ops"), writing(db):
         row = scenarios.find(db, caller.organisation_id, scenario_id)
         scenarios.update(db, networks, row, body.model_dump(exclude_unset=True), datetime.now(UTC))

@@ -22,6 +22,7 @@ from app.problem_types import ProblemType
 from app.roles import Permission
 from app.scenarios import ScenarioNetworks
 from app.schemas import StudyIn, StudyOut, StudyPage, problem_responses
+from app.state import running
 from graph import Network
 
 router = APIRouter(
@@ -84,15 +85,15 @@ def start_study(
     """
     if body.start is not None and not date(2000, 1, 1) <= body.start <= date(2099, 1, 1):
         invalid("body.start", "must lie between 2000-01-01 and 2099-01-01")
-    networks: ScenarioNetworks = request.app.state.scenario_networks
+    networks: ScenarioNetworks = running(request).scenario_networks
     given = [item if isinstance(item, str) else item.model_dump() for item in body.scenarios]
     resolved = studies.resolve_scenarios(db, networks, caller.organisation_id, given)
-    base_year_data, base_year = request.app.state.base_year.usable()
+    base_year_data, base_year = running(request).base_year.usable()
     value_of_time = studies.study_value_of_time(
         body.value_of_time_cny_per_teu_hour, base_year, "value_of_time_cny_per_teu_hour"
     )
     demand = studies.find_demand(
-        request.app.state.default_demand, db, caller.organisation_id, body.demand
+        running(request).default_demand, db, caller.organisation_id, body.demand
     )
     params = {
         "name": body.name,
@@ -110,7 +111,7 @@ def start_study(
     }
     db.rollback()  # end the reads' transaction: create_job writes in its own
     job_id = create_job(db, caller.organisation_id, studies.KIND, params)
-    request.app.state.jobs.submit(job_id)
+    running(request).jobs.submit(job_id)
     response.headers["Location"] = f"/v1/studies/{job_id}"
     job = db.get(Job, job_id)
     assert job is not None
@@ -226,4 +227,4 @@ def _finished(db: DB, caller: Principal, study_id: str) -> Job:
 
 
 def _network_for(request: Request, job: Job) -> Callable[[Mapping[str, Any]], Network]:
-    return studies.network_for(request.app.state.scenario_networks, job.params)
+    return studies.network_for(running(request).scenario_networks, job.params)

@@ -26,6 +26,7 @@ from app.schemas import (
     WebhookPage,
     problem_responses,
 )
+from app.state import running
 
 router = APIRouter(
     prefix="/v1/webhooks",
@@ -73,7 +74,7 @@ def create_webhook(
     "<t>.<raw body>" with the secret>``; check it and that ``t`` is recent. Failures (no 2xx)
     are retried with exponential backoff.
     """
-    settings = request.app.state.settings
+    settings = running(request).settings
     if not settings.webhooks_reach_private_hosts:
         address = webhooks.private_host(str(body.url))
         if address is not None:
@@ -155,5 +156,5 @@ def replay_delivery(
                 ProblemType.NOT_FOUND, "Delivery not found", f"no delivery {delivery_id}"
             )
         webhooks.replay(db, row)
-    request.app.state.webhooks.wake()
+    running(request).webhooks.wake()
     return delivery_out(row)

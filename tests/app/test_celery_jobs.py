@@ -180,9 +180,9 @@ class Api:
     client: httpx.AsyncClient
 
     def submit(self, organisation: str, kind: str, params: dict[str, Any]) -> str:
-        with Session(self.app.state.engine) as db:
+        with Session(self.app.state.running.engine) as db:
             job_id = create_job(db, organisation, kind, params)
-        self.app.state.jobs.submit(job_id)
+        self.app.state.running.jobs.submit(job_id)
         return job_id
 
 
@@ -190,7 +190,7 @@ class Api:
 async def api(cluster: Cluster) -> AsyncIterator[Api]:
     application = create_app(cluster.settings())
     async with application.router.lifespan_context(application):
-        assert isinstance(application.state.jobs, CeleryRunner)
+        assert isinstance(application.state.running.jobs, CeleryRunner)
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield Api(application, client)

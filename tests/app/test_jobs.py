@@ -94,7 +94,7 @@ async def test_a_job_reports_progress_and_keeps_its_result(
     app: FastAPI, client: httpx.AsyncClient, database_url: str
 ) -> None:
     planner = make_key(database_url, "Org A", Role.PLANNER)
-    engine = app.state.engine
+    engine = app.state.running.engine
     with Session(engine) as db:
         job = create_job(
             db,
@@ -102,7 +102,7 @@ async def test_a_job_reports_progress_and_keeps_its_result(
             "test-sum",
             {"values": [1, 2, 3], "wait": True},
         )
-    app.state.jobs.submit(job)
+    app.state.running.jobs.submit(job)
     for _ in range(200):
         seen = (await client.get(f"/v1/jobs/{job}", headers=planner)).json()
         if seen["status"] == "running":
@@ -126,11 +126,11 @@ async def test_a_failing_job_says_why(
 ) -> None:
     planner = make_key(database_url, "Org A", Role.PLANNER)
     organisation = organisation_of(database_url, planner)
-    with Session(app.state.engine) as db:
+    with Session(app.state.running.engine) as db:
         failing = create_job(db, organisation, "test-broken", {})
         unknown = create_job(db, organisation, "no-such-kind", {})
-    app.state.jobs.submit(failing)
-    app.state.jobs.submit(unknown)
+    app.state.running.jobs.submit(failing)
+    app.state.running.jobs.submit(unknown)
     failed = await finished(client, planner, failing)
     assert failed["status"] == "failed"
     assert "ValueError: the demand matrix has no rows" in failed["error"]
@@ -173,9 +173,9 @@ async def test_a_parted_job_reports_parts_done_and_combines(
 ) -> None:
     planner = make_key(database_url, "Org A", Role.PLANNER)
     organisation = organisation_of(database_url, planner)
-    with Session(app.state.engine) as db:
+    with Session(app.state.running.engine) as db:
         job = create_job(db, organisation, "test-squares", {"numbers": [1, 2, 3, 4], "stepwise": 1})
-    app.state.jobs.submit(job)
+    app.state.running.jobs.submit(job)
     seen: list[float] = []
     for step in range(4):
         steps.release()
@@ -191,7 +191,7 @@ async def test_a_parted_job_reports_parts_done_and_combines(
     assert done["progress"] == 1
     assert done["result"] == {"sum": 30, "squares": [1, 4, 9, 16]}
     assert done["message"] == "adding up"
-    with Session(app.state.engine) as db:
+    with Session(app.state.running.engine) as db:
         parts = list(db.scalars(select(JobPart).where(JobPart.job_id == job)))
     assert [(p.index, p.status, p.attempts) for p in parts] == [
         (0, "done", 1),
@@ -205,14 +205,14 @@ async def test_a_failing_part_fails_the_job_with_its_error(
     app: FastAPI, client: httpx.AsyncClient, database_url: str
 ) -> None:
     planner = make_key(database_url, "Org A", Role.PLANNER)
-    with Session(app.state.engine) as db:
+    with Session(app.state.running.engine) as db:
         job = create_job(
             db,
             organisation_of(database_url, planner),
             "test-squares",
             {"numbers": [1, 2, 3], "fail_on": 2},
         )
-    app.state.jobs.submit(job)
+    app.state.running.jobs.submit(job)
     failed = await finished(client, planner, job)
     assert failed["status"] == "failed"
     assert failed["error"].startswith("part 2 of 3: ValueError: no square for 2 (at ")

@@ -288,9 +288,13 @@ async def test_a_deadline_already_past_gets_late_proposals(
             row = db.get(Booking, booking["id"])
             assert row is not None
             later = deadline + timedelta(days=1)  # asked for after the deadline went by
-            found = reroute.propose(db, app.state.network, row, None, later, timedelta(hours=1), 56)
+            found = reroute.propose(
+                db, app.state.running.network, row, None, later, timedelta(hours=1), 56
+            )
             assert found.proposals, found.note
-            for proposal in (reroute.proposal_out(p, app.state.network) for p in found.proposals):
+            for proposal in (
+                reroute.proposal_out(p, app.state.running.network) for p in found.proposals
+            ):
                 assert proposal["meets_deadline"] is False
                 assert proposal["late_minutes"] > 24 * 60
     finally:

@@ -322,13 +322,13 @@ async def test_api_conforms_to_its_schema_and_never_answers_5xx(
         bookings.append(made.json()["id"])
     cancelled = await client.post(f"/v1/bookings/{bookings[1]}/cancel", headers=forwarder)
     assert cancelled.status_code == 200, cancelled.text
-    known = Known.of(app.state.network, quote, bookings)
+    known = Known.of(app.state.running.network, quote, bookings)
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", without_lifespan(app))
     failures: list[str] = []
     # PostgreSQL gets the first inputs of the same derandomized runs: what differs there is the
     # database's side (types, constraints, locks), which the first inputs of each pass reach
-    scale = 0.4 if app.state.engine.dialect.name == "postgresql" else 1.0
+    scale = 0.4 if app.state.running.engine.dialect.name == "postgresql" else 1.0
     for result in schema.get_all_operations():
         if isinstance(result, Err):
             failures.append(f"an operation the schema does not describe properly: {result.err()}")

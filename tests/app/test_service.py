@@ -85,7 +85,7 @@ async def test_a_configured_usd_rate_replaces_the_reference_rate(
     settings = Settings(database_url=url, network_path=TINY / "network.geojson", usd_cny_rate=7.5)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
-        network = application.state.network
+        network = application.state.running.network
         assert network.version != tiny_network.version
         assert network.tariffs.rates.cny_per_unit["USD"] == 7.5
         others = dict(network.tariffs.rates.cny_per_unit)
@@ -117,9 +117,9 @@ async def test_other_processes_follow_a_reload_their_file_gives(
     async with AsyncExitStack() as stack:
         for app in apps:
             await stack.enter_async_context(app.router.lifespan_context(app))
-            app.state.follower.stop()  # checked by hand below, not on a timer
+            app.state.running.follower.stop()  # checked by hand below, not on a timer
         first, second, third = apps
-        before = first.state.network.version
+        before = first.state.running.network.version
         admin = make_key(database_url, "Operations", Role.NETWORK_OPERATOR)
         _capacity_changed(shared, 120)
         transport = httpx.ASGITransport(app=first)
@@ -128,14 +128,14 @@ async def test_other_processes_follow_a_reload_their_file_gives(
         assert taken.status_code == 200, taken.text
         after = taken.json()["network_version"]
         assert after != before
-        assert second.state.follower.check() == after
-        assert second.state.network.version == after
-        assert second.state.live.get().version == after  # quotes see it too
-        assert second.state.follower.check() is None  # nothing newer now
+        assert second.state.running.follower.check() == after
+        assert second.state.running.network.version == after
+        assert second.state.running.live.get().version == after  # quotes see it too
+        assert second.state.running.follower.check() is None  # nothing newer now
         # the replica whose own file gives the old version keeps it, and does not try again
-        assert third.state.follower.check() is None
-        assert third.state.network.version == before
-        assert third.state.follower.check() is None
+        assert third.state.running.follower.check() is None
+        assert third.state.running.network.version == before
+        assert third.state.running.follower.check() is None
 
 
 def test_an_outage_is_reported_once_a_minute_not_every_try() -> None:
