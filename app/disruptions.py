@@ -18,20 +18,23 @@ import hashlib
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from app import webhooks
+from app.auth import new_id
 from app.db.base import utc
-from app.db.engine import database_unavailable
+from app.db.engine import database_unavailable, writing
 from app.db.models import Booking, Disruption
 from app.errors import ServiceError, invalid
 from app.observability import Sparse
+from app.problem_types import ProblemType
 from app.quotes import local_time
 from app.reroute import Proposals, proposal_out
+from app.schemas import DisruptionIn
 from app.tracking import plan_of
 from graph import Network, apply_scenario, parse_scenario
 from graph.network import TAG_PREFIX
@@ -213,6 +216,44 @@ def affected(
                 if limit is not None and len(found) == limit:
                     break
     return found
+
+
+def declare(
+    db: Session, network: Network, organisation_id: str, body: DisruptionIn, network_wide: bool
+) -> Disruption:
+    """Keep a disruption and queue the webhooks of the bookings it touches, in one transaction.
+
+    Network-wide when the network operator declares it, else the organisation's own.
+    """
+    row = Disruption(
+        id=new_id("ds"),
+        organisation_id=organisation_id,
+        scope="network" if network_wide else "organisation",
+        target_type=body.target_type,
+        target=body.target,
+        kind=body.kind,
+        reason=body.reason,
+        added_dwell_hours=body.added_dwell_hours,
+        start=body.start.astimezone(UTC),
+        end=body.end.astimezone(UTC),
+        status="active",
+        created_at=datetime.now(UTC),
+    )
+    with writing(db):
+        db.add(row)
+        db.flush()
+        notify(db, network, row)
+    return row
+
+
+def visible(db: Session, disruption_id: str, organisation_id: str) -> Disruption:
+    """The disruption if the organisation may see it (another organisation's own is not found)."""
+    row = db.get(Disruption, disruption_id)
+    if row is None or (row.scope == "organisation" and row.organisation_id != organisation_id):
+        raise ServiceError(
+            ProblemType.NOT_FOUND, "Disruption not found", f"no disruption {disruption_id}"
+        )
+    return row
 
 
 def notify(db: Session, network: Network, disruption: Disruption) -> int:

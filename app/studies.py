@@ -15,14 +15,15 @@ import threading
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app import scenarios
-from app.auth import owned
+from app.auth import new_id, owned
+from app.db.engine import writing
 from app.db.models import DemandMatrix
 from app.errors import ServiceError, invalid, ops_named_as
 from app.jobs import JobContext, JobKind, register
@@ -184,6 +185,25 @@ def study_value_of_time(given: float | None, base_year: BaseYear, field: str) ->
         message = "required: this network's base year has no calibrated value of time"
         raise InvalidRequest([(field, message)])
     return base_year.calibration.value_of_time
+
+
+def store_matrix(db: Session, organisation_id: str, demand: Demand) -> DemandMatrix:
+    """Keep an uploaded matrix for the organisation's studies."""
+    row = DemandMatrix(
+        id=new_id("dm"),
+        organisation_id=organisation_id,
+        name=demand.name,
+        description=demand.description,
+        rows=demand_params("", demand)["rows"],
+        pairs=demand.pairs,
+        total_teu=round(demand.total_teu, 3),
+        origins=len(demand.origins),
+        destinations=len(demand.destinations),
+        created_at=datetime.now(UTC),
+    )
+    with writing(db):
+        db.add(row)
+    return row
 
 
 def find_demand(

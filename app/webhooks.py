@@ -23,6 +23,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +35,9 @@ from sqlalchemy.orm import Session
 from app.auth import new_id
 from app.db.engine import database_unavailable, writing
 from app.db.models import Webhook, WebhookDelivery
+from app.errors import ServiceError
 from app.observability import Sparse
+from app.problem_types import ProblemType
 
 log = logging.getLogger("corridor.webhooks")
 
@@ -241,12 +244,41 @@ class Dispatcher:
         return answer.status_code, f"HTTP {answer.status_code}: {answer.text[:200]}"
 
 
-def replay(db: Session, delivery: WebhookDelivery) -> None:
-    """Send a delivery again (whatever became of it): pending, due now, attempts from zero."""
+def register(
+    db: Session, organisation_id: str, url: str, events: Sequence[str], secret: str
+) -> Webhook:
+    """Keep an organisation's webhook: ``events`` go to ``url``, signed with ``secret``."""
+    row = Webhook(
+        id=new_id("wh"),
+        organisation_id=organisation_id,
+        url=url,
+        events=sorted(set(events)),
+        secret=secret,
+        active=True,
+        created_at=datetime.now(UTC),
+    )
+    with writing(db):
+        db.add(row)
+    return row
+
+
+def replay(db: Session, hook: Webhook, delivery_id: str) -> WebhookDelivery:
+    """Send a delivery of an active webhook again: pending, due now, attempts from zero.
+
+    Whatever became of it before (delivered, failed, being retried).
+    """
+    if not hook.active:
+        raise ServiceError(ProblemType.WEBHOOK_INACTIVE, "The webhook is inactive", hook.id)
+    delivery = db.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.webhook_id != hook.id:
+        raise ServiceError(
+            ProblemType.NOT_FOUND, "Delivery not found", f"no delivery {delivery_id}"
+        )
     delivery.status = "pending"
     delivery.attempts = 0
     delivery.next_attempt_at = datetime.now(UTC)
     delivery.delivered_at = None
+    return delivery
 
 
 def private_host(url: str) -> str | None:

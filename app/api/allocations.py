@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app import allocations
 from app.api.deps import DB, LoadedNetwork, require
 from app.api.jobs import job_out
-from app.auth import Principal
+from app.auth import Principal, owned
 from app.db.models import Job
 from app.jobs import create_job
 from app.roles import Permission
@@ -64,8 +64,7 @@ def allocate_batch(
     db.rollback()  # end the reads' transaction: create_job writes in its own
     job_id = create_job(db, caller.organisation_id, allocations.KIND, params)
     running(request).jobs.submit(job_id)
-    job = db.get(Job, job_id)
-    assert job is not None
+    job = owned(db, Job, job_id, caller.organisation_id, "job")
     return JSONResponse(
         JobOut.model_validate(job_out(job)).model_dump(mode="json"),
         status_code=202,

@@ -8,17 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from app import reroute, tracking
-from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Principal, owned
 from app.bookings import book, cancel
+from app.db import listing
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.ledger import held_by
-from app.db.models import Booking, BookingDeparture, Quote, RerouteProposal
+from app.db.models import Booking, BookingDeparture, Quote
 from app.errors import ServiceError
 from app.problem_types import ProblemType
 from app.quotes import option_data
@@ -167,10 +166,7 @@ def list_bookings(
     status: Annotated[str | None, Query(pattern="^(confirmed|cancelled)$")] = None,
 ) -> dict[str, Any]:
     """The organisation's bookings, newest first; follow ``next_cursor`` for more."""
-    query = select(Booking).where(Booking.organisation_id == caller.organisation_id)
-    if status is not None:
-        query = query.where(Booking.status == status)
-    rows, next_cursor = pages.page(db, query, cursor, limit, Booking.created_at, Booking.id)
+    rows, next_cursor = listing.bookings(db, caller.organisation_id, status, cursor, limit)
     held = held_by(db, [row.id for row in rows])
     return {
         "items": [booking_out(row, held.get(row.id, []), network) for row in rows],
@@ -230,9 +226,9 @@ def get_waybill(
     version — as JSON, or as printable HTML.
     """
     row = owned(db, Booking, booking_id, caller.organisation_id, "booking")
-    quote = db.get(Quote, row.quote_id)
-    assert quote is not None
-    waybill = waybill_data(row, quote, network)
+    waybill = waybill_data(
+        row, owned(db, Quote, row.quote_id, caller.organisation_id, "quote"), network
+    )
     wants_html = format == "html" or (format is None and "text/html" in (accept or ""))
     if wants_html:
         return HTMLResponse(waybill_html(waybill))
@@ -430,11 +426,7 @@ def list_proposals(
 ) -> dict[str, Any]:
     """The booking's open re-route proposals still good to accept, best first."""
     booking = owned(db, Booking, booking_id, caller.organisation_id, "booking")
-    rows = db.scalars(
-        select(RerouteProposal)
-        .where(RerouteProposal.booking_id == booking.id, RerouteProposal.status == "open")
-        .order_by(RerouteProposal.created_at.desc(), RerouteProposal.rank)
-    )
+    rows = listing.open_proposals(db, booking.id)
     digest = reroute.plan_sha256(booking)
     now = datetime.now(UTC)
     return {

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import select
 
 from app import report, studies
-from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
-from app.auth import Principal, new_id, owned
+from app.auth import Principal, owned
+from app.db import listing
 from app.db.base import utc
-from app.db.engine import writing
 from app.db.models import DemandMatrix
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
@@ -120,21 +117,7 @@ async def upload_matrix(
                 for p in error.problems
             ],
         ) from error
-    row = DemandMatrix(
-        id=new_id("dm"),
-        organisation_id=caller.organisation_id,
-        name=name,
-        description=description,
-        rows=studies.demand_params("", demand)["rows"],
-        pairs=demand.pairs,
-        total_teu=round(demand.total_teu, 3),
-        origins=len(demand.origins),
-        destinations=len(demand.destinations),
-        created_at=datetime.now(UTC),
-    )
-    with writing(db):
-        db.add(row)
-    return matrix_out(row)
+    return matrix_out(studies.store_matrix(db, caller.organisation_id, demand))
 
 
 @router.get("", response_model=DemandMatrixPage)
@@ -146,10 +129,7 @@ def list_matrices(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The bundled matrix (first page only, when it fits the network), then uploads."""
-    query = select(DemandMatrix).where(DemandMatrix.organisation_id == caller.organisation_id)
-    rows, next_cursor = pages.page(
-        db, query, cursor, limit, DemandMatrix.created_at, DemandMatrix.id
-    )
+    rows, next_cursor = listing.demand_matrices(db, caller.organisation_id, cursor, limit)
     items = [matrix_out(row) for row in rows]
     if cursor is None:
         # left out on a network the bundled matrix does not fit (tests, other regions)

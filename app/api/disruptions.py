@@ -6,12 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import or_, select
 
 from app import disruptions, reroute
-from app.api import pages
 from app.api.deps import DB, RowId, require
-from app.auth import Principal, new_id
+from app.auth import Principal
+from app.db import listing
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Disruption
@@ -62,24 +61,7 @@ def declare(
     disruptions.check_kind(body.kind, body.target_type, body.added_dwell_hours)
     disruptions.closure_target(live.base, body.target_type, body.target)
     network_wide = Permission.OPERATE_NETWORK in PERMISSIONS[caller.role]
-    row = Disruption(
-        id=new_id("ds"),
-        organisation_id=caller.organisation_id,
-        scope="network" if network_wide else "organisation",
-        target_type=body.target_type,
-        target=body.target,
-        kind=body.kind,
-        reason=body.reason,
-        added_dwell_hours=body.added_dwell_hours,
-        start=body.start.astimezone(UTC),
-        end=body.end.astimezone(UTC),
-        status="active",
-        created_at=datetime.now(UTC),
-    )
-    with writing(db):
-        db.add(row)
-        db.flush()
-        disruptions.notify(db, live.base, row)
+    row = disruptions.declare(db, live.base, caller.organisation_id, body, network_wide)
     running(request).webhooks.wake()
     network = live.refresh() if network_wide else disruptions.network_for(live.get(), row)
     response.headers["Location"] = f"/v1/disruptions/{row.id}"
@@ -96,12 +78,7 @@ def list_disruptions(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The network-wide disruptions and the caller's organisation's own, newest first."""
-    query = select(Disruption).where(
-        or_(Disruption.scope == "network", Disruption.organisation_id == caller.organisation_id)
-    )
-    if status is not None:
-        query = query.where(Disruption.status == status)
-    rows, next_cursor = pages.page(db, query, cursor, limit, Disruption.created_at, Disruption.id)
+    rows, next_cursor = listing.disruptions(db, caller.organisation_id, status, cursor, limit)
     network = running(request).live.get()
     return {
         "items": [disruptions.disruption_out(r, network, None) for r in rows],
@@ -157,11 +134,11 @@ def _affected_page(
     limit: int,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the caller's affected bookings with re-route proposals for each."""
-    after = pages.decode(cursor) if cursor is not None else None
+    after = listing.decode(cursor) if cursor is not None else None
     hits = disruptions.affected(db, network, row, caller.organisation_id, after, limit + 1)
     more = len(hits) > limit
     hits = hits[:limit]
-    next_cursor = pages.encode(utc(hits[-1][0].created_at), hits[-1][0].id) if more else None
+    next_cursor = listing.encode(utc(hits[-1][0].created_at), hits[-1][0].id) if more else None
     if row.status != "active":
         offers = [reroute.Proposals((), "the disruption is closed") for _ in hits]
     else:
@@ -202,11 +179,4 @@ def close_early(disruption_id: RowId, request: Request, db: DB, caller: Writer) 
 
 def _find(db: DB, disruption_id: str, caller: Principal) -> Disruption:
     """The disruption if the caller may see it (another organisation's own answers 404)."""
-    row = db.get(Disruption, disruption_id)
-    if row is None or (
-        row.scope == "organisation" and row.organisation_id != caller.organisation_id
-    ):
-        raise ServiceError(
-            ProblemType.NOT_FOUND, "Disruption not found", f"no disruption {disruption_id}"
-        )
-    return row
+    return disruptions.visible(db, disruption_id, caller.organisation_id)

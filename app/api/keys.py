@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import select
 
-from app.api import pages
 from app.api.deps import DB, RowId, require
 from app.auth import Principal, issue_key, owned, revoke_key
+from app.db import listing
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import ApiKey
@@ -67,11 +66,7 @@ def list_keys(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The organisation's keys, newest first."""
-    query = select(ApiKey).where(ApiKey.organisation_id == caller.organisation_id)
-    if active is not None:
-        revoked = ApiKey.revoked_at.is_(None) if active else ApiKey.revoked_at.is_not(None)
-        query = query.where(revoked)
-    rows, next_cursor = pages.page(db, query, cursor, limit, ApiKey.created_at, ApiKey.id)
+    rows, next_cursor = listing.keys(db, caller.organisation_id, active, cursor, limit)
     return {"items": [key_out(r) for r in rows], "next_cursor": next_cursor}
 
 

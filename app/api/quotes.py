@@ -7,18 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
 
 from app import scenarios
-from app.api import pages
 from app.api.deps import DB, LoadedNetwork, RowId, require
-from app.auth import Principal, new_id, owned
-from app.db import ledger
+from app.auth import Principal, owned
+from app.db import ledger, listing
 from app.db.base import utc
-from app.db.engine import writing
 from app.db.models import Quote
 from app.errors import invalid
-from app.quotes import in_request_terms, quote_data, quote_request, record
+from app.quotes import in_request_terms, quote_data, quote_request, record, store
 from app.roles import Permission
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
 from app.state import running
@@ -84,20 +81,8 @@ def create_quote(
         except InvalidRequest as error:
             raise in_request_terms(error) from None
     running(request).metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
-    now = datetime.now(UTC)
     found = record(result, quoted_on, body, solver_request)
-    row = Quote(
-        id=new_id("q"),
-        organisation_id=caller.organisation_id,
-        created_at=now,
-        expires_at=now + validity,
-        network_version=result.network_version,
-        status=result.status.value,
-        request=body.model_dump(mode="json", exclude_none=True),
-        result=codec.encode_quote(found),
-    )
-    with writing(db):
-        db.add(row)
+    row = store(db, caller.organisation_id, body, found, datetime.now(UTC), validity)
     return quote_out(row, quoted_on, found)
 
 
@@ -110,8 +95,7 @@ def list_quotes(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The organisation's quotes, newest first; follow ``next_cursor`` for more."""
-    query = select(Quote).where(Quote.organisation_id == caller.organisation_id)
-    rows, next_cursor = pages.page(db, query, cursor, limit, Quote.created_at, Quote.id)
+    rows, next_cursor = listing.quotes(db, caller.organisation_id, cursor, limit)
     return {"items": [quote_out(row, network) for row in rows], "next_cursor": next_cursor}
 
 

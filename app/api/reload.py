@@ -31,7 +31,7 @@ def reload_network(
 
     Any problem answers 422 listing every one, and the network served so far stays in service.
     """
-    old, new = reload.reload(request.app.state, running(request).settings)
+    old, new = reload.reload(running(request), running(request).settings)
     return {
         "network_version": new.version,
         "previous_version": old.version,

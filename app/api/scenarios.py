@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
 
 from app import scenarios
-from app.api import pages
 from app.api.deps import DB, RowId, require
 from app.auth import Principal
+from app.db import listing
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import StoredScenario
@@ -85,10 +84,7 @@ def list_scenarios(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The organisation's scenarios, newest first."""
-    query = select(StoredScenario).where(StoredScenario.organisation_id == caller.organisation_id)
-    rows, next_cursor = pages.page(
-        db, query, cursor, limit, StoredScenario.created_at, StoredScenario.id
-    )
+    rows, next_cursor = listing.scenarios(db, caller.organisation_id, cursor, limit)
     return {"items": [scenario_out(db, row) for row in rows], "next_cursor": next_cursor}
 
 

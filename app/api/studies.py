@@ -8,12 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from sqlalchemy import select
 
 from app import report, studies
-from app.api import pages
 from app.api.deps import DB, RowId, require
 from app.auth import Principal, owned
+from app.db import listing
 from app.db.base import utc
 from app.db.models import Job
 from app.errors import ServiceError, invalid
@@ -113,9 +112,7 @@ def start_study(
     job_id = create_job(db, caller.organisation_id, studies.KIND, params)
     running(request).jobs.submit(job_id)
     response.headers["Location"] = f"/v1/studies/{job_id}"
-    job = db.get(Job, job_id)
-    assert job is not None
-    return study_out(job)
+    return study_out(owned(db, Job, job_id, caller.organisation_id, "study"))
 
 
 @router.get("", response_model=StudyPage)
@@ -126,10 +123,7 @@ def list_studies(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The organisation's studies, newest first (results left out: follow each one's link)."""
-    query = select(Job).where(
-        Job.organisation_id == caller.organisation_id, Job.kind == studies.KIND
-    )
-    rows, next_cursor = pages.page(db, query, cursor, limit, Job.created_at, Job.id)
+    rows, next_cursor = listing.jobs(db, caller.organisation_id, studies.KIND, cursor, limit)
     return {
         "items": [study_out(row) | {"result": None} for row in rows],
         "next_cursor": next_cursor,

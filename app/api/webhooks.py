@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import select
 
 from app import webhooks
-from app.api import pages
 from app.api.deps import DB, RowId, require
-from app.auth import Principal, new_id, owned
+from app.auth import Principal, owned
+from app.db import listing
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Webhook, WebhookDelivery
-from app.errors import ServiceError, invalid
-from app.problem_types import ProblemType
+from app.errors import invalid
 from app.roles import Permission
 from app.schemas import (
     DeliveryOut,
@@ -83,17 +80,7 @@ def create_webhook(
                 "not a public address",
                 f"{body.url} reaches {address}, a loopback, private or link-local address",
             )
-    row = Webhook(
-        id=new_id("wh"),
-        organisation_id=caller.organisation_id,
-        url=str(body.url),
-        events=sorted(set(body.events)),
-        secret=body.secret,
-        active=True,
-        created_at=datetime.now(UTC),
-    )
-    with writing(db):
-        db.add(row)
+    row = webhooks.register(db, caller.organisation_id, str(body.url), body.events, body.secret)
     response.headers["Location"] = f"/v1/webhooks/{row.id}"
     return webhook_out(row)
 
@@ -106,8 +93,7 @@ def list_webhooks(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The organisation's webhooks, newest first."""
-    query = select(Webhook).where(Webhook.organisation_id == caller.organisation_id)
-    rows, next_cursor = pages.page(db, query, cursor, limit, Webhook.created_at, Webhook.id)
+    rows, next_cursor = listing.webhooks(db, caller.organisation_id, cursor, limit)
     return {"items": [webhook_out(r) for r in rows], "next_cursor": next_cursor}
 
 
@@ -130,10 +116,7 @@ def list_deliveries(
 ) -> dict[str, Any]:
     """The delivery log: every event sent (or being retried) to this webhook, newest first."""
     owned(db, Webhook, webhook_id, caller.organisation_id, "webhook")
-    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
-    rows, next_cursor = pages.page(
-        db, query, cursor, limit, WebhookDelivery.created_at, WebhookDelivery.id
-    )
+    rows, next_cursor = listing.deliveries(db, webhook_id, cursor, limit)
     return {"items": [delivery_out(r) for r in rows], "next_cursor": next_cursor}
 
 
@@ -148,13 +131,6 @@ def replay_delivery(
     """Send a delivery again, with the same id and payload (receivers deduplicate by id)."""
     with writing(db):
         hook = owned(db, Webhook, webhook_id, caller.organisation_id, "webhook")
-        if not hook.active:
-            raise ServiceError(ProblemType.WEBHOOK_INACTIVE, "The webhook is inactive", hook.id)
-        row = db.get(WebhookDelivery, delivery_id)
-        if row is None or row.webhook_id != hook.id:
-            raise ServiceError(
-                ProblemType.NOT_FOUND, "Delivery not found", f"no delivery {delivery_id}"
-            )
-        webhooks.replay(db, row)
+        row = webhooks.replay(db, hook, delivery_id)
     running(request).webhooks.wake()
     return delivery_out(row)
