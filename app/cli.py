@@ -233,8 +233,8 @@ def quote_command(
     """Quote a shipment: the options with departures, itemized prices and CO2e."""
     from pydantic import ValidationError
 
-    from app import quotes
     from app.schemas import QuoteIn
+    from app.services import quotes
     from graph import ScenarioError, apply_scenario, parse_scenario
     from solvers.errors import InvalidRequest
     from solvers.quote import QuoteSettings, quote
@@ -627,10 +627,10 @@ def study_run(
 
     from rich.progress import Progress as Bar
 
-    from app import quotes, studies
-    from app import report as reports
     from app.jobs import JobContext
-    from app.scenarios import ScenarioNetworks
+    from app.render import report as reports
+    from app.services import quotes, studies
+    from app.services.scenarios import ScenarioNetworks
     from graph import DEFAULT_DEMAND_PATH, DemandError, ScenarioError, load_demand
     from solvers.errors import InvalidRequest
 
@@ -754,7 +754,7 @@ def _base_year(path: Path | None, network: Network) -> tuple[dict[str, Any] | No
     """The base year beside the network file: its content and the parsed form (exit 1 if bad)."""
     import tomllib
 
-    from app.studies import checked_base_year
+    from app.services.studies import checked_base_year
     from graph.base_year import BaseYear, base_year_beside
 
     file = base_year_beside(path or get_settings().network_path)

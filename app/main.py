@@ -37,17 +37,17 @@ from app.api.deps import KeyCache
 from app.api.problems import add_problem_handlers, problem
 from app.console import mount_console
 from app.db.engine import make_engine
-from app.disruptions import LiveNetwork
 from app.jobs import InProcessRunner, JobContext, Runner
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
 from app.reload import Follower, record_network_version
 from app.resources import shared_resources
 from app.schemas import ProblemOut, problem_response, problem_responses
+from app.services.disruptions import LiveNetwork
+from app.services.studies import BaseYearFile, DefaultDemand
+from app.services.webhooks import Dispatcher
 from app.settings import Settings, get_settings
 from app.state import Running, running
-from app.studies import BaseYearFile, DefaultDemand
-from app.webhooks import Dispatcher
 from app.worker import CeleryRunner
 from graph import Network
 from graph.base_year import base_year_beside

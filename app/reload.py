@@ -29,10 +29,10 @@ from app.db.models import NetworkVersion
 from app.errors import ServiceError
 from app.observability import Sparse
 from app.problem_types import ProblemType
-from app.scenarios import ScenarioNetworks
+from app.services.scenarios import ScenarioNetworks
+from app.services.studies import BaseYearFile, DefaultDemand
 from app.settings import Settings
 from app.state import Running
-from app.studies import BaseYearFile, DefaultDemand
 from graph import Network, load_network
 from graph.base_year import base_year_beside
 from graph.errors import NetworkValidationError

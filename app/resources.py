@@ -10,10 +10,10 @@ from __future__ import annotations
 import gc
 from datetime import UTC, datetime
 
-from app import studies  # noqa: F401  (registers the study job kind)
 from app.jobs import JobContext
 from app.reload import load_configured
-from app.scenarios import ScenarioNetworks
+from app.services import studies  # noqa: F401  (registers the study job kind)
+from app.services.scenarios import ScenarioNetworks
 from app.settings import Settings
 from graph import Network
 

@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from app.api.deps import KeyCache
-    from app.disruptions import LiveNetwork
     from app.jobs import Runner
     from app.observability import Metrics
     from app.reload import Follower
-    from app.scenarios import ScenarioNetworks
+    from app.services.disruptions import LiveNetwork
+    from app.services.scenarios import ScenarioNetworks
+    from app.services.studies import BaseYearFile, DefaultDemand
+    from app.services.webhooks import Dispatcher
     from app.settings import Settings
-    from app.studies import BaseYearFile, DefaultDemand
-    from app.webhooks import Dispatcher
     from graph import Network
 
 

@@ -33,12 +33,12 @@ import httpx
 from sqlalchemy.orm import Session
 from targets import check
 
-from app import allocations
 from app.auth import create_key
 from app.db.engine import make_engine, upgrade, writing
 from app.main import create_app
 from app.roles import Role
 from app.schemas import AllocationIn, AllocationShipmentIn, CargoIn
+from app.services import allocations
 from app.settings import Settings
 from graph import load_network
 

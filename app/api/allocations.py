@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from app import allocations
 from app.api.deps import DB, LoadedNetwork, require
 from app.api.jobs import job_out
 from app.auth import Principal, owned
@@ -15,6 +14,7 @@ from app.db.models import Job
 from app.jobs import create_job
 from app.roles import Permission
 from app.schemas import AllocationIn, AllocationOut, JobOut, problem_responses
+from app.services import allocations
 from app.state import running
 
 router = APIRouter(

@@ -9,10 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from app import reroute, tracking
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Principal, owned
-from app.bookings import book, cancel
 from app.db import listing
 from app.db.base import utc
 from app.db.engine import writing
@@ -20,7 +18,6 @@ from app.db.ledger import held_by
 from app.db.models import Booking, BookingDeparture, Quote
 from app.errors import ServiceError
 from app.problem_types import ProblemType
-from app.quotes import option_data
 from app.roles import Permission
 from app.schemas import (
     BookingIn,
@@ -34,6 +31,9 @@ from app.schemas import (
     WaybillOut,
     problem_responses,
 )
+from app.services import reroute, tracking
+from app.services.bookings import book, cancel
+from app.services.quotes import option_data
 from app.state import running
 from graph import Network
 from solvers import codec

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from app import report, studies
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Principal, owned
 from app.db import listing
@@ -16,8 +15,10 @@ from app.db.base import utc
 from app.db.models import DemandMatrix
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
+from app.render import report
 from app.roles import Permission
 from app.schemas import DemandMatrixOut, DemandMatrixPage, problem_responses
+from app.services import studies
 from app.state import running
 from graph import Demand, DemandError, parse_demand_csv
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app import disruptions, reroute
 from app.api.deps import DB, RowId, require
 from app.auth import Principal
 from app.db import listing
@@ -24,6 +23,7 @@ from app.schemas import (
     DisruptionPage,
     problem_responses,
 )
+from app.services import disruptions, reroute
 from app.state import running
 from graph import Network
 

@@ -8,16 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from app import scenarios
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Principal, owned
-from app.db import ledger, listing
+from app.db import ledger, listing, quotes
 from app.db.base import utc
 from app.db.models import Quote
 from app.errors import invalid
-from app.quotes import in_request_terms, quote_data, quote_request, record, store
 from app.roles import Permission
 from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
+from app.services import scenarios
+from app.services.quotes import in_request_terms, quote_data, quote_request, record
 from app.state import running
 from graph import Network
 from solvers import codec
@@ -82,7 +82,7 @@ def create_quote(
             raise in_request_terms(error) from None
     running(request).metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
     found = record(result, quoted_on, body, solver_request)
-    row = store(db, caller.organisation_id, body, found, datetime.now(UTC), validity)
+    row = quotes.store(db, caller.organisation_id, body, found, datetime.now(UTC), validity)
     return quote_out(row, quoted_on, found)
 
 

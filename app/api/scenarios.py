@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from app import scenarios
 from app.api.deps import DB, RowId, require
 from app.auth import Principal
 from app.db import listing
@@ -17,6 +16,7 @@ from app.db.models import StoredScenario
 from app.errors import ops_named_as
 from app.roles import Permission
 from app.schemas import ScenarioCreate, ScenarioOut, ScenarioPage, ScenarioPatch, problem_responses
+from app.services import scenarios
 from app.state import running
 
 router = APIRouter(

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from app import report, studies
 from app.api.deps import DB, RowId, require
 from app.auth import Principal, owned
 from app.db import listing
@@ -18,9 +17,11 @@ from app.db.models import Job
 from app.errors import ServiceError, invalid
 from app.jobs import create_job
 from app.problem_types import ProblemType
+from app.render import report
 from app.roles import Permission
-from app.scenarios import ScenarioNetworks
 from app.schemas import StudyIn, StudyOut, StudyPage, problem_responses
+from app.services import studies
+from app.services.scenarios import ScenarioNetworks
 from app.state import running
 from graph import Network
 

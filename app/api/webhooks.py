@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app import webhooks
 from app.api.deps import DB, RowId, require
 from app.auth import Principal, owned
 from app.db import listing
@@ -23,6 +22,7 @@ from app.schemas import (
     WebhookPage,
     problem_responses,
 )
+from app.services import webhooks
 from app.state import running
 
 router = APIRouter(

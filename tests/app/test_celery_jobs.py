@@ -332,7 +332,7 @@ async def test_a_job_survives_its_worker_being_killed(cluster: Cluster) -> None:
 async def test_a_study_runs_on_the_workers_as_it_runs_in_process(cluster: Cluster) -> None:
     """A study sent through the API runs one part per scenario on the workers; its result is
     the one the in-process path computes from the same parameters."""
-    from app import studies
+    from app.services import studies
     from tests.app.test_studies import CANAL, TINY_DEMAND
 
     planner = make_key(cluster.database_url, f"Org {uuid.uuid4().hex[:6]}", Role.PLANNER)
@@ -368,7 +368,7 @@ async def test_a_study_runs_on_the_workers_as_it_runs_in_process(cluster: Cluste
             assert row is not None
             params = dict(row.params)
         engine.dispose()
-        state = service.app.state
+        state = service.app.state.running
         context = JobContext(
             {"network": state.network, "scenario_networks": state.scenario_networks}
         )

@@ -22,8 +22,8 @@ from app.db.engine import make_engine, upgrade
 from app.db.models import Organisation, Webhook
 from app.main import create_app
 from app.roles import Role
+from app.services.webhooks import NotPublic, public_target, verify
 from app.settings import Settings
-from app.webhooks import NotPublic, public_target, verify
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, make_quote
 from tests.conftest import TINY

@@ -29,9 +29,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app import tracking, webhooks
 from app.auth import new_id
-from app.bookings import booking_summary, hold, reservations
 from app.db import ledger
 from app.db.base import utc
 from app.db.engine import writing
@@ -43,8 +41,10 @@ from app.db.models import (
 )
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
-from app.quotes import local_time, option_data, places, quote_request
 from app.schemas import QuoteIn
+from app.services import tracking, webhooks
+from app.services.bookings import booking_summary, hold, reservations
+from app.services.quotes import local_time, option_data, places, quote_request
 from graph import Network
 from graph.network import TAG_PREFIX
 from solvers import codec

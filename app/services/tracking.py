@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import idempotency, webhooks
 from app.auth import new_id
 from app.db.base import utc
 from app.db.models import Booking, BookingEvent
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
-from app.quotes import local_time, places
 from app.schemas import EventIn
+from app.services import idempotency, webhooks
+from app.services.quotes import local_time, places
 from graph import Network
 from solvers import codec
 from solvers.tracking import (

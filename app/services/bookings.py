@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import idempotency, webhooks
 from app.auth import new_id
 from app.db import ledger
 from app.db.base import utc
@@ -23,8 +22,9 @@ from app.db.engine import writing
 from app.db.models import Booking, Quote
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
-from app.quotes import local_time
 from app.schemas import BookingIn
+from app.services import idempotency, webhooks
+from app.services.quotes import local_time
 from graph import Network
 from solvers import codec
 from solvers.itinerary import ItineraryLeg

@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
-from app import webhooks
 from app.auth import new_id
 from app.db.base import utc
 from app.db.engine import database_unavailable, writing
@@ -32,10 +31,11 @@ from app.db.models import Booking, Disruption
 from app.errors import ServiceError, invalid
 from app.observability import Sparse
 from app.problem_types import ProblemType
-from app.quotes import local_time
-from app.reroute import Proposals, proposal_out
 from app.schemas import DisruptionIn
-from app.tracking import plan_of
+from app.services import webhooks
+from app.services.quotes import local_time
+from app.services.reroute import Proposals, proposal_out
+from app.services.tracking import plan_of
 from graph import Network, apply_scenario, parse_scenario
 from graph.network import TAG_PREFIX
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import quotes
 from app.db import ledger
 from app.jobs import JobContext, Progress, kind
-from app.scenarios import ScenarioNetworks
 from app.schemas import AllocationIn, QuoteIn
+from app.services import quotes
+from app.services.scenarios import ScenarioNetworks
 from graph import Network
 from solvers.allocation import (
     Allocation,

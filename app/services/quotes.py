@@ -10,15 +10,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from app.auth import new_id
-from app.db.engine import writing
-from app.db.models import Quote
 from app.schemas import MAX_REACH_KM, CargoIn, PointIn, QuoteIn, ScenarioIn
 from graph import CargoClass, Location, Mode, Network, Status
 from graph.timetable import zone
-from solvers import codec
 from solvers.cargo import Cargo
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
@@ -249,30 +243,6 @@ def record(
         ready=ready,
         notices=tuple(notices),
     )
-
-
-def store(
-    db: Session,
-    organisation_id: str,
-    body: QuoteIn,
-    found: QuoteRecord,
-    now: datetime,
-    validity: timedelta,
-) -> Quote:
-    """Keep a quote (its request and its record, in the codec's document) until it expires."""
-    row = Quote(
-        id=new_id("q"),
-        organisation_id=organisation_id,
-        created_at=now,
-        expires_at=now + validity,
-        network_version=found.network_version,
-        status=found.status.value,
-        request=body.model_dump(mode="json", exclude_none=True),
-        result=codec.encode_quote(found),
-    )
-    with writing(db):
-        db.add(row)
-    return row
 
 
 def quote_data(quote: QuoteRecord, network: Network) -> dict[str, Any]:

@@ -21,14 +21,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import scenarios
 from app.auth import new_id, owned
 from app.db.engine import writing
 from app.db.models import DemandMatrix
 from app.errors import ServiceError, invalid, ops_named_as
 from app.jobs import JobContext, JobKind, register
 from app.problem_types import ProblemType
-from app.scenarios import ScenarioNetworks
+from app.services import scenarios
+from app.services.scenarios import ScenarioNetworks
 from graph import Demand, DemandError, LocationKind, Network, NetworkValidationError, load_demand
 from graph.base_year import BaseYear, parse_base_year
 from solvers import comparison

@@ -1,0 +1,1 @@
+"""Documents made from results: the study report, its tables and the through waybill."""
