@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -18,6 +17,7 @@ from app.db.ledger import held_by
 from app.db.models import Booking, BookingDeparture, Quote
 from app.errors import ServiceError
 from app.problem_types import ProblemType
+from app.render import waybill
 from app.roles import Permission
 from app.schemas import (
     BookingIn,
@@ -57,8 +57,6 @@ router = APIRouter(
         ),
     ),
 )
-
-CARRIER = "Corridor multimodal transport operator (MTO) — one bill for the whole journey"
 
 IdempotencyKey = Annotated[
     str | None,
@@ -226,135 +224,12 @@ def get_waybill(
     version — as JSON, or as printable HTML.
     """
     row = owned(db, Booking, booking_id, caller.organisation_id, "booking")
-    waybill = waybill_data(
-        row, owned(db, Quote, row.quote_id, caller.organisation_id, "quote"), network
-    )
+    quote = owned(db, Quote, row.quote_id, caller.organisation_id, "quote")
+    document = waybill.document(row, quote, network)
     wants_html = format == "html" or (format is None and "text/html" in (accept or ""))
     if wants_html:
-        return HTMLResponse(waybill_html(waybill))
-    return waybill
-
-
-def waybill_data(row: Booking, quote: Quote, network: Network) -> dict[str, Any]:
-    """The waybill's content; places are named as well as coded."""
-    option = option_data(codec.decode_plan(row.option).option, network)
-    legs = [feature["properties"] for feature in option["legs"]["features"]]
-    return {
-        "waybill_number": row.waybill_number,
-        "booking_id": row.id,
-        "status": row.status,
-        "issued_at": utc(row.created_at).replace(microsecond=0),
-        "carrier": CARRIER,
-        "shipper": row.shipper,
-        "consignee": row.consignee,
-        "references": row.references,
-        "place_of_receipt": legs[0]["from"],
-        "place_of_delivery": legs[-1]["to"],
-        "place_names": {
-            place: _place_name(place, network)
-            for place in dict.fromkeys(p for leg in legs for p in (leg["from"], leg["to"]))
-        },
-        "cargo": {**quote.request.get("cargo", {}), "teu": row.teu},
-        "legs": legs,
-        "eta": option["arrival"],
-        "vehicle_arrival": option["vehicle_arrival"],
-        "charges": option["price"]["items"],
-        "total_cny": option["price"]["total_cny"],
-        "total_usd": option["price"]["total_usd"],
-        "co2e_kg": option["co2e_kg"],
-        "network_version": quote.network_version,
-    }
-
-
-def _place_name(place: str, network: Network) -> str:
-    """``Qinzhou Port (CNQZH)``, or the code alone for a door point or a place since removed."""
-    found = network.find_location(place)
-    return f"{found.name} ({place})" if found is not None else place
-
-
-def waybill_html(waybill: dict[str, Any]) -> str:
-    """A printable page of the waybill (every value escaped)."""
-
-    def cell(value: object) -> str:
-        return f"<td>{escape(str(value))}</td>"
-
-    def party(data: dict[str, Any]) -> str:
-        return "<br>".join(escape(str(v)) for v in data.values() if v)
-
-    names = waybill["place_names"]
-    legs = "".join(
-        "<tr>"
-        + "".join(
-            cell(names.get(leg[key], leg[key]) if key in ("from", "to") else leg[key])
-            for key in ("seq", "from", "to", "mode", "operator", "service", "departure", "arrival")
-        )
-        + "</tr>"
-        for leg in waybill["legs"]
-    )
-    references = "; ".join(f"{k}: {v}" for k, v in waybill["references"].items())
-    charges = "".join(
-        "<tr>"
-        + "".join(
-            cell(value)
-            for value in (
-                item["code"],
-                item["description"],
-                item["applies_to"],
-                f"{item['quantity']:g} {item['unit']}",
-                f"{item['unit_price']:g} {item['currency']}",
-                f"{item['amount_cny']:,.2f}",
-            )
-        )
-        + "</tr>"
-        for item in waybill["charges"]
-    )
-    number = escape(waybill["waybill_number"])
-    status = "" if waybill["status"] == "confirmed" else f" — {escape(waybill['status']).upper()}"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Waybill {number}</title>
-<style>
-body {{ font: 13px/1.4 system-ui, sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; width: 100%; margin: 1em 0; }}
-td, th {{ border: 1px solid #999; padding: 4px 6px; text-align: left; }}
-.parties td {{ width: 50%; vertical-align: top; }}
-@media print {{ body {{ margin: 0; }} }}
-</style></head><body>
-<h1>多式联运运单 Multimodal transport waybill {number}{status}</h1>
-<p>Issued {escape(str(waybill["issued_at"]))} by {escape(waybill["carrier"])}.
-Network version {escape(waybill["network_version"])}.</p>
-<table class="parties"><tr><th>Shipper 托运人</th><th>Consignee 收货人</th></tr>
-<tr><td>{party(waybill["shipper"])}</td><td>{party(waybill["consignee"])}</td></tr></table>
-<p>Place of receipt {escape(names[waybill["place_of_receipt"]])} — place of delivery
-{escape(names[waybill["place_of_delivery"]])}. Cargo: {escape(_cargo_text(waybill["cargo"]))}.
-Vehicle expected at destination: {escape(waybill["vehicle_arrival"])}; box available
-(after handling and clearance): {escape(waybill["eta"])}.</p>
-<p>References: {escape(references) if references else "none"}.</p>
-<h2>Legs</h2>
-<table><tr><th>#</th><th>From</th><th>To</th><th>Mode</th><th>Operator</th><th>Service</th>
-<th>Departure</th><th>Arrival</th></tr>{legs}</table>
-<h2>Charges</h2>
-<table><tr><th>Code</th><th>Description</th><th>Applies to</th><th>Quantity</th>
-<th>Unit price</th><th>CNY</th></tr>{charges}
-<tr><th colspan="5">Total (USD {waybill["total_usd"]:,.2f})</th>
-<th>{waybill["total_cny"]:,.2f}</th></tr></table>
-<p>CO2e (ISO 14083, well-to-wheel): {waybill["co2e_kg"]:,.1f} kg.</p>
-</body></html>
-"""
-
-
-def _cargo_text(cargo: dict[str, Any]) -> str:
-    """``2 × 45G1, dry, 4 TEU`` (bulk: ``3,000 t bulk``), with weight and IMDG class if given."""
-    if cargo.get("cargo_class") == "bulk":
-        text = f"{cargo.get('bulk_tonnes', 0):,g} t bulk"
-    else:
-        text = f"{cargo.get('count', 1)} × {cargo.get('box', '42G1')}, "
-        text += f"{cargo.get('cargo_class', 'dry')}, {cargo['teu']:g} TEU"
-    if cargo.get("weight_t"):
-        text += f", {cargo['weight_t']:g} t a box"
-    if cargo.get("imdg"):
-        text += f", IMDG class {cargo['imdg']}"
-    return text
+        return HTMLResponse(waybill.html(document))
+    return document
 
 
 @router.post(
