@@ -73,6 +73,14 @@ NEVER = 2**62
 #: way between its ports in the network: a carrier routes a transshipment the way of the cargo
 #: (a modelling rule, not a published figure).
 PASSAGE_DETOUR = 1.25
+#: A box stays aboard one ship for at most this many times the shortest way by sea between where
+#: it boards and where it alights (over the network's sea legs): no one books a Nansha –
+#: Kaohsiung box round a loop via Durban. A modelling rule; the loops' own legs are published.
+RIDE_DETOUR = 3.0
+#: The longest a sea passage's box waits at the transshipment port for its second ship, hours.
+#: A carrier plans a through bill's hub connection within days; a box that would wait longer
+#: goes on another ship or a bill of its own. A modelling rule (no published figure used).
+PASSAGE_MAX_WAIT_H = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +235,17 @@ def is_passage(
         return False
     lines = pricer.ride(legs, board.id, alight.id)
     return any(pricer.catalogue.get(line.code).applies_to.lanes for line in lines)
+
+
+def loops_round(legs: Sequence[ServiceLeg], sea_km: Mapping[str, Mapping[str, float]]) -> bool:
+    """Whether staying aboard one ship over ``legs`` is a detour round a loop.
+
+    Over ``RIDE_DETOUR`` times the shortest way by sea from the first call to the last.
+    """
+    if legs[0].mode is not Mode.SEA:
+        return False
+    shortest = sea_km.get(legs[0].origin, {}).get(legs[-1].destination)
+    return shortest is not None and sum(leg.distance_km for leg in legs) > RIDE_DETOUR * shortest
 
 
 def sea_distances(legs: Iterable[ServiceLeg]) -> Mapping[str, Mapping[str, float]]:
@@ -701,18 +720,21 @@ class QuoteModel:
         """The departures ``template`` takes from ``walk`` (its first service boarded).
 
         A sea passage connects at the transshipment port to the first departure of the second
-        ship whose cut-off the box makes after the port's sea-to-sea handling. ``None`` when
-        the walk does not reach the alighting call.
+        ship whose cut-off the box makes after the port's sea-to-sea handling, within
+        ``PASSAGE_MAX_WAIT_H``. ``None`` when the walk does not reach the alighting call.
         """
         if not template.joined:
             index = len(template.legs) - 1
             return walk[: index + 1] if index < len(walk) else None
         if template.joined > len(walk):
             return None
-        second = self._connection(template.legs[template.joined], walk[template.joined - 1].arrival)
+        arrived = walk[template.joined - 1].arrival
+        second = self._connection(template.legs[template.joined], arrived)
         rest = len(template.legs) - template.joined
         if second is None or rest > len(second):
             return None
+        if second[0].departure - arrived > PASSAGE_MAX_WAIT_H * 60:
+            return None  # too long a wait for one bill of lading
         return walk[: template.joined] + second[:rest]
 
     def _connection(self, onward: ServiceLeg, arrived: int) -> tuple[Slot, ...] | None:
@@ -870,7 +892,7 @@ class QuoteModel:
             stops = [self.network.locations[step.destination] for step in chain[: index + 1]]
             if not leg.carries_domestic and stops[-1].country == board.country:
                 continue  # cabotage: this carrier may not carry a box within one country
-            if self._loops(board, stops):
+            if self._loops(board, stops) or loops_round(chain[: index + 1], self.sea_km):
                 continue
             outcome = self._customs(board, stops, phase)
             if outcome is None:

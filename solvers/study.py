@@ -51,7 +51,7 @@ from solvers.cargo import Cargo
 from solvers.emissions import Emitter
 from solvers.errors import InvalidRequest
 from solvers.flow import Arc, FlowResult, Pair, min_cost_flow
-from solvers.model import is_passage, sea_distances
+from solvers.model import is_passage, loops_round, sea_distances
 from solvers.pricing import Pricer, total_fen
 
 _BOX = {CargoClass.DRY: "22G1", CargoClass.REEFER: "22R1", CargoClass.DANGEROUS: "22G1"}
@@ -188,11 +188,13 @@ def build_study_network(
         # the study year is priced at the catalogue valid on its first day
         pricer = Pricer(network.tariffs, box, payload).on(parameters.start)
         emitter = emitters[group] = Emitter(network.emission_factors, box)
+        sea_km = sea_distances(leg for leg in operating if cargo_class in leg.cargo_classes)
         made: list[Ride] = []
         for service_legs in network.services.values():
             for run in _runs(network, service_legs, slots, cargo_class):
-                made += _rides(network, run, slots, parameters, pricer, emitter, group, frequency)
-        sea_km = sea_distances(leg for leg in operating if cargo_class in leg.cargo_classes)
+                made += _rides(
+                    network, run, slots, parameters, pricer, emitter, group, frequency, sea_km
+                )
         made += list(_passages(network, tuple(made), sea_km, parameters, pricer, group))
         rides.update((ride.arc.id, ride) for ride in made)
     return StudyNetwork(
@@ -275,6 +277,7 @@ def _rides(
     emitter: Emitter,
     group: str,
     frequency: Mapping[str, float],
+    sea_km: Mapping[str, Mapping[str, float]],
 ) -> Iterable[Ride]:
     locations = network.locations
     minutes_in_year = parameters.days * 24 * 60
@@ -293,8 +296,8 @@ def _rides(
                 break
             legs = tuple(run[i : j + 1])
             alight = locations[legs[-1].destination]
-            if alight.id == board.id:
-                continue  # a loop back to where the box boarded
+            if alight.id == board.id or loops_round(legs, sea_km):
+                continue  # a loop back to where the box boarded, or round a loop to its port
             money = _bill(pricer, legs, board, alight)
             hours = wait + on_board[j - i]
             co2e = sum(emitter.leg(leg).wtw_kg for leg in legs) + emitter.hub_kg(board)
