@@ -8,9 +8,10 @@ collects every problem instead of stopping at the first.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from graph.errors import Problem
@@ -35,6 +36,89 @@ def as_list(value: object) -> list[Any] | None:
     return None
 
 
+class Interner:
+    """One object for each distinct value read: what many records repeat is held once.
+
+    Thousands of legs cite the same sources, tariff codes, timetables and estimate derivations;
+    read one record at a time, each would hold its own copy. A :class:`Reader` given an
+    interner returns the first equal string, tuple or parsed value instead, and a caller may
+    share its tables (:meth:`mapping`). Only values read without a problem are kept.
+    """
+
+    __slots__ = ("_mappings", "_parsed", "_sets", "_strings", "_tuples")
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+        self._tuples: dict[Hashable, tuple[Any, ...]] = {}
+        self._sets: dict[Hashable, frozenset[Any]] = {}
+        self._parsed: dict[Hashable, Any] = {}
+        self._mappings: dict[tuple[tuple[Any, int], ...], tuple[Mapping[Any, Any], ...]] = {}
+
+    def string(self, text: str) -> str:
+        """The first string equal to ``text``."""
+        return self._strings.setdefault(text, text)
+
+    def strings(self, items: tuple[str, ...]) -> tuple[str, ...]:
+        """The first tuple equal to ``items``, its strings interned."""
+        found = self._tuples.get(items)
+        if found is None:
+            found = tuple(self.string(item) for item in items)
+            self._tuples[items] = found
+        return found
+
+    def frozenset(self, items: tuple[Any, ...]) -> frozenset[Any]:
+        """One frozenset of ``items`` for every equal tuple of items."""
+        found = self._sets.get(items)
+        if found is None:
+            found = frozenset(items)
+            self._sets[items] = found
+        return found
+
+    def remembered(self, key: Hashable) -> Any:
+        """What :meth:`remember` kept under ``key``, or ``None``."""
+        return self._parsed.get(key)
+
+    def remember(self, key: Hashable, value: T) -> T:
+        """Keep ``value`` under ``key`` (the first one kept, if there is one)."""
+        found: T = self._parsed.setdefault(key, value)
+        return found
+
+    def parsed(self, parse: Callable[[Any], T], value: Any) -> T:
+        """``parse(value)``, parsed once for equal strings or lists of strings."""
+        key = _key(value)
+        if key is None:
+            return parse(value)
+        key = (parse, key)
+        found: T | None = self._parsed.get(key)
+        if found is None:
+            found = self._parsed.setdefault(key, parse(value))
+        return found
+
+    def mapping(self, table: Mapping[Any, Any]) -> Mapping[Any, Any]:
+        """A read-only view of ``table``, one for every table with the same items in order.
+
+        The values must be objects this interner hands out (they are told apart by identity).
+        """
+        key = tuple((name, id(value)) for name, value in table.items())
+        found = self._mappings.get(key)
+        if found is None:
+            # the view keeps its values alive, so their ids in the key stay theirs
+            found = (MappingProxyType(dict(table)),)
+            self._mappings[key] = found
+        return found[0]
+
+
+def _key(value: object) -> Hashable | None:
+    """A hashable key that equals another only for a value that reads the same; or ``None``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        items = tuple(value)
+        if all(isinstance(item, str) for item in items):
+            return items
+    return None
+
+
 class Reader:
     """Read and check the fields of one record, collecting problems.
 
@@ -50,7 +134,11 @@ class Reader:
         The list the problems are appended to.
     prefix
         Put before every field name in problems: a nested record's path, e.g. ``"city."``.
+    reuse
+        Hands out one object for equal strings and lists read (see :class:`Interner`).
     """
+
+    __slots__ = ("data", "item", "prefix", "problems", "reuse", "where")
 
     def __init__(
         self,
@@ -59,12 +147,14 @@ class Reader:
         data: Mapping[str, Any],
         problems: list[Problem],
         prefix: str = "",
+        reuse: Interner | None = None,
     ) -> None:
         self.where = where
         self.item = item
         self.data = data
         self.problems = problems
         self.prefix = prefix
+        self.reuse = reuse
 
     def problem(self, name: str, message: str) -> None:
         """Record a problem with field ``name``."""
@@ -73,11 +163,15 @@ class Reader:
     def raw(self, name: str) -> Any:
         """The value as stored, ``None`` when absent."""
         value = self.data.get(name)
-        return None if is_missing(value) else value
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return value
 
     def present(self, name: str, *, required: bool) -> Any:
         """The value, or ``None`` when absent (a problem if it is ``required``)."""
-        value = self.raw(name)
+        value = self.data.get(name)
+        if isinstance(value, float) and math.isnan(value):
+            value = None
         if value is None and required:
             self.problem(name, "missing")
         return value
@@ -88,13 +182,19 @@ class Reader:
 
     def text(self, name: str, *, required: bool = True) -> str | None:
         """A non-empty string."""
+        value = self.data.get(name)
+        if type(value) is str:  # the common case, without the checks below
+            text = value.strip()
+            if text:
+                return text if self.reuse is None else self.reuse.string(text)
         value = self.present(name, required=required)
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
             self.problem(name, f"expected a non-empty string, got {value!r}")
             return None
-        return value.strip()
+        text = value.strip()
+        return text if self.reuse is None else self.reuse.string(text)
 
     def number(
         self,
@@ -174,6 +274,10 @@ class Reader:
         items = self.strings(name, required=required)
         if items is None:
             return None
+        if self.reuse is not None:
+            found: frozenset[E] | None = self.reuse.remembered((enum, items))
+            if found is not None:
+                return found
         members: set[E] = set()
         allowed = ", ".join(member.value for member in enum)
         for item in items:
@@ -182,6 +286,8 @@ class Reader:
             except ValueError:
                 self.problem(name, f"unknown value {item!r} (expected one of {allowed})")
                 return None
+        if self.reuse is not None:
+            return self.reuse.remember((enum, items), frozenset(members))
         return frozenset(members)
 
     def strings(self, name: str, *, required: bool = True) -> tuple[str, ...] | None:
@@ -189,11 +295,24 @@ class Reader:
         value = self.present(name, required=required)
         if value is None:
             return None
+        reuse = self.reuse
+        key: tuple[Any, ...] | None = None
+        if reuse is not None and isinstance(value, list):
+            key = (tuple, *value)
+            try:
+                found: tuple[str, ...] | None = reuse.remembered(key)
+            except TypeError:  # an unhashable item: a problem below
+                found = key = None
+            if found is not None:
+                return found
         items = as_list(value)
         if items is None or not all(isinstance(i, str) and i.strip() for i in items):
             self.problem(name, f"expected a list of non-empty strings, got {value!r}")
             return None
-        return tuple(i.strip() for i in items)
+        result = tuple(i.strip() for i in items)
+        if reuse is not None and key is not None:
+            return reuse.remember(key, reuse.strings(result))
+        return result
 
     def mapping(self, name: str, *, required: bool = True) -> Mapping[str, Any] | None:
         """A JSON object."""

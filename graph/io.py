@@ -9,6 +9,7 @@ built, and every problem is reported at once in one
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
@@ -17,12 +18,15 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
+from json.decoder import WHITESPACE  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from graph.emissions import EmissionFactors, parse_emission_factors
 from graph.errors import NetworkValidationError, Problem
 from graph.fields import is_missing
+from graph.model import Location, ServiceLeg
 from graph.network import Network
 from graph.sources import Source, parse_sources
 from graph.tariffs import TariffCatalogue, parse_catalogue
@@ -90,9 +94,8 @@ def load_files(files: DataFiles) -> Network:
         problems.extend(found)
 
     with bulk_allocation():
-        features = read_features(files.network, problems)
         catalogues = Catalogues(frozenset(sources), tariffs, factors)
-        locations, legs, found = validate_features(features, catalogues)
+        locations, legs, found = _validated(files.network, catalogues, problems)
         problems.extend(found)
         if problems or tariffs is None or factors is None:
             raise NetworkValidationError(problems)
@@ -107,27 +110,97 @@ def load_files(files: DataFiles) -> Network:
 
 def read_features(path: Path, problems: list[Problem]) -> list[RawFeature]:
     """The features of the network file, or none (with a problem) if it cannot be read."""
-    collection = _read_collection(path, problems)
+    found: list[Problem] = []
+    try:
+        features = list(iter_features(path, found))
+    except Unstreamable:
+        found = []
+        features = list(_features(_read_collection(path, found), found))
+    problems.extend(found)
+    return features
+
+
+def iter_features(path: Path, problems: list[Problem]) -> Iterator[RawFeature]:
+    """The features of the network file one at a time, read from it in pieces.
+
+    Only a plain FeatureCollection in UTF-8 is read this way; whatever else the file holds (or
+    how it is broken) raises :class:`Unstreamable` once it shows, possibly after some features:
+    :func:`read_features` then reads the whole file, which reports the problem.
+    """
+    if not path.is_file():
+        problems.append(Problem("network", str(path), "", "file not found"))
+        return
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        raise Unstreamable from err
+    with handle:
+        yield from _features(_stream_collection(_Text(handle)), problems)
+
+
+class Unstreamable(Exception):
+    """The network file cannot be read feature by feature: read it whole instead."""
+
+
+def _validated(
+    path: Path, catalogues: Catalogues, problems: list[Problem]
+) -> tuple[dict[str, Location], dict[str, ServiceLeg], list[Problem]]:
+    """The network file's features validated as they are read (no whole-file copy held)."""
+    found: list[Problem] = []
+    try:
+        result = validate_features(iter_features(path, found), catalogues)
+    except Unstreamable:
+        found = []
+        result = validate_features(read_features(path, found), catalogues)
+    problems.extend(found)
+    return result
+
+
+def _features(
+    collection: Iterator[Any] | list[Any] | None, problems: list[Problem]
+) -> Iterator[RawFeature]:
     if collection is None:
-        return []
-    features = []
+        return
     for index, feature in enumerate(collection, start=1):
         if not isinstance(feature, dict):
             problems.append(Problem("network", f"feature {index}", "", "not a GeoJSON feature"))
             continue
         properties = feature.get("properties") or {}
+        values = properties.values()
+        if None in values or _NAN in values:
+            properties = {k: v for k, v in properties.items() if not is_missing(v)}
         geometry = feature.get("geometry")
         kind = geometry.get("type") if isinstance(geometry, dict) else None
-        vertices = _vertices(geometry.get("coordinates")) if isinstance(geometry, dict) else []
-        features.append(
-            RawFeature(
-                index=index,
-                properties={k: v for k, v in properties.items() if not is_missing(v)},
-                geometry_type=kind if isinstance(kind, str) else None,
-                coordinates=tuple(vertices),
-            )
+        coordinates = (
+            _coordinates(geometry.get("coordinates")) if isinstance(geometry, dict) else ()
         )
-    return features
+        yield RawFeature(
+            index=index,
+            properties=properties,
+            geometry_type=kind if isinstance(kind, str) else None,
+            coordinates=coordinates,
+        )
+
+
+#: The NaN every ``NaN`` in a JSON document is read as (``json``'s default ``parse_constant``).
+_NAN = json.decoder.NaN  # type: ignore[attr-defined]
+
+
+def _coordinates(nested: object) -> tuple[tuple[float, float], ...]:
+    """The vertices of a GeoJSON coordinates array as (x, y) pairs: see :func:`_vertices`.
+
+    A LineString of [x, y] pairs of floats, the usual case, is read without looking at each
+    value in Python.
+    """
+    if (
+        type(nested) is list
+        and nested
+        and set(map(type, nested)) == {list}
+        and set(map(len, nested)) == {2}
+        and set(map(type, chain.from_iterable(nested))) == {float}
+    ):
+        return tuple(map(tuple, nested))
+    return tuple(_vertices(nested))
 
 
 def _vertices(nested: object) -> list[tuple[float, float]]:
@@ -240,6 +313,120 @@ def _read_collection(path: Path, problems: list[Problem]) -> list[Any] | None:
             return None
     features: list[Any] = data["features"]
     return features
+
+
+#: How much of the network file is read at a time (bytes); a feature longer than this is read
+#: with pieces that double until it fits.
+_PIECE = 1 << 20
+
+
+class _Text:
+    """A UTF-8 file as a window of text from which JSON values are read one after another."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self._decode = codecs.getincrementaldecoder("utf-8")("surrogatepass").decode
+        self._decoder = json.JSONDecoder()
+        self.buffer = ""
+        self.pos = 0
+        self.ended = False
+        head = handle.read(4)
+        if json.detect_encoding(head) != "utf-8":  # UTF-16/32, or a byte order mark
+            raise Unstreamable
+        self._append(head)
+
+    def _append(self, data: bytes) -> None:
+        try:
+            text = self._decode(data, final=not data)
+        except ValueError as err:
+            raise Unstreamable from err
+        self.ended = not data
+        self.buffer = self.buffer[self.pos :] + text
+        self.pos = 0
+
+    def _more(self, size: int = _PIECE) -> bool:
+        if self.ended:
+            return False
+        self._append(self._handle.read(size))
+        return True
+
+    def peek(self) -> str:
+        """The next character after white space, ``""`` at the end of the file."""
+        while True:
+            self.pos = WHITESPACE.match(self.buffer, self.pos).end()
+            if self.pos < len(self.buffer):
+                return self.buffer[self.pos]
+            if not self._more():
+                return ""
+
+    def expect(self, char: str) -> None:
+        """Step over ``char``, the next character after white space."""
+        if self.peek() != char:
+            raise Unstreamable
+        self.pos += 1
+
+    def value(self) -> Any:
+        """The JSON value that starts at the next character."""
+        self.peek()
+        size = _PIECE
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self.buffer, self.pos)
+            except ValueError:
+                if not self._more(size):
+                    raise Unstreamable from None
+                size *= 2
+                continue
+            if end < len(self.buffer) or self.ended:
+                self.pos = end
+                return value
+            self._more(size)  # a number at the end of the window may go on: read it again
+
+
+def _stream_collection(text: _Text) -> Iterator[Any]:
+    """The features of a GeoJSON FeatureCollection in WGS84, read as they come.
+
+    Raises
+    ------
+    Unstreamable
+        At the first sign of anything else (which :func:`_read_collection` then reports).
+    """
+    keys: set[str] = set()
+    crs: object = None
+    text.expect("{")
+    while True:
+        if text.peek() != '"':
+            raise Unstreamable
+        key = text.value()
+        if key in keys:  # the last of repeated keys counts: read the whole file
+            raise Unstreamable
+        keys.add(key)
+        text.expect(":")
+        if key == "features":
+            text.expect("[")
+            if text.peek() == "]":
+                text.pos += 1
+            else:
+                while True:
+                    yield text.value()
+                    if text.peek() == "]":
+                        text.pos += 1
+                        break
+                    text.expect(",")
+        else:
+            value = text.value()
+            if key == "crs":
+                crs = value
+        if text.peek() == "}":
+            text.pos += 1
+            break
+        text.expect(",")
+    if text.peek() != "" or "features" not in keys:
+        raise Unstreamable
+    if crs is not None:
+        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+        if name not in _WGS84:
+            raise Unstreamable
 
 
 def _read_toml(path: Path, where: str, problems: list[Problem]) -> Mapping[str, Any] | None:

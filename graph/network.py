@@ -7,8 +7,6 @@ everything that can change an answer, so the answer can be reproduced.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import networkx as nx
 
+from graph.digest import FeatureText, digest
 from graph.emissions import EmissionFactors
 from graph.errors import UnknownLocation, UnknownService, UnknownServiceLeg
 from graph.geo import geodesic_km
@@ -81,7 +80,7 @@ class Network:
         self._closures_by_target: Mapping[str, tuple[Closure, ...]] = MappingProxyType(
             {target: tuple(cs) for target, cs in by_target.items()}
         )
-        self._digest = hashlib.sha256(_canonical(self.to_data())).hexdigest()
+        self._digest = self._content_digest()
         self._sealed = True
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -401,12 +400,31 @@ class Network:
                 {**leg.to_data(), "coordinates": [list(p) for p in leg.geometry]}
                 for leg in sorted(self._legs.values(), key=lambda leg: leg.id)
             ],
+            **self._catalogue_data(),
+        }
+
+    def _catalogue_data(self) -> dict[str, Any]:
+        """What :meth:`to_data` holds besides the locations and legs."""
+        return {
             "closures": [closure.to_data() for closure in self._closures],
             **({"congestion": [c.to_data() for c in self._congestion]} if self._congestion else {}),
             "tariffs": self.tariffs.to_data(),
             "emission_factors": self.emission_factors.to_data(),
             "sources": {key: self.sources[key].to_data() for key in sorted(self.sources)},
         }
+
+    def _content_digest(self) -> str:
+        """SHA-256 of :meth:`to_data` as canonical JSON, streamed feature by feature."""
+        text = FeatureText()
+        locations = sorted(self._locations.values(), key=lambda loc: loc.id)
+        legs = sorted(self._legs.values(), key=lambda leg: leg.id)
+        return digest(
+            self._catalogue_data(),
+            {
+                "locations": map(text.location, locations),
+                "legs": map(text.leg, legs),
+            },
+        )
 
 
 _UNACCENTED = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
@@ -422,7 +440,3 @@ def _folded(text: str) -> str:
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     plain = plain.replace("'", "").replace("\u2019", "").replace("-", " ")
     return " ".join(plain.split()).casefold()
-
-
-def _canonical(data: object) -> bytes:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()

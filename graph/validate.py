@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 
 from graph.emissions import EmissionFactors
 from graph.errors import Problem
-from graph.fields import Reader, as_list, is_missing
+from graph.fields import Interner, Reader, as_list, is_missing
 from graph.geo import geodesic_km
 from graph.model import (
     ANY_MODE,
@@ -78,6 +79,9 @@ LEG_TRACKED = (
     "valid_from", "sanction",
 )  # fmt: skip
 
+#: The provenance of a distance the data does not give.
+GEODESIC = Provenance(derivation="geodesic length of the leg's geometry on the WGS84 ellipsoid")
+
 _ID = re.compile(r"^[A-Z0-9][A-Z0-9_.\-]*$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _UNLOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
@@ -114,9 +118,15 @@ class RawFeature:
 
 
 def validate_features(
-    features: Sequence[RawFeature], catalogues: Catalogues
+    features: Iterable[RawFeature], catalogues: Catalogues
 ) -> tuple[dict[str, Location], dict[str, ServiceLeg], list[Problem]]:
     """Check every feature and build the domain objects of the valid ones.
+
+    ``features`` may be a stream: each feature is turned into a domain object as it comes, so
+    the raw features need not all be held at once. A leg is checked against the locations read
+    before it; one that names a location not (yet) read waits for the end of the stream. The
+    result, and the problems in their order, are the same as for the features checked in two
+    passes (all locations, then all legs).
 
     Returns
     -------
@@ -125,8 +135,13 @@ def validate_features(
     """
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    location_rows: list[RawFeature] = []
-    leg_rows: list[RawFeature] = []
+    location_ids: set[str] = set()
+    locations: dict[str, Location] = {}
+    location_problems: list[Problem] = []
+    #: per leg in file order: the feature (until checked), the leg and its problems
+    leg_rows: list[_LegRow] = []
+    waiting: list[_LegRow] = []
+    reuse = Interner()
     for feature in features:
         feature_id = _feature_id(feature, problems)
         if feature_id is None:
@@ -139,9 +154,17 @@ def validate_features(
         seen[feature_id] = feature.index
         kind = feature.properties.get("feature_type")
         if kind == "location":
-            location_rows.append(feature)
+            location_ids.add(feature_id)
+            location = parse_location(feature, catalogues, location_problems, reuse=reuse)
+            if location is not None:
+                locations[location.id] = location
         elif kind == "service_leg":
-            leg_rows.append(feature)
+            row = _LegRow(feature)
+            leg_rows.append(row)
+            if _ends_known(feature, location_ids):
+                row.check(catalogues, location_ids, locations, reuse)
+            else:
+                waiting.append(row)
         else:
             problems.append(
                 Problem(
@@ -151,30 +174,65 @@ def validate_features(
                     f"unknown feature_type {kind!r} (expected location or service_leg)",
                 )
             )
-
-    locations: dict[str, Location] = {}
-    for feature in location_rows:
-        location = parse_location(feature, catalogues, problems)
-        if location is not None:
-            locations[location.id] = location
-    location_ids = frozenset(str(f.properties["id"]).strip() for f in location_rows)
+    for row in waiting:
+        row.check(catalogues, location_ids, locations, reuse)
+    problems.extend(location_problems)
 
     legs: dict[str, ServiceLeg] = {}
     broken_services: set[object] = set()
-    for feature in leg_rows:
-        leg = parse_leg(feature, catalogues, location_ids, locations, problems)
-        if leg is not None:
-            legs[leg.id] = leg
+    for row in leg_rows:
+        problems.extend(row.problems)
+        if row.leg is not None:
+            legs[row.leg.id] = row.leg
         else:
-            broken_services.add(feature.properties.get("service"))
+            broken_services.add(row.service)
 
     # A service with an invalid leg is already reported; checking its sequence would only echo it.
     whole = [leg for leg in legs.values() if leg.service not in broken_services]
     problems.extend(check_cities(locations.values()))
     problems.extend(check_services(whole, locations))
-    if catalogues.tariffs is not None and location_rows:
+    if catalogues.tariffs is not None and location_ids:
         problems.extend(check_tariff_lanes(catalogues.tariffs, location_ids))
     return locations, legs, problems
+
+
+class _LegRow:
+    """A service-leg feature in the stream: checked when its ends are known."""
+
+    __slots__ = ("feature", "leg", "problems", "service")
+
+    def __init__(self, feature: RawFeature) -> None:
+        self.feature: RawFeature | None = feature
+        self.service: object = feature.properties.get("service")
+        self.leg: ServiceLeg | None = None
+        self.problems: list[Problem] = []
+
+    def check(
+        self,
+        catalogues: Catalogues,
+        location_ids: Collection[str],
+        locations: Mapping[str, Location],
+        reuse: Interner,
+    ) -> None:
+        assert self.feature is not None
+        self.leg = parse_leg(
+            self.feature, catalogues, location_ids, locations, self.problems, reuse=reuse
+        )
+        self.feature = None  # the raw properties are no longer needed
+
+
+def _ends_known(feature: RawFeature, location_ids: Collection[str]) -> bool:
+    """Whether both ends of a leg are ids of locations already read (so it can be checked now).
+
+    Locations are only ever added, so a leg whose ends are known now is checked as it would be
+    at the end of the stream.
+    """
+    props = feature.properties
+    for name in ("origin", "destination"):
+        end = props.get(name)
+        if not isinstance(end, str) or end.strip() not in location_ids:
+            return False
+    return True
 
 
 def check_tariff_lanes(tariffs: TariffCatalogue, location_ids: Iterable[str]) -> list[Problem]:
@@ -205,12 +263,19 @@ def check_tariff_lanes(tariffs: TariffCatalogue, location_ids: Iterable[str]) ->
 
 
 def parse_location(
-    feature: RawFeature, catalogues: Catalogues, problems: list[Problem]
+    feature: RawFeature,
+    catalogues: Catalogues,
+    problems: list[Problem],
+    *,
+    reuse: Interner | None = None,
 ) -> Location | None:
-    """Check one location feature; ``None`` when it has problems (appended to ``problems``)."""
+    """Check one location feature; ``None`` when it has problems (appended to ``problems``).
+
+    ``reuse`` shares the strings, lists and tables equal to ones read before.
+    """
     before = len(problems)
     props = feature.properties
-    read = Reader(WHERE, str(props.get("id")).strip(), props, problems)
+    read = Reader(WHERE, str(props.get("id")).strip(), props, problems, reuse=reuse)
     read.unknown_fields(_LOCATION_FIELDS)
     name = read.text("name")
     name_zh = read.text("name_zh", required=False)
@@ -262,10 +327,10 @@ def parse_location(
         handling_hours=MappingProxyType(handling or {}),
         fees=MappingProxyType(fees or {}),
         customs=customs,
-        tags=frozenset(tags),
+        tags=_frozen(tags, reuse),
         enabled=enabled,
         source=source,
-        provenance=MappingProxyType(provenance),
+        provenance=MappingProxyType(provenance) if reuse is None else reuse.mapping(provenance),
         notes=read.text("notes", required=False),
     )
 
@@ -273,22 +338,24 @@ def parse_location(
 def parse_leg(
     feature: RawFeature,
     catalogues: Catalogues,
-    location_ids: Iterable[str],
+    location_ids: Collection[str],
     locations: Mapping[str, Location],
     problems: list[Problem],
     *,
     require_source: bool = True,
+    reuse: Interner | None = None,
 ) -> ServiceLeg | None:
     """Check one service-leg feature against the locations; ``None`` when it has problems.
 
     ``require_source=False`` accepts a leg without cited sources, as a scenario adds them: its
-    values are then all estimates given by the scenario.
+    values are then all estimates given by the scenario. ``reuse`` shares the strings, lists,
+    timetables and tables equal to ones read before.
     """
     before = len(problems)
     props = feature.properties
-    read = Reader(WHERE, str(props.get("id")).strip(), props, problems)
+    read = Reader(WHERE, str(props.get("id")).strip(), props, problems, reuse=reuse)
     read.unknown_fields(_LEG_FIELDS)
-    known = location_ids if isinstance(location_ids, frozenset) else frozenset(location_ids)
+    known = location_ids
     service = read.text("service")
     seq = read.integer("seq", minimum=1)
     mode = read.choice("mode", Mode)
@@ -299,7 +366,10 @@ def parse_leg(
             read.problem(name, f"dangling endpoint: no location {end!r}")
     if origin is not None and origin == destination:
         read.problem("destination", "a leg cannot end where it starts")
-    timetable = read.parsed("departures", Timetable.parse)
+    timetable = read.parsed(
+        "departures",
+        Timetable.parse if reuse is None else partial(reuse.parsed, Timetable.parse),
+    )
     transit = read.number("transit_hours", positive=True)
     cutoff = read.number("cutoff_hours", minimum=0) if read.has("cutoff_hours") else 0.0
     given_distance = read.number("distance_km", required=False, positive=True)
@@ -374,9 +444,7 @@ def parse_leg(
         return None
     if given_distance is None:
         distance = geodesic_km(geometry)
-        provenance["distance_km"] = Provenance(
-            derivation="geodesic length of the leg's geometry on the WGS84 ellipsoid"
-        )
+        provenance["distance_km"] = GEODESIC
     else:
         distance = given_distance
     return ServiceLeg(
@@ -400,15 +468,19 @@ def parse_leg(
         service_name=read.text("service_name", required=False),
         valid_from=valid_from,
         valid_to=valid_to,
-        tags=frozenset(read.strings("tags", required=False) or ()),
+        tags=_frozen(read.strings("tags", required=False) or (), reuse),
         max_dwt=max_dwt,
         cabotage=cabotage,
         sanction=sanction,
         enabled=read.boolean("enabled", default=True),
         source=source,
-        provenance=MappingProxyType(provenance),
+        provenance=MappingProxyType(provenance) if reuse is None else reuse.mapping(provenance),
         notes=read.text("notes", required=False),
     )
+
+
+def _frozen(items: tuple[str, ...], reuse: Interner | None) -> frozenset[str]:
+    return frozenset(items) if reuse is None else reuse.frozenset(items)
 
 
 def check_cities(locations: Iterable[Location]) -> list[Problem]:
@@ -685,7 +757,15 @@ def _provenance(
         if not isinstance(entry, Mapping):
             read.problem(f"provenance.{name}", "expected {source: [...]} or {estimate, derivation}")
             continue
-        sub = Reader(read.where, read.item, entry, read.problems)
+        key = _entry_key(entry) if read.reuse is not None else None
+        if key is not None:
+            # an entry equal to one read without a problem reads the same, without a problem
+            known: Provenance | None = read.reuse.remembered(key)  # type: ignore[union-attr]
+            if known is not None:
+                provenance[name] = known
+                continue
+        checked = len(read.problems)
+        sub = Reader(read.where, read.item, entry, read.problems, reuse=read.reuse)
         cited = sub.strings("source", required=False) or ()
         missing = sorted({s for s in cited if s not in catalogues.sources})
         if missing:
@@ -699,7 +779,10 @@ def _provenance(
         elif derivation is not None and not estimate:
             read.problem(f"provenance.{name}", "a derivation needs estimate: true")
         else:
-            provenance[name] = Provenance(sources=cited, derivation=derivation)
+            entry_provenance = Provenance(sources=cited, derivation=derivation)
+            if key is not None and len(read.problems) == checked:
+                entry_provenance = read.reuse.remember(key, entry_provenance)  # type: ignore[union-attr]
+            provenance[name] = entry_provenance
     for name in tracked:
         if present.get(name) and name not in table:
             read.problem(name, "no source or estimate derivation for this value")
@@ -713,3 +796,22 @@ def _provenance(
     if len(read.problems) > before:
         return None, source
     return provenance, source
+
+
+def _entry_key(entry: Mapping[str, Any]) -> tuple[object, ...] | None:
+    """What a provenance entry reads from (its sources, estimate flag and derivation), hashable.
+
+    ``None`` when a value cannot be a key (it is unhashable): the entry is then read as usual.
+    """
+    cited = entry.get("source")
+    key = (
+        Provenance,
+        tuple(cited) if type(cited) is list else cited,
+        entry.get("estimate"),
+        entry.get("derivation"),
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key

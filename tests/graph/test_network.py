@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -156,6 +158,80 @@ def test_version_is_stable_and_content_based(tiny_network: Network) -> None:
         parse_scenario("x", [{"op": "adjust_capacity", "ids": ["BARGE"], "factor": 2}]),
     )
     assert changed.version != tiny_network.version
+
+
+def _plain_version(network: Network) -> str:
+    """The version by its definition: SHA-256 of the whole of ``to_data()`` as canonical JSON."""
+    text = json.dumps(network.to_data(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def test_streamed_version_is_the_hash_of_the_whole_document(tiny_network: Network) -> None:
+    """The version, hashed feature by feature, is the hash of ``to_data()`` in one piece."""
+    patched = apply_scenario(
+        tiny_network,
+        parse_scenario(
+            "x",
+            [
+                {"op": "adjust_transit", "ids": ["BARGE"], "factor": 1.5},
+                {"op": "disable", "ids": ["SHIP"]},
+                {
+                    "op": "close",
+                    "target": "BX",
+                    "start": "2026-01-01T00:00:00Z",
+                    "end": "2026-01-02T00:00:00Z",
+                    "reason": "typhoon \u53f0\u98ce",
+                },
+                {
+                    "op": "add_dwell",
+                    "target": "BX",
+                    "hours": 10,
+                    "start": "2027-01-04T00:00:00Z",
+                    "end": "2027-01-05T00:00:00Z",
+                },
+                {
+                    "op": "add_service",
+                    "features": [
+                        {
+                            "id": "NEW-1",
+                            "service": "NEW",
+                            "seq": 1,
+                            "mode": "rail",
+                            "operator": 'Planner "quoted" \u00e9',
+                            "origin": "DP",
+                            "destination": "PA",
+                            "departures": ["TUE 10:00", "FRI 23:59"],
+                            "transit_hours": 40,
+                            "capacity_teu": 80,
+                            "cargo_classes": ["dry", "reefer"],
+                            "status": "active",
+                            "emission_class": "rail",
+                            "tariff": ["RAIL-BOX"],
+                            "tags": ["b", "a"],
+                            "valid_from": "2026-03-01",
+                            "notes": "line\nbreak",
+                        }
+                    ],
+                },
+            ],
+        ),
+    )
+    leg = next(iter(tiny_network.legs.values()))
+    odd = Network(
+        locations=tiny_network.locations,
+        legs={
+            **tiny_network.legs,
+            leg.id: dataclasses.replace(
+                leg, max_dwt=50_000, cabotage=True, distance_km=1e-7, transit_hours=12.0
+            ),
+        },
+        tariffs=tiny_network.tariffs,
+        emission_factors=tiny_network.emission_factors,
+        sources=tiny_network.sources,
+    )
+    for network in (tiny_network, patched, odd):
+        assert network.version == _plain_version(network)
+    assert len({tiny_network.version, patched.version, odd.version}) == 3
 
 
 def test_geojson_export_round_trips(tiny_network: Network, tmp_path: Path) -> None:

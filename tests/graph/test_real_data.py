@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 from graph import Location, Mode, Network, ServiceLeg, Status, summarize
@@ -86,3 +88,10 @@ def test_the_data_file_is_built_from_its_sources() -> None:
     from scripts.build_network import build, render
 
     assert render(build()) == (DATA / "network.geojson").read_text(encoding="utf-8")
+
+
+def test_real_network_version_is_the_hash_of_its_data(real_network: Network) -> None:
+    text = json.dumps(
+        real_network.to_data(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    assert real_network.version == hashlib.sha256(text.encode()).hexdigest()[:16]

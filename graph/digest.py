@@ -1,0 +1,167 @@
+"""The content hash of a network, streamed: SHA-256 of its canonical JSON, one feature at a time.
+
+:attr:`Network.version <graph.network.Network.version>` is the SHA-256 of
+``json.dumps(network.to_data(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))``.
+Building that document and its text at once held about five times the network's own memory at
+the peak of a load (bench/load_network.py); here the same bytes are produced location by location
+and leg by leg and fed to the hash as they come. A leg's text is put together from the texts of
+its values, and those of the values legs share (a provenance table, a timetable, a list of
+tariff codes or sources: the same objects, as :mod:`graph.validate` reads them) are encoded once.
+``tests/graph/test_network.py`` holds the result to the plain definition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graph.model import Location, Provenance, ServiceLeg
+
+#: The canonical form: sorted keys, no spaces, UTF-8 text.
+ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+#: Hash input is passed on in pieces of about this many characters.
+_BATCH = 1 << 16
+
+
+def canonical(data: object) -> bytes:
+    """``data`` as canonical JSON bytes."""
+    return ENCODER.encode(data).encode()
+
+
+def digest(parts: Mapping[str, object], streamed: Mapping[str, Iterable[str]]) -> str:
+    """SHA-256 (hex) of the canonical JSON object of ``parts`` and ``streamed`` together.
+
+    ``streamed`` maps a key to the canonical texts of its list's items, in order.
+    """
+    sha = hashlib.sha256()
+    pending: list[str] = []
+    size = 0
+
+    def put(text: str) -> None:
+        nonlocal size
+        pending.append(text)
+        size += len(text)
+        if size >= _BATCH:
+            sha.update("".join(pending).encode())
+            pending.clear()
+            size = 0
+
+    put("{")
+    for number, key in enumerate(sorted({*parts, *streamed})):
+        put(("," if number else "") + _encode_string(key) + ":")
+        if key in streamed:
+            put("[")
+            for index, text in enumerate(streamed[key]):
+                put("," + text if index else text)
+            put("]")
+        else:
+            put(ENCODER.encode(parts[key]))
+    put("}")
+    sha.update("".join(pending).encode())
+    return sha.hexdigest()
+
+
+class FeatureText:
+    """Canonical texts of locations and legs, as in ``Network.to_data()``, with coordinates.
+
+    Values that many features share are encoded once: they are looked up by identity (the
+    object is kept alive here, so its id is not reused while this lives).
+    """
+
+    def __init__(self) -> None:
+        # one table per kind of value: equal values of two kinds may encode differently
+        self._shared: dict[Callable[[Any], str], dict[int, tuple[object, str]]] = {}
+        self._estimates: dict[int, tuple[object, bool]] = {}
+
+    def location(self, location: Location) -> str:
+        """The canonical text of a location's data and coordinates."""
+        return ENCODER.encode({**location.to_data(), "coordinates": [location.lon, location.lat]})
+
+    def leg(self, leg: ServiceLeg) -> str:
+        """The canonical text of ``{**leg.to_data(), "coordinates": ...}``."""
+        value = _value
+        shared = self._shared_text
+        timetable = leg.timetable
+        sanction = leg.sanction
+        valid_from, valid_to = leg.valid_from, leg.valid_to
+        return (
+            f'{{"cabotage":{value(leg.cabotage)},"capacity_teu":{value(leg.capacity_teu)},'
+            f'"cargo_classes":{shared(leg.cargo_classes, _sorted_values)},'
+            f'"coordinates":{ENCODER.encode(leg.geometry)},'
+            f'"cutoff_hours":{"null" if timetable.continuous else value(leg.cutoff_hours)},'
+            f'"departures":{shared(timetable, _timetable)},'
+            f'"destination":{value(leg.destination)},"distance_km":{value(leg.distance_km)},'
+            f'"emission_class":{value(leg.emission_class)},"enabled":{value(leg.enabled)},'
+            f'"estimate":{"true" if self._estimate(leg.provenance) else "false"},'
+            f'"feature_type":"service_leg","id":{value(leg.id)},'
+            f'"max_dwt":{value(leg.max_dwt)},"mode":{value(leg.mode.value)},'
+            f'"notes":{value(leg.notes)},"operator":{value(leg.operator)},'
+            f'"origin":{value(leg.origin)},'
+            f'"provenance":{shared(leg.provenance, _provenance)},'
+            f'"sanction":{"null" if sanction is None else ENCODER.encode(sanction.to_data())},'
+            f'"seq":{value(leg.seq)},"service":{value(leg.service)},'
+            f'"service_name":{value(leg.service_name)},'
+            f'"source":{shared(leg.source, _listed)},"status":{value(leg.status.value)},'
+            f'"tags":{shared(leg.tags, _sorted)},"tariff":{shared(leg.tariff, _listed)},'
+            f'"transit_hours":{value(leg.transit_hours)},'
+            f'"valid_from":{"null" if valid_from is None else value(valid_from.isoformat())},'
+            f'"valid_to":{"null" if valid_to is None else value(valid_to.isoformat())}}}'
+        )
+
+    def _shared_text(self, item: Any, encode: Callable[[Any], str]) -> str:
+        table = self._shared.setdefault(encode, {})
+        found = table.get(id(item))
+        if found is None:
+            found = (item, encode(item))
+            table[id(item)] = found
+        return found[1]
+
+    def _estimate(self, provenance: Mapping[str, Provenance]) -> bool:
+        found = self._estimates.get(id(provenance))
+        if found is None:
+            found = (provenance, any(p.estimate for p in provenance.values()))
+            self._estimates[id(provenance)] = found
+        return found[1]
+
+
+def _value(value: object) -> str:
+    """The canonical text of a scalar: a string, number, true/false or null."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)  # type: ignore[arg-type]
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):  # type: ignore[arg-type]
+        return float.__repr__(value)
+    return ENCODER.encode(value)
+
+
+def _sorted_values(members: Iterable[Any]) -> str:
+    return ENCODER.encode(sorted(member.value for member in members))
+
+
+def _sorted(members: Iterable[str]) -> str:
+    return ENCODER.encode(sorted(members))
+
+
+def _listed(members: Iterable[str]) -> str:
+    return ENCODER.encode(list(members))
+
+
+def _timetable(timetable: Any) -> str:
+    return ENCODER.encode(timetable.to_data())
+
+
+def _provenance(provenance: Mapping[str, Provenance]) -> str:
+    return ENCODER.encode({name: entry.to_data() for name, entry in provenance.items()})
