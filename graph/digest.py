@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 #: The canonical form: sorted keys, no spaces, UTF-8 text.
 ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
+#: How many texts of values of one kind are kept for reuse (more are written again).
+_SHARED = 1 << 12
 #: Hash input is passed on in pieces of about this many characters.
 _BATCH = 1 << 16
 
@@ -76,7 +78,7 @@ class FeatureText:
     def __init__(self) -> None:
         # one table per kind of value: equal values of two kinds may encode differently
         self._shared: dict[Callable[[Any], str], dict[int, tuple[object, str]]] = {}
-        self._estimates: dict[int, tuple[object, bool]] = {}
+        self._provenances: dict[int, tuple[object, str, str]] = {}
 
     def location(self, location: Location) -> str:
         """The canonical text of a location's data and coordinates."""
@@ -89,6 +91,16 @@ class FeatureText:
         timetable = leg.timetable
         sanction = leg.sanction
         valid_from, valid_to = leg.valid_from, leg.valid_to
+        provenance = leg.provenance
+        found = self._provenances.get(id(provenance))
+        if found is None:
+            if len(self._provenances) >= _SHARED:
+                self._provenances.clear()
+            found = self._provenances[id(provenance)] = (
+                provenance,
+                _provenance(provenance),
+                "true" if any(p.estimate for p in provenance.values()) else "false",
+            )
         return (
             f'{{"cabotage":{value(leg.cabotage)},"capacity_teu":{value(leg.capacity_teu)},'
             f'"cargo_classes":{shared(leg.cargo_classes, _sorted_values)},'
@@ -97,16 +109,14 @@ class FeatureText:
             f'"departures":{shared(timetable, _timetable)},'
             f'"destination":{value(leg.destination)},"distance_km":{value(leg.distance_km)},'
             f'"emission_class":{value(leg.emission_class)},"enabled":{value(leg.enabled)},'
-            f'"estimate":{"true" if self._estimate(leg.provenance) else "false"},'
-            f'"feature_type":"service_leg","id":{value(leg.id)},'
-            f'"max_dwt":{value(leg.max_dwt)},"mode":{value(leg.mode.value)},'
+            f'"estimate":{found[2]},"feature_type":"service_leg","id":{value(leg.id)},'
+            f'"max_dwt":{value(leg.max_dwt)},"mode":{shared(leg.mode, _enum)},'
             f'"notes":{value(leg.notes)},"operator":{value(leg.operator)},'
-            f'"origin":{value(leg.origin)},'
-            f'"provenance":{shared(leg.provenance, _provenance)},'
+            f'"origin":{value(leg.origin)},"provenance":{found[1]},'
             f'"sanction":{"null" if sanction is None else ENCODER.encode(sanction.to_data())},'
             f'"seq":{value(leg.seq)},"service":{value(leg.service)},'
             f'"service_name":{value(leg.service_name)},'
-            f'"source":{shared(leg.source, _listed)},"status":{value(leg.status.value)},'
+            f'"source":{shared(leg.source, _listed)},"status":{shared(leg.status, _enum)},'
             f'"tags":{shared(leg.tags, _sorted)},"tariff":{shared(leg.tariff, _listed)},'
             f'"transit_hours":{value(leg.transit_hours)},'
             f'"valid_from":{"null" if valid_from is None else value(valid_from.isoformat())},'
@@ -114,18 +124,14 @@ class FeatureText:
         )
 
     def _shared_text(self, item: Any, encode: Callable[[Any], str]) -> str:
-        table = self._shared.setdefault(encode, {})
+        table = self._shared.get(encode)
+        if table is None:
+            table = self._shared[encode] = {}
         found = table.get(id(item))
         if found is None:
-            found = (item, encode(item))
-            table[id(item)] = found
-        return found[1]
-
-    def _estimate(self, provenance: Mapping[str, Provenance]) -> bool:
-        found = self._estimates.get(id(provenance))
-        if found is None:
-            found = (provenance, any(p.estimate for p in provenance.values()))
-            self._estimates[id(provenance)] = found
+            if len(table) >= _SHARED:  # values that are not shared: keep the table small
+                table.clear()
+            found = table[id(item)] = (item, encode(item))
         return found[1]
 
 
@@ -145,6 +151,10 @@ def _value(value: object) -> str:
     if kind is float and math.isfinite(value):  # type: ignore[arg-type]
         return float.__repr__(value)
     return ENCODER.encode(value)
+
+
+def _enum(member: Any) -> str:
+    return _value(member.value)
 
 
 def _sorted_values(members: Iterable[Any]) -> str:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -42,10 +43,11 @@ class Interner:
     Thousands of legs cite the same sources, tariff codes, timetables and estimate derivations;
     read one record at a time, each would hold its own copy. A :class:`Reader` given an
     interner returns the first equal string, tuple or parsed value instead, and a caller may
-    share its tables (:meth:`mapping`). Only values read without a problem are kept.
+    share its tables (:meth:`mapping`). Only values read without a problem are kept. One
+    interner serves the records checked against one set of catalogues.
     """
 
-    __slots__ = ("_mappings", "_parsed", "_sets", "_strings", "_tuples")
+    __slots__ = ("_mappings", "_parsed", "_parsers", "_sets", "_strings", "_tuples")
 
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
@@ -53,6 +55,7 @@ class Interner:
         self._sets: dict[Hashable, frozenset[Any]] = {}
         self._parsed: dict[Hashable, Any] = {}
         self._mappings: dict[tuple[tuple[Any, int], ...], tuple[Mapping[Any, Any], ...]] = {}
+        self._parsers: dict[Callable[[Any], Any], Callable[[Any], Any]] = {}
 
     def string(self, text: str) -> str:
         """The first string equal to ``text``."""
@@ -94,6 +97,39 @@ class Interner:
             found = self._parsed.setdefault(key, parse(value))
         return found
 
+    def parser(self, parse: Callable[[Any], T]) -> Callable[[Any], T]:
+        """``parse`` through :meth:`parsed`."""
+        found = self._parsers.get(parse)
+        if found is None:
+            found = self._parsers[parse] = partial(self.parsed, parse)
+        return found
+
+    def reading(
+        self,
+        read: Reader,
+        name: str,
+        parse: Callable[..., T],
+        *args: Any,
+        key: Hashable = None,
+    ) -> T:
+        """``parse(read, *args)``, which reads field ``name`` of ``read`` only.
+
+        Its result is kept for a value equal to one read before without a problem; ``key``
+        names what else the result depends on (``args`` must be the same for every call).
+        """
+        value = frozen(read.data.get(name))
+        if value is None:
+            return parse(read, *args)
+        memo = (parse, name, key, value)
+        found = self._parsed.get(memo, _ABSENT)
+        if found is not _ABSENT:
+            return found  # type: ignore[no-any-return]
+        before = len(read.problems)
+        result = parse(read, *args)
+        if len(read.problems) == before:
+            self._parsed[memo] = result
+        return result
+
     def mapping(self, table: Mapping[Any, Any]) -> Mapping[Any, Any]:
         """A read-only view of ``table``, one for every table with the same items in order.
 
@@ -106,6 +142,41 @@ class Interner:
             found = (MappingProxyType(dict(table)),)
             self._mappings[key] = found
         return found[0]
+
+
+_ABSENT = object()
+
+
+def frozen(value: object) -> Hashable | None:
+    """A JSON value as a key equal only to the key of a value that reads exactly the same.
+
+    ``None`` for a value of another type. Types are kept apart (``1``, ``1.0`` and ``true``
+    are equal in Python, not here), and so are ``0.0`` and ``-0.0``.
+    """
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict:
+        items = []
+        for name, item in value.items():  # type: ignore[attr-defined]
+            key = frozen(item)
+            if key is None:
+                return None
+            items.append((name, key))
+        return (dict, *items)
+    if kind is list:
+        keys = []
+        for item in value:  # type: ignore[attr-defined]
+            key = frozen(item)
+            if key is None:
+                return None
+            keys.append(key)
+        return (list, *keys)
+    if kind is float:
+        return (float, value if value else repr(value))
+    if value is None or kind is bool or kind is int:
+        return (kind, value)
+    return None
 
 
 def _key(value: object) -> Hashable | None:
@@ -178,7 +249,8 @@ class Reader:
 
     def has(self, name: str) -> bool:
         """True when the field is present and not null."""
-        return self.raw(name) is not None
+        value = self.data.get(name)
+        return value is not None and not (isinstance(value, float) and math.isnan(value))
 
     def text(self, name: str, *, required: bool = True) -> str | None:
         """A non-empty string."""
@@ -206,6 +278,17 @@ class Reader:
         maximum: float | None = None,
     ) -> float | None:
         """A finite number, optionally ``> 0`` (``positive``), ``>= minimum``, ``<= maximum``."""
+        value = self.data.get(name)
+        kind = type(value)
+        if kind is float or kind is int:  # the common case, without the messages below
+            given = float(value)  # type: ignore[arg-type]
+            if (
+                math.isfinite(given)
+                and (not positive or given > 0)
+                and (minimum is None or given >= minimum)
+                and (maximum is None or given <= maximum)
+            ):
+                return given
         value = self.present(name, required=required)
         if value is None:
             return None
@@ -228,6 +311,13 @@ class Reader:
         self, name: str, *, required: bool = True, minimum: int | None = None
     ) -> int | None:
         """A whole number, optionally ``>= minimum``."""
+        value = self.data.get(name)
+        if (
+            type(value) is int
+            and -_EXACT <= value <= _EXACT
+            and (minimum is None or value >= minimum)
+        ):
+            return value  # the common case (exactly a float too, as below)
         value = self.present(name, required=required)
         if value is None:
             return None
@@ -247,6 +337,9 @@ class Reader:
         GDAL reads a boolean GeoJSON property that some features lack as a number column, so
         exactly 0 and 1 stand for false and true too.
         """
+        value = self.data.get(name)
+        if value is True or value is False:
+            return value
         value = self.raw(name)
         if value is None:
             return default
@@ -259,6 +352,11 @@ class Reader:
 
     def choice(self, name: str, enum: type[E], *, required: bool = True) -> E | None:
         """One member of ``enum``, given by its value."""
+        value = self.data.get(name)
+        if type(value) is str:
+            member = _members(enum).get(value)
+            if member is not None:
+                return member
         value = self.present(name, required=required)
         if value is None:
             return None
@@ -365,9 +463,23 @@ class Reader:
 
     def unknown_fields(self, allowed: Iterable[str]) -> None:
         """Report fields that are not part of the record's schema (typos, stale names)."""
-        for name in sorted(set(self.data) - set(allowed)):
+        extra = self.data.keys() - (allowed if isinstance(allowed, frozenset) else set(allowed))
+        for name in sorted(extra):
             if not is_missing(self.data[name]):
                 self.problem(name, "unknown field")
+
+
+#: Whole numbers up to this size are exactly floats too (2**53).
+_EXACT = 1 << 53
+_MEMBERS: dict[type[StrEnum], dict[str, Any]] = {}
+
+
+def _members(enum: type[E]) -> dict[str, E]:
+    """The members of ``enum`` by value (what ``enum(value)`` finds for a string)."""
+    found = _MEMBERS.get(enum)
+    if found is None:
+        found = _MEMBERS[enum] = {member.value: member for member in enum}
+    return found
 
 
 def _to_number(value: object) -> float | None:

@@ -189,18 +189,24 @@ _NAN = json.decoder.NaN  # type: ignore[attr-defined]
 def _coordinates(nested: object) -> tuple[tuple[float, float], ...]:
     """The vertices of a GeoJSON coordinates array as (x, y) pairs: see :func:`_vertices`.
 
-    A LineString of [x, y] pairs of floats, the usual case, is read without looking at each
-    value in Python.
+    A Point, or a LineString of [x, y] pairs of numbers, the usual cases, are read without
+    looking at each value in Python.
     """
-    if (
-        type(nested) is list
-        and nested
-        and set(map(type, nested)) == {list}
-        and set(map(len, nested)) == {2}
-        and set(map(type, chain.from_iterable(nested))) == {float}
-    ):
-        return tuple(map(tuple, nested))
+    if type(nested) is not list or not nested:
+        return ()
+    if len(nested) == 2 and {type(nested[0]), type(nested[1])} <= _NUMBERS:
+        return ((float(nested[0]), float(nested[1])),)
+    if set(map(type, nested)) == {list} and set(map(len, nested)) == {2}:
+        kinds = set(map(type, chain.from_iterable(nested)))
+        if kinds == {float}:
+            return tuple(map(tuple, nested))
+        if kinds <= _NUMBERS:
+            flat = list(map(float, chain.from_iterable(nested)))
+            return tuple(zip(flat[::2], flat[1::2], strict=True))
     return tuple(_vertices(nested))
+
+
+_NUMBERS = frozenset({float, int})
 
 
 def _vertices(nested: object) -> list[tuple[float, float]]:
@@ -368,6 +374,9 @@ class _Text:
     def value(self) -> Any:
         """The JSON value that starts at the next character."""
         self.peek()
+        if len(self.buffer) - self.pos < _PIECE // 4:
+            # read on before a value may be cut off: a failed decoding costs a pass over the window
+            self._more()
         size = _PIECE
         while True:
             try:

@@ -23,10 +23,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from graph.emissions import EmissionFactors
 from graph.errors import Problem
@@ -79,6 +79,12 @@ LEG_TRACKED = (
     "valid_from", "sanction",
 )  # fmt: skip
 
+#: Two points this close in latitude and in longitude (degrees) lie less than
+#: ENDPOINT_TOLERANCE_KM apart: at most 0.004 x (111.7 km per degree of latitude + 111.4 km per
+#: degree of longitude) = 0.89 km, anywhere on the ellipsoid.
+_NEAR_DEGREES = 0.004
+#: Heads of the keys under which a reader's interner remembers lists checked against catalogues.
+_CITED, _TARIFFED = object(), object()
 #: The provenance of a distance the data does not give.
 GEODESIC = Provenance(derivation="geodesic length of the leg's geometry on the WGS84 ellipsoid")
 
@@ -86,16 +92,16 @@ _ID = re.compile(r"^[A-Z0-9][A-Z0-9_.\-]*$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _UNLOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 _COMMON = ("feature_type", "id", "tags", "enabled", "source", "estimate", "provenance", "notes")
-_LOCATION_FIELDS = (
+_LOCATION_FIELDS = frozenset((
     *_COMMON, "name", "name_zh", "kind", "country", "tz", "unlocode", "city", "handling_hours",
     "fees", "customs",
-)  # fmt: skip
-_LEG_FIELDS = (
+))  # fmt: skip
+_LEG_FIELDS = frozenset((
     *_COMMON, "service", "service_name", "seq", "mode", "operator", "origin", "destination",
     "departures", "transit_hours", "cutoff_hours", "distance_km", "capacity_teu",
     "cargo_classes", "status", "valid_from", "valid_to", "tariff", "emission_class", "max_dwt",
     "cabotage", "sanction",
-)  # fmt: skip
+))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,17 +289,24 @@ def parse_location(
     country = read.text("country")
     if country is not None and not _COUNTRY.match(country):
         read.problem("country", f"{country!r} is not an ISO 3166-1 alpha-2 code")
-    tz = read.parsed("tz", zone)
+    tz = read.parsed("tz", zone if reuse is None else reuse.parser(zone))
     unlocode = read.text("unlocode", required=False)
     if unlocode is not None and not _UNLOCODE.match(unlocode):
         read.problem("unlocode", f"{unlocode!r} is not a UN/LOCODE (2 letters + 3 characters)")
     if unlocode and country and not unlocode.startswith(country):
         read.problem("unlocode", f"{unlocode} does not belong to country {country}")
-    city = _city(read, country)
-    point = _point(feature, read)
-    handling = _handling_hours(read)
-    fees = _fees(read, catalogues)
-    customs = _customs(read, catalogues)
+    if reuse is None:
+        city = _city(read, country)
+        point = _point(feature, read)
+        handling = _handling_hours(read)
+        fees = _fees(read, catalogues)
+        customs = _customs(read, catalogues)
+    else:  # the same tables, read once for all locations that repeat them
+        city = reuse.reading(read, "city", _city, country, key=country)
+        point = _point(feature, read)
+        handling = reuse.reading(read, "handling_hours", _handling_hours)
+        fees = reuse.reading(read, "fees", _fees, catalogues)
+        customs = reuse.reading(read, "customs", _customs, catalogues)
     tags = read.strings("tags", required=False) or ()
     enabled = read.boolean("enabled", default=True)
     present = {
@@ -368,7 +381,7 @@ def parse_leg(
         read.problem("destination", "a leg cannot end where it starts")
     timetable = read.parsed(
         "departures",
-        Timetable.parse if reuse is None else partial(reuse.parsed, Timetable.parse),
+        Timetable.parse if reuse is None else reuse.parser(Timetable.parse),
     )
     transit = read.number("transit_hours", positive=True)
     cutoff = read.number("cutoff_hours", minimum=0) if read.has("cutoff_hours") else 0.0
@@ -384,10 +397,14 @@ def parse_leg(
     if valid_from and valid_to and valid_from > valid_to:
         read.problem("valid_to", f"{valid_to} is before valid_from {valid_from}")
     tariff = read.strings("tariff", required=False) or ()
-    if catalogues.tariffs is not None:
+    if catalogues.tariffs is not None and (
+        reuse is None or not reuse.remembered((_TARIFFED, tariff))
+    ):
         unknown = [code for code in tariff if code not in catalogues.tariffs]
         if unknown:
             read.problem("tariff", f"unknown tariff code(s) {', '.join(unknown)}")
+        elif reuse is not None:
+            reuse.remember((_TARIFFED, tariff), True)
     emission_class = read.text("emission_class")
     factors = catalogues.emission_factors
     if emission_class and factors is not None:
@@ -400,7 +417,7 @@ def parse_leg(
             )
     max_dwt = read.integer("max_dwt", required=False, minimum=1)
     cabotage = read.boolean("cabotage", default=False) if read.has("cabotage") else None
-    sanction = _sanction(read)
+    sanction = _sanction(read) if reuse is None else reuse.reading(read, "sanction", _sanction)
     if status is Status.SANCTIONED and sanction is None and not read.has("sanction"):
         read.problem("sanction", "missing: a sanctioned service names its list and date")
     if sanction is not None and status is not Status.SANCTIONED:
@@ -526,6 +543,7 @@ def check_services(legs: Iterable[ServiceLeg], locations: Mapping[str, Location]
     by_service: dict[str, list[ServiceLeg]] = defaultdict(list)
     for leg in legs:
         by_service[leg.service].append(leg)
+    stranded: dict[tuple[object, ...], datetime | None] = {}
     for service, members in sorted(by_service.items()):
         ordered = sorted(members, key=lambda leg: leg.seq)
         numbers = [leg.seq for leg in ordered]
@@ -551,39 +569,72 @@ def check_services(legs: Iterable[ServiceLeg], locations: Mapping[str, Location]
                     )
                 )
             else:
-                problems.extend(_continuity(before, after, locations))
+                problems.extend(_continuity(before, after, locations, stranded))
     return problems
 
 
 def _continuity(
-    before: ServiceLeg, after: ServiceLeg, locations: Mapping[str, Location]
+    before: ServiceLeg,
+    after: ServiceLeg,
+    locations: Mapping[str, Location],
+    stranded: dict[tuple[object, ...], datetime | None],
 ) -> list[Problem]:
-    """A box that stays aboard must find the next leg leaving within the maximum stay."""
+    """A box that stays aboard must find the next leg leaving within the maximum stay.
+
+    ``stranded`` remembers the answer for pairs of timetables, transit time and zones seen
+    before (the timetables are told apart by identity: they live as long as the legs).
+    """
     if before.timetable.continuous or after.timetable.continuous:
         return []
     start_location = locations.get(before.origin)
     next_location = locations.get(after.origin)
     if start_location is None or next_location is None:
         return []
+    key = (
+        id(before.timetable),
+        before.transit_hours,
+        id(after.timetable),
+        start_location.tz,
+        next_location.tz,
+    )
+    if key in stranded:
+        arrival = stranded[key]
+    else:
+        arrival = stranded[key] = _stranded_arrival(
+            before.timetable,
+            before.transit_hours,
+            after.timetable,
+            zone(start_location.tz),
+            zone(next_location.tz),
+        )
+    if arrival is None:
+        return []
+    local = arrival.astimezone(zone(next_location.tz))
+    return [
+        Problem(
+            WHERE,
+            after.id,
+            "departures",
+            f"a box staying aboard from {before.id} arrives {local:%a %H:%M} local and "
+            f"finds no departure of {after.id} within {MAX_STAY_ABOARD_HOURS:g} h",
+        )
+    ]
+
+
+def _stranded_arrival(
+    timetable: Timetable, transit_hours: float, onward: Timetable, tz: ZoneInfo, next_tz: ZoneInfo
+) -> datetime | None:
+    """The first arrival over two weeks that finds no onward departure in the stay; or none."""
     reference = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday outside daylight-saving time
     stay = timedelta(hours=MAX_STAY_ABOARD_HOURS)
     window_end = reference + timedelta(days=14)
-    horizon = window_end + timedelta(hours=before.transit_hours) + stay
-    onward = list(after.timetable.instants(zone(next_location.tz), reference, horizon))
-    for departure in before.timetable.instants(zone(start_location.tz), reference, window_end):
-        arrival = departure + timedelta(hours=before.transit_hours)
-        if not any(arrival <= leaves < arrival + stay for leaves in onward):
-            local = arrival.astimezone(zone(next_location.tz))
-            return [
-                Problem(
-                    WHERE,
-                    after.id,
-                    "departures",
-                    f"a box staying aboard from {before.id} arrives {local:%a %H:%M} local and "
-                    f"finds no departure of {after.id} within {MAX_STAY_ABOARD_HOURS:g} h",
-                )
-            ]
-    return []
+    horizon = window_end + timedelta(hours=transit_hours) + stay
+    leaving = list(onward.instants(next_tz, reference, horizon))
+    for departure in timetable.instants(tz, reference, window_end):
+        arrival = departure + timedelta(hours=transit_hours)
+        if not any(arrival <= leaves < arrival + stay for leaves in leaving):
+            return arrival
+    return None
 
 
 def _feature_id(feature: RawFeature, problems: list[Problem]) -> str | None:
@@ -657,8 +708,10 @@ def _line(
         ("origin", origin, coords[0]),
         ("destination", destination, coords[-1]),
     ):
-        if end is None:
-            continue
+        if end is None or (
+            abs(point[0] - end.lon) <= _NEAR_DEGREES and abs(point[1] - end.lat) <= _NEAR_DEGREES
+        ):
+            continue  # closer than the tolerance (or no end to measure from)
         gap = geodesic_km([point, (end.lon, end.lat)])
         if gap > ENDPOINT_TOLERANCE_KM:
             read.problem(
@@ -745,22 +798,57 @@ def _provenance(
     source = read.strings("source", required=require_source) or ()
     if require_source and read.has("source") and not source:
         read.problem("source", "missing sources")
-    unknown = sorted({s for s in source if s not in catalogues.sources})
-    if unknown:
-        read.problem("source", f"unknown source id(s) {', '.join(unknown)}")
+    reuse = read.reuse
+    if reuse is None or not reuse.remembered((_CITED, source)):
+        unknown = sorted({s for s in source if s not in catalogues.sources})
+        if unknown:
+            read.problem("source", f"unknown source id(s) {', '.join(unknown)}")
+        elif reuse is not None:
+            reuse.remember((_CITED, source), True)
     table = read.mapping("provenance") or {}
+    provenance = _provenance_table(read, table, catalogues, tracked)
+    for name in tracked:
+        if present.get(name) and name not in table:
+            read.problem(name, "no source or estimate derivation for this value")
+    flagged = read.raw("estimate")
+    estimated = any(p.estimate for p in provenance.values())
+    if flagged is not None and bool(flagged) != estimated:
+        read.problem(
+            "estimate",
+            f"estimate is {flagged!r} but {'some' if estimated else 'no'} values are estimates",
+        )
+    if len(read.problems) > before:
+        return None, source
+    return provenance, source
+
+
+def _provenance_table(
+    read: Reader, table: Mapping[str, Any], catalogues: Catalogues, tracked: Sequence[str]
+) -> dict[str, Provenance]:
+    """The provenance entries of tracked fields in ``table`` (problems go to ``read``)."""
+    reuse = read.reuse
     provenance: dict[str, Provenance] = {}
     for name, entry in table.items():
         if name not in tracked:
             read.problem(f"provenance.{name}", f"not a tracked field (one of {', '.join(tracked)})")
             continue
-        if not isinstance(entry, Mapping):
+        if type(entry) is not dict and not isinstance(entry, Mapping):
             read.problem(f"provenance.{name}", "expected {source: [...]} or {estimate, derivation}")
             continue
-        key = _entry_key(entry) if read.reuse is not None else None
-        if key is not None:
+        key = None
+        if reuse is not None:
             # an entry equal to one read without a problem reads the same, without a problem
-            known: Provenance | None = read.reuse.remembered(key)  # type: ignore[union-attr]
+            cited = entry.get("source")
+            key = (
+                Provenance,
+                tuple(cited) if type(cited) is list else cited,
+                entry.get("estimate"),
+                entry.get("derivation"),
+            )
+            try:
+                known: Provenance | None = reuse.remembered(key)
+            except TypeError:  # an unhashable value: read as usual
+                known = key = None
             if known is not None:
                 provenance[name] = known
                 continue
@@ -780,38 +868,7 @@ def _provenance(
             read.problem(f"provenance.{name}", "a derivation needs estimate: true")
         else:
             entry_provenance = Provenance(sources=cited, derivation=derivation)
-            if key is not None and len(read.problems) == checked:
-                entry_provenance = read.reuse.remember(key, entry_provenance)  # type: ignore[union-attr]
+            if reuse is not None and key is not None and len(read.problems) == checked:
+                entry_provenance = reuse.remember(key, entry_provenance)
             provenance[name] = entry_provenance
-    for name in tracked:
-        if present.get(name) and name not in table:
-            read.problem(name, "no source or estimate derivation for this value")
-    flagged = read.raw("estimate")
-    estimated = any(p.estimate for p in provenance.values())
-    if flagged is not None and bool(flagged) != estimated:
-        read.problem(
-            "estimate",
-            f"estimate is {flagged!r} but {'some' if estimated else 'no'} values are estimates",
-        )
-    if len(read.problems) > before:
-        return None, source
-    return provenance, source
-
-
-def _entry_key(entry: Mapping[str, Any]) -> tuple[object, ...] | None:
-    """What a provenance entry reads from (its sources, estimate flag and derivation), hashable.
-
-    ``None`` when a value cannot be a key (it is unhashable): the entry is then read as usual.
-    """
-    cited = entry.get("source")
-    key = (
-        Provenance,
-        tuple(cited) if type(cited) is list else cited,
-        entry.get("estimate"),
-        entry.get("derivation"),
-    )
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+    return provenance
