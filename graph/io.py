@@ -5,6 +5,11 @@ import for a command that only quotes); the source registry, fee catalogue and e
 are TOML files next to it. Everything is validated before anything is
 built, and every problem is reported at once in one
 :class:`~graph.errors.NetworkValidationError`.
+
+The network file is read in pieces and each feature validated as it comes
+(:func:`iter_features`, :func:`~graph.validate.validate_features`), so loading holds the
+network's domain objects and one piece of the file, not the whole parsed document: a network
+100 times the real one loads within 80 MB of Python allocations (bench/load_network.py).
 """
 
 from __future__ import annotations
