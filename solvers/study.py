@@ -58,6 +58,8 @@ _BOX = {CargoClass.DRY: "22G1", CargoClass.REEFER: "22R1", CargoClass.DANGEROUS:
 #: Dangerous goods are priced and routed as IMDG class 3 (flammable liquids), the most common.
 _DANGEROUS_IMDG = "3"
 _WATER = frozenset({Mode.RIVER, Mode.CANAL})
+_VESSELS = _WATER | {Mode.SEA}
+_PORTS = frozenset({LocationKind.SEAPORT, LocationKind.RIVER_PORT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,10 +630,12 @@ def _outcome(
                 for leg_id in ride.legs:
                     leg = network.legs[leg_id]
                     teu_km[leg.mode.value] += amount * leg.distance_km
-                if locations[ride.board].kind is LocationKind.SEAPORT and ride.mode is Mode.SEA:
-                    handled[ride.board]["loaded"] += amount
-                if locations[ride.alight].kind is LocationKind.SEAPORT and ride.mode is Mode.SEA:
-                    handled[ride.alight]["discharged"] += amount
+                # a port's throughput: boxes lifted on or off a vessel, a ship or a barge
+                if ride.mode in _VESSELS:
+                    if locations[ride.board].kind in _PORTS:
+                        handled[ride.board]["loaded"] += amount
+                    if locations[ride.alight].kind in _PORTS:
+                        handled[ride.alight]["discharged"] += amount
                 if ride.via is not None:  # a transshipment: off one ship, onto the next
                     handled[ride.via]["discharged"] += amount
                     handled[ride.via]["loaded"] += amount

@@ -166,7 +166,7 @@ def render_report(result: Mapping[str, Any], network_for: NetworkFor) -> str:
         _stacked(labels, [o["modal_split"] for o in outcomes]),
         "<h2>Water distance to the sea</h2>",
         _water_table(parts),
-        "<h2>Port throughput (TEU loaded and discharged on ships)</h2>",
+        "<h2>Port throughput (TEU loaded on and discharged from ships and barges)</h2>",
         _grouped("ports", labels, outcomes, "location"),
         "<h2>Gateways (where exports board their first ship, imports leave their last)</h2>",
         _grouped("gateways", labels, outcomes, "location"),
