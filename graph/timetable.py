@@ -150,7 +150,7 @@ class Timetable:
             day += timedelta(days=1)
 
 
-def zone(name: str) -> ZoneInfo:
+def zone(name: object) -> ZoneInfo:
     """The IANA zone called ``name``.
 
     Raises
@@ -158,6 +158,9 @@ def zone(name: str) -> ZoneInfo:
     ValueError
         If the name is not an IANA time zone.
     """
+    if not isinstance(name, str):
+        msg = f"expected an IANA time zone name, got {name!r}"
+        raise ValueError(msg)  # a problem in the data, reported as the others are
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as err:

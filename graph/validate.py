@@ -185,7 +185,7 @@ def validate_features(
     problems.extend(location_problems)
 
     legs: dict[str, ServiceLeg] = {}
-    broken_services: set[object] = set()
+    broken_services: set[str | None] = set()
     for row in leg_rows:
         problems.extend(row.problems)
         if row.leg is not None:
@@ -209,7 +209,9 @@ class _LegRow:
 
     def __init__(self, feature: RawFeature) -> None:
         self.feature: RawFeature | None = feature
-        self.service: object = feature.properties.get("service")
+        service = feature.properties.get("service")
+        # not text: the leg reports it; its service cannot be named
+        self.service: str | None = service if isinstance(service, str) else None
         self.leg: ServiceLeg | None = None
         self.problems: list[Problem] = []
 

@@ -306,6 +306,9 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "not a tracked field",
     ),
     ("unknown field", lambda p: edit(p, "RV", capacty_teu=3), "RV", "capacty_teu", "unknown field"),
+    ("zone a number", lambda p: edit(p, "RV", tz=8), "RV", "tz", "expected an IANA time zone"),
+    ("zone a list", lambda p: edit(p, "RV", tz=["Asia/Shanghai"]), "RV", "tz", "IANA time zone"),
+    ("service a list", lambda p: edit(p, "SHIP-2", service=["SHIP"]), "SHIP-2", "service", ""),
     ("crs", _crs, "network.geojson", "crs", "EPSG:4326"),
     (
         "tariff duplicate",
