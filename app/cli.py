@@ -752,24 +752,15 @@ def study_calibrate(
 
 def _base_year(path: Path | None, network: Network) -> tuple[dict[str, Any] | None, BaseYear]:
     """The base year beside the network file: its content and the parsed form (exit 1 if bad)."""
-    import tomllib
-
-    from app.services.studies import checked_base_year
-    from graph.base_year import BaseYear, base_year_beside
+    from graph.base_year import base_year_beside, read_base_year
 
     file = base_year_beside(path or get_settings().network_path)
-    if not file.exists():
-        return None, BaseYear.empty()
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-        return data, checked_base_year(data, network)
+        return read_base_year(file, network)
     except NetworkValidationError as error:
         err.print(f"[bold red]{file} does not validate[/bold red]")
         for problem in error.problems:
             err.print(f"  - {problem}", markup=False, highlight=False)
-        raise typer.Exit(code=1) from error
-    except (tomllib.TOMLDecodeError, OSError) as error:
-        err.print(f"[bold red]{file}: {error}[/bold red]")
         raise typer.Exit(code=1) from error
 
 

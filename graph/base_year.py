@@ -126,15 +126,28 @@ def load_base_year(path: Path | str, network: Network) -> BaseYear:
     NetworkValidationError
         Listing every problem in the file, each naming the entry and field.
     """
+    return read_base_year(path, network)[1]
+
+
+def read_base_year(path: Path | str, network: Network) -> tuple[dict[str, Any] | None, BaseYear]:
+    """Like :func:`load_base_year`, with the file's content (``None`` when there is no file).
+
+    A study keeps the content, so that it can be run again as it was.
+    """
     file = Path(path)
     if not file.exists():
-        return BaseYear.empty()
+        return None, BaseYear.empty()
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise NetworkValidationError(
             [Problem(WHERE, "", "", f"cannot read {file}: {error}")]
         ) from error
+    return data, check_base_year(data, network)
+
+
+def check_base_year(data: Mapping[str, Any], network: Network) -> BaseYear:
+    """The base year in ``data``, or NetworkValidationError listing every problem in it."""
     base_year, problems = parse_base_year(data, network)
     if problems or base_year is None:
         raise NetworkValidationError(problems)

@@ -24,11 +24,6 @@ from graph import Mode
 from graph.base_year import Measure, Role, Target
 from solvers.flow import FlowResult
 
-__all__ = [
-    "Fit", "Role", "TargetFit", "compare", "fit", "measure", "rms_log_error",
-    "rms_log_error_of_rows",
-]  # fmt: skip
-
 #: Values of time tried first, CNY per TEU-hour: 1 to about 1,000 on a log grid.
 GRID = tuple(round(10 ** (k / 4), 3) for k in range(13))
 #: Golden-section steps in the best grid interval (the interval shrinks to 0.618^steps).

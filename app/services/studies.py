@@ -12,7 +12,6 @@ the scenarios up against the first one.
 from __future__ import annotations
 
 import threading
-import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -30,9 +29,9 @@ from app.problem_types import ProblemType
 from app.services import scenarios
 from app.services.scenarios import ScenarioNetworks
 from graph import Demand, DemandError, LocationKind, Network, NetworkValidationError, load_demand
-from graph.base_year import BaseYear, parse_base_year
+from graph.base_year import BaseYear, Role, check_base_year, read_base_year
 from solvers import comparison
-from solvers.calibration import Role, rms_log_error_of_rows
+from solvers.calibration import rms_log_error_of_rows
 from solvers.errors import InvalidRequest
 from solvers.study import ScenarioOutcome as Outcome
 from solvers.study import (
@@ -152,29 +151,19 @@ class BaseYearFile:
         """
         with self._lock:
             if self._data is None and self.path.exists():
-                data = tomllib.loads(self.path.read_text(encoding="utf-8"))
-                self._base_year = checked_base_year(data, self.network)
-                self._data = data
+                self._data, self._base_year = read_base_year(self.path, self.network)
             return self._data, self._base_year
 
     def usable(self) -> tuple[dict[str, Any] | None, BaseYear]:
         """Like :meth:`get`, or a 409 problem saying why the file does not fit the network."""
         try:
             return self.get()
-        except (NetworkValidationError, tomllib.TOMLDecodeError, OSError) as error:
+        except NetworkValidationError as error:
             raise ServiceError(
                 ProblemType.BASE_YEAR_UNUSABLE,
                 "The base year's data does not fit this network",
                 str(error),
             ) from error
-
-
-def checked_base_year(data: Mapping[str, Any], network: Network) -> BaseYear:
-    """The base year in ``data``, or NetworkValidationError listing every problem."""
-    base_year, problems = parse_base_year(data, network)
-    if problems or base_year is None:
-        raise NetworkValidationError(problems)
-    return base_year
 
 
 def study_value_of_time(given: float | None, base_year: BaseYear, field: str) -> float:
@@ -318,7 +307,7 @@ def solve_part(
 def study_base_year(base: Network, params: Mapping[str, Any]) -> BaseYear:
     """The base year a study runs with: the file content its parameters keep, if any."""
     data = params.get("base_year")
-    return checked_base_year(data, base) if data else BaseYear.empty()
+    return check_base_year(data, base) if data else BaseYear.empty()
 
 
 def calibration_of(params: Mapping[str, Any], part: Mapping[str, Any]) -> dict[str, Any] | None:
