@@ -9,101 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
-from sqlalchemy.orm import Session
+from playwright.sync_api import Page, expect
 
-from app.auth import create_key
-from app.db.engine import make_engine, writing
-from app.roles import Role
-from tests.conftest import ROOT
-from tests.e2e.server import running
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "artifacts" / "console"
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)"
+from tests.e2e.browsing import (
+    ARTIFACTS,
+    Console,
+    Watched,
+    assert_stayed_home,
+    open_with_key,
+    shot,
 )
-
-
-@dataclass
-class Console:
-    """The server's base URL and keys: the demo forwarder key serve printed, and a planner's."""
-
-    base: str
-    forwarder: str
-    planner: str
-
-
-@dataclass
-class Watched:
-    """What a page did: console errors and every address it asked for."""
-
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    folder = tmp_path_factory.mktemp("console")
-    with running(folder) as base:
-        printed = (folder / "serve.log").read_text()
-        demo = re.search(r"Authorization: Bearer (cor_\S+?)'", printed)
-        assert demo, printed
-        # in this process rather than with the CLI (tests/e2e/test_serve.py covers that): a
-        # second interpreter start would cost more than the rest of a test
-        engine = make_engine(f"sqlite:///{folder / 'serve.db'}")
-        with Session(engine) as session, writing(session):
-            planner = create_key(session, "demo", Role.PLANNER, "console tests")
-        engine.dispose()
-        yield Console(base, demo[1], planner)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[tuple[Page, Watched]]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
-    opened = context.new_page()
-    watched = Watched()
-
-    def console_message(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            watched.errors.append(message.text)
-
-    def request(asked: Request) -> None:
-        watched.requests.append(asked.url)
-
-    opened.on("console", console_message)
-    opened.on("pageerror", lambda error: watched.errors.append(str(error)))
-    opened.on("request", request)
-    yield opened, watched
-    context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", animations="disabled")  # popups fade in
-
-
-def open_with_key(page: Page, console: Console, key: str) -> None:
-    page.goto(f"{console.base}/")
-    page.fill("#key-form input[name=key]", key)
-    page.click("#key-form button[type=submit]")
-    expect(page.locator("#network-counts")).to_contain_text("locations")
-
 
 # the screen point halfway along the first leg whose middle is on the map, away from its edges
 POINT_ON_A_LEG = """() => {
@@ -124,18 +41,6 @@ def point_on_a_leg(page: Page) -> tuple[float, float]:
     point = page.evaluate(POINT_ON_A_LEG)
     assert point, "no leg on the visible map"
     return point[0], point[1]
-
-
-def assert_stayed_home(watched: Watched, console: Console, *expected: str) -> None:
-    """No console errors but the ``expected`` ones (Chromium logs each 4xx answer); no request
-    left the server."""
-    assert len(watched.errors) == len(expected), watched.errors
-    for error, wanted in zip(watched.errors, expected, strict=True):
-        assert wanted in error
-    outside = [
-        url for url in watched.requests if not url.startswith((console.base, "data:", "blob:"))
-    ]
-    assert outside == []
 
 
 def test_the_network_map_loads_offline(page: tuple[Page, Watched], console: Console) -> None:
