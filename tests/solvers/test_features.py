@@ -442,7 +442,8 @@ def test_f23_chongqing_to_duisburg_by_china_europe_train(real_network: Network) 
 def test_f23b_xian_to_rotterdam_by_china_europe_train_and_a_european_truck(
     real_network: Network,
 ) -> None:
-    # the train to Duisburg and a truck on to Rotterdam, not a month at sea via Qinzhou
+    # the train to Duisburg and a truck on to Rotterdam; a month at sea via Qinzhou is offered
+    # only as the cheaper, far slower choice
     result = ask(real_network, request(city("Xi'an", real_network), "NLRTM"))
     first = result.pareto[0]
     assert [(leg.mode, leg.destination) for leg in first.legs] == [
@@ -451,7 +452,13 @@ def test_f23b_xian_to_rotterdam_by_china_europe_train_and_a_european_truck(
     ]
     truck = {line.code for line in first.price.lines if line.applies_to == first.legs[1].leg_id}
     assert truck == {"ROAD-EU-KM"}, truck
-    assert all(leg.mode is not Mode.SEA for i in result.pareto for leg in i.legs)
+    # the whole China–Europe train is charged: the 1,520-mm section and the Chinese and EU ones
+    train = {line.code for line in first.price.lines if line.applies_to == first.legs[0].leg_id}
+    assert {"EU-ERAI-40", "EU-CNEU-40"} <= train, train
+    by_sea = [i for i in result.pareto if any(leg.mode is Mode.SEA for leg in i.legs)]
+    for voyage in by_sea:
+        assert voyage.price.total_cny < first.price.total_cny
+        assert voyage.arrival - first.departure > 2 * (first.arrival - first.departure)
 
 
 def test_f24_wuhan_to_singapore_by_the_yangtze_or_by_rail_via_qinzhou(
