@@ -233,7 +233,7 @@ def quote_command(
     """Quote a shipment: the options with departures, itemized prices and CO2e."""
     from pydantic import ValidationError
 
-    from app.schemas import QuoteIn
+    from app.schemas.quotes import QuoteIn
     from app.services import quotes
     from graph import ScenarioError, apply_scenario, parse_scenario
     from solvers.errors import InvalidRequest

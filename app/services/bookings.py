@@ -22,7 +22,7 @@ from app.db.engine import writing
 from app.db.models import Booking, Quote
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
-from app.schemas import BookingIn
+from app.schemas.bookings import BookingIn
 from app.services import idempotency, webhooks
 from app.services.quotes import local_time
 from graph import Network
