@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 import tests.app.job_kinds  # noqa: F401 - registers the kinds before the pool forks
-from app.cli import main
+from app.cli.main import main
 
 if __name__ == "__main__":
     sys.argv = ["corridor", "worker", *sys.argv[1:]]
