@@ -37,7 +37,9 @@ from app.api.deps import KeyCache
 from app.api.problems import add_problem_handlers, problem
 from app.console import mount_console
 from app.db.engine import make_engine
-from app.jobs import InProcessRunner, JobContext, Runner
+from app.jobs.celery import CeleryRunner
+from app.jobs.registry import JobContext
+from app.jobs.runner import InProcessRunner, Runner
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
 from app.reload import Follower, record_network_version
@@ -48,7 +50,6 @@ from app.services.studies import BaseYearFile, DefaultDemand
 from app.services.webhooks import Dispatcher
 from app.settings import Settings, get_settings
 from app.state import Running, running
-from app.worker import CeleryRunner
 from graph import Network
 from graph.base_year import base_year_beside
 

@@ -11,7 +11,7 @@ from app.api.deps import DB, LoadedNetwork, require
 from app.api.jobs import job_out
 from app.auth import Principal, owned
 from app.db.models import Job
-from app.jobs import create_job
+from app.jobs.state import create_job
 from app.roles import Permission
 from app.schemas.allocations import AllocationIn, AllocationOut
 from app.schemas.jobs import JobOut

@@ -15,7 +15,7 @@ from app.db import listing
 from app.db.base import utc
 from app.db.models import Job
 from app.errors import ServiceError, invalid
-from app.jobs import create_job
+from app.jobs.state import create_job
 from app.problem_types import ProblemType
 from app.render import report
 from app.roles import Permission

@@ -73,7 +73,7 @@ def study_run(
 
     from rich.progress import Progress as Bar
 
-    from app.jobs import JobContext
+    from app.jobs.registry import JobContext
     from app.render import report as reports
     from app.services import quotes, studies
     from app.services.scenarios import ScenarioNetworks

@@ -24,7 +24,7 @@ def worker(
 
     It loads and validates the network once, as serve does; other options are Celery's.
     """
-    from app.worker import run_worker
+    from app.jobs.celery import run_worker
 
     settings = get_settings()
     if not settings.broker_url:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db import ledger
-from app.jobs import JobContext, Progress, kind
+from app.jobs.registry import JobContext, Progress, kind
 from app.schemas.allocations import AllocationIn
 from app.schemas.quotes import QuoteIn
 from app.services import quotes
