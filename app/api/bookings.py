@@ -25,7 +25,7 @@ from app.schemas.problems import problem_responses
 from app.schemas.reroute import ProposalList, RerouteIn
 from app.schemas.tracking import EventIn, EventRecorded, EventStream
 from app.services import reroute, tracking
-from app.services.bookings import book, cancel
+from app.services.bookings import book, cancel, waybill_document
 from app.services.quotes import option_data
 from app.state import running
 from graph import Network
@@ -218,7 +218,7 @@ def get_waybill(
     """
     row = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     quote = owned(db, Quote, row.quote_id, caller.organisation_id, "quote")
-    document = waybill.document(row, quote, network)
+    document = waybill_document(row, quote, network)
     wants_html = format == "html" or (format is None and "text/html" in (accept or ""))
     if wants_html:
         return HTMLResponse(waybill.html(document))
