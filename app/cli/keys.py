@@ -37,23 +37,17 @@ def keys_list(
     org: Annotated[str, typer.Option("--org", help="Organisation.")],
 ) -> None:
     """List an organisation's keys (ids, roles, labels; never secrets)."""
-    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
+    from app.auth import keys_of
     from app.db.engine import make_engine, upgrade
-    from app.db.models import ApiKey, Organisation
 
     settings = get_settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            rows = session.scalars(
-                select(ApiKey)
-                .join(Organisation, Organisation.id == ApiKey.organisation_id)
-                .where(Organisation.name == org)
-                .order_by(ApiKey.created_at, ApiKey.id)
-            ).all()
+            rows = keys_of(session, org)
     finally:
         engine.dispose()
     if not rows:

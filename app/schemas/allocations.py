@@ -23,7 +23,6 @@ class AllocationIn(Strict):
     """A batch of shipments to place on departures that have room."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

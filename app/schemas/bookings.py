@@ -33,7 +33,6 @@ class BookingIn(Strict):
     """Book one option of a quote."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

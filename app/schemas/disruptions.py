@@ -15,7 +15,6 @@ class DisruptionIn(Strict):
     """A part of the network closed for a window."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

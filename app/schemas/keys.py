@@ -18,7 +18,6 @@ class KeyIn(Strict):
     """A new API key of the caller's organisation."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={"examples": [{"role": "dispatcher", "label": "TMS integration"}]},
     )
 

@@ -63,7 +63,6 @@ class QuoteIn(Strict):
     """A quote request. Times without an offset are read in the origin's local time."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

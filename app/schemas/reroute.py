@@ -59,7 +59,7 @@ class RerouteIn(Strict):
     """Accept a re-route proposal."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"proposal_id": "rp_0123456789abcdef"}]}
+        json_schema_extra={"examples": [{"proposal_id": "rp_0123456789abcdef"}]}
     )
 
     proposal_id: str = Field(pattern=ID_PATTERN)

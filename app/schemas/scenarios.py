@@ -20,7 +20,6 @@ class ScenarioCreate(Strict):
     """A named scenario: patch operations over the base network (see data/README.md)."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

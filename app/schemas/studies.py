@@ -15,7 +15,6 @@ class StudyIn(Strict):
     """A planning study: scenarios compared on one demand matrix."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

@@ -14,7 +14,6 @@ class EventIn(Strict):
     """A DCSA-style event on one leg of a booking's itinerary."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

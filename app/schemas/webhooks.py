@@ -22,7 +22,6 @@ class WebhookIn(Strict):
     """A webhook: where to send which events, and the secret that signs them."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
