@@ -137,6 +137,18 @@ def has_keys(session: Session) -> bool:
     return session.scalar(select(ApiKey.id).limit(1)) is not None
 
 
+def keys_of(session: Session, organisation: str) -> list[ApiKey]:
+    """The keys of the organisation named ``organisation``, oldest first, revoked ones too."""
+    return list(
+        session.scalars(
+            select(ApiKey)
+            .join(Organisation, Organisation.id == ApiKey.organisation_id)
+            .where(Organisation.name == organisation)
+            .order_by(ApiKey.created_at, ApiKey.id)
+        )
+    )
+
+
 RowT = TypeVar("RowT", bound=Base)
 
 

@@ -37,18 +37,19 @@ from app.api.deps import KeyCache
 from app.api.problems import add_problem_handlers, problem
 from app.console import mount_console
 from app.db.engine import make_engine
-from app.jobs import InProcessRunner, JobContext, Runner
+from app.jobs.celery import CeleryRunner
+from app.jobs.registry import JobContext
+from app.jobs.runner import InProcessRunner, Runner
 from app.observability import Metrics, RequestContext, configure_logging
 from app.ratelimit import RateLimit
 from app.reload import Follower, record_network_version
 from app.resources import shared_resources
-from app.schemas import ProblemOut, problem_response, problem_responses
+from app.schemas.problems import ProblemOut, problem_response, problem_responses
 from app.services.disruptions import LiveNetwork
 from app.services.studies import BaseYearFile, DefaultDemand
 from app.services.webhooks import Dispatcher
 from app.settings import Settings, get_settings
 from app.state import Running, running
-from app.worker import CeleryRunner
 from graph import Network
 from graph.base_year import base_year_beside
 
@@ -258,10 +259,44 @@ def finish_openapi(app: FastAPI) -> None:
             schemas["ProblemOut"] = ProblemOut.model_json_schema(
                 ref_template="#/components/schemas/{model}"
             )
-            app.openapi_schema = spec
+            app.openapi_schema = components_by_title(spec)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def components_by_title(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with each schema component keyed by its title, and every reference to it.
+
+    Pydantic keys a parametrized generic by its origin (``Page_QuoteOut_``); its title is the
+    name :meth:`app.schemas.common.Page.model_parametrized_name` gives (``QuotePage``), the name
+    clients generate a class for.
+    """
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    titles = {key: schema.get("title", key) for key, schema in schemas.items()}
+    renamed = {key: title for key, title in titles.items() if title != key}
+    if len(set(titles.values())) < len(titles):
+        msg = f"two schema components share a title: {sorted(titles.values())}"
+        raise ValueError(msg)
+    references = {
+        f"#/components/schemas/{key}": f"#/components/schemas/{title}"
+        for key, title in renamed.items()
+    }
+
+    def refer(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                name: references.get(value, value) if name == "$ref" else refer(value)
+                for name, value in node.items()
+            }
+        if isinstance(node, list):
+            return [refer(item) for item in node]
+        return node
+
+    spec = refer(spec)
+    referred = spec["components"]["schemas"]
+    spec["components"]["schemas"] = {titles[key]: schema for key, schema in referred.items()}
+    return spec
 
 
 def offline_docs(app: FastAPI) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from datetime import UTC, datetime
 
-from app.jobs import JobContext
+from app.jobs.registry import JobContext
 from app.reload import load_configured
 from app.services import studies  # noqa: F401  (registers the study job kind)
 from app.services.scenarios import ScenarioNetworks

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from app.api.deps import KeyCache
-    from app.jobs import Runner
+    from app.jobs.runner import Runner
     from app.observability import Metrics
     from app.reload import Follower
     from app.services.disruptions import LiveNetwork

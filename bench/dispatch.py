@@ -37,7 +37,8 @@ from app.auth import create_key
 from app.db.engine import make_engine, upgrade, writing
 from app.main import create_app
 from app.roles import Role
-from app.schemas import AllocationIn, AllocationShipmentIn, CargoIn
+from app.schemas.allocations import AllocationIn, AllocationShipmentIn
+from app.schemas.quotes import CargoIn
 from app.services import allocations
 from app.settings import Settings
 from graph import load_network

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 from targets import check
 
-from app.schemas import QuoteIn
+from app.schemas.quotes import QuoteIn
 from app.services.quotes import quote_request
 from graph import CargoClass, Network, load_network
 from graph.schedule import from_minutes

@@ -11,9 +11,11 @@ from app.api.deps import DB, LoadedNetwork, require
 from app.api.jobs import job_out
 from app.auth import Principal, owned
 from app.db.models import Job
-from app.jobs import create_job
+from app.jobs.state import create_job
 from app.roles import Permission
-from app.schemas import AllocationIn, AllocationOut, JobOut, problem_responses
+from app.schemas.allocations import AllocationIn, AllocationOut
+from app.schemas.jobs import JobOut
+from app.schemas.problems import problem_responses
 from app.services import allocations
 from app.state import running
 

@@ -19,20 +19,13 @@ from app.errors import ServiceError
 from app.problem_types import ProblemType
 from app.render import waybill
 from app.roles import Permission
-from app.schemas import (
-    BookingIn,
-    BookingOut,
-    BookingPage,
-    EventIn,
-    EventRecorded,
-    EventStream,
-    ProposalList,
-    RerouteIn,
-    WaybillOut,
-    problem_responses,
-)
+from app.schemas.bookings import BookingIn, BookingOut, WaybillOut
+from app.schemas.common import Page
+from app.schemas.problems import problem_responses
+from app.schemas.reroute import ProposalList, RerouteIn
+from app.schemas.tracking import EventIn, EventRecorded, EventStream
 from app.services import reroute, tracking
-from app.services.bookings import book, cancel
+from app.services.bookings import book, cancel, waybill_document
 from app.services.quotes import option_data
 from app.state import running
 from graph import Network
@@ -154,7 +147,7 @@ def create_booking(
     return booking_out(booking, held_by(db, [booking.id]).get(booking.id, []), network)
 
 
-@router.get("", response_model=BookingPage)
+@router.get("", response_model=Page[BookingOut])
 def list_bookings(
     db: DB,
     network: LoadedNetwork,
@@ -225,7 +218,7 @@ def get_waybill(
     """
     row = owned(db, Booking, booking_id, caller.organisation_id, "booking")
     quote = owned(db, Quote, row.quote_id, caller.organisation_id, "quote")
-    document = waybill.document(row, quote, network)
+    document = waybill_document(row, quote, network)
     wants_html = format == "html" or (format is None and "text/html" in (accept or ""))
     if wants_html:
         return HTMLResponse(waybill.html(document))

@@ -17,7 +17,9 @@ from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
 from app.render import report
 from app.roles import Permission
-from app.schemas import DemandMatrixOut, DemandMatrixPage, problem_responses
+from app.schemas.common import Page
+from app.schemas.demand import DemandMatrixOut
+from app.schemas.problems import problem_responses
 from app.services import studies
 from app.state import running
 from graph import Demand, DemandError, parse_demand_csv
@@ -121,7 +123,7 @@ async def upload_matrix(
     return matrix_out(studies.store_matrix(db, caller.organisation_id, demand))
 
 
-@router.get("", response_model=DemandMatrixPage)
+@router.get("", response_model=Page[DemandMatrixOut])
 def list_matrices(
     request: Request,
     db: DB,

@@ -16,7 +16,7 @@ from app.auth import Principal, authenticate
 from app.errors import ServiceError
 from app.problem_types import ProblemType
 from app.roles import Permission
-from app.schemas import ID_PATTERN
+from app.schemas.common import ID_PATTERN
 from app.state import running
 from graph import Network
 

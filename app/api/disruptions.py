@@ -16,13 +16,9 @@ from app.db.models import Disruption
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
 from app.roles import PERMISSIONS, Permission
-from app.schemas import (
-    AffectedPage,
-    DisruptionIn,
-    DisruptionOut,
-    DisruptionPage,
-    problem_responses,
-)
+from app.schemas.common import Page
+from app.schemas.disruptions import AffectedBookingOut, DisruptionIn, DisruptionOut
+from app.schemas.problems import problem_responses
 from app.services import disruptions, reroute
 from app.state import running
 from graph import Network
@@ -68,7 +64,7 @@ def declare(
     return _with_proposals(request, db, network, caller, row)
 
 
-@router.get("", response_model=DisruptionPage)
+@router.get("", response_model=Page[DisruptionOut])
 def list_disruptions(
     request: Request,
     db: DB,
@@ -96,7 +92,7 @@ def get_disruption(
     return _with_proposals(request, db, network, caller, row)
 
 
-@router.get("/{disruption_id}/affected-bookings", response_model=AffectedPage)
+@router.get("/{disruption_id}/affected-bookings", response_model=Page[AffectedBookingOut])
 def affected_bookings(
     disruption_id: RowId,
     request: Request,

@@ -11,7 +11,8 @@ from app.auth import Principal, owned
 from app.db.base import utc
 from app.db.models import Job
 from app.roles import Permission
-from app.schemas import JobOut, problem_responses
+from app.schemas.jobs import JobOut
+from app.schemas.problems import problem_responses
 
 router = APIRouter(
     prefix="/v1/jobs", tags=["jobs"], responses=problem_responses(401, 403, 404, 422)

@@ -14,7 +14,9 @@ from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import ApiKey
 from app.roles import PERMISSIONS, Permission, Role
-from app.schemas import CallerOut, KeyCreated, KeyIn, KeyOut, KeyPage, problem_responses
+from app.schemas.common import Page
+from app.schemas.keys import CallerOut, KeyCreated, KeyIn, KeyOut
+from app.schemas.problems import problem_responses
 from app.state import running
 
 router = APIRouter(prefix="/v1", tags=["keys"], responses=problem_responses(401, 403, 404))
@@ -57,7 +59,7 @@ def create_key(body: KeyIn, response: Response, db: DB, caller: Admin) -> dict[s
     return {**key_out(row), "token": token}
 
 
-@router.get("/keys", response_model=KeyPage, responses=problem_responses(422))
+@router.get("/keys", response_model=Page[KeyOut], responses=problem_responses(422))
 def list_keys(
     db: DB,
     caller: Admin,

@@ -14,7 +14,9 @@ from app.db import ledger
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
 from app.roles import Permission
-from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
+from app.schemas.common import ID_PATTERN
+from app.schemas.network import DeparturePage, LocationOut, LocationPage
+from app.schemas.problems import problem_responses
 from app.services import scenarios
 from app.services.quotes import EARLIEST, LATEST, instant, local_time
 from app.state import running

@@ -15,7 +15,9 @@ from app.db.base import utc
 from app.db.models import Quote
 from app.errors import invalid
 from app.roles import Permission
-from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
+from app.schemas.common import Page
+from app.schemas.problems import problem_responses
+from app.schemas.quotes import QuoteIn, QuoteOut
 from app.services import scenarios
 from app.services.quotes import in_request_terms, quote_data, quote_request, record
 from app.state import running
@@ -86,7 +88,7 @@ def create_quote(
     return quote_out(row, quoted_on, found)
 
 
-@router.get("", response_model=QuotePage)
+@router.get("", response_model=Page[QuoteOut])
 def list_quotes(
     db: DB,
     network: LoadedNetwork,

@@ -10,7 +10,8 @@ from app import reload
 from app.api.deps import require
 from app.auth import Principal
 from app.roles import Permission
-from app.schemas import NetworkReloadOut, problem_responses
+from app.schemas.network import NetworkReloadOut
+from app.schemas.problems import problem_responses
 from app.state import running
 
 router = APIRouter(

@@ -15,7 +15,9 @@ from app.db.engine import writing
 from app.db.models import StoredScenario
 from app.errors import ops_named_as
 from app.roles import Permission
-from app.schemas import ScenarioCreate, ScenarioOut, ScenarioPage, ScenarioPatch, problem_responses
+from app.schemas.common import Page
+from app.schemas.problems import problem_responses
+from app.schemas.scenarios import ScenarioCreate, ScenarioOut, ScenarioPatch
 from app.services import scenarios
 from app.state import running
 
@@ -76,7 +78,7 @@ def create_scenario(
     return scenario_out(db, row)
 
 
-@router.get("", response_model=ScenarioPage)
+@router.get("", response_model=Page[ScenarioOut])
 def list_scenarios(
     db: DB,
     caller: Annotated[Principal, Depends(require(Permission.READ_SCENARIOS))],

@@ -15,11 +15,13 @@ from app.db import listing
 from app.db.base import utc
 from app.db.models import Job
 from app.errors import ServiceError, invalid
-from app.jobs import create_job
+from app.jobs.state import create_job
 from app.problem_types import ProblemType
 from app.render import report
 from app.roles import Permission
-from app.schemas import StudyIn, StudyOut, StudyPage, problem_responses
+from app.schemas.common import Page
+from app.schemas.problems import problem_responses
+from app.schemas.studies import StudyIn, StudyOut
 from app.services import studies
 from app.services.scenarios import ScenarioNetworks
 from app.state import running
@@ -116,7 +118,7 @@ def start_study(
     return study_out(owned(db, Job, job_id, caller.organisation_id, "study"))
 
 
-@router.get("", response_model=StudyPage)
+@router.get("", response_model=Page[StudyOut])
 def list_studies(
     db: DB,
     caller: Reader,

@@ -14,14 +14,9 @@ from app.db.engine import writing
 from app.db.models import Webhook, WebhookDelivery
 from app.errors import invalid
 from app.roles import Permission
-from app.schemas import (
-    DeliveryOut,
-    DeliveryPage,
-    WebhookIn,
-    WebhookOut,
-    WebhookPage,
-    problem_responses,
-)
+from app.schemas.common import Page
+from app.schemas.problems import problem_responses
+from app.schemas.webhooks import DeliveryOut, WebhookIn, WebhookOut
 from app.services import webhooks
 from app.state import running
 
@@ -85,7 +80,7 @@ def create_webhook(
     return webhook_out(row)
 
 
-@router.get("", response_model=WebhookPage)
+@router.get("", response_model=Page[WebhookOut])
 def list_webhooks(
     db: DB,
     caller: Manager,
@@ -106,7 +101,7 @@ def deactivate_webhook(webhook_id: RowId, db: DB, caller: Manager) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{webhook_id}/deliveries", response_model=DeliveryPage)
+@router.get("/{webhook_id}/deliveries", response_model=Page[DeliveryOut])
 def list_deliveries(
     webhook_id: RowId,
     db: DB,

@@ -206,7 +206,7 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: How many parts the plan made (None until planned).
     parts: Mapped[int | None] = mapped_column(Integer)
-    #: The delivery holding the job's own step: planning, then combining (see app.jobs).
+    #: The delivery holding the job's own step: planning, then combining (see app.jobs.state).
     claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 

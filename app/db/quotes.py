@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.auth import new_id
 from app.db.engine import writing
 from app.db.models import Quote
-from app.schemas import QuoteIn
+from app.schemas.quotes import QuoteIn
 from solvers import codec
 from solvers.codec import QuoteRecord
 

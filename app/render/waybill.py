@@ -1,54 +1,12 @@
-"""The through waybill (多式联运运单) of a booking: its document and a printable page."""
+"""The through waybill (多式联运运单) as a printable page.
+
+Its document is made by :func:`app.services.bookings.waybill_document`.
+"""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
-
-from app.db.base import utc
-from app.db.models import Booking, Quote
-from app.services.quotes import option_data
-from graph import Network
-from solvers import codec
-
-CARRIER = "Corridor multimodal transport operator (MTO) — one bill for the whole journey"
-
-
-def document(row: Booking, quote: Quote, network: Network) -> dict[str, Any]:
-    """The waybill's content; places are named as well as coded."""
-    option = option_data(codec.decode_plan(row.option).option, network)
-    legs = [feature["properties"] for feature in option["legs"]["features"]]
-    return {
-        "waybill_number": row.waybill_number,
-        "booking_id": row.id,
-        "status": row.status,
-        "issued_at": utc(row.created_at).replace(microsecond=0),
-        "carrier": CARRIER,
-        "shipper": row.shipper,
-        "consignee": row.consignee,
-        "references": row.references,
-        "place_of_receipt": legs[0]["from"],
-        "place_of_delivery": legs[-1]["to"],
-        "place_names": {
-            place: _place_name(place, network)
-            for place in dict.fromkeys(p for leg in legs for p in (leg["from"], leg["to"]))
-        },
-        "cargo": {**quote.request.get("cargo", {}), "teu": row.teu},
-        "legs": legs,
-        "eta": option["arrival"],
-        "vehicle_arrival": option["vehicle_arrival"],
-        "charges": option["price"]["items"],
-        "total_cny": option["price"]["total_cny"],
-        "total_usd": option["price"]["total_usd"],
-        "co2e_kg": option["co2e_kg"],
-        "network_version": quote.network_version,
-    }
-
-
-def _place_name(place: str, network: Network) -> str:
-    """``Qinzhou Port (CNQZH)``, or the code alone for a door point or a place since removed."""
-    found = network.find_location(place)
-    return f"{found.name} ({place})" if found is not None else place
 
 
 def html(waybill: dict[str, Any]) -> str:

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db import ledger
-from app.jobs import JobContext, Progress, kind
-from app.schemas import AllocationIn, QuoteIn
+from app.jobs.registry import JobContext, Progress, kind
+from app.schemas.allocations import AllocationIn
+from app.schemas.quotes import QuoteIn
 from app.services import quotes
 from app.services.scenarios import ScenarioNetworks
 from graph import Network

@@ -22,9 +22,9 @@ from app.db.engine import writing
 from app.db.models import Booking, Quote
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
-from app.schemas import BookingIn
+from app.schemas.bookings import BookingIn
 from app.services import idempotency, webhooks
-from app.services.quotes import local_time
+from app.services.quotes import local_time, option_data
 from graph import Network
 from solvers import codec
 from solvers.itinerary import ItineraryLeg
@@ -215,3 +215,43 @@ def booking_summary(booking: Booking) -> dict[str, Any]:
         "option_id": booking.option_id,
         "teu": booking.teu,
     }
+
+
+CARRIER = "Corridor multimodal transport operator (MTO) — one bill for the whole journey"
+
+
+def waybill_document(row: Booking, quote: Quote, network: Network) -> dict[str, Any]:
+    """The booking's through waybill (多式联运运单); places are named as well as coded."""
+    option = option_data(codec.decode_plan(row.option).option, network)
+    legs = [feature["properties"] for feature in option["legs"]["features"]]
+    return {
+        "waybill_number": row.waybill_number,
+        "booking_id": row.id,
+        "status": row.status,
+        "issued_at": utc(row.created_at).replace(microsecond=0),
+        "carrier": CARRIER,
+        "shipper": row.shipper,
+        "consignee": row.consignee,
+        "references": row.references,
+        "place_of_receipt": legs[0]["from"],
+        "place_of_delivery": legs[-1]["to"],
+        "place_names": {
+            place: _place_name(place, network)
+            for place in dict.fromkeys(p for leg in legs for p in (leg["from"], leg["to"]))
+        },
+        "cargo": {**quote.request.get("cargo", {}), "teu": row.teu},
+        "legs": legs,
+        "eta": option["arrival"],
+        "vehicle_arrival": option["vehicle_arrival"],
+        "charges": option["price"]["items"],
+        "total_cny": option["price"]["total_cny"],
+        "total_usd": option["price"]["total_usd"],
+        "co2e_kg": option["co2e_kg"],
+        "network_version": quote.network_version,
+    }
+
+
+def _place_name(place: str, network: Network) -> str:
+    """``Qinzhou Port (CNQZH)``, or the code alone for a door point or a place since removed."""
+    found = network.find_location(place)
+    return f"{found.name} ({place})" if found is not None else place

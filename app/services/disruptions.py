@@ -31,7 +31,7 @@ from app.db.models import Booking, Disruption
 from app.errors import ServiceError, invalid
 from app.observability import Sparse
 from app.problem_types import ProblemType
-from app.schemas import DisruptionIn
+from app.schemas.disruptions import DisruptionIn
 from app.services import webhooks
 from app.services.quotes import local_time
 from app.services.reroute import Proposals, proposal_out

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.schemas import MAX_REACH_KM, CargoIn, PointIn, QuoteIn, ScenarioIn
+from app.schemas.quotes import MAX_REACH_KM, CargoIn, PointIn, QuoteIn
+from app.schemas.scenarios import ScenarioIn
 from graph import CargoClass, Location, Mode, Network, Status
 from graph.timetable import zone
 from solvers.cargo import Cargo

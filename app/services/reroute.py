@@ -41,7 +41,7 @@ from app.db.models import (
 )
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
-from app.schemas import QuoteIn
+from app.schemas.quotes import QuoteIn
 from app.services import tracking, webhooks
 from app.services.bookings import booking_summary, hold, reservations
 from app.services.quotes import local_time, option_data, places, quote_request

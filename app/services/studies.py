@@ -24,7 +24,7 @@ from app.auth import new_id, owned
 from app.db.engine import writing
 from app.db.models import DemandMatrix
 from app.errors import ServiceError, invalid, ops_named_as
-from app.jobs import JobContext, JobKind, register
+from app.jobs.registry import JobContext, JobKind, Progress, register
 from app.problem_types import ProblemType
 from app.services import scenarios
 from app.services.scenarios import ScenarioNetworks
@@ -40,9 +40,6 @@ from solvers.study import (
     run_scenario,
     water_distance_to_sea,
 )
-
-#: Reports a fraction done (0 to 1) and what is being done.
-Progress = Callable[[float, str], None]
 
 KIND = "study"
 #: A sensitivity run's factors on the study's value of time.
@@ -215,7 +212,7 @@ def find_demand(
 def run_locally(
     context: JobContext,
     params: dict[str, Any],
-    report_progress: Callable[[float, str], None],
+    report_progress: Progress,
 ) -> dict[str, Any]:
     """Run a study in this process without a database (the CLI): plan, parts, combine."""
     parts = plan(context, params)

@@ -13,7 +13,7 @@ from app.db.base import utc
 from app.db.models import Booking, BookingEvent
 from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
-from app.schemas import EventIn
+from app.schemas.tracking import EventIn
 from app.services import idempotency, webhooks
 from app.services.quotes import local_time, places
 from graph import Network

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app as cli
+from app.cli.main import app as cli
 from app.roles import PERMISSIONS, Role
 from app.settings import get_settings
 from tests.app.conftest import make_key

@@ -19,7 +19,7 @@ from app.roles import Role
 from app.settings import Settings
 from scripts.topology import free_port
 from tests.app.conftest import make_key
-from tests.app.test_celery_jobs import REDIS_URL, _redis_problem
+from tests.app.jobs.test_celery import REDIS_URL, _redis_problem
 from tests.conftest import TINY
 from tests.e2e.server import running
 from tests.figures import report

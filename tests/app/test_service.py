@@ -187,6 +187,33 @@ async def test_every_problem_answer_refers_to_one_schema_listing_its_types(
     assert "`stale-quote` (409)" in schemas["ProblemOut"]["properties"]["type"]["description"]
 
 
+async def test_list_pages_are_components_named_for_their_items(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    assert not [key for key, schema in schemas.items() if schema.get("title", key) != key]
+    pages = {
+        "/v1/quotes": "Quote",
+        "/v1/bookings": "Booking",
+        "/v1/scenarios": "Scenario",
+        "/v1/studies": "Study",
+        "/v1/demand-matrices": "DemandMatrix",
+        "/v1/webhooks": "Webhook",
+        "/v1/webhooks/{webhook_id}/deliveries": "Delivery",
+        "/v1/disruptions": "Disruption",
+        "/v1/keys": "Key",
+        "/v1/disruptions/{disruption_id}/affected-bookings": "AffectedBooking",
+    }
+    for path, item in pages.items():
+        answer = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert answer["schema"] == {"$ref": f"#/components/schemas/{item}Page"}, path
+        page = schemas[f"{item}Page"]
+        assert page["properties"]["items"]["items"] == {"$ref": f"#/components/schemas/{item}Out"}
+        assert set(page["required"]) == {"items", "next_cursor"}
+        assert "next_cursor" in page["description"]
+
+
 def test_every_problem_raised_is_a_listed_type_with_its_status() -> None:
     """Services raise problem types by name; only the API's own module answers with a status."""
     assert {kind.value for kind in ProblemType} == set(PROBLEM_TYPES)

@@ -24,7 +24,7 @@ from app.db.engine import make_engine
 from app.db.models import Booking, BookingDeparture, DepartureCapacity
 from app.roles import Role
 from scripts.topology import Topology
-from tests.app.test_celery_jobs import REDIS_URL, _redis_problem
+from tests.app.jobs.test_celery import REDIS_URL, _redis_problem
 from tests.conftest import TINY
 
 POSTGRES_URL = os.environ.get("CORRIDOR_TEST_POSTGRES_URL")

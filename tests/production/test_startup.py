@@ -34,12 +34,12 @@ ROUNDS = 3
 LAUNCH = """
 import sys, time
 from pathlib import Path
-import app.cli
+import app.cli.main
 go, ready = Path(sys.argv[1]), Path(sys.argv[2])
 ready.touch()
 while not go.exists():
     time.sleep(0.001)
-app.cli.app(sys.argv[3:])
+app.cli.main.app(sys.argv[3:])
 """
 
 

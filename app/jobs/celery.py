@@ -3,11 +3,11 @@
 With ``CORRIDOR_BROKER_URL`` set, the API queues each job as a task ``corridor.jobs.start`` and
 ``corridor worker`` processes, on any number of machines, run it:
 
-- ``corridor.jobs.start(job_id)`` plans the job (:func:`app.jobs.start_job`: the parts become
-  ``job_parts`` rows) and sends one ``corridor.jobs.part(job_id, index)`` task per part;
+- ``corridor.jobs.start(job_id)`` plans the job (:func:`app.jobs.state.start_job`: the parts
+  become ``job_parts`` rows) and sends one ``corridor.jobs.part(job_id, index)`` task per part;
 - ``corridor.jobs.part(job_id, index)`` runs the part and stores its result in its row
-  (:func:`app.jobs.run_part`), then tries :func:`app.jobs.combine_job`, which combines only when
-  every part is done, and only in the one delivery that claims it.
+  (:func:`app.jobs.state.run_part`), then tries :func:`app.jobs.state.combine_job`, which
+  combines only when every part is done, and only in the one delivery that claims it.
 
 Why no Celery chord. A chord counts its header's results in the result backend and fires the
 body when the count is reached; a header task delivered again after its worker died is run
@@ -17,16 +17,17 @@ are done, so each part, having stored its result, asks it: the first delivery th
 part done claims the combine step with a conditional update of the job row (under its lock) and
 runs it there and then. There is no message to lose between the claim and the combine: if that
 worker dies, the broker delivers the same part task again, its part is done, and the same
-delivery (same task id) combines again. See :mod:`app.jobs` for the claims and the attempts.
+delivery (same task id) combines again. See :mod:`app.jobs.state` for the claims and the
+attempts.
 
 Reliability. Tasks are acknowledged late (after they return) and rejected back to the queue
 when the pool process running them dies (``task_reject_on_worker_lost``); each worker process
 reserves one task at a time. On Redis a task taken by a worker that died altogether (machine
 lost, ``kill -9``) is delivered again once ``CORRIDOR_BROKER_VISIBILITY_TIMEOUT_S`` has passed
 since its delivery: that timeout must exceed the longest part, or a slow part is run twice
-(and counts an attempt each time). Parts delivered :data:`app.jobs.MAX_ATTEMPTS` times fail the
-job with "gave up after N attempts". Part results never go through a result backend (there is
-none): the job row and ``job_parts`` are the only state.
+(and counts an attempt each time). Parts delivered :data:`app.jobs.state.MAX_ATTEMPTS` times
+fail the job with "gave up after N attempts". Part results never go through a result backend
+(there is none): the job row and ``job_parts`` are the only state.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import make_engine
 from app.db.models import Job
-from app.jobs import JobContext, combine_job, run_part, start_job
+from app.jobs.registry import JobContext
+from app.jobs.state import combine_job, run_part, start_job
 from app.resources import shared_resources
 from app.settings import Settings, get_settings
 from graph import Network
@@ -159,7 +161,10 @@ def _default_app() -> Any:
 
 
 def __getattr__(name: str) -> Any:
-    """``app``: the Celery app of the environment's settings (``celery -A app.worker worker``)."""
+    """``app``: the Celery app of the environment's settings.
+
+    For Celery's own command line: ``celery -A app.jobs.celery worker``.
+    """
     if name == "app":
         return _default_app()
     raise AttributeError(name)

@@ -1,22 +1,18 @@
-"""Jobs: long work (planning studies) run outside the request, with progress and results kept.
+"""A job's state in the database, and the three phases every runner calls.
 
-A job kind has three phases (:class:`JobKind`): ``plan`` turns the job's parameters into the
-parameters of its parts (e.g. one per scenario), ``part`` computes one part's result, and
-``combine`` makes the job's result of the parts' results. A plain function registered with
-:func:`kind` is a one-part job; :func:`parted_kind` declares the three phases. Everything a job
-has done lives in the database, not in a runner: the job row (status, progress = parts done /
-parts, result or a clear error) and one ``job_parts`` row per part (its parameters, status,
-result, attempts). So a runner is only a way to call the three functions below:
+Everything a job has done lives in the database, not in a runner: the job row (status,
+progress = parts done / parts, result or a clear error) and one ``job_parts`` row per part (its
+parameters, status, result, attempts). So a runner is only a way to call the three functions
+below:
 
 - :func:`start_job` claims the job and plans it (once), and says which parts are left;
 - :func:`run_part` runs one part unless it is done, or held by another live delivery;
 - :func:`combine_job` combines once every part is done, claimed by one delivery.
 
-Two runners call them. :class:`InProcessRunner`, the embedded default, runs the phases on a
-small thread pool of the service process; jobs a stopped process left queued or running are run
-again when a runner starts (finished parts are kept), at most :data:`MAX_ATTEMPTS` times in
-all, then failed with the reason. ``app.worker.CeleryRunner`` sends them as Celery tasks to
-``corridor worker`` processes, one task per part, so a study spreads over machines.
+The in-process runner (:mod:`app.jobs.runner`) runs again the jobs a stopped process left
+queued or running when it starts (finished parts are kept), at most :data:`MAX_ATTEMPTS` times
+in all, then fails them with the reason; the Celery runner (:mod:`app.jobs.celery`) sends one
+task per part to ``corridor worker`` processes, so a study spreads over machines.
 
 Deliveries and idempotency. A broker delivers a task at least once: a worker that dies without
 acknowledging it has it delivered again, with the same task id. Each claim is taken in a write
@@ -40,15 +36,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import traceback
-import uuid
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -57,22 +48,14 @@ from sqlalchemy.orm import Session
 from app.auth import new_id
 from app.db.engine import writing
 from app.db.models import Job, JobPart
+from app.jobs.registry import KINDS, JobContext, Params
 
 log = logging.getLogger("corridor.jobs")
 
 MAX_ATTEMPTS = 3
 
-Params = dict[str, Any]
 
-
-@dataclass(frozen=True, slots=True)
-class JobContext:
-    """What a job may use besides its parameters (the loaded network, scenario networks)."""
-
-    resources: dict[str, Any]
-
-
-class Progress:
+class ProgressRecorder:
     """Reports progress to the job row, at most every ``interval_s`` (and at the end).
 
     A part reports its own fraction; the job's progress is ``(done + fraction) / total``, where
@@ -110,74 +93,6 @@ class Progress:
             log.warning("job %s: progress not recorded", self.job_id, exc_info=True)
 
 
-PlanFunction = Callable[[JobContext, Params], list[Params]]
-PartFunction = Callable[[JobContext, Params, Params, Progress], Params]
-CombineFunction = Callable[[JobContext, Params, list[Params], Progress], Params]
-#: A one-part job: ``(context, params, progress) -> result``.
-JobFunction = Callable[[JobContext, Params, Progress], Params]
-
-
-@dataclass(frozen=True, slots=True)
-class JobKind:
-    """A kind of job in three phases; the parameters and results are JSON objects.
-
-    - ``plan(context, params)``: the parameters of each part (e.g. one per scenario);
-    - ``part(context, params, part_params, progress)``: one part's result;
-    - ``combine(context, params, part_results, progress)``: the job's result, from the parts'
-      results in the order of the plan.
-    """
-
-    name: str
-    plan: PlanFunction
-    part: PartFunction
-    combine: CombineFunction
-
-
-#: Job kinds by name; a module that defines a kind registers it on import.
-KINDS: dict[str, JobKind] = {}
-
-
-def register(job_kind: JobKind) -> JobKind:
-    """Register ``job_kind`` under its name."""
-    KINDS[job_kind.name] = job_kind
-    return job_kind
-
-
-def kind(name: str) -> Callable[[JobFunction], JobFunction]:
-    """Register a plain job function under ``name``: a job of one part."""
-
-    def decorate(function: JobFunction) -> JobFunction:
-        def part(context: JobContext, params: Params, _part: Params, progress: Progress) -> Params:
-            return function(context, params, progress)
-
-        register(JobKind(name, plan=_one_part, part=part, combine=_the_result))
-        return function
-
-    return decorate
-
-
-def parted_kind(
-    name: str, *, plan: PlanFunction, combine: CombineFunction
-) -> Callable[[PartFunction], PartFunction]:
-    """Register the decorated part function with its ``plan`` and ``combine`` under ``name``."""
-
-    def decorate(part: PartFunction) -> PartFunction:
-        register(JobKind(name, plan=plan, part=part, combine=combine))
-        return part
-
-    return decorate
-
-
-def _one_part(_context: JobContext, _params: Params) -> list[Params]:
-    return [{}]
-
-
-def _the_result(
-    _context: JobContext, _params: Params, results: list[Params], _progress: Progress
-) -> Params:
-    return results[0]
-
-
 def create_job(db: Session, organisation_id: str, job_kind: str, params: dict[str, Any]) -> str:
     """Queue a job (committed) and return its id, to hand to a runner."""
     job_id = new_id("job")
@@ -194,22 +109,6 @@ def create_job(db: Session, organisation_id: str, job_kind: str, params: dict[st
     with writing(db):
         db.add(job)
     return job_id
-
-
-class Runner(Protocol):
-    """Runs queued jobs: in this process, or on Celery workers."""
-
-    def submit(self, job_id: str) -> None:
-        """Run the (committed, queued) job soon."""
-
-    def recover(self) -> int:
-        """Hand on the jobs a stopped process left; returns how many."""
-
-    def shutdown(self) -> None:
-        """Stop taking jobs."""
-
-
-# ------------------------------------------------------------------------- the three phases
 
 
 def start_job(
@@ -325,7 +224,7 @@ def run_part(
             _finish(job, "failed", error=f"no job kind {job.kind!r} in this service")
             return
     try:
-        progress = Progress(engine, job_id, done=done, total=total)
+        progress = ProgressRecorder(engine, job_id, done=done, total=total)
         result = _json_object(
             job_kind.part(context, params, part_params, progress), "a part's result"
         )
@@ -388,7 +287,7 @@ def combine_job(
             _finish(job, "failed", error=f"no job kind {job.kind!r} in this service")
             return
     try:
-        progress = Progress(engine, job_id, done=total, total=total)
+        progress = ProgressRecorder(engine, job_id, done=total, total=total)
         parts = [dict(result or {}) for result in results]
         result = _json_object(job_kind.combine(context, params, parts, progress), "the result")
     except Exception as error:
@@ -400,69 +299,6 @@ def combine_job(
         if job is not None and job.status == "running" and job.claimed_by == delivery:
             job.progress = 1.0
             _finish(job, "succeeded", result=result)
-
-
-# ------------------------------------------------------------------------- in-process runner
-
-
-#: Seconds a stopping service waits for a job part that is running.
-SHUTDOWN_GRACE_S = 5.0
-
-
-class InProcessRunner:
-    """Runs jobs on a thread pool of the service process, the parts of a job one by one."""
-
-    def __init__(self, engine: Engine, context: JobContext, workers: int = 1) -> None:
-        self.engine = engine
-        self.context = context
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corridor-job")
-        self._running: set[Future[None]] = set()
-        self._lock = threading.Lock()
-
-    def submit(self, job_id: str) -> None:
-        """Run the job soon."""
-        future = self._pool.submit(self._run, job_id)
-        with self._lock:
-            self._running.add(future)
-        future.add_done_callback(self._forget)
-
-    def _forget(self, future: Future[None]) -> None:
-        with self._lock:
-            self._running.discard(future)
-
-    def recover(self) -> int:
-        """Queue again the jobs a stopped process left unfinished; returns how many."""
-        with Session(self.engine) as db:
-            left = list(db.scalars(select(Job.id).where(Job.status.in_(("queued", "running")))))
-        for job_id in left:
-            self.submit(job_id)
-        return len(left)
-
-    def shutdown(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
-        """Stop taking jobs; running ones finish or are run again by the next runner.
-
-        A part that is running gets ``grace_s`` to finish, so that it gives its database
-        connection back before the engine is disposed; one that takes longer is left to the next
-        runner (what it has done so far is in the database).
-        """
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        with self._lock:
-            running = list(self._running)
-        wait(running, timeout=grace_s)
-
-    def _run(self, job_id: str) -> None:
-        delivery = f"in-process-{uuid.uuid4().hex}"
-        try:
-            pending = start_job(self.engine, self.context, job_id, delivery, resume_running=True)
-            for index in pending:
-                run_part(self.engine, self.context, job_id, index, delivery, takeover=True)
-            combine_job(self.engine, self.context, job_id, delivery, takeover=True)
-        except Exception:
-            # the phases catch the jobs' own errors: this is the database failing under them
-            log.exception("job %s: runner failed; it runs again when a runner starts", job_id)
-
-
-# ------------------------------------------------------------------------- helpers
 
 
 def _raise_progress(db: Session, job_id: str, overall: float, message: str | None) -> None:

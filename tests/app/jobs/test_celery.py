@@ -1,8 +1,8 @@
 """Jobs on real Celery workers over Redis: fan-out, progress, failures, and a worker killed
 mid-job.
 
-The workers are ``corridor worker`` subprocesses (through ``tests/app/celery_worker.py``, which
-imports the test kinds) on Redis database 15 (``CORRIDOR_TEST_REDIS_URL``), with a queue of
+The workers are ``corridor worker`` subprocesses (through ``tests/app/jobs/celery_worker.py``,
+which imports the test kinds) on Redis database 15 (``CORRIDOR_TEST_REDIS_URL``), with a queue of
 their own per run, so that runs side by side do not take each other's tasks. The tests skip,
 saying so, only when Redis does not answer; ``.ci/run`` starts it.
 """
@@ -32,13 +32,14 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import make_engine, upgrade
 from app.db.models import Job, JobPart
-from app.jobs import MAX_ATTEMPTS, JobContext, create_job
+from app.jobs.celery import CeleryRunner
+from app.jobs.registry import JobContext
+from app.jobs.state import MAX_ATTEMPTS, create_job
 from app.main import create_app
 from app.roles import Role
 from app.settings import Settings
-from app.worker import CeleryRunner
 from tests.app.conftest import POSTGRES_URL, _postgres_database, make_key
-from tests.app.test_jobs import organisation_of
+from tests.app.jobs.test_runner import organisation_of
 from tests.conftest import ROOT, TINY
 
 pytestmark = pytest.mark.anyio
@@ -93,7 +94,7 @@ class Cluster:
             CORRIDOR_BROKER_VISIBILITY_TIMEOUT_S=str(VISIBILITY_TIMEOUT_S),
         )
         name = f"{self.queue}-{self.started}@%h"
-        command = [sys.executable, "-m", "tests.app.celery_worker"]
+        command = [sys.executable, "-m", "tests.app.jobs.celery_worker"]
         options = ["--concurrency", str(concurrency), "--loglevel", "info", "-n", name]
         with self.log.open("wb") as output:
             # a session of its own: kill_worker() kills the pool processes too, as a lost

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from app.auth import authenticate
 from app.db.engine import make_engine, upgrade, writing
 from app.db.models import Job, JobPart
-from app.jobs import MAX_ATTEMPTS, JobContext, Progress, create_job, kind, parted_kind
+from app.jobs.registry import JobContext, Progress, kind, parted_kind
+from app.jobs.state import MAX_ATTEMPTS, create_job
 from app.main import create_app
 from app.roles import Role
 from app.settings import Settings

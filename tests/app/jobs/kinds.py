@@ -1,4 +1,4 @@
-"""Job kinds of the Celery tests; ``tests/app/celery_worker.py`` imports them into the worker."""
+"""Job kinds of the Celery tests; tests/app/jobs/celery_worker.py imports them into the worker."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 import time
 from typing import Any
 
-from app.jobs import JobContext, Progress, parted_kind
+from app.jobs.registry import JobContext, Progress, parted_kind
 
 
 def plan_numbers(context: JobContext, params: dict[str, Any]) -> list[dict[str, Any]]:

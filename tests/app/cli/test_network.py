@@ -1,0 +1,88 @@
+"""corridor network: validate, summary, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from app.cli.main import app
+from tests.conftest import DATA, TINY
+from tests.graph.editing import edit
+
+runner = CliRunner()
+
+
+def test_validate_the_real_file() -> None:
+    result = runner.invoke(app, ["network", "validate", str(DATA / "network.geojson")])
+    assert result.exit_code == 0, result.output
+    assert "is valid" in result.output
+
+
+def test_validate_lists_every_problem_and_exits_1(data_copy: Path) -> None:
+    edit(data_copy, "CNQZH", tz="Asia/Qinzhou")
+    edit(data_copy, "YCX-2", transit_hours=-1)
+    edit(data_copy, "SR-CD-QZH-1", destination="CNXXX")
+    result = runner.invoke(app, ["network", "validate", str(data_copy)])
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "3 problem(s)" in output
+    assert "CNQZH/tz" in output
+    assert "YCX-2/transit_hours" in output
+    assert "SR-CD-QZH-1/destination: dangling endpoint" in output
+
+
+def test_summary_json() -> None:
+    result = runner.invoke(
+        app, ["network", "summary", "--path", str(DATA / "network.geojson"), "--json"]
+    )
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)
+    assert summary["locations"] >= 60
+    assert summary["service_legs"] >= 150
+    assert summary["sea_rail_services"] >= 14
+    assert set(summary["legs_by_mode"]) >= {"sea", "rail", "river", "canal", "road"}
+    assert len(summary["version"]) == 16
+
+
+def test_summary_tables() -> None:
+    result = runner.invoke(app, ["network", "summary", "--path", str(TINY / "network.geojson")])
+    assert result.exit_code == 0
+    assert "Locations by kind" in result.output
+    assert "Provenance of values" in result.output
+
+
+def test_export_geojson_and_csv(tmp_path: Path) -> None:
+    target = tmp_path / "out.geojson"
+    result = runner.invoke(
+        app,
+        [
+            "network",
+            "export",
+            "--format",
+            "geojson",
+            "--path",
+            str(TINY / "network.geojson"),
+            "-o",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 0
+    assert len(json.loads(target.read_text())["features"]) == 19
+    result = runner.invoke(
+        app,
+        [
+            "network",
+            "export",
+            "--format",
+            "csv",
+            "--layer",
+            "locations",
+            "--path",
+            str(TINY / "network.geojson"),
+        ],
+    )
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith("feature_type,id,name")
+    assert len(result.stdout.splitlines()) == 9
