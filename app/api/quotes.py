@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -76,11 +77,15 @@ def create_quote(
     db.rollback()
     validity = timedelta(hours=settings.quote_validity_hours)
     with running(request).solving:
+        cpu_started = time.thread_time()
         try:
             result = quote(quoted_on, solver_request, QuoteSettings(validity=validity))
         except InvalidRequest as error:
             raise in_request_terms(error) from None
-    running(request).metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
+        cpu_s = time.thread_time() - cpu_started
+    metrics = running(request).metrics
+    metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
+    metrics.quote_solve_cpu.labels(result.status.value).observe(cpu_s)
     found = record(result, quoted_on, body, solver_request)
     row = quotes.store(db, caller.organisation_id, body, found, datetime.now(UTC), validity)
     return quote_out(row, quoted_on, found)
