@@ -150,11 +150,10 @@ def network_geojson(
     filtered by mode, status and tag; a location stays when a kept leg touches it (all
     locations stay when no filter is given). ``scenario`` maps a stored scenario's network.
     """
-    if scenario is not None:
-        stored = scenarios.find(db, caller.organisation_id, scenario)
-        networks: scenarios.ScenarioNetworks = running(request).scenario_networks
-        network = networks.network(stored.name, scenarios.current_ops(db, stored))
-    data = to_geojson(network)
+    shown = scenarios.request_network(
+        db, running(request).scenario_networks, network, caller.organisation_id, scenario
+    )
+    data = to_geojson(shown)
     if mode is None and status is None and tag is None:
         return data
     legs = [

@@ -90,8 +90,7 @@ def run(db: Session, network: Network, body: AllocationIn, max_horizon_days: int
 def run_job(context: JobContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """A large batch, on the network as it was when the job was submitted."""
     networks: ScenarioNetworks = context.resources["scenario_networks"]
-    ops = params["disruption_ops"]
-    network = networks.network("disruptions", ops) if ops else networks.base
+    network = networks.network("disruptions", params["disruption_ops"])
     body = AllocationIn.model_validate(params["body"])
     requests = read(network, body, params["max_horizon_days"])
     progress(0.1, f"finding candidates for {len(requests)} shipments")

@@ -1,27 +1,47 @@
-"""Quote requests from user input (command line and HTTP) and quote results as JSON-ready data."""
+"""Quotes: a request solved and kept, from user input (command line and HTTP) to JSON-ready data.
+
+:func:`create` is the whole of ``POST /v1/quotes``: the network the request is answered on, the
+request read against it, the free capacity read, the solve under the process's solving slot,
+its metrics, and the quote kept. The rest reads requests and shows quotes, for the API and the
+command line alike.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import time as clock
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.orm import Session
+
+from app.auth import owned
+from app.db import ledger, listing
+from app.db.base import utc
+from app.db.models import Quote
+from app.db.quotes import store
 from app.schemas import MAX_REACH_KM, CargoIn, PointIn, QuoteIn, ScenarioIn
+from app.services import scenarios
 from graph import CargoClass, Location, Mode, Network, Status
 from graph.timetable import zone
+from solvers import codec
 from solvers.cargo import Cargo
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
 from solvers.model import endpoint_tz
 from solvers.pricing import PriceLine
-from solvers.quote import QuoteResult
+from solvers.quote import QuoteResult, QuoteSettings, quote
 from solvers.ranking import Option
 from solvers.types import Endpoint, Filters, QuoteRequest
+
+if TYPE_CHECKING:
+    from app.state import Running
 
 _POINT = re.compile(
     r"^\s*(?P<lat>-?\d+(\.\d+)?)\s*,\s*(?P<lon>-?\d+(\.\d+)?)\s*(@\s*(?P<km>\d+(\.\d+)?)\s*km)?\s*$"
@@ -30,6 +50,73 @@ DEFAULT_REACH_KM = 50.0
 #: Instants a request may name: timetables are expanded week by week around them.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def create(db: Session, service: Running, organisation_id: str, body: QuoteIn) -> dict[str, Any]:
+    """Solve ``body`` for the organisation and keep the quote: the quote as the API shows it.
+
+    The capacity read's transaction ends before the solve, so no connection or snapshot is held
+    while the search runs; the row is written in a transaction of its own.
+
+    Raises
+    ------
+    InvalidRequest
+        Naming each field of ``body`` that cannot be read or solved (``cargo.box``, ...).
+    ServiceError
+        An unknown scenario (404), or scenario and scenario_id both given (422).
+    """
+    settings = service.settings
+    network = scenarios.request_network(
+        db,
+        service.scenario_networks,
+        service.live.get(),
+        organisation_id,
+        body.scenario_id,
+        body.scenario,
+    )
+    request = quote_request(network, body, settings.max_horizon_days)
+    window_end = request.ready + request.horizon + timedelta(days=1)
+    free = ledger.free(db, request.ready - timedelta(days=1), window_end)
+    db.rollback()
+    request = dataclasses.replace(request, capacity=free)
+    validity = timedelta(hours=settings.quote_validity_hours)
+    with service.solving:
+        cpu_started = clock.thread_time()
+        try:
+            result = quote(network, request, QuoteSettings(validity=validity))
+        except InvalidRequest as error:
+            raise in_request_terms(error) from None
+        cpu_s = clock.thread_time() - cpu_started
+    service.metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
+    service.metrics.quote_solve_cpu.labels(result.status.value).observe(cpu_s)
+    found = record(result, network, body, request)
+    row = store(db, organisation_id, body, found, datetime.now(UTC), validity)
+    return quote_view(row, network, found)
+
+
+def find(db: Session, organisation_id: str, quote_id: str, network: Network) -> dict[str, Any]:
+    """One of the organisation's quotes as the API shows it (another's answers 404)."""
+    return quote_view(owned(db, Quote, quote_id, organisation_id, "quote"), network)
+
+
+def page(
+    db: Session, organisation_id: str, cursor: str | None, limit: int, network: Network
+) -> dict[str, Any]:
+    """A page of the organisation's quotes, newest first, and the cursor of the next."""
+    rows, next_cursor = listing.quotes(db, organisation_id, cursor, limit)
+    return {"items": [quote_view(row, network) for row in rows], "next_cursor": next_cursor}
+
+
+def quote_view(row: Quote, network: Network, found: QuoteRecord | None = None) -> dict[str, Any]:
+    """The API form of a stored quote (``found``: its record, if already at hand)."""
+    return {
+        **quote_data(found or codec.decode_quote(row.result), network),
+        "id": row.id,
+        "created_at": utc(row.created_at),
+        "expires_at": utc(row.expires_at),
+        "network_version": row.network_version,
+        "request": row.request,
+    }
 
 
 def endpoint(text: str, field: str) -> Endpoint:
