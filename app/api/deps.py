@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import Principal, authenticate
 from app.errors import ServiceError
@@ -89,14 +90,21 @@ RowId = Annotated[str, Path(pattern=ID_PATTERN, description="An id the service i
 LoadedNetwork = Annotated[Network, Depends(network)]
 
 
-def require(permission: Permission | None) -> Callable[..., Principal]:
+def _look_up(db: Session, token: str) -> Principal | None:
+    principal = authenticate(db, token)
+    db.rollback()  # end the read transaction: the handler's own work starts clean
+    return principal
+
+
+def require(permission: Permission | None) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks ``permission`` (None: any key)."""
 
-    def caller(
+    async def caller(
         request: Request,
         db: DB,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
+        # async: a key seen lately costs no hop to the thread pool; only a lookup takes one
         if credentials is None:
             raise ServiceError(
                 ProblemType.UNAUTHENTICATED,
@@ -106,8 +114,7 @@ def require(permission: Permission | None) -> Callable[..., Principal]:
         cache: KeyCache = running(request).keys
         principal = cache.get(credentials.credentials)
         if principal is None:
-            principal = authenticate(db, credentials.credentials)
-            db.rollback()  # end the read transaction: the handler's own work starts clean
+            principal = await run_in_threadpool(_look_up, db, credentials.credentials)
             if principal is not None:
                 cache.put(credentials.credentials, principal)
         if principal is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import DB, LoadedNetwork, RowId, require
 from app.auth import Principal
@@ -19,7 +20,7 @@ router = APIRouter(
 
 
 @router.post("", status_code=201, response_model=QuoteOut, responses=problem_responses(400))
-def create_quote(
+async def create_quote(
     body: QuoteIn,
     request: Request,
     db: DB,
@@ -32,7 +33,11 @@ def create_quote(
     itemized through price, CO2e, labels and an explanation. Departures already booked full
     are left out. Book an option with ``POST /v1/bookings`` before ``expires_at``.
     """
-    return quotes.create(db, running(request), caller.organisation_id, body)
+    # async, with the service's work on the thread pool: one hop for the request, where a sync
+    # route takes another for checking its answer against the response model
+    return await run_in_threadpool(
+        quotes.create, db, running(request), caller.organisation_id, body
+    )
 
 
 @router.get("", response_model=QuotePage)
