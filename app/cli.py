@@ -233,8 +233,8 @@ def quote_command(
     """Quote a shipment: the options with departures, itemized prices and CO2e."""
     from pydantic import ValidationError
 
+    from app import mapping
     from app.schemas import QuoteIn
-    from app.services import quotes
     from graph import ScenarioError, apply_scenario, parse_scenario
     from solvers.errors import InvalidRequest
     from solvers.quote import QuoteSettings, quote
@@ -270,16 +270,16 @@ def quote_command(
                 "preference": objective.value,
                 "value_of_time_cny_per_teu_hour": value_of_time,
                 "horizon_days": round(horizon_weeks * 7),
-                "scenario": quotes.read_scenario(scenario).model_dump() if scenario else None,
+                "scenario": mapping.read_scenario(scenario).model_dump() if scenario else None,
             }
         )
         if body.scenario is not None:
             network = apply_scenario(network, parse_scenario(body.scenario.name, body.scenario.ops))
-        request = quotes.quote_request(network, body, max_horizon_days=366)
+        request = mapping.quote_request(network, body, max_horizon_days=366)
         try:
             result = quote(network, request, QuoteSettings(exact=exact))
         except InvalidRequest as error:
-            raise quotes.in_request_terms(error) from None
+            raise mapping.in_request_terms(error) from None
     except ValidationError as error:
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"])
@@ -288,7 +288,7 @@ def quote_command(
     except (InvalidRequest, ScenarioError) as error:
         err.print(f"[bold red]invalid request[/bold red]: {error}")
         raise typer.Exit(code=2) from error
-    data = quotes.quote_data(quotes.record(result, network, body, request), network)
+    data = mapping.quote_data(mapping.record(result, network, body, request), network)
     for notice in data["notices"]:
         err.print(f"[yellow]note[/yellow]: {notice}")
     if as_json:
@@ -447,6 +447,11 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (after 
     err.print(f"revoked {key_id}")
 
 
+#: How long a worker of ``serve --workers N`` may take to answer its supervisor (it loads the
+#: network first).
+WORKER_START_S = 60
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
@@ -487,7 +492,9 @@ def serve(
             f"-H 'Content-Type: application/json' -d '{json.dumps(example)}'\n"
         )
     if workers > 1:
-        # each worker process loads and validates the network itself
+        # each worker process loads and validates the network itself, and may not answer the
+        # supervisor's pings meanwhile: on a busy machine that took longer than uvicorn's 5 s,
+        # and the supervisor killed and started workers in a loop
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -496,6 +503,7 @@ def serve(
             workers=workers,
             log_level=settings.log_level,
             access_log=False,
+            timeout_worker_healthcheck=WORKER_START_S,
         )
         return
     uvicorn.run(
@@ -627,9 +635,10 @@ def study_run(
 
     from rich.progress import Progress as Bar
 
+    from app import mapping
     from app.jobs import JobContext
     from app.render import report as reports
-    from app.services import quotes, studies
+    from app.services import studies
     from app.services.scenarios import ScenarioNetworks
     from graph import DEFAULT_DEMAND_PATH, DemandError, ScenarioError, load_demand
     from solvers.errors import InvalidRequest
@@ -645,7 +654,7 @@ def study_run(
                     {"label": studies.BASE, "ops": [], "scenario_id": None, "version": None}
                 )
                 continue
-            read = quotes.read_scenario(Path(item))
+            read = mapping.read_scenario(Path(item))
             networks.network(read.name, read.ops)
             chosen.append(
                 {"label": read.name, "ops": read.ops, "scenario_id": None, "version": None}

@@ -12,11 +12,11 @@ from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Principal
 from app.db import ledger
 from app.errors import ServiceError, invalid
+from app.mapping import EARLIEST, LATEST, instant, local_time
 from app.problem_types import ProblemType
 from app.roles import Permission
 from app.schemas import ID_PATTERN, DeparturePage, LocationOut, LocationPage, problem_responses
 from app.services import scenarios
-from app.services.quotes import EARLIEST, LATEST, instant, local_time
 from app.state import running
 from graph import City, Location, LocationKind, Mode, Status, summarize, to_geojson
 from solvers.errors import InvalidRequest

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.db.base import utc
 from app.db.models import Booking, Quote
-from app.services.quotes import option_data
+from app.mapping import option_data
 from graph import Network
 from solvers import codec
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app import mapping
 from app.db import ledger
 from app.jobs import JobContext, Progress, kind
 from app.schemas import AllocationIn, QuoteIn
-from app.services import quotes
 from app.services.scenarios import ScenarioNetworks
 from graph import Network
 from solvers.allocation import (
@@ -56,7 +56,7 @@ def read(network: Network, body: AllocationIn, max_horizon_days: int) -> list[Qu
             cargo=item.cargo,
         )
         try:
-            request = quotes.quote_request(network, asked, max_horizon_days)
+            request = mapping.quote_request(network, asked, max_horizon_days)
         except InvalidRequest as error:
             problems += [
                 (f"shipments.{index}.{field}", message) for field, message in error.problems
@@ -164,8 +164,8 @@ def _assignment(
 ) -> dict[str, Any]:
     return {
         "shipment": shipment,
-        "departure": quotes.local_time(itinerary.departure, itinerary.legs[0].origin, network),
-        "arrival": quotes.local_time(itinerary.arrival, itinerary.legs[-1].destination, network),
+        "departure": mapping.local_time(itinerary.departure, itinerary.legs[0].origin, network),
+        "arrival": mapping.local_time(itinerary.arrival, itinerary.legs[-1].destination, network),
         "price_cny": candidate.cost_fen / 100,
         "late_hours": round(candidate.late_hours, 2),
         "route": str(itinerary),

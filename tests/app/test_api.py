@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import make_engine
 from app.db.models import Booking, DepartureCapacity, Quote
+from app.mapping import quote_request
 from app.roles import Role
 from app.schemas import QuoteIn
-from app.services.quotes import quote_request
 from graph import Network
 from tests.app.conftest import make_key
 

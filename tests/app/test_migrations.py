@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.base import Base
 from app.db.engine import downgrade, make_engine, upgrade
 from app.db.models import Booking, Organisation, Quote, RerouteProposal
-from app.services.quotes import quote_data
+from app.mapping import quote_data
 from graph import CargoClass, Network
 from solvers import codec
 from solvers.cargo import Cargo
