@@ -167,7 +167,24 @@ class Connection:
         return (head + "\r\n").encode() + body
 
     async def send(self, request: bytes) -> tuple[int, bytes]:
-        """Status and body of the answer to ``request``."""
+        """Status and body of the answer to ``request``.
+
+        Sent once more on a new connection when a kept-alive one was closed by the service
+        while idle (uvicorn closes them after 5 s, e.g. the callers idle while the quotes go one
+        at a time), as HTTP clients do; otherwise the next phase counts them as failures.
+        """
+        reused = self.writer is not None
+        try:
+            return await self._exchange(request)
+        except (asyncio.IncompleteReadError, ConnectionResetError) as error:
+            stale = reused and not (
+                isinstance(error, asyncio.IncompleteReadError) and error.partial
+            )
+            if not stale:
+                raise
+            return await self._exchange(request)
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
         if self.reader is None or self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
         try:
