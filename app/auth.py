@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -166,3 +167,35 @@ def owned(db: Session, model: type[RowT], row_id: str, organisation_id: str, wha
             ProblemType.NOT_FOUND, f"{what.capitalize()} not found", f"no {what} {row_id}"
         )
     return row
+
+
+class KeyCache:
+    """Principals of recently seen keys, so that a busy client is not looked up per request.
+
+    A revoked key keeps working for at most ``ttl_s`` seconds in each process but the one that
+    revoked it.
+    """
+
+    def __init__(self, ttl_s: float = 30.0, size: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._seen: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        """The cached principal of ``token``, if still fresh."""
+        hit = self._seen.get(token)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, token: str, principal: Principal) -> None:
+        """Remember ``principal`` for ``token``."""
+        if len(self._seen) >= self.size:
+            self._seen.clear()
+        self._seen[token] = (principal, time.monotonic() + self.ttl_s)
+
+    def forget(self, key_id: str) -> None:
+        """Drop the key ``key_id`` (revoked): this process stops accepting it at once."""
+        for token, (principal, _) in list(self._seen.items()):  # one copy under the GIL
+            if principal.key_id == key_id:
+                self._seen.pop(token, None)

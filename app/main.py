@@ -33,8 +33,8 @@ from app.api import reload as reload_api
 from app.api import scenarios as scenarios_api
 from app.api import studies as studies_api
 from app.api import webhooks as webhooks_api
-from app.api.deps import KeyCache
 from app.api.problems import add_problem_handlers, problem
+from app.auth import KeyCache
 from app.console import mount_console
 from app.db.engine import make_engine
 from app.jobs.celery import CeleryRunner

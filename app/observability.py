@@ -41,6 +41,15 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        # beside the wall time: the CPU the solving thread used, whatever else ran meanwhile,
+        # to compare with the CPU the whole request costs the process
+        self.quote_solve_cpu = Histogram(
+            "corridor_quote_solve_cpu_seconds",
+            "CPU time of the thread that solved a quote, by outcome",
+            ("status",),
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.bookings = Counter(
             "corridor_bookings_total",
             "Booking requests by outcome (created, replayed, rejected, cancelled)",

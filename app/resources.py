@@ -17,6 +17,12 @@ from app.services.scenarios import ScenarioNetworks
 from app.settings import Settings
 from graph import Network
 
+#: Young objects the collector lets accumulate before a pass. A quote holds a few thousand at its
+#: peak and frees nearly all of them by reference counting; at the default (700) the collector ran
+#: about twice a quote and the older generations' passes followed, some 2 ms of CPU a quote
+#: (http_load), where at this threshold it runs about once in a hundred quotes.
+YOUNG_OBJECTS = 20_000
+
 
 def shared_resources(config: Settings, network: Network | None = None) -> JobContext:
     """What requests and jobs share, built alike by the API and by ``corridor worker``.
@@ -31,4 +37,5 @@ def shared_resources(config: Settings, network: Network | None = None) -> JobCon
     # they would land in the middle of quotes (bench/quotes.py)
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
     return JobContext({"network": loaded, "scenario_networks": ScenarioNetworks(loaded)})

@@ -17,7 +17,7 @@ from starlette.requests import Request
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from app.api.deps import KeyCache
+    from app.auth import KeyCache
     from app.jobs.runner import Runner
     from app.observability import Metrics
     from app.reload import Follower

@@ -41,8 +41,8 @@ from zoneinfo import ZoneInfo
 
 from targets import check
 
+from app.mapping import quote_request
 from app.schemas.quotes import QuoteIn
-from app.services.quotes import quote_request
 from graph import CargoClass, Network, load_network
 from graph.schedule import from_minutes
 from graph.tariffs import Lane, TariffCatalogue

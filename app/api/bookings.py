@@ -16,6 +16,7 @@ from app.db.engine import writing
 from app.db.ledger import held_by
 from app.db.models import Booking, BookingDeparture, Quote
 from app.errors import ServiceError
+from app.mapping import option_data
 from app.problem_types import ProblemType
 from app.render import waybill
 from app.roles import Permission
@@ -26,7 +27,6 @@ from app.schemas.reroute import ProposalList, RerouteIn
 from app.schemas.tracking import EventIn, EventRecorded, EventStream
 from app.services import reroute, tracking
 from app.services.bookings import book, cancel, waybill_document
-from app.services.quotes import option_data
 from app.state import running
 from graph import Network
 from solvers import codec

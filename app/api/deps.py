@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.auth import Principal, authenticate
+from app.auth import KeyCache, Principal, authenticate
 from app.errors import ServiceError
 from app.problem_types import ProblemType
 from app.roles import Permission
@@ -46,38 +46,6 @@ async def session(request: Request) -> AsyncIterator[Session]:
             log.warning("session close failed: %s", error)
 
 
-class KeyCache:
-    """Principals of recently seen keys, so that a busy client is not looked up per request.
-
-    A revoked key keeps working for at most ``ttl_s`` seconds in each process but the one that
-    revoked it.
-    """
-
-    def __init__(self, ttl_s: float = 30.0, size: int = 10_000) -> None:
-        self.ttl_s = ttl_s
-        self.size = size
-        self._seen: dict[str, tuple[Principal, float]] = {}
-
-    def get(self, token: str) -> Principal | None:
-        """The cached principal of ``token``, if still fresh."""
-        hit = self._seen.get(token)
-        if hit is None or hit[1] < time.monotonic():
-            return None
-        return hit[0]
-
-    def put(self, token: str, principal: Principal) -> None:
-        """Remember ``principal`` for ``token``."""
-        if len(self._seen) >= self.size:
-            self._seen.clear()
-        self._seen[token] = (principal, time.monotonic() + self.ttl_s)
-
-    def forget(self, key_id: str) -> None:
-        """Drop the key ``key_id`` (revoked): this process stops accepting it at once."""
-        for token, (principal, _) in list(self._seen.items()):  # one copy under the GIL
-            if principal.key_id == key_id:
-                self._seen.pop(token, None)
-
-
 async def network(request: Request) -> Network:
     """The live network: the one the process loaded, with active disruptions closed."""
     live: Network = running(request).live.get()
@@ -89,14 +57,21 @@ RowId = Annotated[str, Path(pattern=ID_PATTERN, description="An id the service i
 LoadedNetwork = Annotated[Network, Depends(network)]
 
 
-def require(permission: Permission | None) -> Callable[..., Principal]:
+def _look_up(db: Session, token: str) -> Principal | None:
+    principal = authenticate(db, token)
+    db.rollback()  # end the read transaction: the handler's own work starts clean
+    return principal
+
+
+def require(permission: Permission | None) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks ``permission`` (None: any key)."""
 
-    def caller(
+    async def caller(
         request: Request,
         db: DB,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
+        # async: a key seen lately costs no hop to the thread pool; only a lookup takes one
         if credentials is None:
             raise ServiceError(
                 ProblemType.UNAUTHENTICATED,
@@ -106,8 +81,7 @@ def require(permission: Permission | None) -> Callable[..., Principal]:
         cache: KeyCache = running(request).keys
         principal = cache.get(credentials.credentials)
         if principal is None:
-            principal = authenticate(db, credentials.credentials)
-            db.rollback()  # end the read transaction: the handler's own work starts clean
+            principal = await run_in_threadpool(_look_up, db, credentials.credentials)
             if principal is not None:
                 cache.put(credentials.credentials, principal)
         if principal is None:

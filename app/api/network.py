@@ -12,13 +12,13 @@ from app.api.deps import DB, LoadedNetwork, require
 from app.auth import Principal
 from app.db import ledger
 from app.errors import ServiceError, invalid
+from app.mapping import EARLIEST, LATEST, instant, local_time
 from app.problem_types import ProblemType
 from app.roles import Permission
 from app.schemas.common import ID_PATTERN
 from app.schemas.network import DeparturePage, LocationOut, LocationPage
 from app.schemas.problems import problem_responses
 from app.services import scenarios
-from app.services.quotes import EARLIEST, LATEST, instant, local_time
 from app.state import running
 from graph import City, Location, LocationKind, Mode, Status, summarize, to_geojson
 from solvers.errors import InvalidRequest
@@ -152,11 +152,10 @@ def network_geojson(
     filtered by mode, status and tag; a location stays when a kept leg touches it (all
     locations stay when no filter is given). ``scenario`` maps a stored scenario's network.
     """
-    if scenario is not None:
-        stored = scenarios.find(db, caller.organisation_id, scenario)
-        networks: scenarios.ScenarioNetworks = running(request).scenario_networks
-        network = networks.network(stored.name, scenarios.current_ops(db, stored))
-    data = to_geojson(network)
+    shown = scenarios.request_network(
+        db, running(request).scenario_networks, network, caller.organisation_id, scenario
+    )
+    data = to_geojson(shown)
     if mode is None and status is None and tag is None:
         return data
     legs = [

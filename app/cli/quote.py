@@ -83,8 +83,8 @@ def quote_command(
     """Quote a shipment: the options with departures, itemized prices and CO2e."""
     from pydantic import ValidationError
 
+    from app import mapping
     from app.schemas.quotes import QuoteIn
-    from app.services import quotes
     from graph import ScenarioError, apply_scenario, parse_scenario
     from solvers.errors import InvalidRequest
     from solvers.quote import QuoteSettings, quote
@@ -120,16 +120,16 @@ def quote_command(
                 "preference": objective.value,
                 "value_of_time_cny_per_teu_hour": value_of_time,
                 "horizon_days": round(horizon_weeks * 7),
-                "scenario": quotes.read_scenario(scenario).model_dump() if scenario else None,
+                "scenario": mapping.read_scenario(scenario).model_dump() if scenario else None,
             }
         )
         if body.scenario is not None:
             network = apply_scenario(network, parse_scenario(body.scenario.name, body.scenario.ops))
-        request = quotes.quote_request(network, body, max_horizon_days=366)
+        request = mapping.quote_request(network, body, max_horizon_days=366)
         try:
             result = quote(network, request, QuoteSettings(exact=exact))
         except InvalidRequest as error:
-            raise quotes.in_request_terms(error) from None
+            raise mapping.in_request_terms(error) from None
     except ValidationError as error:
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"])
@@ -138,7 +138,7 @@ def quote_command(
     except (InvalidRequest, ScenarioError) as error:
         err.print(f"[bold red]invalid request[/bold red]: {error}")
         raise typer.Exit(code=2) from error
-    data = quotes.quote_data(quotes.record(result, network, body, request), network)
+    data = mapping.quote_data(mapping.record(result, network, body, request), network)
     for notice in data["notices"]:
         err.print(f"[yellow]note[/yellow]: {notice}")
     if as_json:

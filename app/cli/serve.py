@@ -13,6 +13,10 @@ from app.cli.common import err, network_or_exit
 from app.roles import Role
 from app.settings import get_settings
 
+#: How long a worker of ``serve --workers N`` may take to answer its supervisor (it loads the
+#: network first).
+WORKER_START_S = 60
+
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
@@ -53,7 +57,9 @@ def serve(
             f"-H 'Content-Type: application/json' -d '{json.dumps(example)}'\n"
         )
     if workers > 1:
-        # each worker process loads and validates the network itself
+        # each worker process loads and validates the network itself, and may not answer the
+        # supervisor's pings meanwhile: on a busy machine that took longer than uvicorn's 5 s,
+        # and the supervisor killed and started workers in a loop
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -62,6 +68,7 @@ def serve(
             workers=workers,
             log_level=settings.log_level,
             access_log=False,
+            timeout_worker_healthcheck=WORKER_START_S,
         )
         return
     uvicorn.run(

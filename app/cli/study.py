@@ -73,9 +73,10 @@ def study_run(
 
     from rich.progress import Progress as Bar
 
+    from app import mapping
     from app.jobs.registry import JobContext
     from app.render import report as reports
-    from app.services import quotes, studies
+    from app.services import studies
     from app.services.scenarios import ScenarioNetworks
     from graph import DEFAULT_DEMAND_PATH, DemandError, ScenarioError, load_demand
     from solvers.errors import InvalidRequest
@@ -91,7 +92,7 @@ def study_run(
                     {"label": studies.BASE, "ops": [], "scenario_id": None, "version": None}
                 )
                 continue
-            read = quotes.read_scenario(Path(item))
+            read = mapping.read_scenario(Path(item))
             networks.network(read.name, read.ops)
             chosen.append(
                 {"label": read.name, "ops": read.ops, "scenario_id": None, "version": None}

@@ -10,6 +10,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa
 from sqlalchemy.orm import Session
@@ -40,10 +41,23 @@ def writing(session: Session) -> Iterator[None]:
         yield
 
 
+def json_text(value: Any) -> str:
+    """The text of a JSON column.
+
+    pydantic-core's encoder: several times faster than the standard library's on a quote's
+    document; non-finite floats are written as the standard library writes them.
+    """
+    return to_json(value, inf_nan_mode="constants").decode()
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files run in WAL mode with foreign keys on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=json_text,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -64,7 +78,9 @@ def make_engine(url: str) -> Engine:
 
         _SQLITE_WRITERS[engine] = threading.Lock()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=30, json_serializer=json_text
+    )
 
 
 def alembic_config(url: str) -> Config:

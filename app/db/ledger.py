@@ -122,8 +122,11 @@ def _give_back(db: Session, booking_id: str, keys: Collection[str] | None) -> No
 
 
 def free(db: Session, start: datetime, end: datetime) -> dict[str, float]:
-    """TEU still free on departures booked between ``start`` and ``end`` (others are untouched)."""
-    rows = db.execute(
+    """TEU still free on departures booked between ``start`` and ``end`` (others are untouched).
+
+    Read on the session's connection: plain rows, no ORM entities to load.
+    """
+    rows = db.connection().execute(
         select(
             DepartureCapacity.departure_key,
             DepartureCapacity.capacity_teu - DepartureCapacity.booked_teu,

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app import mapping
 from app.db import ledger
 from app.jobs.registry import JobContext, Progress, kind
 from app.schemas.allocations import AllocationIn
 from app.schemas.quotes import QuoteIn
-from app.services import quotes
 from app.services.scenarios import ScenarioNetworks
 from graph import Network
 from solvers.allocation import (
@@ -57,7 +57,7 @@ def read(network: Network, body: AllocationIn, max_horizon_days: int) -> list[Qu
             cargo=item.cargo,
         )
         try:
-            request = quotes.quote_request(network, asked, max_horizon_days)
+            request = mapping.quote_request(network, asked, max_horizon_days)
         except InvalidRequest as error:
             problems += [
                 (f"shipments.{index}.{field}", message) for field, message in error.problems
@@ -91,8 +91,7 @@ def run(db: Session, network: Network, body: AllocationIn, max_horizon_days: int
 def run_job(context: JobContext, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """A large batch, on the network as it was when the job was submitted."""
     networks: ScenarioNetworks = context.resources["scenario_networks"]
-    ops = params["disruption_ops"]
-    network = networks.network("disruptions", ops) if ops else networks.base
+    network = networks.network("disruptions", params["disruption_ops"])
     body = AllocationIn.model_validate(params["body"])
     requests = read(network, body, params["max_horizon_days"])
     progress(0.1, f"finding candidates for {len(requests)} shipments")
@@ -166,8 +165,8 @@ def _assignment(
 ) -> dict[str, Any]:
     return {
         "shipment": shipment,
-        "departure": quotes.local_time(itinerary.departure, itinerary.legs[0].origin, network),
-        "arrival": quotes.local_time(itinerary.arrival, itinerary.legs[-1].destination, network),
+        "departure": mapping.local_time(itinerary.departure, itinerary.legs[0].origin, network),
+        "arrival": mapping.local_time(itinerary.arrival, itinerary.legs[-1].destination, network),
         "price_cny": candidate.cost_fen / 100,
         "late_hours": round(candidate.late_hours, 2),
         "route": str(itinerary),

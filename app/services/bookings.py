@@ -21,10 +21,10 @@ from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import Booking, Quote
 from app.errors import ServiceError, invalid
+from app.mapping import local_time, option_data
 from app.problem_types import ProblemType
 from app.schemas.bookings import BookingIn
 from app.services import idempotency, webhooks
-from app.services.quotes import local_time, option_data
 from graph import Network
 from solvers import codec
 from solvers.itinerary import ItineraryLeg

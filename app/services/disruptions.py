@@ -29,11 +29,11 @@ from app.db.base import utc
 from app.db.engine import database_unavailable, writing
 from app.db.models import Booking, Disruption
 from app.errors import ServiceError, invalid
+from app.mapping import local_time
 from app.observability import Sparse
 from app.problem_types import ProblemType
 from app.schemas.disruptions import DisruptionIn
 from app.services import webhooks
-from app.services.quotes import local_time
 from app.services.reroute import Proposals, proposal_out
 from app.services.tracking import plan_of
 from graph import Network, apply_scenario, parse_scenario

@@ -40,11 +40,11 @@ from app.db.models import (
     RerouteProposal,
 )
 from app.errors import ServiceError, invalid
+from app.mapping import local_time, option_data, places, quote_request
 from app.problem_types import ProblemType
 from app.schemas.quotes import QuoteIn
 from app.services import tracking, webhooks
 from app.services.bookings import booking_summary, hold, reservations
-from app.services.quotes import local_time, option_data, places, quote_request
 from graph import Network
 from graph.network import TAG_PREFIX
 from solvers import codec

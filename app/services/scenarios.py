@@ -4,6 +4,9 @@ Operations are validated by applying them to the base network when they are stor
 ids and impossible values answer 422 naming the operation). The networks they make are kept in
 a small per-process cache keyed by the operations' content, so quotes and maps on a scenario
 do not re-apply it each time; networks are immutable, so sharing them is safe.
+
+:func:`request_network` is the one place that decides which network a request is answered on:
+the live one, a stored scenario's or an inline scenario's.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from app.auth import new_id, owned
 from app.db.models import ScenarioVersion, StoredScenario
-from app.errors import ServiceError
+from app.errors import ServiceError, invalid
 from app.problem_types import ProblemType
+from app.schemas.scenarios import ScenarioIn
 from graph import Network, apply_scenario, parse_scenario
 
 
@@ -36,7 +40,12 @@ class ScenarioNetworks:
         self._lock = threading.Lock()
 
     def network(self, name: str, ops: Sequence[Mapping[str, Any]]) -> Network:
-        """The base network with ``ops`` applied (raises ScenarioError when they do not apply)."""
+        """The base network with ``ops`` applied (raises ScenarioError when they do not apply).
+
+        No operations: the base itself (the same content, so the same version).
+        """
+        if not ops:
+            return self.base
         key = hashlib.sha256(
             json.dumps(ops, sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest()
@@ -51,6 +60,32 @@ class ScenarioNetworks:
             while len(self._made) > self.size:
                 self._made.popitem(last=False)
         return made
+
+
+def request_network(
+    db: Session,
+    networks: ScenarioNetworks,
+    live: Network,
+    organisation_id: str,
+    scenario_id: str | None = None,
+    inline: ScenarioIn | None = None,
+    field: str = "body.scenario_id",
+) -> Network:
+    """The network a request is answered on.
+
+    The live network (the loaded one with the active network-wide disruptions), unless the
+    request names one of the organisation's stored scenarios (its current version; another's
+    answers 404) or gives one inline: a what-if over the loaded network, disruptions left out.
+    Naming both answers 422 at ``field``.
+    """
+    if scenario_id is not None:
+        if inline is not None:
+            invalid(field, "give scenario or scenario_id, not both")
+        stored = find(db, organisation_id, scenario_id)
+        return networks.network(stored.name, current_ops(db, stored))
+    if inline is not None:
+        return networks.network(inline.name, inline.ops)
+    return live
 
 
 def find(db: Session, organisation_id: str, scenario_id: str) -> StoredScenario:

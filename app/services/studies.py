@@ -235,7 +235,7 @@ def network_for(
 
     def network(part: Mapping[str, Any]) -> Network:
         label = part["label"]
-        return networks.network(label, ops[label]) if ops.get(label) else networks.base
+        return networks.network(label, ops.get(label, []))
 
     return network
 
@@ -256,9 +256,7 @@ def solve_part(
     """Solve one scenario: its static network, both assignments, its indicators."""
     scenario = params["scenarios"][part["scenario"]]
     networks: ScenarioNetworks = context.resources["scenario_networks"]
-    network = (
-        networks.network(scenario["label"], scenario["ops"]) if scenario["ops"] else (networks.base)
-    )
+    network = networks.network(scenario["label"], scenario["ops"])
     demand = {(o, d, g): float(teu) for o, d, g, teu in params["demand"]["rows"]}
     factor = part.get("factor", 1.0)
     parameters = StudyParameters(

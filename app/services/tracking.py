@@ -12,10 +12,10 @@ from app.auth import new_id
 from app.db.base import utc
 from app.db.models import Booking, BookingEvent
 from app.errors import ServiceError, invalid
+from app.mapping import local_time, places
 from app.problem_types import ProblemType
 from app.schemas.tracking import EventIn
 from app.services import idempotency, webhooks
-from app.services.quotes import local_time, places
 from graph import Network
 from solvers import codec
 from solvers.tracking import (

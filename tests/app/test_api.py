@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import make_engine
 from app.db.models import Booking, DepartureCapacity, Quote
+from app.mapping import quote_request
 from app.roles import Role
 from app.schemas.quotes import QuoteIn
-from app.services.quotes import quote_request
 from graph import Network
 from tests.app.conftest import make_key
 
@@ -526,6 +527,7 @@ async def test_request_id_and_metrics(client: httpx.AsyncClient, forwarder: dict
     labels = 'method="POST",route="/v1/quotes",status="201"'
     assert f"corridor_http_request_duration_seconds_count{{{labels}}} 1.0" in text
     assert "corridor_quote_solve_seconds_count" in text
+    assert re.search(r'corridor_quote_solve_cpu_seconds_count\{status="\w+"\} 1\.0', text)
 
 
 async def test_quotes_leave_out_full_departures(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.base import Base
 from app.db.engine import downgrade, make_engine, upgrade
 from app.db.models import Booking, Organisation, Quote, RerouteProposal
-from app.services.quotes import quote_data
+from app.mapping import quote_data
 from graph import CargoClass, Network
 from solvers import codec
 from solvers.cargo import Cargo
@@ -46,6 +46,41 @@ def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_json_columns_read_back_what_was_written(database_url: str) -> None:
+    """The engine's JSON text keeps names in Chinese, floats to the last digit and nesting."""
+    document = {
+        "name": "钦州港 Qinzhou",
+        "floats": [0.1, 1 / 3, 1e-9, 12345678.901234567, 1e16],
+        "nested": {"empty": [], "none": None, "flag": True, "count": 2**40},
+    }
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    now = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    try:
+        with Session(engine) as db, db.begin():
+            db.add(Organisation(id="org_json", name="Json", created_at=now))
+            db.flush()
+            db.add(
+                Quote(
+                    id="q_json",
+                    organisation_id="org_json",
+                    created_at=now,
+                    expires_at=now,
+                    network_version="v",
+                    status="optimal",
+                    request=document,
+                    result=document,
+                )
+            )
+        with Session(engine) as db:
+            row = db.get(Quote, "q_json")
+            assert row is not None
+            assert row.request == document
+            assert row.result == document
+    finally:
+        engine.dispose()
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import make_engine
 from app.db.models import Booking, BookingDeparture, DepartureCapacity
+from app.mapping import cargo, price_item
 from app.roles import Role
 from app.schemas.quotes import CargoIn
 from app.services import reroute
-from app.services.quotes import cargo, price_item
 from graph import Mode, Network
 from solvers.cargo import Cargo
 from solvers.emissions import Emissions

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import re
 from contextlib import AsyncExitStack
@@ -18,6 +19,7 @@ from app.db.models import NetworkVersion
 from app.main import create_app
 from app.observability import Sparse
 from app.problem_types import PROBLEM_TYPES, ProblemType
+from app.resources import YOUNG_OBJECTS
 from app.roles import Role
 from app.settings import Settings
 from graph import Network
@@ -31,6 +33,15 @@ async def test_health_and_readiness(client: httpx.AsyncClient, tiny_network: Net
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = (await client.get("/readyz")).json()
     assert ready == {"status": "ready", "network_version": tiny_network.version}
+
+
+async def test_the_collector_leaves_a_requests_garbage_to_reference_counting(
+    client: httpx.AsyncClient,
+) -> None:
+    """A running service collects its young generation only past a quote's peak of objects."""
+    assert (await client.get("/healthz")).status_code == 200
+    assert gc.get_threshold()[0] == YOUNG_OBJECTS
+    assert gc.get_freeze_count() > 0  # the loaded network is out of the collector's passes
 
 
 async def test_network_summary(
