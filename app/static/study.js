@@ -1,25 +1,66 @@
-// The scenario page: pick or edit stored scenarios, run a study against the base network, follow
-// its progress, then compare: bar charts (inline SVG), the flow map and the downloads.
+// The planner's workspace: build a scenario (planned projects switched on from a date, changes
+// from a date, the JSON as an advanced view), run a study against the base, follow it, then
+// compare: the delta table, charts of values and differences, the difference flow map, the
+// report; past studies are listed and reopened, and the address keeps the open one.
 
-import { Problem, clearProblem, download, get, patch, post, showProblem } from "./api.js";
+import { Problem, call, clearProblem, download, get, patch, post, showProblem } from "./api.js";
 import { language, onSwitch, t } from "./i18n.js";
-import { MODE_COLOURS, drawFlows, focus } from "./map.js";
+import {
+  MODE_COLOURS,
+  drawDifference,
+  drawFlows,
+  focus,
+  placeList,
+  placeName,
+  plannedTags,
+  serviceList,
+} from "./map.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const LABEL = 150; // width of the scenario names left of the bars
-const EXAMPLE = [{ op: "enable", tags: ["pinglu_canal"] }];
+const WIDTH = 470; // of a chart
+const LABEL = 130; // width of the scenario names left of the bars
+const BARS = 120; // the longest value bar
+const DIFF = [400, 465]; // where the difference bars go: zero in the middle
+const DEFAULT_OPS = [{ op: "enable", tags: ["pinglu_canal"] }];
+const CHINA = "+08:00"; // a close's dates are days in the corridor's time
+// the totals the table and charts compare, with their digits
+const MEASURES = [
+  ["mean_cost_cny_per_teu", "study.cost", 0],
+  ["mean_transit_hours", "study.transit", 1],
+  ["co2e_kg_per_teu", "study.co2e", 0],
+  ["served_teu", "study.served", 0],
+  ["unserved_teu", "study.unserved", 0],
+];
+// the API's names of the study's fields, and the labels the form shows for them
+const FIELDS = {
+  "body.value_of_time_cny_per_teu_hour": "study.vot",
+  "body.co2_price_cny_per_t": "study.co2price",
+  "body.capacity": "study.capacity",
+  "body.name": "study.name",
+  "body.description": "study.description",
+  "body.ops": "study.ops",
+  "body.scenario": "study.ops",
+  "body.scenarios": "study.ops",
+};
 
 const picker = document.getElementById("scenario-picker");
 const editor = document.getElementById("scenario-form");
+const projects = document.getElementById("scenario-projects");
+const changes = document.getElementById("scenario-changes");
+const changeKind = document.getElementById("change-kind");
+const opsError = document.getElementById("ops-error");
 const runner = document.getElementById("study-form");
 const problemBox = document.getElementById("study-problem");
 const progress = document.getElementById("study-progress");
 const progressText = document.getElementById("study-progress-text");
 const results = document.getElementById("study-results");
+const pastList = document.getElementById("study-list");
 
 let scenarios = [];
+let ops = structuredClone(DEFAULT_OPS);
 let study = null;
-let flowScenario = null;
+let flowView = "difference";
+let following = 0; // the latest follow(); an older one stops when a newer starts
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -35,10 +76,263 @@ function svg(tag, attributes = {}, text) {
   return node;
 }
 
-const number = (v, digits = 0) =>
-  Number(v).toLocaleString(language() === "zh" ? "zh-CN" : "en", {
-    maximumFractionDigits: digits,
+const locale = () => (language() === "zh" ? "zh-CN" : "en-GB");
+
+const number = (v, digits = 0) => Number(v).toLocaleString(locale(), { maximumFractionDigits: digits });
+
+const signed = (v, digits = 0) => (v > 0 ? "+" : v < 0 ? "−" : "±") + number(Math.abs(v), digits);
+
+/** ``change`` as a percentage of ``reference``; null where the reference is zero. */
+const percent = (change, reference) => (reference ? (100 * change) / reference : null);
+
+const percentText = (p) => (p === null ? "—" : `${signed(p, Math.abs(p) < 10 ? 1 : 0)} %`);
+
+/** A date as the language writes it: 2026-12-07 in English, 2026年12月7日 in 中文. */
+function dateText(iso) {
+  const day = new Date(iso);
+  if (language() !== "zh") return iso.slice(0, 10);
+  return `${day.getFullYear()}年${day.getMonth() + 1}月${day.getDate()}日`;
+}
+
+// ------------------------------------------------------------------------- the builder
+
+const isProject = (op) => op.op === "enable" && !op.ids && op.tags?.length === 1 && plannedTags().includes(op.tags[0]);
+
+function field(labelKey, control, className) {
+  const label = el("label", undefined, className);
+  label.append(el("span", t(labelKey)), control);
+  return label;
+}
+
+function dateInput(value, onChange) {
+  const input = el("input");
+  input.type = "date";
+  input.value = value ? value.slice(0, 10) : "";
+  input.addEventListener("change", () => onChange(input.value));
+  return input;
+}
+
+/** A choice of services and locations (or only services) by name. */
+function targetSelect(value, onChange, servicesOnly = false) {
+  const select = el("select");
+  const none = el("option", t("study.change.choose"));
+  none.value = "";
+  select.append(none);
+  const groups = [["study.change.services", serviceList()]];
+  if (!servicesOnly) groups.push(["study.change.places", placeList()]);
+  for (const [labelKey, items] of groups) {
+    const group = el("optgroup");
+    group.label = t(labelKey);
+    for (const item of items) {
+      const option = el("option", item.name);
+      option.value = item.id;
+      group.append(option);
+    }
+    select.append(group);
+  }
+  select.value = value || "";
+  select.addEventListener("change", () => onChange(select.value));
+  return select;
+}
+
+function percentInput(factor, onChange) {
+  const input = el("input");
+  input.type = "number";
+  input.step = "any";
+  input.min = "-99";
+  input.value = factor ? String(Math.round((factor - 1) * 1000) / 10) : "";
+  input.addEventListener("input", () => onChange(input.value === "" ? undefined : 1 + Number(input.value) / 100));
+  return input;
+}
+
+function set(op, name, value) {
+  if (value === "" || value === undefined) delete op[name];
+  else op[name] = value;
+  writeJson();
+}
+
+/** The controls of one change, bound to its operation. */
+function changeRow(op, index) {
+  const row = el("li");
+  const box = el("fieldset", undefined, "change");
+  const known = ["close", "disable", "enable", "set_tariff", "adjust_frequency", "adjust_capacity"];
+  box.append(el("legend", `${index}. ${known.includes(op.op) ? t(`study.change.${op.op}`) : t("study.change.other")}`));
+  const day = (name) => (op[name] ? op[name].slice(0, 10) : "");
+  switch (op.op) {
+    case "close":
+      box.append(
+        field("study.change.target", targetSelect(op.target, (v) => set(op, "target", v))),
+        field("study.change.from", dateInput(day("start"), (v) => set(op, "start", v && `${v}T00:00:00${CHINA}`))),
+        field("study.change.until", dateInput(day("end"), (v) => set(op, "end", v && `${v}T00:00:00${CHINA}`))),
+      );
+      break;
+    case "disable":
+    case "enable":
+      box.append(field("study.change.target", targetSelect(op.ids?.[0], (v) => set(op, "ids", v ? [v] : ""))));
+      if (op.op === "enable") box.append(field("study.change.from", dateInput(op.valid_from, (v) => set(op, "valid_from", v))));
+      break;
+    case "set_tariff": {
+      const code = el("input");
+      code.value = op.code || "";
+      code.addEventListener("input", () => set(op, "code", code.value.trim()));
+      box.append(
+        field("study.change.code", code),
+        field("study.change.percent", percentInput(op.factor, (v) => set(op, "factor", v))),
+        field("study.change.from", dateInput(op.valid_from, (v) => set(op, "valid_from", v))),
+      );
+      break;
+    }
+    case "adjust_frequency": {
+      const times = el("input");
+      times.value = (op.departures || []).join(", ");
+      times.placeholder = "MON 18:00, THU 18:00";
+      times.addEventListener("input", () => {
+        const list = times.value.split(",").map((s) => s.trim()).filter(Boolean);
+        set(op, "departures", list.length ? list : "");
+      });
+      box.append(
+        field("study.change.service", targetSelect(op.service, (v) => set(op, "service", v), true)),
+        field("study.change.departures", times),
+      );
+      break;
+    }
+    case "adjust_capacity":
+      box.append(
+        field("study.change.target", targetSelect(op.ids?.[0], (v) => set(op, "ids", v ? [v] : ""), true)),
+        field("study.change.percent", percentInput(op.factor, (v) => set(op, "factor", v))),
+      );
+      break;
+    default:
+      box.append(el("code", JSON.stringify(op)));
+  }
+  const remove = el("button", t("study.change.remove"));
+  remove.type = "button";
+  remove.addEventListener("click", () => {
+    ops.splice(ops.indexOf(op), 1);
+    renderBuilder();
+    writeJson();
+    changeKind.focus();
   });
+  box.append(remove);
+  row.append(box);
+  return row;
+}
+
+function renderBuilder() {
+  projects.replaceChildren();
+  for (const tag of plannedTags()) {
+    const op = ops.find((o) => isProject(o) && o.tags[0] === tag);
+    const line = el("div", undefined, "project");
+    const toggle = el("input");
+    toggle.type = "checkbox";
+    toggle.name = `project-${tag}`;
+    toggle.checked = Boolean(op);
+    const name = el("label", undefined, "check");
+    name.append(toggle, el("span", t("study.project.open", { name: t(`tag.${tag}`) })));
+    const from = dateInput(op?.valid_from, (v) => {
+      const current = ops.find((o) => isProject(o) && o.tags[0] === tag);
+      if (current) set(current, "valid_from", v);
+    });
+    from.name = `project-${tag}-from`;
+    from.disabled = !op;
+    toggle.addEventListener("change", () => {
+      if (toggle.checked) {
+        const added = { op: "enable", tags: [tag] };
+        if (from.value) added.valid_from = from.value;
+        ops.unshift(added);
+      } else {
+        ops = ops.filter((o) => !(isProject(o) && o.tags[0] === tag));
+      }
+      from.disabled = !toggle.checked;
+      writeJson();
+    });
+    line.append(name, field("study.project.from", from));
+    projects.append(line);
+  }
+  changes.replaceChildren();
+  let n = 0;
+  for (const op of ops) if (!isProject(op)) changes.append(changeRow(op, ++n));
+  if (!n) changes.append(el("li", t("study.change.none"), "muted"));
+}
+
+function writeJson() {
+  editor.elements.ops.value = JSON.stringify(ops, null, 2);
+  clearProblem(opsError);
+}
+
+/** Where JSON.parse stopped, as a line and column of ``text``. */
+function jsonError(text, err) {
+  const at = Number(/position (\d+)/.exec(err.message)?.[1] ?? text.length);
+  const before = text.slice(0, at).split("\n");
+  const line = before.length;
+  const column = before.at(-1).length + 1;
+  const source = text.split("\n")[line - 1] ?? "";
+  return { line, column, source };
+}
+
+function readJson() {
+  const text = editor.elements.ops.value;
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    const { line, column, source } = jsonError(text, err);
+    opsError.hidden = false;
+    opsError.replaceChildren(
+      el("strong", t("study.json.error", { line, column })),
+      el("pre", `${source}\n${" ".repeat(column - 1)}^`),
+    );
+    return false;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((op) => op && typeof op === "object" && !Array.isArray(op))) {
+    opsError.hidden = false;
+    opsError.replaceChildren(el("strong", t("study.json.list")));
+    return false;
+  }
+  clearProblem(opsError);
+  ops = parsed;
+  renderBuilder();
+  return true;
+}
+
+editor.elements.ops.addEventListener("input", readJson);
+
+document.getElementById("change-add").addEventListener("click", () => {
+  const kind = changeKind.value;
+  const today = new Date().toLocaleDateString("en-CA");
+  const added = { op: kind };
+  if (kind === "close") Object.assign(added, { target: "", start: `${today}T00:00:00${CHINA}` });
+  if (kind === "set_tariff") Object.assign(added, { code: "", valid_from: today });
+  if (kind === "adjust_frequency") Object.assign(added, { service: "", departures: [] });
+  ops.push(added);
+  renderBuilder();
+  writeJson();
+  changes.querySelector("li:last-child select, li:last-child input")?.focus();
+});
+
+/** Changes left incomplete, in plain words: "2. Close: What is empty". */
+function incomplete() {
+  const missing = [];
+  let n = 0;
+  const needs = {
+    close: [["target", "study.change.target"], ["start", "study.change.from"], ["end", "study.change.until"]],
+    disable: [["ids", "study.change.target"]],
+    enable: [["ids", "study.change.target"]],
+    set_tariff: [["code", "study.change.code"], ["factor", "study.change.percent"]],
+    adjust_frequency: [["service", "study.change.service"], ["departures", "study.change.departures"]],
+    adjust_capacity: [["ids", "study.change.target"], ["factor", "study.change.percent"]],
+  };
+  for (const op of ops) {
+    if (isProject(op)) continue;
+    n += 1;
+    for (const [name, labelKey] of needs[op.op] || []) {
+      if (op[name] === undefined || op[name] === "") {
+        missing.push({ field: `${n}. ${t(`study.change.${op.op}`)}`, message: t("study.rule.empty", { label: t(labelKey) }) });
+      }
+    }
+  }
+  if (missing.length) throw new Problem({ title: t("study.incomplete"), errors: missing });
+}
 
 async function loadScenarios(selectId) {
   const page = await get("/v1/scenarios?limit=100");
@@ -59,36 +353,70 @@ async function loadScenarios(selectId) {
 
 function fillEditor() {
   const chosen = scenarios.find((s) => s.id === picker.value);
-  editor.elements.name.value = chosen ? chosen.name : "Pinglu Canal open";
+  editor.elements.name.value = chosen ? chosen.name : t("study.default.name");
   editor.elements.description.value = chosen?.description || "";
-  editor.elements.ops.value = JSON.stringify(chosen ? chosen.ops : EXAMPLE, null, 2);
+  ops = structuredClone(chosen ? chosen.ops : DEFAULT_OPS);
+  renderBuilder();
+  writeJson();
 }
 
-function readOps() {
-  try {
-    return JSON.parse(editor.elements.ops.value);
-  } catch (err) {
-    throw new Problem({ title: t("study.ops"), detail: err.message });
-  }
+// ------------------------------------------------------------------------- problems
+
+/** A rule the API states in English, in the current language's plain words. */
+function plainRule(message) {
+  const bound = /(less|greater) than or equal to ([\d.e+]+)/.exec(message);
+  if (bound) return t(bound[1] === "less" ? "study.rule.max" : "study.rule.min", { n: number(bound[2]) });
+  if (/valid number/.test(message)) return t("study.rule.number");
+  if (/Field required/.test(message)) return t("study.rule.required");
+  return message;
 }
 
+/** Show ``err`` with each field named by the label the form gives it. */
 function problem(err) {
-  showProblem(problemBox, err);
+  if (!(err instanceof Problem) || !err.body.errors) {
+    showProblem(problemBox, err);
+    return;
+  }
+  const fields = [];
+  const errors = err.body.errors.map((e) => {
+    fields.push(e.field);
+    const known = Object.keys(FIELDS).find((name) => e.field === name || e.field?.startsWith(`${name}.`));
+    const operation = /^op #(\d+)$/.exec(e.item || "");
+    return {
+      field: known ? t(FIELDS[known]) : e.field,
+      item: operation ? t("study.op", { n: operation[1] }) : e.item,
+      message: plainRule(e.message),
+    };
+  });
+  const title = err.body.status === 422 ? t("study.refused") : err.body.title;
+  showProblem(problemBox, new Problem({ ...err.body, title, errors }));
+  problemBox.dataset.fields = fields.filter(Boolean).join(" ");
+}
+
+function clearProblems() {
+  clearProblem(problemBox);
+  delete problemBox.dataset.fields;
 }
 
 editor.addEventListener("submit", async (event) => {
   event.preventDefault();
-  clearProblem(problemBox);
+  clearProblems();
+  if (!opsError.hidden) {
+    problem(new Problem({ title: t("study.json.fix") }));
+    return;
+  }
   try {
+    incomplete();
     const body = {
       name: editor.elements.name.value,
       description: editor.elements.description.value || null,
-      ops: readOps(),
+      ops,
     };
     const saved = picker.value
       ? await patch(`/v1/scenarios/${picker.value}`, body)
       : await post("/v1/scenarios", body);
     await loadScenarios(saved.id);
+    progress.value = 0;
     progressText.textContent = t("study.saved", { version: saved.version });
   } catch (err) {
     problem(err);
@@ -97,27 +425,44 @@ editor.addEventListener("submit", async (event) => {
 
 picker.addEventListener("change", fillEditor);
 
+// ------------------------------------------------------------------------- running
+
 runner.addEventListener("submit", async (event) => {
   event.preventDefault();
-  clearProblem(problemBox);
-  results.replaceChildren();
+  clearProblems();
+  if (!opsError.hidden) {
+    problem(new Problem({ title: t("study.json.fix") }));
+    return;
+  }
   try {
+    incomplete();
     // a stored scenario runs at its current version; an unsaved one inline
-    const other = picker.value || { name: editor.elements.name.value, ops: readOps() };
+    const other = picker.value || { name: editor.elements.name.value, ops };
     const body = {
-      name: `${editor.elements.name.value} vs base`,
+      name: t("study.versus", { name: editor.elements.name.value }),
       scenarios: ["base", other],
       value_of_time_cny_per_teu_hour: Number(runner.elements.vot.value),
       co2_price_cny_per_t: Number(runner.elements.co2price.value || 0),
       capacity: runner.elements.capacity.checked,
     };
     if (runner.elements.vot.value === "") delete body.value_of_time_cny_per_teu_hour;
-    study = await post("/v1/studies", body);
-    await follow(study.id);
+    resetProgress();
+    progressText.textContent = t("study.solving");
+    const started = await post("/v1/studies", body);
+    await open(started.id);
+    await listPast();
   } catch (err) {
+    progressText.textContent = "";
     problem(err);
   }
 });
+
+function resetProgress() {
+  study = null;
+  progress.value = 0;
+  progressText.textContent = "";
+  results.replaceChildren();
+}
 
 function showProgress() {
   progress.value = study.progress;
@@ -125,11 +470,23 @@ function showProgress() {
   progressText.textContent = `${t(`study.status.${study.status}`)} · ${Math.round(100 * study.progress)} %${running}`;
 }
 
-async function follow(id) {
+/** The study named in the address (#study=<id>), which a reload reopens. */
+export function studyInAddress() {
+  return /(?:^#|&)study=([\w-]+)/.exec(location.hash)?.[1] || null;
+}
+
+/** Open study ``id``: follow it until it ends, then show its results. */
+async function open(id) {
+  const mine = ++following;
+  resetProgress();
+  history.replaceState(null, "", `#study=${id}`);
+  markPast();
   runner.elements.run.disabled = true;
   try {
     for (;;) {
-      study = await get(`/v1/studies/${id}`);
+      const now = await get(`/v1/studies/${id}`);
+      if (mine !== following) return;
+      study = now;
       showProgress();
       if (study.status === "succeeded") break;
       if (study.status === "failed") {
@@ -139,47 +496,72 @@ async function follow(id) {
       await new Promise((resolve) => setTimeout(resolve, 700));
     }
   } finally {
-    runner.elements.run.disabled = false;
+    if (mine === following) runner.elements.run.disabled = false;
   }
-  flowScenario = study.result.scenarios.at(-1).label;
+  flowView = "difference";
   render();
   await showFlows();
 }
 
-async function showFlows() {
+async function flowsOf(label) {
   const assignment = study.result.assignment;
-  const flows = await get(
-    `${study.links.flows}?scenario=${encodeURIComponent(flowScenario)}&assignment=${assignment}`,
-  );
-  focus("study");
-  drawFlows(flows);
+  return get(`${study.links.flows}?scenario=${encodeURIComponent(label)}&assignment=${assignment}`);
 }
+
+async function showFlows() {
+  const labels = study.result.scenarios.map((s) => s.label);
+  focus("study");
+  if (flowView === "difference" && labels.length > 1) {
+    const [reference, scenario] = await Promise.all([flowsOf(labels[0]), flowsOf(labels.at(-1))]);
+    drawDifference(reference, scenario);
+  } else {
+    drawFlows(await flowsOf(flowView === "difference" ? labels[0] : flowView));
+  }
+}
+
+// ------------------------------------------------------------------------- results
 
 function scenarioLabel(label) {
   return label === "base" ? t("study.base") : label;
 }
 
-/** One horizontal bar per scenario for a total. */
-function barChart(title, rows) {
+/** Each scenario's total: a bar, its value, and against the reference its change and a bar of
+ * the change in %, on a scale ``scale`` % shared by the charts, so that 1,649 against 1,640 reads
+ * as +9 (+0.5 %) rather than as two equal bars. */
+function barChart(title, rows, scale) {
   const box = el("figure", undefined, "chart");
   box.append(el("figcaption", title));
-  const width = 470;
   const bar = 18;
+  const height = rows.length * (bar + 6) + 14;
   const top = Math.max(...rows.map((r) => Math.abs(r.value)), 1);
-  const chart = svg("svg", {
-    viewBox: `0 0 ${width} ${rows.length * (bar + 6)}`,
-    width,
-    height: rows.length * (bar + 6),
-    role: "img",
-  });
+  const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${height}`, width: WIDTH, height, role: "img" });
+  chart.append(svg("title", {}, title));
+  const mid = (DIFF[0] + DIFF[1]) / 2;
+  chart.append(
+    svg("text", { x: mid, y: 10, "text-anchor": "middle", class: "axis" }, t("study.diffaxis")),
+    svg("line", { x1: mid, x2: mid, y1: 14, y2: height, class: "zero" }),
+  );
+  const reference = rows[0].value;
   rows.forEach((row, i) => {
-    const y = i * (bar + 6);
-    const w = ((width - LABEL - 70) * Math.abs(row.value)) / top;
+    const y = 14 + i * (bar + 6);
+    const w = (BARS * Math.abs(row.value)) / top;
+    const change = row.value - reference;
+    const p = percent(change, reference);
+    const text = i
+      ? `${number(row.value, row.digits)} (${signed(change, row.digits)} · ${percentText(p)})`
+      : number(row.value, row.digits);
     chart.append(
       svg("text", { x: 0, y: y + 13, class: "axis" }, scenarioLabel(row.label)),
-      svg("rect", { x: LABEL, y, width: Math.max(w, 1), height: bar, fill: i ? "#d35400" : "#7f8c8d", class: "bar" }),
-      svg("text", { x: LABEL + 4 + w, y: y + 13, class: "value" }, number(row.value, row.digits ?? 0)),
+      svg("rect", { x: LABEL, y, width: Math.max(w, 1), height: bar, class: i ? "bar scenario" : "bar reference" }),
+      svg("text", { x: LABEL + 4 + w, y: y + 13, class: "value" }, text),
     );
+    if (i && p !== null) {
+      const dw = Math.min(1, Math.abs(p) / scale) * (DIFF[1] - mid);
+      chart.append(
+        svg("rect", { x: p < 0 ? mid - dw : mid, y: y + 3, width: Math.max(dw, 1), height: bar - 6, class: p < 0 ? "diff less" : "diff more" }),
+      );
+      chart.append(svg("title", {}, `${scenarioLabel(row.label)}: ${percentText(p)}`));
+    }
   });
   box.append(chart);
   return box;
@@ -189,14 +571,14 @@ function barChart(title, rows) {
 function modalChart(outcomes) {
   const box = el("figure", undefined, "chart");
   box.append(el("figcaption", t("study.modal")));
-  const width = 470;
   const bar = 18;
   const chart = svg("svg", {
-    viewBox: `0 0 ${width} ${outcomes.length * (bar + 6) + 22}`,
-    width,
+    viewBox: `0 0 ${WIDTH} ${outcomes.length * (bar + 6) + 22}`,
+    width: WIDTH,
     height: outcomes.length * (bar + 6) + 22,
     role: "img",
   });
+  chart.append(svg("title", {}, t("study.modal")));
   const modes = Object.keys(MODE_COLOURS);
   outcomes.forEach(({ label, outcome }, i) => {
     const y = i * (bar + 6);
@@ -204,10 +586,10 @@ function modalChart(outcomes) {
     let x = LABEL;
     for (const mode of modes) {
       const share = outcome.modal_split[mode]?.share || 0;
-      const w = (width - LABEL - 5) * share;
+      const w = (WIDTH - LABEL - 5) * share;
       if (w <= 0) continue;
       const rect = svg("rect", { x, y, width: w, height: bar, fill: MODE_COLOURS[mode], class: "bar" });
-      rect.append(svg("title", {}, `${t(`mode.${mode}`)} ${(100 * share).toFixed(1)} %`));
+      rect.append(svg("title", {}, `${t(`mode.${mode}`)} ${number(100 * share, 1)} %`));
       chart.append(rect);
       x += w;
     }
@@ -224,33 +606,81 @@ function modalChart(outcomes) {
   return box;
 }
 
-/** Diverging bars: the TEU each gateway wins or loses against the reference. */
+// the study's name for the boxes that reach their destination without a sea leg
+const OVERLAND = "no sea leg";
+
+const gatewayName = (id) => (id === OVERLAND ? t("study.overland") : placeName(id));
+
+/** Diverging bars: the TEU each gateway wins or loses against the reference, by name. */
 function shiftChart(shifts) {
   const box = el("figure", undefined, "chart");
   box.append(el("figcaption", t("study.gateways")));
   const rows = shifts.filter((s) => s.change_teu !== 0).slice(0, 8);
-  const width = 470;
   const bar = 16;
   const mid = 300;
   const top = Math.max(1, ...rows.map((r) => Math.abs(r.change_teu)));
   const chart = svg("svg", {
-    viewBox: `0 0 ${width} ${Math.max(rows.length, 1) * (bar + 4)}`,
-    width,
+    viewBox: `0 0 ${WIDTH} ${Math.max(rows.length, 1) * (bar + 4)}`,
+    width: WIDTH,
     height: Math.max(rows.length, 1) * (bar + 4),
     role: "img",
   });
+  chart.append(svg("title", {}, t("study.gateways")));
   rows.forEach((row, i) => {
     const y = i * (bar + 4);
     const w = (90 * Math.abs(row.change_teu)) / top;
     const x = row.change_teu < 0 ? mid - w : mid;
     chart.append(
-      svg("text", { x: 0, y: y + 12, class: "axis" }, row.location),
-      svg("rect", { x, y, width: Math.max(w, 1), height: bar, fill: row.change_teu < 0 ? "#c0392b" : "#138d75", class: "bar" }),
-      svg("text", { x: row.change_teu < 0 ? mid + 4 : mid + w + 4, y: y + 12, class: "value" }, (row.change_teu > 0 ? "+" : "") + number(row.change_teu)),
+      svg("text", { x: 0, y: y + 12, class: "axis gateway" }, gatewayName(row.location)),
+      svg("rect", { x, y, width: Math.max(w, 1), height: bar, class: row.change_teu < 0 ? "bar diff less" : "bar diff more" }),
+      svg("text", { x: row.change_teu < 0 ? mid + 4 : mid + w + 4, y: y + 12, class: "value" }, signed(row.change_teu)),
     );
   });
   box.append(chart);
   return box;
+}
+
+/** Each scenario against the reference: the value, the change and the change in %. */
+function deltaTable(outcomes) {
+  const [reference, ...others] = outcomes;
+  const table = el("table", undefined, "delta");
+  table.append(el("caption", t("study.delta")));
+  const head = el("tr");
+  head.append(el("th", t("study.measure")), el("th", scenarioLabel(reference.label)));
+  for (const { label } of others) {
+    head.append(el("th", scenarioLabel(label)), el("th", t("study.change")), el("th", t("study.changepct")));
+  }
+  for (const cell of head.children) cell.scope = "col";
+  table.append(head);
+  for (const [key, labelKey, digits] of MEASURES) {
+    const tr = el("tr");
+    tr.dataset.measure = key;
+    const name = el("th", t(labelKey));
+    name.scope = "row";
+    const base = reference.outcome.totals[key];
+    tr.append(name, el("td", number(base, digits), "num"));
+    for (const { outcome } of others) {
+      const value = outcome.totals[key];
+      tr.append(
+        el("td", number(value, digits), "num"),
+        el("td", signed(value - base, digits), "num"),
+        el("td", percentText(percent(value - base, base)), "num pct"),
+      );
+    }
+    table.append(tr);
+  }
+  // unserved demand as a share of demand: the figure a planner asks first
+  const share = el("tr", undefined, "share");
+  const name = el("th", t("study.unservedshare"));
+  name.scope = "row";
+  const shareOf = ({ outcome }) => percent(outcome.totals.unserved_teu, outcome.totals.demand_teu) ?? 0;
+  share.append(name, el("td", `${number(shareOf(reference), 1)} %`, "num"));
+  for (const other of others) {
+    const points = shareOf(other) - shareOf(reference);
+    share.append(el("td", `${number(shareOf(other), 1)} %`, "num"), el("td", `${signed(points, 1)} ${t("study.points")}`, "num"), el("td", ""));
+  }
+  table.append(share);
+  return table;
 }
 
 function render() {
@@ -260,14 +690,17 @@ function render() {
   const assignment = result.assignment;
   const outcomes = result.scenarios.map((s) => ({ label: s.label, outcome: s.outcomes[assignment] }));
   results.append(el("h3", `${t("study.comparison")}: ${study.name}`));
+  results.append(deltaTable(outcomes));
   const charts = el("div", undefined, "charts");
-  const total = (key, digits) =>
-    outcomes.map(({ label, outcome }) => ({ label, value: outcome.totals[key], digits }));
+  const total = (key, digits) => outcomes.map(({ label, outcome }) => ({ label, value: outcome.totals[key], digits }));
+  // one scale for the differences of all four charts, so their bars compare
+  const changes = MEASURES.slice(0, 4).flatMap(([key]) => {
+    const base = outcomes[0].outcome.totals[key];
+    return outcomes.slice(1).map(({ outcome }) => Math.abs(percent(outcome.totals[key] - base, base) ?? 0));
+  });
+  const scale = Math.max(1, ...changes);
   charts.append(
-    barChart(t("study.cost"), total("mean_cost_cny_per_teu")),
-    barChart(t("study.transit"), total("mean_transit_hours", 1)),
-    barChart(t("study.co2e"), total("co2e_kg_per_teu")),
-    barChart(t("study.served"), total("served_teu")),
+    ...MEASURES.slice(0, 4).map(([key, labelKey, digits]) => barChart(t(labelKey), total(key, digits), scale)),
     modalChart(outcomes),
   );
   const comparison = result.comparisons.at(-1);
@@ -275,52 +708,112 @@ function render() {
   results.append(charts);
 
   const flows = el("div", undefined, "flows");
-  flows.append(el("span", t("study.flows")));
   const choose = el("select");
   choose.name = "flow-scenario";
+  if (outcomes.length > 1) {
+    const option = el("option", t("study.flows.difference", { scenario: scenarioLabel(outcomes.at(-1).label) }));
+    option.value = "difference";
+    choose.append(option);
+  }
   for (const { label } of outcomes) {
     const option = el("option", scenarioLabel(label));
     option.value = label;
     choose.append(option);
   }
-  choose.value = flowScenario;
+  choose.value = flowView;
   choose.addEventListener("change", () => {
-    flowScenario = choose.value;
-    showFlows().catch((err) => showProblem(problemBox, err));
+    flowView = choose.value;
+    render();
+    showFlows().catch((err) => problem(err));
   });
-  flows.append(choose);
+  flows.append(field("study.flows", choose));
+  const legend = el("p", undefined, "muted flow-legend");
+  if (flowView === "difference") {
+    legend.append(el("i", undefined, "swatch grows"), t("study.flows.grows"), " ", el("i", undefined, "swatch shrinks"), t("study.flows.shrinks"));
+    flows.append(legend);
+  }
   results.append(flows);
 
   const downloads = el("div", undefined, "downloads");
   downloads.append(el("h4", t("study.downloads")));
-  const links = Object.entries(study.links).filter(([name]) => name !== "self");
+  const report = el("button", t("study.report"));
+  report.type = "button";
+  report.dataset.open = "report";
+  report.addEventListener("click", () => openReport().catch((err) => problem(err)));
+  downloads.append(report);
+  const links = Object.entries(study.links).filter(([name]) => name !== "self" && name !== "report");
   for (const [name, path] of links) {
-    const file = name === "flows" ? "flows.geojson" : name === "report" ? "report.html" : `${name.slice(4)}.csv`;
-    const text = name === "flows" ? t("study.flowsfile") : name === "report" ? t("study.report") : file;
-    const link = el("a", text);
+    const file = name === "flows" ? "flows.geojson" : `${name.slice(4)}.csv`;
+    const link = el("a", name === "flows" ? t("study.flowsfile") : file);
     link.href = "#";
     link.dataset.download = name;
     link.addEventListener("click", (event) => {
       event.preventDefault();
-      download(path, `${study.id}-${file}`).catch((err) => showProblem(problemBox, err));
+      download(path, `${study.id}-${file}`).catch((err) => problem(err));
     });
     downloads.append(link);
   }
   results.append(downloads);
 }
 
+/** The report in a new tab: the tab opens at the click (no popup blocker), the page follows. */
+async function openReport() {
+  const tab = window.open("", "_blank");
+  const response = await call("GET", study.links.report, { raw: true });
+  const page = new Blob([await response.text()], { type: "text/html" });
+  tab.location.href = URL.createObjectURL(page);
+}
+
+// ------------------------------------------------------------------------- past studies
+
+async function listPast() {
+  const page = await get("/v1/studies?limit=10");
+  pastList.replaceChildren();
+  if (!page.items.length) pastList.append(el("li", t("study.past.none"), "muted"));
+  for (const item of page.items) {
+    const row = el("li");
+    const button = el("button", item.name);
+    button.type = "button";
+    button.dataset.study = item.id;
+    button.addEventListener("click", () => open(item.id).catch((err) => problem(err)));
+    row.append(button, el("span", ` ${t(`study.status.${item.status}`)} · ${dateText(item.created_at)}`, "muted"));
+    pastList.append(row);
+  }
+  markPast();
+}
+
+function markPast() {
+  const current = studyInAddress();
+  for (const button of pastList.querySelectorAll("button")) {
+    if (button.dataset.study === current) button.setAttribute("aria-current", "true");
+    else button.removeAttribute("aria-current");
+  }
+}
+
+// a study's address pasted into an open console opens it too
+window.addEventListener("hashchange", () => {
+  const id = studyInAddress();
+  if (id && id !== study?.id) open(id).catch((err) => problem(err));
+});
+
 onSwitch(() => {
   if (study) showProgress();
   render();
+  renderBuilder();
   const fresh = picker.querySelector('option[value=""]');
   if (fresh) fresh.textContent = t("study.new");
+  if (pastList.children.length) listPast().catch((err) => problem(err));
 });
 
-/** The stored scenarios of the key's organisation (again after the key changes). */
+/** The organisation's scenarios and studies (again after the key changes); the study in the
+ * address reopens. */
 export async function loadStudies() {
-  clearProblem(problemBox);
+  clearProblems();
   try {
-    await loadScenarios();
+    if (!document.getElementById("study-workspace").hidden) await loadScenarios();
+    await listPast();
+    const id = studyInAddress();
+    if (id) await open(id);
   } catch (err) {
     problem(err); // a key without scenarios:read still has the map and quotes
   }
