@@ -1,28 +1,17 @@
-// The planner's workspace: build a scenario (planned projects switched on from a date, changes
-// from a date, the JSON as an advanced view), run a study against the base, follow it, then
+// Studies: run the scenario the builder (scenario.js) holds against the base, follow it, then
 // compare: the delta table, charts of values and differences, the difference flow map, the
 // report; past studies are listed and reopened, and the address keeps the open one.
 
-import { Problem, call, clearProblem, download, get, patch, post, showProblem } from "./api.js";
+import { Problem, call, clearProblem, download, get, post, showProblem } from "./api.js";
+import { el, field, svg } from "./dom.js";
 import { language, onSwitch, t } from "./i18n.js";
-import {
-  MODE_COLOURS,
-  drawDifference,
-  drawFlows,
-  focus,
-  placeList,
-  placeName,
-  plannedTags,
-  serviceList,
-} from "./map.js";
+import { MODE_COLOURS, drawDifference, drawFlows, focus, placeName } from "./map.js";
+import { loadScenarios, reportTo, scenarioToRun } from "./scenario.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 470; // of a chart
 const LABEL = 130; // width of the scenario names left of the bars
 const BARS = 120; // the longest value bar
 const DIFF = [400, 465]; // where the difference bars go: zero in the middle
-const DEFAULT_OPS = [{ op: "enable", tags: ["pinglu_canal"] }];
-const CHINA = "+08:00"; // a close's dates are days in the corridor's time
 // the totals the table and charts compare, with their digits
 const MEASURES = [
   ["mean_cost_cny_per_teu", "study.cost", 0],
@@ -43,12 +32,6 @@ const FIELDS = {
   "body.scenarios": "study.ops",
 };
 
-const picker = document.getElementById("scenario-picker");
-const editor = document.getElementById("scenario-form");
-const projects = document.getElementById("scenario-projects");
-const changes = document.getElementById("scenario-changes");
-const changeKind = document.getElementById("change-kind");
-const opsError = document.getElementById("ops-error");
 const runner = document.getElementById("study-form");
 const problemBox = document.getElementById("study-problem");
 const progress = document.getElementById("study-progress");
@@ -56,25 +39,9 @@ const progressText = document.getElementById("study-progress-text");
 const results = document.getElementById("study-results");
 const pastList = document.getElementById("study-list");
 
-let scenarios = [];
-let ops = structuredClone(DEFAULT_OPS);
 let study = null;
 let flowView = "difference";
 let following = 0; // the latest follow(); an older one stops when a newer starts
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function svg(tag, attributes = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const locale = () => (language() === "zh" ? "zh-CN" : "en-GB");
 
@@ -94,271 +61,6 @@ function dateText(iso) {
   return `${day.getFullYear()}年${day.getMonth() + 1}月${day.getDate()}日`;
 }
 
-// ------------------------------------------------------------------------- the builder
-
-const isProject = (op) => op.op === "enable" && !op.ids && op.tags?.length === 1 && plannedTags().includes(op.tags[0]);
-
-function field(labelKey, control, className) {
-  const label = el("label", undefined, className);
-  label.append(el("span", t(labelKey)), control);
-  return label;
-}
-
-function dateInput(value, onChange) {
-  const input = el("input");
-  input.type = "date";
-  input.value = value ? value.slice(0, 10) : "";
-  input.addEventListener("change", () => onChange(input.value));
-  return input;
-}
-
-/** A choice of services and locations (or only services) by name. */
-function targetSelect(value, onChange, servicesOnly = false) {
-  const select = el("select");
-  const none = el("option", t("study.change.choose"));
-  none.value = "";
-  select.append(none);
-  const groups = [["study.change.services", serviceList()]];
-  if (!servicesOnly) groups.push(["study.change.places", placeList()]);
-  for (const [labelKey, items] of groups) {
-    const group = el("optgroup");
-    group.label = t(labelKey);
-    for (const item of items) {
-      const option = el("option", item.name);
-      option.value = item.id;
-      group.append(option);
-    }
-    select.append(group);
-  }
-  select.value = value || "";
-  select.addEventListener("change", () => onChange(select.value));
-  return select;
-}
-
-function percentInput(factor, onChange) {
-  const input = el("input");
-  input.type = "number";
-  input.step = "any";
-  input.min = "-99";
-  input.value = factor ? String(Math.round((factor - 1) * 1000) / 10) : "";
-  input.addEventListener("input", () => onChange(input.value === "" ? undefined : 1 + Number(input.value) / 100));
-  return input;
-}
-
-function set(op, name, value) {
-  if (value === "" || value === undefined) delete op[name];
-  else op[name] = value;
-  writeJson();
-}
-
-/** The controls of one change, bound to its operation. */
-function changeRow(op, index) {
-  const row = el("li");
-  const box = el("fieldset", undefined, "change");
-  const known = ["close", "disable", "enable", "set_tariff", "adjust_frequency", "adjust_capacity"];
-  box.append(el("legend", `${index}. ${known.includes(op.op) ? t(`study.change.${op.op}`) : t("study.change.other")}`));
-  const day = (name) => (op[name] ? op[name].slice(0, 10) : "");
-  switch (op.op) {
-    case "close":
-      box.append(
-        field("study.change.target", targetSelect(op.target, (v) => set(op, "target", v))),
-        field("study.change.from", dateInput(day("start"), (v) => set(op, "start", v && `${v}T00:00:00${CHINA}`))),
-        field("study.change.until", dateInput(day("end"), (v) => set(op, "end", v && `${v}T00:00:00${CHINA}`))),
-      );
-      break;
-    case "disable":
-    case "enable":
-      box.append(field("study.change.target", targetSelect(op.ids?.[0], (v) => set(op, "ids", v ? [v] : ""))));
-      if (op.op === "enable") box.append(field("study.change.from", dateInput(op.valid_from, (v) => set(op, "valid_from", v))));
-      break;
-    case "set_tariff": {
-      const code = el("input");
-      code.value = op.code || "";
-      code.addEventListener("input", () => set(op, "code", code.value.trim()));
-      box.append(
-        field("study.change.code", code),
-        field("study.change.percent", percentInput(op.factor, (v) => set(op, "factor", v))),
-        field("study.change.from", dateInput(op.valid_from, (v) => set(op, "valid_from", v))),
-      );
-      break;
-    }
-    case "adjust_frequency": {
-      const times = el("input");
-      times.value = (op.departures || []).join(", ");
-      times.placeholder = "MON 18:00, THU 18:00";
-      times.addEventListener("input", () => {
-        const list = times.value.split(",").map((s) => s.trim()).filter(Boolean);
-        set(op, "departures", list.length ? list : "");
-      });
-      box.append(
-        field("study.change.service", targetSelect(op.service, (v) => set(op, "service", v), true)),
-        field("study.change.departures", times),
-      );
-      break;
-    }
-    case "adjust_capacity":
-      box.append(
-        field("study.change.target", targetSelect(op.ids?.[0], (v) => set(op, "ids", v ? [v] : ""), true)),
-        field("study.change.percent", percentInput(op.factor, (v) => set(op, "factor", v))),
-      );
-      break;
-    default:
-      box.append(el("code", JSON.stringify(op)));
-  }
-  const remove = el("button", t("study.change.remove"));
-  remove.type = "button";
-  remove.addEventListener("click", () => {
-    ops.splice(ops.indexOf(op), 1);
-    renderBuilder();
-    writeJson();
-    changeKind.focus();
-  });
-  box.append(remove);
-  row.append(box);
-  return row;
-}
-
-function renderBuilder() {
-  projects.replaceChildren();
-  for (const tag of plannedTags()) {
-    const op = ops.find((o) => isProject(o) && o.tags[0] === tag);
-    const line = el("div", undefined, "project");
-    const toggle = el("input");
-    toggle.type = "checkbox";
-    toggle.name = `project-${tag}`;
-    toggle.checked = Boolean(op);
-    const name = el("label", undefined, "check");
-    name.append(toggle, el("span", t("study.project.open", { name: t(`tag.${tag}`) })));
-    const from = dateInput(op?.valid_from, (v) => {
-      const current = ops.find((o) => isProject(o) && o.tags[0] === tag);
-      if (current) set(current, "valid_from", v);
-    });
-    from.name = `project-${tag}-from`;
-    from.disabled = !op;
-    toggle.addEventListener("change", () => {
-      if (toggle.checked) {
-        const added = { op: "enable", tags: [tag] };
-        if (from.value) added.valid_from = from.value;
-        ops.unshift(added);
-      } else {
-        ops = ops.filter((o) => !(isProject(o) && o.tags[0] === tag));
-      }
-      from.disabled = !toggle.checked;
-      writeJson();
-    });
-    line.append(name, field("study.project.from", from));
-    projects.append(line);
-  }
-  changes.replaceChildren();
-  let n = 0;
-  for (const op of ops) if (!isProject(op)) changes.append(changeRow(op, ++n));
-  if (!n) changes.append(el("li", t("study.change.none"), "muted"));
-}
-
-function writeJson() {
-  editor.elements.ops.value = JSON.stringify(ops, null, 2);
-  clearProblem(opsError);
-}
-
-/** Where JSON.parse stopped, as a line and column of ``text``. */
-function jsonError(text, err) {
-  const at = Number(/position (\d+)/.exec(err.message)?.[1] ?? text.length);
-  const before = text.slice(0, at).split("\n");
-  const line = before.length;
-  const column = before.at(-1).length + 1;
-  const source = text.split("\n")[line - 1] ?? "";
-  return { line, column, source };
-}
-
-function readJson() {
-  const text = editor.elements.ops.value;
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    const { line, column, source } = jsonError(text, err);
-    opsError.hidden = false;
-    opsError.replaceChildren(
-      el("strong", t("study.json.error", { line, column })),
-      el("pre", `${source}\n${" ".repeat(column - 1)}^`),
-    );
-    return false;
-  }
-  if (!Array.isArray(parsed) || !parsed.every((op) => op && typeof op === "object" && !Array.isArray(op))) {
-    opsError.hidden = false;
-    opsError.replaceChildren(el("strong", t("study.json.list")));
-    return false;
-  }
-  clearProblem(opsError);
-  ops = parsed;
-  renderBuilder();
-  return true;
-}
-
-editor.elements.ops.addEventListener("input", readJson);
-
-document.getElementById("change-add").addEventListener("click", () => {
-  const kind = changeKind.value;
-  const today = new Date().toLocaleDateString("en-CA");
-  const added = { op: kind };
-  if (kind === "close") Object.assign(added, { target: "", start: `${today}T00:00:00${CHINA}` });
-  if (kind === "set_tariff") Object.assign(added, { code: "", valid_from: today });
-  if (kind === "adjust_frequency") Object.assign(added, { service: "", departures: [] });
-  ops.push(added);
-  renderBuilder();
-  writeJson();
-  changes.querySelector("li:last-child select, li:last-child input")?.focus();
-});
-
-/** Changes left incomplete, in plain words: "2. Close: What is empty". */
-function incomplete() {
-  const missing = [];
-  let n = 0;
-  const needs = {
-    close: [["target", "study.change.target"], ["start", "study.change.from"], ["end", "study.change.until"]],
-    disable: [["ids", "study.change.target"]],
-    enable: [["ids", "study.change.target"]],
-    set_tariff: [["code", "study.change.code"], ["factor", "study.change.percent"]],
-    adjust_frequency: [["service", "study.change.service"], ["departures", "study.change.departures"]],
-    adjust_capacity: [["ids", "study.change.target"], ["factor", "study.change.percent"]],
-  };
-  for (const op of ops) {
-    if (isProject(op)) continue;
-    n += 1;
-    for (const [name, labelKey] of needs[op.op] || []) {
-      if (op[name] === undefined || op[name] === "") {
-        missing.push({ field: `${n}. ${t(`study.change.${op.op}`)}`, message: t("study.rule.empty", { label: t(labelKey) }) });
-      }
-    }
-  }
-  if (missing.length) throw new Problem({ title: t("study.incomplete"), errors: missing });
-}
-
-async function loadScenarios(selectId) {
-  const page = await get("/v1/scenarios?limit=100");
-  scenarios = page.items;
-  picker.replaceChildren();
-  const fresh = el("option", t("study.new"));
-  fresh.value = "";
-  fresh.dataset.i18n = "study.new";
-  picker.append(fresh);
-  for (const s of scenarios) {
-    const option = el("option", `${s.name} (v${s.version})`);
-    option.value = s.id;
-    picker.append(option);
-  }
-  picker.value = selectId || "";
-  fillEditor();
-}
-
-function fillEditor() {
-  const chosen = scenarios.find((s) => s.id === picker.value);
-  editor.elements.name.value = chosen ? chosen.name : t("study.default.name");
-  editor.elements.description.value = chosen?.description || "";
-  ops = structuredClone(chosen ? chosen.ops : DEFAULT_OPS);
-  renderBuilder();
-  writeJson();
-}
 
 // ------------------------------------------------------------------------- problems
 
@@ -398,49 +100,27 @@ function clearProblems() {
   delete problemBox.dataset.fields;
 }
 
-editor.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  clearProblems();
-  if (!opsError.hidden) {
-    problem(new Problem({ title: t("study.json.fix") }));
-    return;
-  }
-  try {
-    incomplete();
-    const body = {
-      name: editor.elements.name.value,
-      description: editor.elements.description.value || null,
-      ops,
-    };
-    const saved = picker.value
-      ? await patch(`/v1/scenarios/${picker.value}`, body)
-      : await post("/v1/scenarios", body);
-    await loadScenarios(saved.id);
+reportTo({
+  saved: (version) => {
     progress.value = 0;
-    progressText.textContent = t("study.saved", { version: saved.version });
-  } catch (err) {
+    progressText.textContent = t("study.saved", { version });
+  },
+  problem: (err) => {
+    clearProblems();
     problem(err);
-  }
+  },
 });
-
-picker.addEventListener("change", fillEditor);
 
 // ------------------------------------------------------------------------- running
 
 runner.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearProblems();
-  if (!opsError.hidden) {
-    problem(new Problem({ title: t("study.json.fix") }));
-    return;
-  }
   try {
-    incomplete();
-    // a stored scenario runs at its current version; an unsaved one inline
-    const other = picker.value || { name: editor.elements.name.value, ops };
+    const { name, scenario } = scenarioToRun();
     const body = {
-      name: t("study.versus", { name: editor.elements.name.value }),
-      scenarios: ["base", other],
+      name: t("study.versus", { name }),
+      scenarios: ["base", scenario],
       value_of_time_cny_per_teu_hour: Number(runner.elements.vot.value),
       co2_price_cny_per_t: Number(runner.elements.co2price.value || 0),
       capacity: runner.elements.capacity.checked,
@@ -464,9 +144,24 @@ function resetProgress() {
   results.replaceChildren();
 }
 
+// the steps a running study reports, in the current language
+const STEPS = [
+  [/^(.+): building the study network$/, (m) => t("study.step.build", { scenario: scenarioLabel(m[1]) })],
+  [/^(.+): solving (\d+) pairs on (\d+) rides$/, (m) => t("study.step.solve", { scenario: scenarioLabel(m[1]), pairs: m[2], rides: m[3] })],
+  [/^comparing scenarios$/, () => t("study.step.compare")],
+];
+
+function step(message) {
+  for (const [pattern, words] of STEPS) {
+    const found = pattern.exec(message);
+    if (found) return words(found);
+  }
+  return message;
+}
+
 function showProgress() {
   progress.value = study.progress;
-  const running = study.status === "running" && study.message ? ` · ${study.message}` : "";
+  const running = study.status === "running" && study.message ? ` · ${step(study.message)}` : "";
   progressText.textContent = `${t(`study.status.${study.status}`)} · ${Math.round(100 * study.progress)} %${running}`;
 }
 
@@ -766,11 +461,17 @@ async function openReport() {
 
 // ------------------------------------------------------------------------- past studies
 
+let past = [];
+
 async function listPast() {
-  const page = await get("/v1/studies?limit=10");
+  past = (await get("/v1/studies?limit=10")).items;
+  renderPast();
+}
+
+function renderPast() {
   pastList.replaceChildren();
-  if (!page.items.length) pastList.append(el("li", t("study.past.none"), "muted"));
-  for (const item of page.items) {
+  if (!past.length) pastList.append(el("li", t("study.past.none"), "muted"));
+  for (const item of past) {
     const row = el("li");
     const button = el("button", item.name);
     button.type = "button";
@@ -799,10 +500,7 @@ window.addEventListener("hashchange", () => {
 onSwitch(() => {
   if (study) showProgress();
   render();
-  renderBuilder();
-  const fresh = picker.querySelector('option[value=""]');
-  if (fresh) fresh.textContent = t("study.new");
-  if (pastList.children.length) listPast().catch((err) => problem(err));
+  renderPast();
 });
 
 /** The organisation's scenarios and studies (again after the key changes); the study in the
