@@ -411,6 +411,13 @@ export function language() {
   return lang;
 }
 
+/** The calendar day of an ISO 8601 date or date-time, as it is written there (not moved to
+ * this browser's zone), in the language's one format: 2026-12-07 or 2026年12月7日. */
+export function dateText(iso) {
+  const [year, month, day] = iso.slice(0, 10).split("-");
+  return lang === "zh" ? `${year}年${Number(month)}月${Number(day)}日` : `${year}-${month}-${day}`;
+}
+
 /** The label ``key`` in the current language, ``{name}`` replaced from ``values``. */
 export function t(key, values = {}) {
   // a value the API adds later (a new label or status) shows as itself until it has a label

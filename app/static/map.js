@@ -2,7 +2,7 @@
 // quote and study views draw on it (each in a pane of its own, so views and tests can find them).
 
 import { get } from "./api.js";
-import { language, nameOf, t } from "./i18n.js";
+import { dateText, language, nameOf, t } from "./i18n.js";
 
 const L = window.L;
 
@@ -179,7 +179,7 @@ async function servicePopup(props) {
           : `${d.available_teu ?? "—"} ${t("service.free")} / ${d.booked_teu} ${t("service.booked")}`;
         const tr = element("tr");
         // local time at the origin, with its offset
-        const local = `${d.departure.slice(0, 16).replace("T", " ")} ${d.departure.slice(19)}`;
+        const local = `${dateText(d.departure)} ${d.departure.slice(11, 16)} ${d.departure.slice(19)}`;
         tr.append(element("td", local), element("td", free));
         table.append(tr);
       }

@@ -4,7 +4,7 @@
 
 import { Problem, call, clearProblem, download, get, post, showProblem } from "./api.js";
 import { el, field, svg } from "./dom.js";
-import { language, onSwitch, t } from "./i18n.js";
+import { dateText, language, onSwitch, t } from "./i18n.js";
 import { MODE_COLOURS, drawDifference, drawFlows, focus, placeName } from "./map.js";
 import { loadScenarios, reportTo, scenarioToRun } from "./scenario.js";
 
@@ -53,14 +53,6 @@ const signed = (v, digits = 0) => (v > 0 ? "+" : v < 0 ? "−" : "±") + number(
 const percent = (change, reference) => (reference ? (100 * change) / reference : null);
 
 const percentText = (p) => (p === null ? "—" : `${signed(p, Math.abs(p) < 10 ? 1 : 0)} %`);
-
-/** A date as the language writes it: 2026-12-07 in English, 2026年12月7日 in 中文. */
-function dateText(iso) {
-  const day = new Date(iso);
-  if (language() !== "zh") return iso.slice(0, 10);
-  return `${day.getFullYear()}年${day.getMonth() + 1}月${day.getDate()}日`;
-}
-
 
 // ------------------------------------------------------------------------- problems
 

@@ -240,6 +240,8 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     view.select_option("#change-kind", "close")
     view.click("#change-add")
     expect(view.locator("#scenario-changes fieldset")).to_have_count(1)
+    expect(view.locator("#scenario-changes fieldset select").first).to_be_focused()
+    assert_accessible(view, "scenario builder with a change")
     view.click("#scenario-form button[type=submit]")
     expect(view.locator("#study-problem")).to_contain_text("What is empty")
     expect(view.locator("#study-problem")).to_contain_text("Until is empty")
@@ -301,6 +303,7 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     expect(view.locator("[data-view=study]")).to_have_attribute("aria-selected", "true")
     past = view.locator(f"#study-list button[data-study='{study_id}']")
     expect(past).to_have_attribute("aria-current", "true")
+    expect(past.locator("xpath=..")).to_contain_text(re.compile(r"finished · \d{4}-\d{2}-\d{2}$"))
     expect(view.locator(".leaflet-flows-pane path.grows").first).to_be_attached()
 
     # the report opens in a tab of its own, not as a download
@@ -316,6 +319,9 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     view.click("#language")
     expect(view.locator("#study-results table.delta caption")).to_have_text("各情景与基准的比较")
     expect(progress).to_have_text("已完成 · 100 %")
+    # one way of writing dates per language
+    written = re.compile(r"已完成 · \d{4}年\d{1,2}月\d{1,2}日")
+    expect(past.locator("xpath=..")).to_contain_text(written)
     # the names planners gave their scenarios and studies are theirs
     named = ("Canal from March", *view.locator("#study-list button").all_text_contents())
     left = latin_left(
