@@ -97,7 +97,7 @@ function listServices() {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = service.name;
-      button.addEventListener("click", () => openService(service.id));
+      button.addEventListener("click", () => openService(service.id, button));
       item.append(button);
       return item;
     }),

@@ -215,11 +215,11 @@ function hoverName(layer, text) {
   layer.on("mouseout", () => hover.remove());
 }
 
+/** Open a service leg's popup at ``latlng``; returns its content. */
 async function openPopup(props, latlng) {
-  L.popup({ maxWidth: 360 })
-    .setLatLng(latlng)
-    .setContent(await servicePopup(props))
-    .openOn(map);
+  const content = await servicePopup(props);
+  L.popup({ maxWidth: 360 }).setLatLng(latlng).setContent(content).openOn(map);
+  return content;
 }
 
 function drawNetwork() {
@@ -298,15 +298,25 @@ export function serviceList() {
   return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Open a service's popup at its first leg, as a click on the map would. */
-export function openService(serviceId) {
+/** Open a service's popup at its first leg, as a click on the map would, and move the focus
+ * into it (a screen reader reads it; Escape or its close button returns to ``from``). */
+export async function openService(serviceId, from) {
   const leg = network.features.find(
     (f) => f.properties.feature_type === "service_leg" && f.properties.service === serviceId,
   );
   const line = L.geoJSON(unwrapped({ type: "FeatureCollection", features: [leg] }));
   const bounds = line.getBounds();
   map.fitBounds(bounds, { padding: [40, 40], maxZoom: 7, animate: false });
-  return openPopup(leg.properties, bounds.getCenter());
+  const content = await openPopup(leg.properties, bounds.getCenter());
+  content.tabIndex = -1;
+  content.focus();
+  const back = () => from?.focus();
+  content.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    map.closePopup();
+    back();
+  });
+  map.once("popupclose", back);
 }
 
 /** Mark and centre on a location found by the search. */

@@ -19,8 +19,8 @@ const opsError = document.getElementById("ops-error");
 
 let scenarios = [];
 let ops = structuredClone(DEFAULT_OPS);
-// where a save reports: the study view's progress line and problem box
-let report = { saved: () => {}, problem: () => {} };
+// where the builder reports: the study view's progress line and problem box
+let report = { saved: () => {}, problem: () => {}, edited: () => {} };
 
 const isProject = (op) => op.op === "enable" && !op.ids && op.tags?.length === 1 && plannedTags().includes(op.tags[0]);
 
@@ -178,6 +178,7 @@ function renderBuilder() {
 function writeJson() {
   editor.elements.ops.value = JSON.stringify(ops, null, 2);
   clearProblem(opsError);
+  report.edited();
 }
 
 /** Where JSON.parse stopped, as a line and column of ``text``. */
@@ -212,6 +213,7 @@ function readJson() {
   clearProblem(opsError);
   ops = parsed;
   renderBuilder();
+  report.edited();
   return true;
 }
 
@@ -290,7 +292,8 @@ export function scenarioToRun() {
   return { name, scenario: picker.value || { name, ops } };
 }
 
-/** Where saving reports: ``saved(version)`` and ``problem(error)``. */
+/** Where the builder reports: ``saved(version)``, ``problem(error)``, and ``edited()`` after
+ * each change to the operations (a problem shown about the old ones is then stale). */
 export function reportTo(handlers) {
   report = handlers;
 }

@@ -101,6 +101,7 @@ reportTo({
     clearProblems();
     problem(err);
   },
+  edited: clearProblems,
 });
 
 // ------------------------------------------------------------------------- running

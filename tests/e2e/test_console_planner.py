@@ -160,11 +160,17 @@ def test_the_tabs_follow_the_tab_pattern_and_the_map_is_no_tab_trap(
 
     # the services' timetables without the map: a list, each opening its popup
     view.click("#service-list summary")
-    view.locator("#service-list button").first.focus()
+    first = view.locator("#service-list button").first
+    first.focus()
     view.keyboard.press("Enter")
-    expect(view.locator(".service-popup")).to_contain_text("Capacity per departure")
+    popup = view.locator(".service-popup")
+    expect(popup).to_contain_text("Capacity per departure")
+    expect(popup).to_be_focused()
     assert_accessible(view, "network with a service popup")
     shot(view, "planner-network-keyboard")
+    view.keyboard.press("Escape")
+    expect(popup).to_have_count(0)
+    expect(first).to_be_focused()
     assert_stayed_home(watched, console)
 
 
@@ -247,6 +253,7 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     expect(view.locator("#study-problem")).to_contain_text("Until is empty")
     view.locator("#scenario-changes fieldset button").click()
     expect(view.locator("#scenario-changes fieldset")).to_have_count(0)
+    expect(view.locator("#study-problem")).to_be_hidden()  # about a change no longer there
 
     # a typo in the JSON is shown where it is, in words, and blocks the save
     ops.fill('[\n  {"op": "enable" "tags": ["pinglu_canal"]}\n]')
