@@ -71,14 +71,35 @@ function set(op, name, value) {
   writeJson();
 }
 
+// the fields each kind of change has in the builder, by the label of those it needs ("" for
+// an optional one); an operation with others (a tag, an amount instead of a factor...) or with
+// several ids is shown as JSON, so that the form never hides part of it
+const FORMS = {
+  close: { target: "study.change.target", start: "study.change.from", end: "study.change.until", reason: "" },
+  disable: { ids: "study.change.target" },
+  enable: { ids: "study.change.target", valid_from: "" },
+  set_tariff: { code: "study.change.code", factor: "study.change.percent", valid_from: "" },
+  adjust_frequency: { service: "study.change.service", departures: "study.change.departures" },
+  adjust_capacity: { ids: "study.change.target", factor: "study.change.percent" },
+};
+
+function fitsForm(op) {
+  const fields = FORMS[op.op];
+  if (!fields || !Object.keys(op).every((name) => name === "op" || name in fields)) return false;
+  const known = new Set([...serviceList(), ...placeList()].map((item) => item.id));
+  const chosen = op.target ?? op.service ?? op.ids?.[0];
+  const single = op.ids === undefined || (Array.isArray(op.ids) && op.ids.length === 1);
+  return single && (!chosen || known.has(chosen));
+}
+
 /** The controls of one change, bound to its operation. */
 function changeRow(op, index) {
   const row = el("li");
   const box = el("fieldset", undefined, "change");
-  const known = ["close", "disable", "enable", "set_tariff", "adjust_frequency", "adjust_capacity"];
-  box.append(el("legend", `${index}. ${known.includes(op.op) ? t(`study.change.${op.op}`) : t("study.change.other")}`));
+  const kind = fitsForm(op) ? op.op : "other";
+  box.append(el("legend", `${index}. ${t(`study.change.${kind}`)}`));
   const day = (name) => (op[name] ? op[name].slice(0, 10) : "");
-  switch (op.op) {
+  switch (kind) {
     case "close":
       box.append(
         field("study.change.target", targetSelect(op.target, (v) => set(op, "target", v))),
@@ -236,19 +257,13 @@ document.getElementById("change-add").addEventListener("click", () => {
 function incomplete() {
   const missing = [];
   let n = 0;
-  const needs = {
-    close: [["target", "study.change.target"], ["start", "study.change.from"], ["end", "study.change.until"]],
-    disable: [["ids", "study.change.target"]],
-    enable: [["ids", "study.change.target"]],
-    set_tariff: [["code", "study.change.code"], ["factor", "study.change.percent"]],
-    adjust_frequency: [["service", "study.change.service"], ["departures", "study.change.departures"]],
-    adjust_capacity: [["ids", "study.change.target"], ["factor", "study.change.percent"]],
-  };
   for (const op of ops) {
     if (isProject(op)) continue;
     n += 1;
-    for (const [name, labelKey] of needs[op.op] || []) {
-      if (op[name] === undefined || op[name] === "") {
+    if (!fitsForm(op)) continue; // written as JSON: the service checks it
+    for (const [name, labelKey] of Object.entries(FORMS[op.op])) {
+      const value = op[name];
+      if (labelKey && (value === undefined || value === "" || (Array.isArray(value) && !value.length))) {
         missing.push({ field: `${n}. ${t(`study.change.${op.op}`)}`, message: t("study.rule.empty", { label: t(labelKey) }) });
       }
     }

@@ -447,6 +447,7 @@ function render() {
 /** The report in a new tab: the tab opens at the click (no popup blocker), the page follows. */
 async function openReport() {
   const tab = window.open("", "_blank");
+  if (!tab) throw new Problem({ title: t("study.popup") });
   const response = await call("GET", study.links.report, { raw: true });
   const page = new Blob([await response.text()], { type: "text/html" });
   tab.location.href = URL.createObjectURL(page);

@@ -262,9 +262,15 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     expect(error).to_contain_text("missing comma")
     assert_accessible(view, "scenario builder with a JSON mistake")
     shot(view, "planner-json-mistake")
+    # an operation the forms cannot show whole stays JSON, named as such
+    ops.fill(json.dumps([*written, {"op": "disable", "tags": ["xijiang"]}]))
+    expect(view.locator("#scenario-changes legend")).to_have_text(
+        "1. Other operation (edit it as JSON)"
+    )
     ops.fill(json.dumps(written))
     expect(error).to_be_hidden()
     expect(canal).to_be_checked()
+    expect(view.locator("#scenario-changes fieldset")).to_have_count(0)
     view.click("#scenario-form button[type=submit]")
     expect(view.locator("#study-progress-text")).to_have_text("Saved: version 1")
     assert_accessible(view, "scenario builder")
