@@ -409,17 +409,26 @@ function render() {
     choose.append(option);
   }
   choose.value = flowView;
+  const legend = el("p", undefined, "muted flow-legend");
+  const explain = () => {
+    legend.replaceChildren(t("study.flows"));
+    if (flowView !== "difference") return;
+    legend.replaceChildren(
+      el("i", undefined, "swatch grows"),
+      t("study.flows.grows"),
+      " ",
+      el("i", undefined, "swatch shrinks"),
+      t("study.flows.shrinks"),
+      ` · ${t("study.flows.width")}`,
+    );
+  };
+  explain();
   choose.addEventListener("change", () => {
     flowView = choose.value;
-    render();
+    explain();
     showFlows().catch((err) => problem(err));
   });
-  flows.append(field("study.flows", choose));
-  const legend = el("p", undefined, "muted flow-legend");
-  if (flowView === "difference") {
-    legend.append(el("i", undefined, "swatch grows"), t("study.flows.grows"), " ", el("i", undefined, "swatch shrinks"), t("study.flows.shrinks"));
-    flows.append(legend);
-  }
+  flows.append(field("study.flows.show", choose), legend);
   results.append(flows);
 
   const downloads = el("div", undefined, "downloads");

@@ -319,6 +319,19 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     expect(past.locator("xpath=..")).to_contain_text(re.compile(r"finished · \d{4}-\d{2}-\d{2}$"))
     expect(view.locator(".leaflet-flows-pane path.grows").first).to_be_attached()
 
+    # the map's flows by keyboard: the base's own flows, the legend following, focus kept
+    chooser = view.locator("#study-results select[name=flow-scenario]")
+    chooser.focus()
+    view.keyboard.press("ArrowDown")
+    expect(chooser).to_have_value("base")
+    expect(chooser).to_be_focused()
+    expect(view.locator(".flow-legend")).to_have_text("Flows on the map: line width by TEU")
+    expect(view.locator(".leaflet-flows-pane path.grows")).to_have_count(0)
+    expect(view.locator(".leaflet-flows-pane path").first).to_be_attached()
+    chooser.select_option("difference")
+    expect(view.locator(".flow-legend")).to_contain_text("line width by the change in TEU")
+    expect(view.locator(".leaflet-flows-pane path.shrinks").first).to_be_attached()
+
     # the report opens in a tab of its own, not as a download
     with view.context.expect_page() as opened:
         view.click("#study-results button[data-open=report]")
