@@ -165,9 +165,12 @@ async function useKey(key, stored = false) {
   try {
     me = await checkKey(key);
   } catch (err) {
-    // a refused key is not kept; a stored one that stopped working is dropped
-    if (stored && err.body?.status === 401) setApiKey("");
-    note(err.body?.status === 401 ? "key.refused.note" : "key.unchecked", { status: err.body?.status || "—" });
+    // a refused key is not kept; a stored one that stopped working is dropped, one the service
+    // could not check (it did not answer) is kept for the next try
+    const refused = err.body?.status === 401;
+    if (stored && refused) setApiKey("");
+    const words = refused ? "key.refused.note" : stored ? "problem.network" : "key.unchecked";
+    note(words, { status: err.body?.status || "—" });
     showKeyForm(true);
     return;
   }

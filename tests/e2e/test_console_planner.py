@@ -102,7 +102,14 @@ def test_a_bad_key_is_refused_and_not_kept(page: tuple[Page, Watched], console: 
     view.click("#key-change")
     expect(view.locator("#key-form input[name=key]")).to_be_focused()
     expect(view.locator("#key-change")).to_have_attribute("aria-expanded", "true")
-    assert_stayed_home(watched, console, "status of 401")
+
+    # a kept key that stops working (revoked) is dropped at the next visit, saying so
+    view.evaluate("() => localStorage.setItem('corridor.key', 'cor_revoked')")
+    view.reload()
+    expect(note).to_contain_text("refused (401): it is not stored")
+    assert view.evaluate("() => localStorage.getItem('corridor.key')") in (None, "")
+    expect(view.locator("#key-form")).to_be_visible()
+    assert_stayed_home(watched, console, "status of 401", "status of 401")
 
 
 def test_a_forwarder_does_not_see_the_planner_workspace(
