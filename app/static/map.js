@@ -1,5 +1,8 @@
-// The one Leaflet map: the offline basemap, the network coloured by mode, and the layers the
-// quote and study views draw on it (each in a pane of its own, so views and tests can find them).
+// The one Leaflet map: the offline basemap, the network coloured by mode (opening on the corridor,
+// its main places labelled), and the layers the quote and study views draw on it (each in a pane
+// of its own, so views and tests can find them). No line or place on it is a Tab stop (the map
+// itself is, to pan with the arrow keys, and its zoom buttons): the keyboard reaches services
+// through the network view's list.
 
 import { get } from "./api.js";
 import { dateText, language, nameOf, t } from "./i18n.js";
