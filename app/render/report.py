@@ -15,15 +15,9 @@ from enum import StrEnum
 from html import escape
 from typing import Any
 
+from app.render.palette import MODE_COLOURS
 from graph import Network
 
-MODE_COLOURS = {
-    "sea": "#1f6fb4",
-    "rail": "#c0392b",
-    "road": "#7f7f7f",
-    "river": "#27a35a",
-    "canal": "#12a4b8",
-}
 #: West, east, south, north of the flow maps: western China, the Gulf and ASEAN.
 MAP_FRAME = (95.0, 125.0, -8.0, 36.0)
 SCENARIO_COLOURS = ["#34495e", "#e67e22", "#8e44ad", "#16a085", "#c0392b", "#2980b9"]

@@ -1,32 +1,72 @@
-// The one Leaflet map: the offline basemap, the network coloured by mode, and the layers the
-// quote and study views draw on it (each in a pane of its own, so views and tests can find them).
+// The one Leaflet map: the offline basemap, the network coloured by mode (opening on the corridor,
+// its main places labelled), and the layers the quote and study views draw on it (each in a pane
+// of its own, so views and tests can find them). No line or place on it is a Tab stop (the map
+// itself is, to pan with the arrow keys, and its zoom buttons): the keyboard reaches services
+// through the network view's list.
 
 import { get } from "./api.js";
-import { nameOf, t } from "./i18n.js";
+import { dateText, language, nameOf, t } from "./i18n.js";
 
 const L = window.L;
 
-export const MODE_COLOURS = {
-  sea: "#1f5fa8",
-  rail: "#c0392b",
-  river: "#138d75",
-  canal: "#8e44ad",
-  road: "#7f8c8d",
-  air: "#d68910",
-};
+const palette = getComputedStyle(document.documentElement);
 
-export const map = L.map("map", { zoomControl: true, worldCopyJump: true, minZoom: 2 }).setView(
-  [20, 108],
-  4,
+/** Mode colours from the one palette (/palette.css, which the study report shares). */
+export const MODE_COLOURS = Object.fromEntries(
+  ["sea", "rail", "river", "canal", "road", "air"].map((mode) => [mode, palette.getPropertyValue(`--${mode}`).trim()]),
 );
+
+// Chongqing and Chengdu to the Beibu Gulf, Kunming to Guangzhou: the corridor, not Asia
+const CORRIDOR = [
+  [20.4, 102.2],
+  [30.9, 113.6],
+];
+
+// the places named on the map, by the short name a map gives them, in order of precedence where
+// labels would overlap
+const LABELLED = [
+  ["CNQZH", "Qinzhou", "钦州"],
+  ["CNCQI-TJC", "Chongqing", "重庆"],
+  ["CNNIN-IRP", "Nanning", "南宁"],
+  ["CNKNM-WJY", "Kunming", "昆明"],
+  ["CNCDU-CXG", "Chengdu", "成都"],
+  ["CNGYA-DLY", "Guiyang", "贵阳"],
+  ["CNBIH", "Beihai", "北海"],
+  ["CNFAN", "Fangchenggang", "防城港"],
+  ["CNLZH", "Liuzhou", "柳州"],
+  ["CNWUZ", "Wuzhou", "梧州"],
+  ["CNNSA", "Guangzhou", "广州"],
+  ["VNYEV", "Hanoi", "河内"],
+  ["VNHPH", "Haiphong", "海防"],
+  ["CNPIN", "Pingxiang", "凭祥"],
+  ["CNHKM", "Hekou", "河口"],
+  ["CNGUG", "Guigang", "贵港"],
+  ["HKHKG", "Hong Kong", "香港"],
+  ["CNHJJ", "Huaihua", "怀化"],
+  ["LATHG", "Vientiane", "万象"],
+  ["SGSIN", "Singapore", "新加坡"],
+];
+
+export const map = L.map("map", { zoomControl: true, worldCopyJump: true, minZoom: 2 });
+map.fitBounds(CORRIDOR, { animate: false });
 map.attributionControl.setPrefix(false);
 map.attributionControl.addAttribution("Natural Earth · Leaflet");
+
+/** Name the map for screen readers (again after a language switch). */
+export function labelMap() {
+  const box = map.getContainer();
+  box.setAttribute("role", "region");
+  box.setAttribute("aria-label", t("map.label"));
+}
+labelMap();
 
 for (const [name, z] of [
   ["land", 210],
   ["network", 400],
+  ["hits", 410],
   ["flows", 420],
   ["routes", 440],
+  ["labels", 550],
   ["places", 600],
 ]) {
   map.createPane(name).style.zIndex = z;
@@ -44,6 +84,7 @@ fetch("/static/land.geojson")
   });
 
 const networkLayer = L.layerGroup().addTo(map);
+const labelLayer = L.layerGroup().addTo(map);
 const placesLayer = L.layerGroup().addTo(map);
 const routeLayer = L.layerGroup().addTo(map);
 const flowLayer = L.layerGroup().addTo(map);
@@ -78,15 +119,19 @@ export function unwrapped(collection) {
   };
 }
 
-function legStyle(props, highlight = false) {
+function legStyle(props) {
   return {
     pane: "network",
-    color: MODE_COLOURS[props.mode] || "#555",
-    weight: highlight ? 5 : 2,
-    opacity: 0.8,
+    color: MODE_COLOURS[props.mode],
+    weight: props.status === "planned" ? 4 : 3,
+    opacity: 0.85,
     dashArray: props.status === "planned" ? "6 6" : null,
+    interactive: false, // the wide invisible line above takes the clicks
   };
 }
+
+// a line 3 px wide is hard to hit: each leg has a 14 px transparent twin that takes the pointer
+const HIT_STYLE = { pane: "hits", color: "#000", weight: 14, opacity: 0, className: "hit" };
 
 function hours(value) {
   return value >= 48
@@ -137,7 +182,7 @@ async function servicePopup(props) {
           : `${d.available_teu ?? "—"} ${t("service.free")} / ${d.booked_teu} ${t("service.booked")}`;
         const tr = element("tr");
         // local time at the origin, with its offset
-        const local = `${d.departure.slice(0, 16).replace("T", " ")} ${d.departure.slice(19)}`;
+        const local = `${dateText(d.departure)} ${d.departure.slice(11, 16)} ${d.departure.slice(19)}`;
         tr.append(element("td", local), element("td", free));
         table.append(tr);
       }
@@ -160,39 +205,121 @@ export async function loadNetwork() {
   return { locations: locations.size, legs: legs.length };
 }
 
+// one tooltip that follows the pointer over lines and places; Leaflet's bindTooltip would also
+// listen for focus, which makes Chromium put every SVG path in the Tab order
+const hover = L.tooltip({ direction: "top", offset: [0, -8] });
+
+/** Name ``layer`` in the hover tooltip while the pointer is over it. */
+function hoverName(layer, text) {
+  layer.on("mousemove", (event) => {
+    hover.setLatLng(event.latlng).setContent(text);
+    if (!map.hasLayer(hover)) hover.addTo(map);
+  });
+  layer.on("mouseout", () => hover.remove());
+}
+
+/** Open a service leg's popup at ``latlng``; returns its content. */
+async function openPopup(props, latlng) {
+  const content = await servicePopup(props);
+  L.popup({ maxWidth: 360 }).setLatLng(latlng).setContent(content).openOn(map);
+  return content;
+}
+
 function drawNetwork() {
   networkLayer.clearLayers();
   if (!network) return;
-  const legs = network.features.filter((f) => f.properties.feature_type === "service_leg");
-  L.geoJSON(
-    unwrapped({ type: "FeatureCollection", features: legs }),
-    {
-      style: (feature) => legStyle(feature.properties),
-      onEachFeature: (feature, layer) => {
-        layer.bindTooltip(`${feature.properties.service_name || feature.properties.service}`, {
-          sticky: true,
-        });
-        layer.on("click", async (event) => {
-          L.popup({ maxWidth: 360 })
-            .setLatLng(event.latlng)
-            .setContent(await servicePopup(feature.properties))
-            .openOn(map);
-        });
-      },
+  const legs = unwrapped({
+    type: "FeatureCollection",
+    features: network.features.filter((f) => f.properties.feature_type === "service_leg"),
+  });
+  L.geoJSON(legs, { style: (feature) => legStyle(feature.properties) }).addTo(networkLayer);
+  L.geoJSON(legs, {
+    style: () => HIT_STYLE,
+    onEachFeature: (feature, layer) => {
+      hoverName(layer, `${feature.properties.service_name || feature.properties.service}`);
+      layer.on("click", (event) => openPopup(feature.properties, event.latlng));
     },
-  ).addTo(networkLayer);
+  }).addTo(networkLayer);
   for (const place of locations.values()) {
-    L.circleMarker([place.lat, place.lon], {
+    const marker = L.circleMarker([place.lat, place.lon], {
       pane: "places",
       radius: 4,
       weight: 1,
       color: "#333",
       fillColor: "#fff",
       fillOpacity: 1,
-    })
-      .bindTooltip(`${place.id} · ${nameOf(place)}`)
-      .addTo(networkLayer);
+    }).addTo(networkLayer);
+    hoverName(marker, `${place.id} · ${nameOf(place)}`);
   }
+  drawLabels();
+}
+
+/** The short name of a place for its label: its name up to the first bracket. */
+function shortName(place) {
+  return nameOf(place).split(/[(（]/)[0].trim();
+}
+
+function drawLabels() {
+  labelLayer.clearLayers();
+  for (const [id] of LABELLED) {
+    const place = locations.get(id);
+    if (!place) continue;
+    const icon = L.divIcon({ className: "place-label", html: "", iconSize: null, iconAnchor: [-6, 9] });
+    const label = L.marker([place.lat, place.lon], { icon, pane: "labels", interactive: false, keyboard: false });
+    label.addTo(labelLayer);
+    label.getElement().textContent = placeName(id);
+  }
+  fitLabels();
+}
+
+/** Hide the labels that would run off the map or over a label of a more important place. */
+function fitLabels() {
+  const box = map.getContainer().getBoundingClientRect();
+  const placed = [];
+  for (const label of labelLayer.getLayers()) {
+    const element = label.getElement();
+    if (!element) continue;
+    element.style.visibility = "";
+    const r = element.getBoundingClientRect();
+    const inside = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+    const clear = placed.every((p) => r.right < p.left || r.left > p.right || r.bottom < p.top || r.top > p.bottom);
+    if (inside && clear) placed.push(r);
+    else element.style.visibility = "hidden";
+  }
+}
+map.on("zoomend moveend resize", fitLabels);
+
+/** Services by name, for the list that opens their timetables without the map. */
+export function serviceList() {
+  if (!network) return [];
+  const byId = new Map();
+  for (const f of network.features) {
+    const p = f.properties;
+    if (p.feature_type !== "service_leg" || byId.has(p.service)) continue;
+    byId.set(p.service, { id: p.service, name: nameOf({ name: p.service_name, id: p.service }) });
+  }
+  return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Open a service's popup at its first leg, as a click on the map would, and move the focus
+ * into it (a screen reader reads it; Escape or its close button returns to ``from``). */
+export async function openService(serviceId, from) {
+  const leg = network.features.find(
+    (f) => f.properties.feature_type === "service_leg" && f.properties.service === serviceId,
+  );
+  const line = L.geoJSON(unwrapped({ type: "FeatureCollection", features: [leg] }));
+  const bounds = line.getBounds();
+  map.fitBounds(bounds, { padding: [40, 40], maxZoom: 7, animate: false });
+  const content = await openPopup(leg.properties, bounds.getCenter());
+  content.tabIndex = -1;
+  content.focus();
+  const back = () => from?.focus();
+  content.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    map.closePopup();
+    back();
+  });
+  map.once("popupclose", back);
 }
 
 /** Mark and centre on a location found by the search. */
@@ -202,7 +329,7 @@ export function showPlace(place) {
     pane: "places",
     radius: 9,
     weight: 3,
-    color: "#d35400",
+    color: "#b34700", // the console's accent
     fillOpacity: 0,
   })
     .bindTooltip(`${place.id} · ${nameOf(place)}`, { permanent: true, direction: "right" })
@@ -227,9 +354,7 @@ export function drawRoutes(options, selectedId) {
       }),
       onEachFeature: (feature, leg) => {
         const p = feature.properties;
-        leg.bindTooltip(`${p.seq}. ${p.service_name || p.service} · ${p.from} → ${p.to}`, {
-          sticky: true,
-        });
+        hoverName(leg, `${p.seq}. ${p.service_name || p.service} · ${p.from} → ${p.to}`);
       },
     }).addTo(routeLayer);
     if (selected) {
@@ -245,6 +370,32 @@ export function drawRoutes(options, selectedId) {
 
 export function clearRoutes() {
   routeLayer.clearLayers();
+}
+
+/** A location's short name in the current language, by id: the map's label where it has one
+ * (香港 for Hong Kong, which the data names in English only), else its name; the id if unknown. */
+export function placeName(id) {
+  const labelled = LABELLED.find(([labelId]) => labelId === id);
+  if (labelled) return language() === "zh" ? labelled[2] : labelled[1];
+  const place = locations.get(id);
+  return place ? shortName(place) : id;
+}
+
+/** Locations by name, for choosers. */
+export function placeList() {
+  return [...locations.values()]
+    .map((place) => ({ id: place.id, name: `${shortName(place)} · ${place.id}` }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The tags only planned legs carry: projects a scenario can open (the Pinglu Canal). */
+export function plannedTags() {
+  if (!network) return [];
+  const legs = network.features.filter((f) => f.properties.feature_type === "service_leg");
+  const planned = new Set(legs.filter((f) => f.properties.status === "planned").flatMap((f) => f.properties.tags || []));
+  for (const f of legs) if (f.properties.status !== "planned") for (const tag of f.properties.tags || []) planned.delete(tag);
+  // a lock (lock:<name>) is part of a project, not one of its own
+  return [...planned].filter((tag) => !tag.includes(":")).sort();
 }
 
 /** Draw a study's flows: width by TEU, colour by mode. */
@@ -267,9 +418,9 @@ export function drawFlows(collection) {
         const p = feature.properties;
         const utilisation =
           p.utilisation == null ? "" : ` · ${(100 * p.utilisation).toFixed(0)} %`;
-        leg.bindTooltip(
-          `${p.service} ${p.origin} → ${p.destination}: ${Math.round(p.teu).toLocaleString()} TEU${utilisation}`,
-          { sticky: true },
+        hoverName(
+          leg,
+          `${p.service} ${placeName(p.origin)} → ${placeName(p.destination)}: ${Math.round(p.teu).toLocaleString()} TEU${utilisation}`,
         );
       },
     },
@@ -277,6 +428,50 @@ export function drawFlows(collection) {
   if (layer.getBounds().isValid()) {
     map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false });
   }
+}
+
+/** Draw what a scenario changes on each leg against the reference: the flows that grow in one
+ * colour, those that shrink in another, width by the size of the change. */
+export function drawDifference(reference, scenario) {
+  flowLayer.clearLayers();
+  const rows = new Map();
+  for (const f of reference.features) rows.set(f.properties.leg, { feature: f, before: f.properties.teu, after: 0 });
+  for (const f of scenario.features) {
+    const row = rows.get(f.properties.leg) || { before: 0 };
+    rows.set(f.properties.leg, { ...row, feature: f, after: f.properties.teu });
+  }
+  const features = [...rows.values()]
+    .map(({ feature, before, after }) => ({ ...feature, properties: { ...feature.properties, before, after, change: after - before } }))
+    .filter((f) => Math.abs(f.properties.change) >= 0.5)
+    .sort((a, b) => Math.abs(a.properties.change) - Math.abs(b.properties.change));
+  const top = Math.max(1, ...features.map((f) => Math.abs(f.properties.change)));
+  const colour = (name) => palette.getPropertyValue(`--${name}`).trim();
+  const layer = L.geoJSON(unwrapped({ type: "FeatureCollection", features }), {
+    pane: "flows",
+    style: (feature) => {
+      const grows = feature.properties.change > 0;
+      return {
+        pane: "flows",
+        color: colour(grows ? "grows" : "shrinks"),
+        weight: 1.5 + 11 * Math.sqrt(Math.abs(feature.properties.change) / top),
+        opacity: 0.8,
+        lineCap: "butt",
+        className: grows ? "grows" : "shrinks",
+      };
+    },
+    onEachFeature: (feature, leg) => {
+      const p = feature.properties;
+      const n = (v) => Math.round(v).toLocaleString();
+      hoverName(
+        leg,
+        `${p.service} ${placeName(p.origin)} → ${placeName(p.destination)}: ${n(p.before)} → ${n(p.after)} TEU (${p.change > 0 ? "+" : ""}${n(p.change)})`,
+      );
+    },
+  }).addTo(flowLayer);
+  if (layer.getBounds().isValid()) {
+    map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false });
+  }
+  return features.length;
 }
 
 /** Which layers the current view shows: the network dims under routes and flows. */
@@ -292,5 +487,6 @@ export function focus(view) {
 /** Redraw labels that depend on the language. */
 export function relabel() {
   drawNetwork();
+  labelMap();
   map.closePopup();
 }

@@ -12,7 +12,9 @@ import pytest
 
 from app.console import STATIC
 from app.main import create_app
+from app.render.palette import MODE_COLOURS
 from app.settings import Settings
+from graph import Mode
 from tests.conftest import TINY
 
 pytestmark = pytest.mark.anyio
@@ -96,3 +98,21 @@ def test_every_label_is_in_both_languages() -> None:
     used |= set(re.findall(r'\bt\("([\w.]+)"', scripts))
     assert used, "no labels found"
     assert used <= english, used - english
+
+
+async def test_the_console_and_the_report_draw_modes_in_the_same_colours(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.get("/palette.css")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/css")
+    served = dict(re.findall(r"--(\w+): (#[0-9a-f]{6});", answer.text))
+    assert served == MODE_COLOURS
+    assert set(served) == {mode.value for mode in Mode}
+    # the console names the palette rather than repeating its values
+    page = (await client.get("/")).text
+    assert 'href="/palette.css"' in page
+    for value in served.values():
+        for path in STATIC.glob("*.*"):
+            if path.suffix in {".css", ".js"}:
+                assert value not in path.read_text().lower(), (value, path.name)

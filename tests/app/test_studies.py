@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from app.db.engine import upgrade
 from app.main import create_app
+from app.render.palette import MODE_COLOURS
 from app.roles import Role
 from app.settings import Settings
 from tests.app.conftest import make_key
@@ -133,6 +134,8 @@ async def test_a_study_runs_from_request_to_report(
     assert page.text.count("<svg") >= 6
     assert "canal open" in page.text
     assert "Water distance to the sea" in page.text
+    # drawn in the palette the console reads as CSS variables (/palette.css)
+    assert all(colour in page.text for colour in MODE_COLOURS.values())
     flows = await client.get(
         f"/v1/studies/{study['id']}/flows.geojson",
         params={"scenario": "canal open", "assignment": "capacitated"},

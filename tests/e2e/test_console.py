@@ -130,10 +130,13 @@ def test_a_study_compares_a_scenario_with_the_base(
     expect(view.locator("#study-progress-text")).to_have_text("Saved: version 1")
     expect(view.locator("#scenario-picker")).to_contain_text("Pinglu Canal open (v1)")
 
-    # a value of time out of range: the API's problem is shown by field
+    # a value of time out of range: the API's problem is shown by the field's label, in words
     view.fill("#study-form input[name=vot]", "200000")
     view.click("#study-form button[type=submit]")
-    expect(view.locator("#study-problem")).to_contain_text("body.value_of_time_cny_per_teu_hour")
+    refused = view.locator("#study-problem")
+    expect(refused).to_have_attribute("data-fields", "body.value_of_time_cny_per_teu_hour")
+    expect(refused).to_contain_text("Value of time")
+    expect(refused).to_contain_text("must be at most 100,000")
 
     # left empty, the study runs at the base year's calibrated value of time
     view.fill("#study-form input[name=vot]", "")
