@@ -96,7 +96,7 @@ def clear_caches() -> None:
     """Forget every shared price, route, passage and bound: the next quotes start cold."""
     quote_model._COSTS.clear()
     quote_model._ROUTES.clear()
-    quote_model._PASSAGES.clear()
+    quote_model._ALLOWED.clear()
 
 
 def times(
