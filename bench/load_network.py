@@ -51,18 +51,22 @@ class Row:
         return self.read_s + self.validate_s + self.build_s
 
 
+def copy_id(identifier: str, copy: int) -> str:
+    """The id of a location, leg or service in copy ``copy`` of the network (0: the real one)."""
+    return identifier if copy == 0 else f"{identifier}-X{copy:03d}"
+
+
 def replicate(source: Path, copies: int, target: Path) -> Path:
     """Write the network ``copies`` times over, ids suffixed, next to the real catalogues."""
     data = json.loads(source.read_text(encoding="utf-8"))
     features: list[dict[str, Any]] = []
     for copy in range(copies):
-        suffix = "" if copy == 0 else f"-X{copy:03d}"
         for feature in data["features"]:
             properties = dict(feature["properties"])
-            properties["id"] += suffix
+            properties["id"] = copy_id(properties["id"], copy)
             for key in ("service", "origin", "destination"):
                 if key in properties:
-                    properties[key] += suffix
+                    properties[key] = copy_id(properties[key], copy)
             features.append({**feature, "properties": properties})
     target.mkdir(parents=True, exist_ok=True)
     for name in ("sources.toml", "tariffs.toml", "emission_factors.toml"):

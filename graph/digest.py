@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from _json import make_encoder
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 #: The canonical form: sorted keys, no spaces, UTF-8 text.
 ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
+#: ENCODER's C encoder, made once: ``ENCODER.encode`` makes one per call, which cost as much as
+#: encoding a leg's coordinates. Only for values with nothing to check for cycles (no markers).
+_encode_parts = make_encoder(
+    None, ENCODER.default, _encode_string, None, ":", ",", True, False, True
+)
 #: How many texts of values of one kind are kept for reuse (more are written again).
 _SHARED = 1 << 12
 #: Hash input is passed on in pieces of about this many characters.
@@ -82,7 +88,8 @@ class FeatureText:
 
     def location(self, location: Location) -> str:
         """The canonical text of a location's data and coordinates."""
-        return ENCODER.encode({**location.to_data(), "coordinates": [location.lon, location.lat]})
+        data = {**location.to_data(), "coordinates": [location.lon, location.lat]}
+        return "".join(_encode_parts(data, 0))
 
     def leg(self, leg: ServiceLeg) -> str:
         """The canonical text of ``{**leg.to_data(), "coordinates": ...}``."""
@@ -104,7 +111,7 @@ class FeatureText:
         return (
             f'{{"cabotage":{value(leg.cabotage)},"capacity_teu":{value(leg.capacity_teu)},'
             f'"cargo_classes":{shared(leg.cargo_classes, _sorted_values)},'
-            f'"coordinates":{ENCODER.encode(leg.geometry)},'
+            f'"coordinates":{"".join(_encode_parts(leg.geometry, 0))},'
             f'"cutoff_hours":{"null" if timetable.continuous else value(leg.cutoff_hours)},'
             f'"departures":{shared(timetable, _timetable)},'
             f'"destination":{value(leg.destination)},"distance_km":{value(leg.distance_km)},'

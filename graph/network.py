@@ -65,14 +65,19 @@ class Network:
 
         services: dict[str, list[ServiceLeg]] = defaultdict(list)
         outgoing: dict[str, list[str]] = defaultdict(list)
+        incoming: dict[str, list[str]] = defaultdict(list)
         for leg in self._legs.values():
             services[leg.service].append(leg)
             outgoing[leg.origin].append(leg.id)
+            incoming[leg.destination].append(leg.id)
         self._services: Mapping[str, tuple[ServiceLeg, ...]] = MappingProxyType(
             {sid: tuple(sorted(ls, key=lambda leg: leg.seq)) for sid, ls in services.items()}
         )
         self._outgoing: Mapping[str, tuple[str, ...]] = MappingProxyType(
             {origin: tuple(sorted(ids)) for origin, ids in outgoing.items()}
+        )
+        self._incoming: Mapping[str, tuple[str, ...]] = MappingProxyType(
+            {destination: tuple(sorted(ids)) for destination, ids in incoming.items()}
         )
         by_target: dict[str, list[Closure]] = defaultdict(list)
         for closure in self._closures:
@@ -237,6 +242,14 @@ class Network:
     def legs_from(self, location_id: str) -> tuple[ServiceLeg, ...]:
         """Legs leaving ``location_id`` (operating or not), ordered by id."""
         return tuple(self._legs[i] for i in self._outgoing.get(location_id, ()))
+
+    def previous_leg(self, leg: ServiceLeg) -> ServiceLeg | None:
+        """The leg of the same service before ``leg``, or ``None`` at its first call."""
+        return self._services[leg.service][leg.seq - 2] if leg.seq > 1 else None
+
+    def legs_into(self, location_id: str) -> tuple[ServiceLeg, ...]:
+        """Legs arriving at ``location_id`` (operating or not), ordered by id."""
+        return tuple(self._legs[i] for i in self._incoming.get(location_id, ()))
 
     def legs_tagged(self, tag: str) -> tuple[ServiceLeg, ...]:
         """Legs carrying ``tag``, ordered by id."""

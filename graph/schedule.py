@@ -51,24 +51,38 @@ class Slot:
 
 
 class DepartureIndex:
-    """Departures of every leg of one network, by week block, in integer minutes."""
+    """Departures of every leg of one network, by week block, in integer minutes.
+
+    Each leg's minutes are worked out when it is first asked about, so a search pays for the
+    legs it reaches, not for the whole network.
+    """
 
     def __init__(self, network: Network) -> None:
         self._network = network
         self._weeks: dict[tuple[str, int], tuple[int, ...]] = {}
         self._reopenings: dict[str, tuple[int, ...]] = {}
-        self._transit = {
-            leg.id: hours_to_minutes(leg.transit_hours) for leg in network.legs.values()
-        }
-        self._cutoff = {leg.id: hours_to_minutes(leg.cutoff_hours) for leg in network.legs.values()}
+        self._transit: dict[str, int] = {}
+        self._cutoff: dict[str, int] = {}
 
     def transit_minutes(self, leg_id: str) -> int:
         """The leg's transit time in minutes."""
-        return self._transit[leg_id]
+        minutes = self._transit.get(leg_id)
+        if minutes is None:
+            leg = self._network.legs[leg_id]
+            minutes = self._transit[leg_id] = hours_to_minutes(leg.transit_hours)
+        return minutes
+
+    def _cutoff_minutes(self, leg_id: str) -> int:
+        """The leg's cut-off before departure in minutes."""
+        minutes = self._cutoff.get(leg_id)
+        if minutes is None:
+            leg = self._network.legs[leg_id]
+            minutes = self._cutoff[leg_id] = hours_to_minutes(leg.cutoff_hours)
+        return minutes
 
     def slots(self, leg_id: str, start: int, end: int) -> Iterator[Slot]:
         """Departures leaving in ``[start, end)``, in order (scheduled legs only)."""
-        transit, cutoff = self._transit[leg_id], self._cutoff[leg_id]
+        transit, cutoff = self.transit_minutes(leg_id), self._cutoff_minutes(leg_id)
         for week in range(start // MINUTES_PER_WEEK, (end - 1) // MINUTES_PER_WEEK + 1):
             minutes = self._week(leg_id, week)
             for departure in minutes[bisect_left(minutes, start) :]:
@@ -82,9 +96,9 @@ class DepartureIndex:
         if leg.timetable.continuous:
             departure = self._reopened(leg_id, ready, until)
             if departure is not None:
-                yield Slot(departure, departure + self._transit[leg_id], departure)
+                yield Slot(departure, departure + self.transit_minutes(leg_id), departure)
             return
-        yield from self.slots(leg_id, ready + self._cutoff[leg_id], until)
+        yield from self.slots(leg_id, ready + self._cutoff_minutes(leg_id), until)
 
     def _reopened(self, leg_id: str, ready: int, until: int) -> int | None:
         """The first moment from ``ready`` a continuous leg may be taken, before ``until``.
@@ -94,7 +108,7 @@ class DepartureIndex:
         """
         if ready >= until:
             return None
-        transit = self._transit[leg_id]
+        transit = self.transit_minutes(leg_id)
         if self._open(leg_id, ready, ready + transit):
             return ready
         moments = self._reopenings.get(leg_id)
@@ -127,7 +141,7 @@ class DepartureIndex:
         tz = zone(network.locations[leg.origin].tz)
         start = from_minutes(week * MINUTES_PER_WEEK)
         end = start + timedelta(minutes=MINUTES_PER_WEEK)
-        transit = timedelta(minutes=self._transit[leg_id])
+        transit = timedelta(minutes=self.transit_minutes(leg_id))
         return tuple(
             to_minutes(instant)
             for instant in leg.timetable.instants(tz, start, end)

@@ -66,6 +66,12 @@ from solvers.types import Endpoint, Filters, HubRule, QuoteRequest
 
 T = TypeVar("T")
 Keep = Callable[["RideTemplate", int], bool]
+#: The shortest way by sea from one port to another, kilometres; ``None`` when there is none.
+SeaKm = Callable[[str, str], float | None]
+#: Where a port's sea legs go: (next port, kilometres) for each.
+Sailings = Callable[[str], Sequence[tuple[str, float]]]
+#: A ride or passage as a lower-bound edge: (boarding place, minutes, fen, grams).
+BoundEdge = tuple[str, int, int, int]
 HOME, TRANSIT, CLEARED = 0, 1, 2
 ORIGIN, DESTINATION = "@ORIGIN", "@DESTINATION"
 NEVER = 2**62
@@ -213,7 +219,7 @@ def is_passage(
     alight: Location,
     legs: tuple[ServiceLeg, ...],
     aboard: int,
-    sea_km: Mapping[str, Mapping[str, float]],
+    sea_km: SeaKm,
     pricer: Pricer,
 ) -> bool:
     """Whether ``legs`` (``aboard`` of them on the first ship) make one sea passage.
@@ -231,43 +237,62 @@ def is_passage(
     if not onward.carries_domestic and alight.country == port.country:
         return False
     km = sum(leg.distance_km for leg in legs)
-    if km > PASSAGE_DETOUR * sea_km.get(board.id, {}).get(alight.id, 0.0):
+    if km > PASSAGE_DETOUR * (sea_km(board.id, alight.id) or 0.0):
         return False
     lines = pricer.ride(legs, board.id, alight.id)
     return any(pricer.catalogue.get(line.code).applies_to.lanes for line in lines)
 
 
-def loops_round(legs: Sequence[ServiceLeg], sea_km: Mapping[str, Mapping[str, float]]) -> bool:
+def loops_round(legs: Sequence[ServiceLeg], sea_km: SeaKm) -> bool:
     """Whether staying aboard one ship over ``legs`` is a detour round a loop.
 
     Over ``RIDE_DETOUR`` times the shortest way by sea from the first call to the last.
     """
     if legs[0].mode is not Mode.SEA:
         return False
-    shortest = sea_km.get(legs[0].origin, {}).get(legs[-1].destination)
+    shortest = sea_km(legs[0].origin, legs[-1].destination)
     return shortest is not None and sum(leg.distance_km for leg in legs) > RIDE_DETOUR * shortest
 
 
-def sea_distances(legs: Iterable[ServiceLeg]) -> Mapping[str, Mapping[str, float]]:
-    """Shortest distances by sea between ports over the sea ones of ``legs``, from each port."""
+def sea_distances(legs: Iterable[ServiceLeg]) -> SeaKm:
+    """Shortest distances by sea between ports over the sea ones of ``legs``.
+
+    Each port's are found when first asked for (:func:`sea_km_from`), so a caller pays only for
+    the ports it asks about.
+    """
     edges: dict[str, list[tuple[str, float]]] = {}
     for leg in legs:
         if leg.mode is Mode.SEA:
             edges.setdefault(leg.origin, []).append((leg.destination, leg.distance_km))
     found: dict[str, Mapping[str, float]] = {}
-    for start in sorted(edges):
-        best = {start: 0.0}
-        queue = [(0.0, start)]
-        while queue:
-            km, port = heapq.heappop(queue)
-            if km > best[port]:
-                continue
-            for onward, step in edges.get(port, ()):
-                if km + step < best.get(onward, float("inf")):
-                    best[onward] = km + step
-                    heapq.heappush(queue, (km + step, onward))
-        found[start] = MappingProxyType(best)
-    return MappingProxyType(found)
+
+    def sea_km(start: str, end: str) -> float | None:
+        distances = found.get(start)
+        if distances is None:
+            distances = found[start] = sea_km_from(start, lambda port: edges.get(port, ()))
+        return distances.get(end)
+
+    return sea_km
+
+
+def sea_km_from(start: str, sailings: Sailings) -> Mapping[str, float]:
+    """Shortest distances by sea from ``start`` to every port it reaches (Dijkstra).
+
+    Empty when no sea leg leaves ``start``.
+    """
+    if not sailings(start):
+        return MappingProxyType({})
+    best = {start: 0.0}
+    queue = [(0.0, start)]
+    while queue:
+        km, port = heapq.heappop(queue)
+        if km > best[port]:
+            continue
+        for onward, step in sailings(port):
+            if km + step < best.get(onward, float("inf")):
+                best[onward] = km + step
+                heapq.heappush(queue, (km + step, onward))
+    return MappingProxyType(best)
 
 
 class QuoteModel:
@@ -331,6 +356,8 @@ class QuoteModel:
         self.required = {hub: 1 << i for i, hub in enumerate(request.filters.required_hubs)}
         self.full_mask = (1 << len(self.required)) - 1
         self._capacity: Mapping[str, float] = request.capacity
+        #: what quotes of this cargo and these filters share, whatever their endpoints
+        self._allowed = _allowed(network, request.cargo, request.filters)
         shared = _routes(network, request)
         self._groups: dict[tuple[str, int], tuple[Group, ...]] = shared.groups
         self._memo: dict[str, Any] = shared.values
@@ -437,20 +464,27 @@ class QuoteModel:
         )
 
     # ------------------------------------------------------------------ the network as allowed
-    @cached_property
-    def legs_from(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
-        """Allowed legs by origin, ordered by id (determinism)."""
-        return self._remember("legs_from", self._legs_from)
-
-    def _legs_from(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
-        result: dict[str, list[ServiceLeg]] = {}
-        for leg in sorted(self.network.legs.values(), key=lambda leg: leg.id):
-            if self.allows(leg):
-                result.setdefault(leg.origin, []).append(leg)
-        return MappingProxyType({origin: tuple(legs) for origin, legs in result.items()})
+    # Found place by place and leg by leg as solvers reach them, once per cargo and filters
+    # (:func:`_allowed`): a quote pays for the part of the network it explores, not the rest.
+    def legs_from(self, location: str) -> tuple[ServiceLeg, ...]:
+        """Allowed legs leaving ``location``, ordered by id (determinism)."""
+        known = self._allowed.legs_from
+        found = known.get(location)
+        if found is None:
+            found = known[location] = tuple(
+                leg for leg in self.network.legs_from(location) if self.allows(leg)
+            )
+        return found
 
     def allows(self, leg: ServiceLeg) -> bool:
         """Whether the request lets the box travel on ``leg`` at all."""
+        known = self._allowed.legs
+        found = known.get(leg.id)
+        if found is None:
+            found = known[leg.id] = self._allows(leg)
+        return found
+
+    def _allows(self, leg: ServiceLeg) -> bool:
         filters = self.request.filters
         return (
             self.network.is_operating(leg)
@@ -468,50 +502,42 @@ class QuoteModel:
             )
         )
 
-    @cached_property
-    def chains(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
-        """For each allowed leg, the legs a box boarding it can stay aboard for, in order."""
-        return self._remember("chains", self._make_chains)
+    def chain(self, leg: ServiceLeg) -> tuple[ServiceLeg, ...]:
+        """The legs a box boarding the allowed ``leg`` can stay aboard for, in order."""
+        known = self._allowed.chains
+        found = known.get(leg.id)
+        if found is None:
+            chain = [leg]
+            while (nxt := self.network.next_leg(chain[-1])) is not None and self.allows(nxt):
+                chain.append(nxt)
+            found = known[leg.id] = tuple(chain)
+        return found
 
-    def _make_chains(self) -> Mapping[str, tuple[ServiceLeg, ...]]:
-        chains: dict[str, tuple[ServiceLeg, ...]] = {}
-        for legs in self.legs_from.values():
-            for leg in legs:
-                chain = [leg]
-                while (nxt := self.network.next_leg(chain[-1])) is not None and self.allows(nxt):
-                    chain.append(nxt)
-                chains[leg.id] = tuple(chain)
-        return MappingProxyType(chains)
+    def joins(self, leg: ServiceLeg) -> tuple[tuple[int, ServiceLeg], ...]:
+        """Where a box boarding the allowed ``leg`` can transship onto another ship on one bill.
 
-    @cached_property
-    def joins(self) -> Mapping[str, tuple[tuple[int, ServiceLeg], ...]]:
-        """Where a box boarding a ship can transship onto another ship on one bill of lading.
-
-        For each allowed sea leg: (calls aboard before the transshipment, the connecting leg),
-        at the seaports of its chain, onto another service's allowed sea leg.
+        For a sea leg: (calls aboard before the transshipment, the connecting leg), at the
+        seaports of its chain, onto another service's allowed sea leg; none for other modes.
         """
-        return self._remember("joins", self._make_joins)
+        known = self._allowed.joins
+        found = known.get(leg.id)
+        if found is None:
+            found = known[leg.id] = self._make_joins(leg) if leg.mode is Mode.SEA else ()
+        return found
 
-    def _make_joins(self) -> Mapping[str, tuple[tuple[int, ServiceLeg], ...]]:
+    def _make_joins(self, leg: ServiceLeg) -> tuple[tuple[int, ServiceLeg], ...]:
         locations = self.network.locations
-        joins: dict[str, tuple[tuple[int, ServiceLeg], ...]] = {}
-        for legs in self.legs_from.values():
-            for leg in legs:
-                if leg.mode is not Mode.SEA:
-                    continue
-                found = []
-                for index, step in enumerate(self.chains[leg.id]):
-                    port = locations[step.destination]
-                    if port.kind is not LocationKind.SEAPORT:
-                        continue
-                    found += [
-                        (index + 1, onward)
-                        for onward in self.legs_from.get(port.id, ())
-                        if onward.mode is Mode.SEA and onward.service != leg.service
-                    ]
-                if found:
-                    joins[leg.id] = tuple(found)
-        return MappingProxyType(joins)
+        found: list[tuple[int, ServiceLeg]] = []
+        for index, step in enumerate(self.chain(leg)):
+            port = locations[step.destination]
+            if port.kind is not LocationKind.SEAPORT:
+                continue
+            found += [
+                (index + 1, onward)
+                for onward in self.legs_from(port.id)
+                if onward.mode is Mode.SEA and onward.service != leg.service
+            ]
+        return tuple(found)
 
     def passages(self, leg: ServiceLeg) -> tuple[Passage, ...]:
         """Legs of each sea passage boarding ``leg``, with the legs aboard the first ship.
@@ -520,31 +546,34 @@ class QuoteModel:
         discharge are in other cities than the port before, that no carrier may refuse as
         cabotage, and, for an export, that do not unload the box in its home country again.
         Memoised per request shape; the passages themselves are found once per cargo and
-        filters (:func:`_passage_cache`), since endpoints only decide the home country.
+        filters (:meth:`_every_passage`), since endpoints only decide the home country.
         """
         known: dict[str, tuple[Passage, ...]] = self._remember("passages", dict)
         found = known.get(leg.id)
         if found is None:
-            everywhere = _passage_cache(self.network, self.cargo, self.request.filters).by_leg
-            every = everywhere.get(leg.id)
-            if every is None:
-                every = everywhere[leg.id] = tuple(self._passages(leg))
             locations = self.network.locations
             found = known[leg.id] = tuple(
                 (legs, aboard)
-                for legs, aboard in every
+                for legs, aboard in self._every_passage(leg)
                 if not (self.international and locations[legs[aboard].origin].country == self.home)
             )
         return found
 
-    def _passages(self, leg: ServiceLeg) -> Iterator[Passage]:
+    def _every_passage(self, leg: ServiceLeg) -> tuple[Passage, ...]:
         """Every passage boarding ``leg`` whatever the home country (see :meth:`passages`)."""
+        known = self._allowed.passages
+        found = known.get(leg.id)
+        if found is None:
+            found = known[leg.id] = tuple(self._passages(leg))
+        return found
+
+    def _passages(self, leg: ServiceLeg) -> Iterator[Passage]:
         locations = self.network.locations
-        chain = self.chains[leg.id]
+        chain = self.chain(leg)
         board = locations[leg.origin]
-        for aboard, onward in self.joins.get(leg.id, ()):
+        for aboard, onward in self.joins(leg):
             port = locations[onward.origin]
-            second = self.chains[onward.id]
+            second = self.chain(onward)
             for index in range(len(second)):
                 legs = chain[:aboard] + second[: index + 1]
                 alight = locations[legs[-1].destination]
@@ -554,13 +583,27 @@ class QuoteModel:
                 ):
                     yield legs, aboard
 
-    @cached_property
-    def sea_km(self) -> Mapping[str, Mapping[str, float]]:
-        """Shortest distances by sea between ports over the allowed sea legs, from each port."""
-        shared = _passage_cache(self.network, self.cargo, self.request.filters)
-        if shared.sea_km is None:
-            shared.sea_km = sea_distances(leg for legs in self.legs_from.values() for leg in legs)
-        return shared.sea_km
+    def sea_km(self, start: str, end: str) -> float | None:
+        """The shortest way by sea from ``start`` to ``end`` over the allowed sea legs.
+
+        Each port's distances are found when first asked for, once per cargo and filters.
+        """
+        known = self._allowed.sea_km
+        found = known.get(start)
+        if found is None:
+            found = known[start] = sea_km_from(start, self._sailings)
+        return found.get(end)
+
+    def _sailings(self, port: str) -> Sequence[tuple[str, float]]:
+        known = self._allowed.sailings
+        found = known.get(port)
+        if found is None:
+            found = known[port] = tuple(
+                (leg.destination, leg.distance_km)
+                for leg in self.legs_from(port)
+                if leg.mode is Mode.SEA
+            )
+        return found
 
     def _remember(self, name: str, compute: Callable[[], T]) -> T:
         """A value shared by every model of the same request shape (see ``_routes``)."""
@@ -649,7 +692,7 @@ class QuoteModel:
         if location == ORIGIN:
             yield from self.first_mile_rides(time)
             return
-        for leg in self.legs_from.get(location, ()):
+        for leg in self.legs_from(location):
             base = time + self.handling(location, arriving, leg.mode, time)
             for clearance, templates in self.alighting_groups(leg, phase):
                 ready = base + clearance
@@ -681,7 +724,7 @@ class QuoteModel:
         first_only: bool,
     ) -> Iterator[Ride]:
         """Dated rides boarding ``leg`` once the box is ready at ``ready`` (see rides_from)."""
-        chain = self.chains[leg.id]
+        chain = self.chain(leg)
         pending = dict(enumerate(template for _, template in templates))
         # a later departure of a template is dominated unless a validity period makes it cheaper
         cheapest: dict[int, int] = {}
@@ -751,7 +794,7 @@ class QuoteModel:
             if slot.arrival > self.deadline:
                 break
             if self.room(onward, slot):
-                found = self.walk(self.chains[onward.id], slot)
+                found = self.walk(self.chain(onward), slot)
                 break
         self._connections[key] = found
         return found
@@ -885,7 +928,7 @@ class QuoteModel:
         cached = self._groups.get(key)
         if cached is not None:
             return cached
-        chain = self.chains[leg.id]
+        chain = self.chain(leg)
         board = self.network.locations[leg.origin]
         groups: dict[int, list[tuple[int, RideTemplate]]] = {}
         for index in range(len(chain)):
@@ -1075,15 +1118,12 @@ class QuoteModel:
     def _make_bounds(self) -> Mapping[str, tuple[int, int, int]]:
         # the edges depend on the cargo and filters only, the bounds on the destination too:
         # quotes from anywhere to a terminal or city share them (a door point has its own)
-        shared = _passage_cache(self.network, self.cargo, self.request.filters)
+        shared = self._allowed
         destination = self.request.destination
         by_place = destination.lat is None
         if by_place and destination in shared.bounds_to:
             return shared.bounds_to[destination]
-        if shared.ride_edges is None:
-            shared.ride_edges = self._ride_edges()
-        edges: dict[str, Sequence[tuple[str, int, int, int]]] = dict(shared.ride_edges)
-        last_mile = []
+        last_mile: list[BoundEdge] = []
         locations = self.network.locations
         for candidate, km in self._last_mile:
             truck = self._truck(
@@ -1096,14 +1136,18 @@ class QuoteModel:
             )
             co2 = self.emitter.leg_g(truck) + self.emitter.hub_g(candidate)
             last_mile.append((candidate.id, hours_to_minutes(truck.transit_hours), price, co2))
-        if last_mile:
-            edges[DESTINATION] = last_mile
+
+        def edges_into(place: str) -> Sequence[BoundEdge]:
+            return last_mile if place == DESTINATION else self._edges_into(place)
+
         hub = {
             end: 0 if end == DESTINATION else self.emitter.hub_g(locations[end])
             for end in sorted(self.destinations)
         }
         per_criterion = [
-            _backward({end: 0 if criterion < 2 else g for end, g in hub.items()}, edges, criterion)
+            _backward(
+                {end: 0 if criterion < 2 else g for end, g in hub.items()}, edges_into, criterion
+            )
             for criterion in range(3)
         ]
         bounds = MappingProxyType(
@@ -1116,66 +1160,118 @@ class QuoteModel:
             shared.bounds_to[destination] = bounds
         return bounds
 
-    def _ride_edges(self) -> Mapping[str, tuple[tuple[str, int, int, int], ...]]:
-        """(boarding, minutes, fen, grams) of every allowed ride and passage, by alighting."""
-        edges: dict[str, list[tuple[str, int, int, int]]] = {}
-        locations = self.network.locations
-        for legs in self.legs_from.values():
-            for leg in legs:
-                chain = self.chains[leg.id]
-                board = locations[leg.origin]
-                minutes = 0
-                co2 = self.emitter.hub_g(board)
-                for index, step in enumerate(chain):
-                    minutes += self.index.transit_minutes(step.id)
-                    co2 += self.emitter.leg_g(step)
-                    alight = locations[step.destination]
-                    price = min(
-                        total_fen(pricer.handling(board, leg.mode))
-                        + self.ride_fen(chain[: index + 1], board.id, alight.id, pricer)
-                        + total_fen(pricer.handling(alight, step.mode))
-                        for pricer in self.pricers
-                    )
-                    edges.setdefault(alight.id, []).append((board.id, minutes, price, co2))
-        for alight_id, edge in self._passage_edges():
-            edges.setdefault(alight_id, []).append(edge)
-        return MappingProxyType({alight: tuple(found) for alight, found in edges.items()})
+    def _edges_into(self, alight: str) -> tuple[BoundEdge, ...]:
+        """Every allowed ride and passage alighting at ``alight`` as a lower-bound edge.
 
-    def _passage_edges(self) -> list[tuple[str, tuple[str, int, int, int]]]:
-        """(alighting, (boarding, minutes, fen, grams)) per pair of ports a sea passage joins.
+        Found when the backward searches first reach ``alight``, once per cargo and filters.
+        """
+        known = self._allowed.edges_into
+        found = known.get(alight)
+        if found is None:
+            found = known[alight] = (*self._ride_edges(alight), *self._passage_edges(alight))
+        return found
+
+    def _boardings(self, last: ServiceLeg) -> Iterator[ServiceLeg]:
+        """The allowed legs whose chain reaches the allowed ``last``: it, and back while allowed."""
+        first: ServiceLeg | None = last
+        while first is not None and self.allows(first):
+            yield first
+            first = self.network.previous_leg(first)
+
+    def _sea_boardings(self, port: str) -> tuple[ServiceLeg, ...]:
+        """The allowed sea legs whose chain reaches the seaport ``port`` (none elsewhere)."""
+        known = self._allowed.sea_boardings
+        found = known.get(port)
+        if found is None:
+            found = known[port] = (
+                tuple(
+                    first
+                    for step in self.network.legs_into(port)
+                    for first in self._boardings(step)
+                    if first.mode is Mode.SEA
+                )
+                if self.network.locations[port].kind is LocationKind.SEAPORT
+                else ()
+            )
+        return found
+
+    def _ride_edges(self, alight: str) -> Iterator[BoundEdge]:
+        """One edge per ride on one service alighting at ``alight``."""
+        locations = self.network.locations
+        there = locations[alight]
+        for last in self.network.legs_into(alight):
+            minutes = co2 = 0
+            legs: tuple[ServiceLeg, ...] = ()
+            for first in self._boardings(last):
+                legs = (first, *legs)
+                minutes += self.index.transit_minutes(first.id)
+                co2 += self.emitter.leg_g(first)
+                board = locations[first.origin]
+                price = min(
+                    total_fen(pricer.handling(board, first.mode))
+                    + self.ride_fen(legs, board.id, alight, pricer)
+                    + total_fen(pricer.handling(there, last.mode))
+                    for pricer in self.pricers
+                )
+                yield (board.id, minutes, price, co2 + self.emitter.hub_g(board))
+
+    def _passage_edges(self, alight: str) -> list[BoundEdge]:
+        """One edge per port a sea passage alighting at ``alight`` boards at.
 
         Each criterion its own minimum over the passages between the two ports, and every
         passage counted whatever the home country: lower bounds, never too high.
         """
+        firsts: dict[str, ServiceLeg] = {}  # the first ships' boarding legs that may get here
+        for last in self.network.legs_into(alight):
+            for onward in self._boardings(last):
+                if onward.mode is Mode.SEA:
+                    firsts.update(
+                        (first.id, first)
+                        for first in self._sea_boardings(onward.origin)
+                        if first.service != onward.service
+                    )
+        best: dict[str, tuple[int, int, int]] = {}
+        for _, leg in sorted(firsts.items()):
+            found = self._passage_bounds(leg).get(alight)
+            if found is not None:
+                old = best.get(leg.origin, (NEVER, NEVER, NEVER))
+                best[leg.origin] = (
+                    min(old[0], found[0]),
+                    min(old[1], found[1]),
+                    min(old[2], found[2]),
+                )
+        return [(board, *values) for board, values in sorted(best.items())]
+
+    def _passage_bounds(self, leg: ServiceLeg) -> Mapping[str, tuple[int, int, int]]:
+        """(minutes, fen, grams) of the passages boarding ``leg``, by alighting place.
+
+        Each criterion its own minimum over the passages to the same place.
+        """
+        known = self._allowed.passage_bounds
+        found = known.get(leg.id)
+        if found is not None:
+            return found
         locations = self.network.locations
-        best: dict[tuple[str, str], tuple[int, int, int]] = {}
-        everywhere = _passage_cache(self.network, self.cargo, self.request.filters).by_leg
-        for legs_here in self.legs_from.values():
-            for leg in legs_here:
-                if leg.id not in self.joins:
-                    continue
-                every = everywhere.get(leg.id)
-                if every is None:
-                    every = everywhere[leg.id] = tuple(self._passages(leg))
-                board = locations[leg.origin]
-                for legs, aboard in every:
-                    alight = locations[legs[-1].destination]
-                    price = min(
-                        total_fen(pricer.handling(board, leg.mode))
-                        + self.ride_fen(legs, board.id, alight.id, pricer)
-                        + total_fen(pricer.handling(alight, Mode.SEA))
-                        for pricer in self.pricers
-                    )
-                    co2 = (
-                        self.emitter.hub_g(board)
-                        + self.emitter.hub_g(locations[legs[aboard].origin])
-                        + sum(self.emitter.leg_g(step) for step in legs)
-                    )
-                    minutes = sum(self.index.transit_minutes(step.id) for step in legs)
-                    key = (board.id, alight.id)
-                    old = best.get(key, (NEVER, NEVER, NEVER))
-                    best[key] = (min(old[0], minutes), min(old[1], price), min(old[2], co2))
-        return [(alight, (board, *values)) for (board, alight), values in sorted(best.items())]
+        board = locations[leg.origin]
+        best: dict[str, tuple[int, int, int]] = {}
+        for legs, aboard in self._every_passage(leg):
+            alight = locations[legs[-1].destination]
+            price = min(
+                total_fen(pricer.handling(board, leg.mode))
+                + self.ride_fen(legs, board.id, alight.id, pricer)
+                + total_fen(pricer.handling(alight, Mode.SEA))
+                for pricer in self.pricers
+            )
+            co2 = (
+                self.emitter.hub_g(board)
+                + self.emitter.hub_g(locations[legs[aboard].origin])
+                + sum(self.emitter.leg_g(step) for step in legs)
+            )
+            minutes = sum(self.index.transit_minutes(step.id) for step in legs)
+            old = best.get(alight.id, (NEVER, NEVER, NEVER))
+            best[alight.id] = (min(old[0], minutes), min(old[1], price), min(old[2], co2))
+        known[leg.id] = best
+        return best
 
     def remaining(self, location: str) -> tuple[int, int, int] | None:
         """Lower bounds (minutes, fen, grams) to the destination, ``None`` if unreachable."""
@@ -1201,12 +1297,12 @@ class QuoteModel:
 
 def _backward(
     targets: Mapping[str, int],
-    edges: Mapping[str, Sequence[tuple[str, int, int, int]]],
+    edges_into: Callable[[str], Sequence[BoundEdge]],
     criterion: int,
 ) -> dict[str, int]:
     """Dijkstra from ``targets`` (each with its value on arrival) over reversed edges.
 
-    On one criterion: 0 time, 1 price, 2 CO2e.
+    On one criterion: 0 time, 1 price, 2 CO2e; ``edges_into`` gives the edges into a place.
     """
     best = dict(targets)
     queue = [(value, target) for target, value in sorted(targets.items())]
@@ -1215,7 +1311,7 @@ def _backward(
         value, node = heapq.heappop(queue)
         if value > best.get(node, NEVER):
             continue
-        for previous, *weights in edges.get(node, ()):
+        for previous, *weights in edges_into(node):
             candidate = value + weights[criterion]
             if candidate < best.get(previous, NEVER):
                 best[previous] = candidate
@@ -1235,7 +1331,7 @@ class _Costs:
 
 @dataclass(slots=True)
 class _Routes:
-    """Memoised allowed legs, ride templates and bounds for one request shape."""
+    """Memoised ride templates, passages and bounds for one request shape."""
 
     groups: dict[tuple[str, int], tuple[Group, ...]] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
@@ -1248,29 +1344,37 @@ Passage = tuple[tuple[ServiceLeg, ...], int]
 
 
 @dataclass(slots=True)
-class _Passages:
-    """What quotes for one cargo and one set of filters share, whatever their endpoints.
+class _Allowed:
+    """The network as one cargo and one set of filters allow it, whatever the endpoints.
 
-    Sea passages by boarding leg and the shortest sea distances they are held to; every allowed
-    ride (passages included) by alighting place, and the lower bounds to each terminal or city
-    already asked for.
+    Each part is found when a quote first reaches it and kept for the next: whether each leg is
+    allowed, the allowed legs by origin, the sea legs that reach each seaport, chains,
+    transshipments, sea passages and their lower-bound values by boarding leg, where the sea
+    legs from each port go and the shortest sea distances from it (passages are held to them),
+    the rides and passages alighting at each place as lower-bound edges, and the lower bounds to
+    each terminal or city already asked for. Only data: nothing here refers to the network (its
+    key in ``_ALLOWED``).
     """
 
-    by_leg: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
-    sea_km: Mapping[str, Mapping[str, float]] | None = None
-    ride_edges: Mapping[str, tuple[tuple[str, int, int, int], ...]] | None = None
+    legs: dict[str, bool] = field(default_factory=dict)
+    legs_from: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
+    sea_boardings: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
+    chains: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
+    joins: dict[str, tuple[tuple[int, ServiceLeg], ...]] = field(default_factory=dict)
+    passages: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
+    passage_bounds: dict[str, Mapping[str, tuple[int, int, int]]] = field(default_factory=dict)
+    sailings: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    sea_km: dict[str, Mapping[str, float]] = field(default_factory=dict)
+    edges_into: dict[str, tuple[BoundEdge, ...]] = field(default_factory=dict)
     bounds_to: dict[Endpoint, Mapping[str, tuple[int, int, int]]] = field(default_factory=dict)
 
 
-_PASSAGES: WeakKeyDictionary[Network, dict[tuple[Cargo, Filters], _Passages]] = WeakKeyDictionary()
+_ALLOWED: WeakKeyDictionary[Network, dict[tuple[Cargo, Filters], _Allowed]] = WeakKeyDictionary()
 
 
-def _passage_cache(network: Network, cargo: Cargo, filters: Filters) -> _Passages:
-    """Sea passages for one cargo and one set of filters.
-
-    These decide which legs are allowed, so quotes between any places share what was found.
-    """
-    return _PASSAGES.setdefault(network, {}).setdefault((cargo, filters), _Passages())
+def _allowed(network: Network, cargo: Cargo, filters: Filters) -> _Allowed:
+    """What quotes of one cargo under one set of filters share on ``network``."""
+    return _ALLOWED.setdefault(network, {}).setdefault((cargo, filters), _Allowed())
 
 
 def _costs(network: Network, cargo: Cargo) -> _Costs:

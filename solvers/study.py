@@ -51,7 +51,7 @@ from solvers.cargo import Cargo
 from solvers.emissions import Emitter
 from solvers.errors import InvalidRequest
 from solvers.flow import Arc, FlowResult, Pair, min_cost_flow
-from solvers.model import is_passage, loops_round, sea_distances
+from solvers.model import SeaKm, is_passage, loops_round, sea_distances
 from solvers.pricing import Pricer, total_fen
 
 _BOX = {CargoClass.DRY: "22G1", CargoClass.REEFER: "22R1", CargoClass.DANGEROUS: "22G1"}
@@ -279,7 +279,7 @@ def _rides(
     emitter: Emitter,
     group: str,
     frequency: Mapping[str, float],
-    sea_km: Mapping[str, Mapping[str, float]],
+    sea_km: SeaKm,
 ) -> Iterable[Ride]:
     locations = network.locations
     minutes_in_year = parameters.days * 24 * 60
@@ -309,7 +309,7 @@ def _rides(
 def _passages(
     network: Network,
     rides: Sequence[Ride],
-    sea_km: Mapping[str, Mapping[str, float]],
+    sea_km: SeaKm,
     parameters: StudyParameters,
     pricer: Pricer,
     group: str,

@@ -264,7 +264,7 @@ def _expand(quote: QuoteModel) -> list[Arc]:
         direct: list[Ride] = []
         if location == ORIGIN:
             direct += quote.first_mile_rides(now)
-        for leg in quote.legs_from.get(location, ()):
+        for leg in quote.legs_from(location):
             base = now + quote.handling(location, arriving, leg.mode)
             for clearance, templates in quote.alighting_groups(leg, phase):
                 if leg.timetable.continuous:
@@ -298,7 +298,7 @@ def _timeline(
     Each slot has its ride arcs; rides lead to states that join the exploration.
     """
     timeline: list[tuple[int, SlotKey]] = []
-    chain = quote.chains[leg.id]
+    chain = quote.chain(leg)
     for number, slot in enumerate(quote.index.boardable(leg.id, quote.ready, quote.horizon_end)):
         if slot.arrival > quote.deadline:
             break
