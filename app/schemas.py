@@ -424,6 +424,16 @@ class QuotePage(Page[QuoteOut]):
     """A page of quotes, newest first."""
 
 
+class QuoteLimitsOut(BaseModel):
+    """What a quote request may ask, from the service's settings."""
+
+    max_horizon_days: int = Field(
+        description="Days after the ready date a quote searches at most; a form can refuse a "
+        "ready date further ahead than this from today."
+    )
+    quote_validity_hours: float = Field(description="How long a quote can be booked.")
+
+
 # ---------------------------------------------------------------- bookings
 class PartyIn(Strict):
     """A party to the waybill."""

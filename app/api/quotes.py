@@ -15,7 +15,7 @@ from app.db.base import utc
 from app.db.models import Quote
 from app.errors import invalid
 from app.roles import Permission
-from app.schemas import QuoteIn, QuoteOut, QuotePage, problem_responses
+from app.schemas import QuoteIn, QuoteLimitsOut, QuoteOut, QuotePage, problem_responses
 from app.services import scenarios
 from app.services.quotes import in_request_terms, quote_data, quote_request, record
 from app.state import running
@@ -97,6 +97,18 @@ def list_quotes(
     """The organisation's quotes, newest first; follow ``next_cursor`` for more."""
     rows, next_cursor = listing.quotes(db, caller.organisation_id, cursor, limit)
     return {"items": [quote_out(row, network) for row in rows], "next_cursor": next_cursor}
+
+
+@router.get("/limits", response_model=QuoteLimitsOut)
+def quote_limits(
+    request: Request, caller: Annotated[Principal, Depends(require(Permission.QUOTE))]
+) -> QuoteLimitsOut:
+    """How far ahead a quote searches and how long it stays bookable (the console's form)."""
+    settings = running(request).settings
+    return QuoteLimitsOut(
+        max_horizon_days=settings.max_horizon_days,
+        quote_validity_hours=settings.quote_validity_hours,
+    )
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)
