@@ -1,0 +1,92 @@
+// "My quotes" and "My bookings": the organisation's latest quotes (GET /v1/quotes), each
+// reopened in the form and results, and its bookings (GET /v1/bookings) with their waybills.
+
+import { get } from "./api.js";
+import { cargoText, waybillLink } from "./booking.js";
+import { when } from "./format.js";
+import { t } from "./i18n.js";
+import { placeName } from "./places.js";
+
+const quotesList = document.getElementById("my-quotes");
+const bookingsList = document.getElementById("my-bookings");
+const SHOWN = 8;
+
+let reopen = () => {};
+let shown = { quotes: [], bookings: [] };
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+// a request's end: a location id, a city's name or code, or a door point
+function endName(end) {
+  return typeof end === "string" ? placeName(end) : `${end.lat}, ${end.lon}`;
+}
+
+function render() {
+  quotesList.replaceChildren();
+  if (!shown.quotes.length) quotesList.append(el("li", t("quote.mine.noquotes"), "note"));
+  for (const quote of shown.quotes) {
+    const item = el("li");
+    const { origin, destination, cargo } = quote.request;
+    item.append(
+      el("span", `${endName(origin)} → ${endName(destination)}`, "mine-route"),
+      el(
+        "span",
+        `${cargoText(cargo)} · ${t("quote.options", { n: quote.options.length })} · ${when(quote.created_at)}`,
+        "note",
+      ),
+    );
+    const open = el("button", t("quote.mine.reopen"), "reopen");
+    open.type = "button";
+    open.dataset.quote = quote.id;
+    open.addEventListener("click", () => reopen(quote));
+    item.append(open);
+    quotesList.append(item);
+  }
+  bookingsList.replaceChildren();
+  if (!shown.bookings.length) bookingsList.append(el("li", t("quote.mine.nobookings"), "note"));
+  for (const booking of shown.bookings) {
+    const item = el("li");
+    const legs = booking.option.legs.features;
+    item.append(
+      el("span", `${booking.waybill_number} · ${t(`book.status.${booking.status}`)}`, "mine-route"),
+      el(
+        "span",
+        `${placeName(legs[0].properties.from)} → ${placeName(legs[legs.length - 1].properties.to)} · ${when(booking.option.departure)}`,
+        "note",
+      ),
+    );
+    const consignee = el("span", booking.consignee.name ?? "", "note");
+    consignee.translate = false; // a name as the user wrote it
+    item.append(consignee, waybillLink(booking));
+    bookingsList.append(item);
+  }
+}
+
+/** Ask for the latest quotes and bookings and list them. */
+export async function refreshLists() {
+  try {
+    const [quotes, bookings] = await Promise.all([
+      get(`/v1/quotes?limit=${SHOWN}`),
+      get(`/v1/bookings?limit=${SHOWN}`),
+    ]);
+    shown = { quotes: quotes.items, bookings: bookings.items };
+  } catch {
+    return; // a key that may not list (or none yet): the lists stay as they were
+  }
+  render();
+}
+
+/** ``open`` shows a listed quote again; the lists follow the language. */
+export function initLists(open) {
+  reopen = open;
+  document.getElementById("mine-refresh").addEventListener("click", refreshLists);
+}
+
+export function relabelLists() {
+  render();
+}
