@@ -1,4 +1,4 @@
-// How the quote view writes days, times, money and durations: one date format per language, the
+// How the quote view writes days, times, money, durations and counts: one date format per language, the
 // same in the form's fields (2026-12-15) and on the cards (2026-12-15 Tue 20:00 UTC+8).
 
 import { language, t } from "./i18n.js";
@@ -54,4 +54,10 @@ export function duration(hours) {
 /** CO2e in tonnes: 1.06 t (1.06 吨). */
 export function tonnes(kg) {
   return `${(kg / 1000).toFixed(2)} ${t("unit.t")}`;
+}
+
+/** "3 options", "1 option" or "No option found." */
+export function optionCount(n) {
+  if (!n) return t("quote.none");
+  return n === 1 ? t("quote.options.one") : t("quote.options", { n });
 }

@@ -3,7 +3,7 @@
 
 import { get } from "./api.js";
 import { cargoText, waybillLink } from "./booking.js";
-import { when } from "./format.js";
+import { optionCount, when } from "./format.js";
 import { t } from "./i18n.js";
 import { placeName } from "./places.js";
 
@@ -36,7 +36,7 @@ function render() {
       el("span", `${endName(origin)} → ${endName(destination)}`, "mine-route"),
       el(
         "span",
-        `${cargoText(cargo)} · ${t("quote.options", { n: quote.options.length })} · ${when(quote.created_at)}`,
+        `${cargoText(cargo)} · ${optionCount(quote.options.length)} · ${when(quote.created_at)}`,
         "note",
       ),
     );

@@ -5,7 +5,7 @@
 
 import { apiKey, clearProblem, get, post, showInvalid, showProblem } from "./api.js";
 import { onBooked } from "./booking.js";
-import { isoDay, readDay, when } from "./format.js";
+import { isoDay, optionCount, readDay, when } from "./format.js";
 import { onSwitch, t } from "./i18n.js";
 import { initLists, refreshLists, relabelLists } from "./lists.js";
 import { clearOptions, relabelOptions, setView, showOptions } from "./options.js";
@@ -283,9 +283,9 @@ function show(answer) {
 
 function statusText() {
   if (!quote) return "";
-  const count = quote.options.length ? t("quote.options", { n: quote.options.length }) : t("quote.none");
-  const reasons = quote.reasons.map(reasonText);
-  return [count, ...reasons].join(" ");
+  // the one notice the API gives: a ready time in the past, searched from quote.ready
+  const notices = quote.notices.length && quote.ready ? [t("quote.notice.past", { when: when(quote.ready) })] : [];
+  return [optionCount(quote.options.length), ...quote.reasons.map(reasonText), ...notices].join(" ");
 }
 
 // why there is no (better) option, from the reason's code and figures

@@ -71,7 +71,7 @@ def sent_quote(page: Page) -> dict[str, Any]:
     with page.expect_request(lambda r: r.url.endswith("/v1/quotes") and r.method == "POST") as sent:
         page.click("#quote-form button[type=submit]")
     body: dict[str, Any] = json.loads(sent.value.post_data or "{}")
-    expect(page.locator("#quote-status")).to_have_text(re.compile(r"\d+ options|No option"))
+    expect(page.locator("#quote-status")).to_have_text(re.compile(r"\d+ options?|No option"))
     return body
 
 
@@ -472,7 +472,7 @@ def test_options_are_laid_out_for_choosing(
     mine = view.locator("#my-quotes li")
     expect(mine.first).to_contain_text("Chongqing Tuanjiecun container centre → Singapore")
     assert mine.count() >= 3
-    with_options = mine.filter(has_not_text="0 options").first
+    with_options = mine.filter(has_not_text="No option found").first
     with_options.locator("button.reopen").click()
     expect(view.locator("#quote-status")).to_contain_text("Quoted ")
     expect(view.locator("#quote-options .option").first).to_be_visible()
@@ -505,6 +505,38 @@ def test_booking_is_safe(sized: tuple[Page, Watched, str], console: Console) -> 
     expect(view.locator("#my-bookings li").first).to_contain_text("Straits Components Pte Ltd")
     shot(view, f"forwarder-booked-{size}")
     assert_waybill_opens(view)
+    assert_stayed_home(watched, console)
+
+
+def test_another_departure_of_a_corridor_is_chosen_and_booked(
+    sized: tuple[Page, Watched, str], console: Console
+) -> None:
+    view, watched, size = sized
+    quote_tab(view, console)
+    pick(view, "origin", "重庆", "CNCQI-TJC")
+    pick(view, "destination", "新加坡", "SGSIN")
+    with view.expect_response(lambda r: r.url.endswith("/v1/quotes")) as answered:
+        sent_quote(view)
+    grouped = [o for o in answered.value.json()["options"] if o["departures"]]
+    if not grouped:
+        pytest.skip("no corridor with another departure in this week's timetables")
+    option = grouped[0]
+    view.click(f"#quote-options .option[data-option='{option['id']}']")
+    picker = view.locator("#departure-picker")
+    expect(picker.locator("option")).to_have_count(1 + len(option["departures"]))
+    other = option["departures"][0]
+    picker.select_option(other["id"])
+    card = view.locator(f"#quote-options .option[data-option='{other['id']}']")
+    expect(card).to_have_attribute("aria-checked", "true")
+    expect(card.locator(".departures-count")).to_contain_text(
+        f"{1 + len(option['departures'])} departures"
+    )
+    assert_accessible(view, f"another departure chosen ({size})")
+    shot(view, f"forwarder-departures-{size}")
+    with view.expect_request(lambda r: r.url.endswith("/v1/bookings")) as booking:
+        book_with_parties(view)
+    assert json.loads(booking.value.post_data or "{}")["option_id"] == other["id"]
+    expect(view.locator(".booking .booked")).to_contain_text("Booked: waybill")
     assert_stayed_home(watched, console)
 
 
