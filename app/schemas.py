@@ -230,6 +230,9 @@ class PriceItemOut(BaseModel):
 
     code: str
     description: str
+    description_zh: str | None = Field(
+        default=None, description="The item's Chinese name in the fee catalogue, if it has one."
+    )
     category: str
     quantity: float
     unit: str

@@ -19,7 +19,7 @@ const validity = document.getElementById("quote-validity");
 let quote = null;
 let groups = [];
 let chosen = null; // { group, variant }
-let view = { sort: "recommended", currency: "CNY", onChange: () => {} };
+let view = { sort: "recommended", currency: "CNY" };
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -30,7 +30,7 @@ function el(tag, text, className) {
 
 /** The legs as the box rides them: consecutive legs of one service are one run (the box stays
  * aboard where the vehicle calls on the way). */
-export function runs(option) {
+function runs(option) {
   const found = [];
   for (const { properties: leg } of option.legs.features) {
     const last = found[found.length - 1];
@@ -45,7 +45,7 @@ export function runs(option) {
 }
 
 /** The places where the box changes vehicle. */
-export function transfers(option) {
+function transfers(option) {
   return runs(option)
     .slice(0, -1)
     .map((run) => run.to);
@@ -346,12 +346,14 @@ function renderDetail() {
   if (!variant.other) detailBox.append(legs);
 }
 
-const CATEGORY_ZH = new Set(["freight", "handling", "dues", "document", "customs", "border", "surcharge"]);
+const FEE_KINDS = new Set(["freight", "handling", "dues", "document", "customs", "border", "surcharge"]);
 
-// a bill line in words: English has the catalogue's description; 中文 its kind and where it applies
+// a bill line in words: the catalogue's name, in 中文 its Chinese one; an item without one reads
+// as its kind and where it applies
 function itemName(item, option) {
   if (language() !== "zh") return item.description;
-  const kind = CATEGORY_ZH.has(item.category) ? t(`bill.fee.${item.category}`) : t("bill.fee.other");
+  if (item.description_zh) return item.description_zh;
+  const kind = FEE_KINDS.has(item.category) ? t(`bill.fee.${item.category}`) : t("bill.fee.other");
   const leg = option.legs.features.find((f) => f.properties.leg === item.applies_to);
   const where = leg ? `${placeName(leg.properties.from)}—${placeName(leg.properties.to)}` : placeName(item.applies_to);
   return `${kind} · ${where}`;
@@ -410,8 +412,7 @@ function choose(group, variant, focusCard) {
   );
 }
 
-/** Show ``answer``'s options; ``settings`` holds the sort, the currency and what to call when
- * the user changes either. */
+/** Show ``answer``'s options sorted by ``settings.sort``, money in ``settings.currency``. */
 export function showOptions(answer, settings) {
   quote = answer;
   view = { ...view, ...settings };

@@ -622,7 +622,8 @@ def test_the_quote_view_speaks_chinese(sized: tuple[Page, Watched, str], console
     view.select_option("#quote-form select[name=cargo_class]", "dry")
     sent_quote_zh(view)
     expect(view.locator("#quote-bill h3")).to_have_text("费用明细（一口价）")
-    expect(view.locator("#quote-bill tr").nth(1)).to_contain_text("运费")
+    # bill lines by the fee catalogue's Chinese names
+    expect(view.locator("#quote-bill tr").nth(1)).to_contain_text("铁路集装箱运费 发到基价 40英尺")
     view.click(".booking .book")
     assert latin_words(view) == []
     assert_accessible(view, f"中文 quote ({size})")
