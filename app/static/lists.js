@@ -3,7 +3,7 @@
 
 import { get } from "./api.js";
 import { cargoText, waybillLink } from "./booking.js";
-import { optionCount, when } from "./format.js";
+import { money, optionCount, when } from "./format.js";
 import { t } from "./i18n.js";
 import { placeName } from "./places.js";
 
@@ -31,14 +31,18 @@ function render() {
   if (!shown.quotes.length) quotesList.append(el("li", t("quote.mine.noquotes"), "note"));
   for (const quote of shown.quotes) {
     const item = el("li");
-    const { origin, destination, cargo } = quote.request;
+    const { origin, destination, cargo, ready } = quote.request;
+    const prices = quote.options.map((option) => option.price.total_cny);
+    const facts = [
+      cargoText(cargo),
+      t("quote.mine.ready", { day: ready.slice(0, 10) }),
+      optionCount(quote.options.length),
+      ...(prices.length ? [t("quote.mine.from", { price: money(Math.min(...prices), "CNY", 1) })] : []),
+      when(quote.created_at),
+    ];
     item.append(
       el("span", `${endName(origin)} → ${endName(destination)}`, "mine-route"),
-      el(
-        "span",
-        `${cargoText(cargo)} · ${optionCount(quote.options.length)} · ${when(quote.created_at)}`,
-        "note",
-      ),
+      el("span", facts.join(" · "), "note"),
     );
     const open = el("button", t("quote.mine.reopen"), "reopen");
     open.type = "button";
