@@ -373,6 +373,10 @@ export function initQuote() {
     relabelLists();
   });
   document.querySelector("[data-view=quote]")?.addEventListener("click", prepare);
+  // a key given now: a linked request runs with it (after the page has stored it)
+  document.getElementById("key-form").addEventListener("submit", () => {
+    setTimeout(() => prepare().then(runLinked), 0);
+  });
   if (apiKey()) prepare().then(runLinked);
 }
 
@@ -389,7 +393,7 @@ async function prepare() {
 }
 
 async function runLinked() {
-  if (!(await readAddress())) return;
+  if (quote || !(await readAddress())) return; // shown already: the address is its request
   document.querySelector("[data-view=quote]")?.click();
   run();
 }

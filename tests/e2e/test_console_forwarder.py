@@ -287,6 +287,21 @@ def test_the_forwarders_path_by_keyboard(
     assert_stayed_home(watched, console)
 
 
+def test_a_link_opened_without_a_key_runs_once_the_key_is_given(
+    browser: Browser, console: Console
+) -> None:
+    for view, watched in watched_page(browser, DESKTOP):
+        view.goto(f"{console.base}/?from=CNQZH&to=SGSIN&box=22G1&n=2&sort=price")
+        expect(view.locator("#quote-options .option")).to_have_count(0)
+        view.fill("#key-form input[name=key]", console.forwarder)
+        view.click("#key-form button[type=submit]")
+        expect(view.locator("#quote-options .option").first).to_be_visible()
+        expect(view.locator("#origin-input")).to_have_value("Qinzhou Port")
+        expect(view.locator("#quote-form input[name=count]")).to_have_value("2")
+        expect(view.locator("#quote-sort")).to_have_value("price")
+        assert_stayed_home(watched, console)
+
+
 def test_places_are_found_by_english_chinese_and_code(
     sized: tuple[Page, Watched, str], console: Console
 ) -> None:
