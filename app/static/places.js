@@ -108,6 +108,10 @@ export class PlacePicker {
     this.found = page.items;
     this.active = -1;
     this.render();
+    // said to screen readers: the list itself is only pointed at from the field
+    const n = page.items.length;
+    document.getElementById("place-status").textContent =
+      n === 0 ? t("place.none") : n === 1 ? t("place.found.one") : t("place.found", { n });
   }
 
   render() {

@@ -324,6 +324,9 @@ def test_places_are_found_by_english_chinese_and_code(
     expect(singapore).to_contain_text("Singapore")
     expect(singapore.locator(".place-meta")).to_have_text("seaport · Singapore · SGSIN")
     expect(view.locator("#origin-input")).to_have_attribute("aria-expanded", "true")
+    expect(view.locator("#place-status")).to_have_text(
+        "1 place found: arrow down to choose, Enter to pick."
+    )
     assert_accessible(view, f"place suggestions ({size})")
     shot(view, f"forwarder-places-{size}")
     singapore.click()
