@@ -68,6 +68,27 @@ export async function download(path, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+let asked = { key: null, permissions: null };
+
+/** What the current key may do (GET /v1/me: "quotes:write", "bookings:read", ...), asked once
+ * per key, so that the page does not offer, or ask for, what the key's role may not. */
+export function permissions() {
+  const key = apiKey();
+  if (asked.key !== key) {
+    asked = {
+      key,
+      permissions: get("/v1/me").then(
+        (me) => new Set(me.permissions),
+        (err) => {
+          asked = { key: null, permissions: null }; // asked again next time
+          throw err;
+        },
+      ),
+    };
+  }
+  return asked.permissions;
+}
+
 /** A ``blob:`` address of ``path``'s answer, for a link that opens it in a tab of its own (the
  * path needs the key, so a plain link to it cannot). */
 export async function pageAddress(path) {

@@ -3,7 +3,7 @@
 // option so a repeated click books once, and the confirmation brought into view with the through
 // waybill opening in a tab of its own.
 
-import { clearProblem, pageAddress, post, showInvalid, showProblem } from "./api.js";
+import { clearProblem, pageAddress, permissions, post, showInvalid, showProblem } from "./api.js";
 import { money, when } from "./format.js";
 import { t } from "./i18n.js";
 import { placeName } from "./places.js";
@@ -121,6 +121,11 @@ export function bookingPanel(box, quote, variant, via) {
       box.querySelector("input")?.focus();
     });
     box.append(start);
+    // a key whose role may not book (a planner's) is told so instead
+    permissions().then(
+      (may) => may.has("bookings:write") || start.replaceWith(el("p", t("book.notallowed"), "note")),
+      () => {},
+    );
     return;
   }
   const problem = el("div", undefined, "problem");

@@ -1,7 +1,7 @@
 // "My quotes" and "My bookings": the organisation's latest quotes (GET /v1/quotes), each
 // reopened in the form and results, and its bookings (GET /v1/bookings) with their waybills.
 
-import { get } from "./api.js";
+import { get, permissions } from "./api.js";
 import { cargoText, waybillLink } from "./booking.js";
 import { money, optionCount, when } from "./format.js";
 import { t } from "./i18n.js";
@@ -74,13 +74,20 @@ function render() {
 /** Ask for the latest quotes and bookings and list them. */
 export async function refreshLists() {
   try {
+    const may = await permissions();
+    // only what the key's role may read: a planner quotes but neither books nor lists bookings
+    const list = (permission, path) =>
+      may.has(permission) ? get(`${path}?limit=${SHOWN}`).then((page) => page.items) : [];
     const [quotes, bookings] = await Promise.all([
-      get(`/v1/quotes?limit=${SHOWN}`),
-      get(`/v1/bookings?limit=${SHOWN}`),
+      list("quotes:read", "/v1/quotes"),
+      list("bookings:read", "/v1/bookings"),
     ]);
-    shown = { quotes: quotes.items, bookings: bookings.items };
+    shown = { quotes, bookings };
+    for (const part of document.querySelectorAll("[data-needs]")) {
+      part.hidden = !may.has(part.dataset.needs);
+    }
   } catch {
-    return; // a key that may not list (or none yet): the lists stay as they were
+    return; // no key yet, or the service out of reach: the lists stay as they were
   }
   render();
 }

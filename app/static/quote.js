@@ -3,7 +3,7 @@
 // POST /v1/quotes, and the whole request kept in the page's address, so that a link reopens and
 // re-runs it.
 
-import { apiKey, clearProblem, get, post, showInvalid, showProblem } from "./api.js";
+import { apiKey, clearProblem, get, permissions, post, showInvalid, showProblem } from "./api.js";
 import { onBooked } from "./booking.js";
 import { isoDay, optionCount, readDay, when } from "./format.js";
 import { onSwitch, t } from "./i18n.js";
@@ -384,6 +384,7 @@ export function initQuote() {
 async function prepare() {
   if (!apiKey()) return;
   try {
+    if (!(await permissions()).has("quotes:write")) return; // the key's role may not quote
     [limits] = await Promise.all([get("/v1/quotes/limits"), loadPlaces()]);
   } catch {
     return; // the network view says what is wrong with the key or the service

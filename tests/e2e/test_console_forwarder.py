@@ -302,6 +302,25 @@ def test_a_link_opened_without_a_key_runs_once_the_key_is_given(
         assert_stayed_home(watched, console)
 
 
+def test_a_planner_quotes_without_being_offered_what_the_role_may_not(
+    page: tuple[Page, Watched], console: Console
+) -> None:
+    view, watched = page
+    open_with_key(view, console, console.planner)
+    view.click("[data-view=quote]")
+    pick(view, "origin", "Qinzhou", "CNQZH")
+    pick(view, "destination", "新加坡", "SGSIN")
+    sent_quote(view)
+    expect(view.locator(".booking .note")).to_have_text(
+        "This key may quote but not book: a forwarder's key books."
+    )
+    assert view.locator(".booking .book").count() == 0
+    expect(view.locator("#my-quotes li").first).to_contain_text("Qinzhou Port → Singapore")
+    expect(view.locator("#my-bookings")).to_be_hidden()
+    assert_accessible(view, "a planner's quote")
+    assert_stayed_home(watched, console)  # nothing asked that the role may not (no 403)
+
+
 def test_places_are_found_by_english_chinese_and_code(
     sized: tuple[Page, Watched, str], console: Console
 ) -> None:
