@@ -327,7 +327,7 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
             "usd_rate": price.usd_rate,
             "rates_date": price.rates_date,
             "valid_until": price.valid_until.isoformat(),
-            "items": [price_item(line) for line in price.lines],
+            "items": [price_item(line, network) for line in price.lines],
             "excluded": list(price.excluded),
             "estimated_cny": round(price.estimated_cny, 2),
             "estimated_share": round(price.estimated_cny / price.total_cny, 3)
@@ -443,11 +443,13 @@ def factor_data(factor_id: str | None, network: Network) -> dict[str, Any] | Non
     }
 
 
-def price_item(line: PriceLine) -> dict[str, Any]:
-    """One line of a bill as the API shows it."""
+def price_item(line: PriceLine, network: Network) -> dict[str, Any]:
+    """One line of a bill as the API shows it, named in Chinese from the network's catalogue."""
+    item = network.tariffs.items.get(line.code)
     return {
         "code": line.code,
         "description": line.description,
+        "description_zh": item.name_zh if item is not None else None,
         "category": line.category,
         "quantity": line.quantity,
         "unit": line.unit,

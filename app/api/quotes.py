@@ -12,7 +12,7 @@ from app.auth import Principal
 from app.roles import Permission
 from app.schemas.common import Page
 from app.schemas.problems import problem_responses
-from app.schemas.quotes import QuoteIn, QuoteOut
+from app.schemas.quotes import QuoteIn, QuoteLimitsOut, QuoteOut
 from app.services import quotes
 from app.state import running
 
@@ -52,6 +52,18 @@ def list_quotes(
 ) -> dict[str, Any]:
     """The organisation's quotes, newest first; follow ``next_cursor`` for more."""
     return quotes.page(db, caller.organisation_id, cursor, limit, network)
+
+
+@router.get("/limits", response_model=QuoteLimitsOut)
+def quote_limits(
+    request: Request, caller: Annotated[Principal, Depends(require(Permission.QUOTE))]
+) -> QuoteLimitsOut:
+    """How far ahead a quote searches and how long it stays bookable (the console's form)."""
+    settings = running(request).settings
+    return QuoteLimitsOut(
+        max_horizon_days=settings.max_horizon_days,
+        quote_validity_hours=settings.quote_validity_hours,
+    )
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)

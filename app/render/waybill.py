@@ -5,6 +5,7 @@ Its document is made by :func:`app.services.bookings.waybill_document`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -22,8 +23,17 @@ def html(waybill: dict[str, Any]) -> str:
     legs = "".join(
         "<tr>"
         + "".join(
-            cell(names.get(leg[key], leg[key]) if key in ("from", "to") else leg[key])
-            for key in ("seq", "from", "to", "mode", "operator", "service", "departure", "arrival")
+            cell(value)
+            for value in (
+                leg["seq"],
+                names.get(leg["from"], leg["from"]),
+                names.get(leg["to"], leg["to"]),
+                leg["mode"],
+                leg["operator"],
+                _service_name(leg),
+                _local_time(leg["departure"]),
+                _local_time(leg["arrival"]),
+            )
         )
         + "</tr>"
         for leg in waybill["legs"]
@@ -36,7 +46,7 @@ def html(waybill: dict[str, Any]) -> str:
             for value in (
                 item["code"],
                 item["description"],
-                item["applies_to"],
+                names.get(item["applies_to"], item["applies_to"]),
                 f"{item['quantity']:g} {item['unit']}",
                 f"{item['unit_price']:g} {item['currency']}",
                 f"{item['amount_cny']:,.2f}",
@@ -78,6 +88,19 @@ Vehicle expected at destination: {escape(waybill["vehicle_arrival"])}; box avail
 <p>CO2e (ISO 14083, well-to-wheel): {waybill["co2e_kg"]:,.1f} kg.</p>
 </body></html>
 """
+
+
+def _service_name(leg: dict[str, Any]) -> str:
+    """``Beibu Gulf – Singapore daily public route (BG-SIN-DAILY)``, or the code if unnamed."""
+    name = leg.get("service_name")
+    return f"{name} ({leg['service']})" if name else str(leg["service"])
+
+
+def _local_time(text: str) -> str:
+    """``2026-12-15 20:00 +08:00`` for ``2026-12-15T20:00:00+08:00``: the minute is what counts."""
+    moment = datetime.fromisoformat(text).replace(second=0, microsecond=0)
+    offset = moment.isoformat()[19:]  # "+08:00", or nothing for a time without a zone
+    return f"{moment:%Y-%m-%d %H:%M} {offset}".rstrip()
 
 
 def _cargo_text(cargo: dict[str, Any]) -> str:

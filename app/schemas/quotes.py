@@ -111,6 +111,9 @@ class PriceItemOut(BaseModel):
 
     code: str
     description: str
+    description_zh: str | None = Field(
+        default=None, description="The item's Chinese name in the fee catalogue, if it has one."
+    )
     category: str
     quantity: float
     unit: str
@@ -299,3 +302,13 @@ class QuoteOut(BaseModel):
     )
     options: list[OptionOut]
     reasons: list[ReasonOut]
+
+
+class QuoteLimitsOut(BaseModel):
+    """What a quote request may ask, from the service's settings."""
+
+    max_horizon_days: int = Field(
+        description="Days after the ready date a quote searches at most; a form can refuse a "
+        "ready date further ahead than this from today."
+    )
+    quote_validity_hours: float = Field(description="How long a quote can be booked.")

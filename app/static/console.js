@@ -16,7 +16,6 @@ const problemBox = document.getElementById("network-problem");
 const counts = document.getElementById("network-counts");
 const search = document.getElementById("location-search");
 const found = document.getElementById("location-results");
-const choices = document.getElementById("location-choices");
 const services = document.querySelector("#service-list ul");
 const tabs = [...document.querySelectorAll("[role=tab]")];
 let summary = null;
@@ -142,22 +141,6 @@ search.addEventListener("input", () => {
     }
   }, 200);
 });
-
-// origin and destination boxes suggest from the same search
-for (const input of document.querySelectorAll("input[list=location-choices]")) {
-  input.addEventListener("input", async () => {
-    const q = input.value.trim();
-    if (q.length < 2 || !apiKey()) return;
-    try {
-      const page = await get(`/v1/locations?q=${encodeURIComponent(q)}&limit=8`);
-      choices.replaceChildren(
-        ...page.items.map((place) => Object.assign(document.createElement("option"), { value: place.id, label: nameOf(place) })),
-      );
-    } catch {
-      // the form's own submit reports problems; suggestions are a convenience
-    }
-  });
-}
 
 /** Check ``key``; keep it only if the service knows it. ``stored``: it was kept before. */
 async function useKey(key, stored = false) {

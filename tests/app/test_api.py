@@ -189,6 +189,19 @@ def test_a_ready_time_in_the_past_means_from_now(tiny_network: Network) -> None:
     assert ready("2026-03-03") == datetime(2026, 3, 3, tzinfo=tz)
 
 
+async def test_quote_limits_are_the_settings(
+    app: FastAPI, client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    response = await client.get("/v1/quotes/limits", headers=forwarder)
+    assert response.status_code == 200
+    settings = app.state.running.settings
+    assert response.json() == {
+        "max_horizon_days": settings.max_horizon_days,
+        "quote_validity_hours": settings.quote_validity_hours,
+    }
+    assert (await client.get("/v1/quotes/limits")).status_code == 401
+
+
 async def test_a_quote_from_the_past_says_it_searched_from_now(
     client: httpx.AsyncClient, forwarder: dict[str, str]
 ) -> None:
@@ -352,6 +365,11 @@ async def test_book_waybill_cancel_releases_capacity(
     assert waybill["vehicle_arrival"] == booking["option"]["vehicle_arrival"]
     assert datetime.fromisoformat(waybill["issued_at"]).microsecond == 0
     assert waybill["place_names"]["DP"] == "Dry Port (DP)"
+    # each leg's times to the minute, without seconds or the ISO "T"
+    first_leg = waybill["legs"][0]
+    departure = datetime.fromisoformat(first_leg["departure"])
+    assert f"<td>{departure:%Y-%m-%d %H:%M} {first_leg['departure'][-6:]}</td>" in html.text
+    assert f"<td>{first_leg['departure']}</td>" not in html.text
 
     cancelled = await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=forwarder)
     assert cancelled.status_code == 200

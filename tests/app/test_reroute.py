@@ -346,7 +346,7 @@ def bill_of(network: Network, cargo: Cargo, plan: list[tuple[str, str]]) -> Itin
 def travelled_items(
     network: Network, cargo: Cargo, booked: Itinerary, from_seq: int
 ) -> list[dict[str, Any]]:
-    return [price_item(line) for line in travelled_lines(network, cargo, booked, from_seq)]
+    return [price_item(line, network) for line in travelled_lines(network, cargo, booked, from_seq)]
 
 
 def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_discharge(
@@ -358,7 +358,9 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
     # by train DP–RT–PA (one ride), then by ship PA–PB–PC (one ride)
     booked = bill_of(tiny_network, box, [("TRAIN-1", "TRAIN-2"), ("SHIP-1", "SHIP-2")])
     whole_train = [
-        price_item(line) for line in booked.price.lines if line.applies_to == "TRAIN-1..TRAIN-2"
+        price_item(line, tiny_network)
+        for line in booked.price.lines
+        if line.applies_to == "TRAIN-1..TRAIN-2"
     ]
     assert whole_train
 
@@ -368,7 +370,7 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
     at_pa = travelled_items(tiny_network, box, booked, from_seq=3)
     assert [i for i in at_pa if i["applies_to"] == "TRAIN-1..TRAIN-2"] == whole_train
     assert [i for i in at_pa if i["applies_to"] == "PA"] == [
-        price_item(line) for line in pricer.handling(pa, Mode.RAIL)
+        price_item(line, tiny_network) for line in pricer.handling(pa, Mode.RAIL)
     ]
     assert not any(i["code"] == "THC" for i in at_pa)
 
@@ -377,7 +379,7 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
     train_1 = tiny_network.get_leg("TRAIN-1")
     assert {i["applies_to"] for i in at_rt} <= {"DP", "TRAIN-1", "RT"}
     assert [i for i in at_rt if i["applies_to"] == "TRAIN-1"] == [
-        price_item(line) for line in pricer.ride((train_1,), "DP", "RT")
+        price_item(line, tiny_network) for line in pricer.ride((train_1,), "DP", "RT")
     ]
 
     # re-routed at PB, a call of the ship: the ship is left there and the box discharged
@@ -385,7 +387,7 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
     assert [i["code"] for i in at_pb if i["applies_to"] == "PA"] == ["THC"]  # loaded as booked
     ship_1 = tiny_network.get_leg("SHIP-1")
     assert [i for i in at_pb if i["applies_to"] == "SHIP-1"] == [
-        price_item(line) for line in pricer.ride((ship_1,), "PA", "PB")
+        price_item(line, tiny_network) for line in pricer.ride((ship_1,), "PA", "PB")
     ]
     assert not any(".." in i["applies_to"] and "SHIP" in i["applies_to"] for i in at_pb)
 
@@ -393,6 +395,6 @@ def test_the_travelled_bill_keeps_finished_rides_and_prices_the_part_and_the_dis
     inbound = bill_of(tiny_network, box, [("OLD-1", "OLD-1"), ("SHIP-1", "SHIP-1")])
     back_at_pa = travelled_items(tiny_network, box, inbound, from_seq=2)
     assert [i for i in back_at_pa if i["applies_to"] == "PA"] == [
-        price_item(line) for line in pricer.handling(pa, Mode.SEA)
+        price_item(line, tiny_network) for line in pricer.handling(pa, Mode.SEA)
     ]
     assert travelled_items(tiny_network, box, booked, from_seq=1) == []

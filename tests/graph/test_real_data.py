@@ -35,6 +35,14 @@ def test_required_places_exist(real_network: Network) -> None:
     assert required <= set(real_network.locations)
 
 
+def test_every_place_has_a_chinese_name(real_network: Network) -> None:
+    # the console shows places in Chinese and finds them by their Chinese names (新加坡, 河内)
+    unnamed = sorted(loc.id for loc in real_network.locations.values() if not loc.name_zh)
+    assert unnamed == []
+    assert real_network.locations["SGSIN"].name_zh == "新加坡港"
+    assert real_network.locations["VNYEV"].name_zh == "河内安员货运站"
+
+
 def test_every_inland_terminal_has_a_sea_rail_train_to_the_gulf(real_network: Network) -> None:
     gulf = {"CNQZH", "CNFAN", "CNBIH"}
     inland = {
