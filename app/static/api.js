@@ -89,6 +89,14 @@ export function permissions() {
   return asked.permissions;
 }
 
+/** Keep ``key``, which GET /v1/me answered with ``me``: what it may do is known without asking
+ * again, and the page's views hear of it (the "corridor:key" event). */
+export function acceptKey(key, me) {
+  setApiKey(key);
+  asked = { key, permissions: Promise.resolve(new Set(me.permissions)) };
+  document.dispatchEvent(new CustomEvent("corridor:key"));
+}
+
 /** A ``blob:`` address of ``path``'s answer, for a link that opens it in a tab of its own (the
  * path needs the key, so a plain link to it cannot). */
 export async function pageAddress(path) {

@@ -1,7 +1,7 @@
 // Entry point: the key (checked before it is kept), the language switch, the tabs, and the
 // network view's search box and service list.
 
-import { Problem, apiKey, clearProblem, get, setApiKey, showProblem } from "./api.js";
+import { Problem, acceptKey, apiKey, clearProblem, get, setApiKey, showProblem } from "./api.js";
 import { nameOf, onSwitch, t, toggleLanguage, translate } from "./i18n.js";
 import { focus, loadNetwork, openService, relabel, serviceList, showPlace } from "./map.js";
 import { initQuote } from "./quote.js";
@@ -157,12 +157,12 @@ async function useKey(key, stored = false) {
     showKeyForm(true);
     return;
   }
-  setApiKey(key);
   keyForm.elements.key.value = "";
   note("key.saved");
   showWho();
   applyRole();
   showKeyForm(false);
+  acceptKey(key, me);
   await start();
 }
 

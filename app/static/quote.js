@@ -373,11 +373,8 @@ export function initQuote() {
     relabelLists();
   });
   document.querySelector("[data-view=quote]")?.addEventListener("click", prepare);
-  // a key given now: a linked request runs with it (after the page has stored it)
-  document.getElementById("key-form").addEventListener("submit", () => {
-    setTimeout(() => prepare().then(runLinked), 0);
-  });
-  if (apiKey()) prepare().then(runLinked);
+  // a key accepted (typed in, or the stored one checked): a linked request runs with it
+  document.addEventListener("corridor:key", () => prepare().then(runLinked));
 }
 
 /** What the form needs from the service: its limits, the places' names, the lists. */
