@@ -11,10 +11,8 @@ from app.api.deps import DB, RowId, require
 from app.auth import Principal
 from app.db import listing
 from app.db.base import utc
-from app.db.engine import writing
 from app.db.models import Disruption
-from app.errors import ServiceError, invalid
-from app.problem_types import ProblemType
+from app.errors import invalid
 from app.roles import PERMISSIONS, Permission
 from app.schemas.common import Page
 from app.schemas.disruptions import AffectedBookingOut, DisruptionIn, DisruptionOut
@@ -159,16 +157,8 @@ def close_early(disruption_id: RowId, request: Request, db: DB, caller: Writer) 
     A network-wide disruption is closed by the network operator only; an organisation's own by
     that organisation.
     """
-    with writing(db):
-        row = _find(db, disruption_id, caller)
-        if row.scope == "network" and Permission.OPERATE_NETWORK not in PERMISSIONS[caller.role]:
-            raise ServiceError(
-                ProblemType.FORBIDDEN,
-                "Only the network operator closes a network-wide disruption",
-                f"disruption {row.id} was declared by the network operator",
-            )
-        if row.status == "active":
-            row.status, row.closed_at = "closed", datetime.now(UTC)
+    operates = Permission.OPERATE_NETWORK in PERMISSIONS[caller.role]
+    row = disruptions.close(db, disruption_id, caller.organisation_id, operates, datetime.now(UTC))
     running(request).live.refresh()
     return disruptions.disruption_out(row, running(request).live.get(), None)
 

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.deps import DB, RowId, require
-from app.auth import Principal, issue_key, owned, revoke_key
+from app.auth import Principal, owned
 from app.db import listing
 from app.db.base import utc
-from app.db.engine import writing
 from app.db.models import ApiKey
 from app.roles import PERMISSIONS, Permission, Role
 from app.schemas.common import Page
 from app.schemas.keys import CallerOut, KeyCreated, KeyIn, KeyOut
 from app.schemas.problems import problem_responses
+from app.services import keys
 from app.state import running
 
 router = APIRouter(prefix="/v1", tags=["keys"], responses=problem_responses(401, 403, 404))
@@ -53,8 +53,7 @@ def whoami(db: DB, caller: Caller) -> dict[str, Any]:
 )
 def create_key(body: KeyIn, response: Response, db: DB, caller: Admin) -> dict[str, Any]:
     """Issue a key of the organisation; its token is in this answer only (a hash is stored)."""
-    with writing(db):
-        row, token = issue_key(db, caller.organisation_id, Role(body.role), body.label)
+    row, token = keys.issue(db, caller.organisation_id, Role(body.role), body.label)
     response.headers["Location"] = f"/v1/keys/{row.id}"
     return {**key_out(row), "token": token}
 
@@ -89,8 +88,6 @@ def revoke(key_id: RowId, request: Request, db: DB, caller: Admin) -> Response:
     Revoking a revoked key changes nothing. The organisation's last active admin key cannot be
     revoked (409): create another first.
     """
-    with writing(db):
-        row = owned(db, ApiKey, key_id, caller.organisation_id, "key")
-        revoke_key(db, row, datetime.now(UTC))
+    keys.revoke(db, key_id, caller.organisation_id, datetime.now(UTC))
     running(request).keys.forget(key_id)
     return Response(status_code=204)

@@ -68,25 +68,19 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (after 
     """Revoke a key (API processes refuse it within 30 s); the last admin key is kept."""
     from sqlalchemy.orm import Session
 
-    from app.auth import revoke_key
-    from app.db.engine import make_engine, upgrade, writing
-    from app.db.models import ApiKey
+    from app.db.engine import make_engine, upgrade
     from app.errors import ServiceError
+    from app.services import keys
 
     settings = get_settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        with Session(engine) as session, writing(session):
-            row = session.get(ApiKey, key_id)
-            if row is None:
-                err.print(f"no key {key_id}")
-                raise typer.Exit(1)
-            try:
-                revoke_key(session, row, datetime.now(UTC))
-            except ServiceError as problem:
-                err.print(f"not revoked: {problem.detail}")
-                raise typer.Exit(1) from None
+        with Session(engine) as session:
+            keys.revoke(session, key_id, None, datetime.now(UTC))
+    except ServiceError as problem:
+        err.print(f"not revoked: {problem.detail}")
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     err.print(f"revoked {key_id}")

@@ -256,6 +256,27 @@ def visible(db: Session, disruption_id: str, organisation_id: str) -> Disruption
     return row
 
 
+def close(
+    db: Session, disruption_id: str, organisation_id: str, operates_network: bool, now: datetime
+) -> Disruption:
+    """End a disruption before its window does (closing twice changes nothing).
+
+    A network-wide disruption is closed by the network operator only (403 for anyone else); an
+    organisation's own by that organisation.
+    """
+    with writing(db):
+        row = visible(db, disruption_id, organisation_id)
+        if row.scope == "network" and not operates_network:
+            raise ServiceError(
+                ProblemType.FORBIDDEN,
+                "Only the network operator closes a network-wide disruption",
+                f"disruption {row.id} was declared by the network operator",
+            )
+        if row.status == "active":
+            row.status, row.closed_at = "closed", now
+    return row
+
+
 def notify(db: Session, network: Network, disruption: Disruption) -> int:
     """Queue ``booking.disrupted`` to every organisation with a booking the disruption stops.
 

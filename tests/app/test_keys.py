@@ -137,5 +137,7 @@ def test_keys_from_the_command_line(cli_database: str) -> None:
     last = runner.invoke(cli, ["keys", "revoke", admin_id])
     assert last.exit_code == 1
     assert "not revoked" in last.output
-    assert runner.invoke(cli, ["keys", "revoke", "nosuchkey"]).exit_code == 1
+    missing = runner.invoke(cli, ["keys", "revoke", "nosuchkey"])
+    assert missing.exit_code == 1
+    assert "no key nosuchkey" in missing.output
     assert runner.invoke(cli, ["keys", "list", "--org", "Nobody"]).exit_code == 1
