@@ -98,8 +98,10 @@ def _service_name(leg: dict[str, Any]) -> str:
 
 
 def _local_time(text: str) -> str:
-    """``2026-12-15 Tue 20:00 UTC+08:00`` for ``2026-12-15T20:00:00.250+08:00``: the place's
-    local minute, its weekday and its offset, the way the console writes times."""
+    """``2026-12-15 Tue 20:00 UTC+08:00`` for ``2026-12-15T20:00:00.250+08:00``.
+
+    The place's local minute, its weekday and its offset, the way the console writes times.
+    """
     moment = datetime.fromisoformat(text).replace(second=0, microsecond=0)
     offset = moment.isoformat()[19:]  # "+08:00", or nothing for a time without a zone
     zone = f" UTC{offset}" if offset else ""
