@@ -30,6 +30,7 @@ export function field(labelKey, control) {
 
 // every day said in words on the page, redrawn when the language switches
 const saidDays = new Set();
+let saidCount = 0; // for ids that stay unique as days come and go
 onSwitch(() => sayDays());
 
 /**
@@ -40,7 +41,8 @@ onSwitch(() => sayDays());
  */
 export function sayDay(input) {
   const words = el("span", "", "note date-words");
-  words.id = `${input.name || "day"}-words-${saidDays.size}`;
+  saidCount += 1;
+  words.id = `${input.name || "day"}-words-${saidCount}`;
   input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby") || ""} ${words.id}`.trim());
   input.after(words);
   const update = () => {
