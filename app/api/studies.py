@@ -18,6 +18,7 @@ from app.errors import ServiceError, invalid
 from app.jobs.state import create_job
 from app.problem_types import ProblemType
 from app.render import report
+from app.render.report_words import Language
 from app.roles import Permission
 from app.schemas.common import Page
 from app.schemas.problems import problem_responses
@@ -174,11 +175,20 @@ def study_flows(
         **problem_responses(409, conflicts=("study-not-finished",)),
     },
 )
-def study_report(study_id: RowId, request: Request, db: DB, caller: Reader) -> HTMLResponse:
+def study_report(
+    study_id: RowId,
+    request: Request,
+    db: DB,
+    caller: Reader,
+    language: Annotated[
+        Language,
+        Query(alias="lang", description="The report's language: en (English) or zh (中文)."),
+    ] = "en",
+) -> HTMLResponse:
     """The study as one self-contained HTML page: charts, flow maps and comparison tables."""
     job = _finished(db, caller, study_id)
     assert job.result is not None
-    return HTMLResponse(report.render_report(job.result, _network_for(request, job)))
+    return HTMLResponse(report.render_report(job.result, _network_for(request, job), language))
 
 
 @router.get(

@@ -16,7 +16,9 @@ from html import escape
 from typing import Any
 
 from app.render.palette import MODE_COLOURS
+from app.render.report_words import ZH, Language, Words, words_for
 from graph import Network
+from solvers.comparison import HEADLINES, NEGLIGIBLE
 
 #: West, east, south, north of the flow maps: western China, the Gulf and ASEAN.
 MAP_FRAME = (95.0, 125.0, -8.0, 36.0)
@@ -128,62 +130,103 @@ def flows_geojson(
 # ---------------------------------------------------------------------- HTML
 
 
-def render_report(result: Mapping[str, Any], network_for: NetworkFor) -> str:
-    """The study as one HTML page."""
+def render_report(
+    result: Mapping[str, Any], network_for: NetworkFor, language: Language = "en"
+) -> str:
+    """The study as one HTML page, in ``language``."""
     assignment = result["assignment"]
     parts = result["scenarios"]
-    labels = [p["label"] for p in parts]
+    w = words_for(language, network_for(parts[0]))
+    labels = [w.label(p["label"]) for p in parts]
     outcomes = [p["outcomes"][assignment] for p in parts]
     params = result["parameters"]
     demand = result["demand"]
+    meta = w(
+        "Demand: {demand} — {pairs} pairs, {teu} TEU/year. Value of time {vot} CNY per TEU-hour; "
+        "carbon price {co2} CNY/t; study year from {start} ({days} days). "
+        "Assignment shown: {assignment}.",
+        demand=f"<b translate=no>{escape(str(demand.get('name')))}</b>",
+        pairs=demand.get("pairs"),
+        teu=_n(demand.get("total_teu", 0)),
+        vot=f"{params['value_of_time']:g}",
+        co2=f"{params['co2_price']:g}",
+        start=escape(params["start"]),
+        days=params["days"],
+        assignment=f"<b>{escape(w(assignment.replace('_', ' ')))}</b>",
+    )
     body: list[str] = [
-        f"<h1>{escape(result['name'])}</h1>",
-        "<p class=meta>"
-        f"Demand: <b>{escape(str(demand.get('name')))}</b> — {demand.get('pairs')} pairs, "
-        f"{_n(demand.get('total_teu', 0))} TEU/year. Value of time "
-        f"{params['value_of_time']:g} CNY per TEU-hour; carbon price {params['co2_price']:g} "
-        f"CNY/t; study year from {escape(params['start'])} ({params['days']} days). "
-        f"Assignment shown: <b>{escape(assignment.replace('_', ' '))}</b>.</p>",
-        "<h2>Scenarios side by side</h2>",
-        _totals_table(labels, outcomes, parts),
-        _calibration_section(result.get("calibration"), labels, outcomes),
+        f"<h1 translate=no>{escape(result['name'])}</h1>",
+        f"<p class=meta>{meta}</p>",
+        f"<h2>{w('Scenarios side by side')}</h2>",
+        _totals_table(labels, outcomes, parts, w),
+        _calibration_section(result.get("calibration"), labels, outcomes, w),
         "<div class=charts>",
         _bars(
-            "Mean cost, CNY per TEU",
+            w("Mean cost, CNY per TEU"),
             labels,
             [o["totals"]["mean_cost_cny_per_teu"] for o in outcomes],
         ),
-        _bars("Mean transit, hours", labels, [o["totals"]["mean_transit_hours"] for o in outcomes]),
-        _bars("CO2e, kg per TEU", labels, [o["totals"]["co2e_kg_per_teu"] for o in outcomes]),
+        _bars(
+            w("Mean transit, hours"), labels, [o["totals"]["mean_transit_hours"] for o in outcomes]
+        ),
+        _bars(w("CO2e, kg per TEU"), labels, [o["totals"]["co2e_kg_per_teu"] for o in outcomes]),
         "</div>",
-        "<h2>Modal split (TEU-km)</h2>",
-        _stacked(labels, [o["modal_split"] for o in outcomes]),
-        "<h2>Water distance to the sea</h2>",
-        _water_table(parts),
-        "<h2>Port throughput (TEU loaded on and discharged from ships and barges)</h2>",
-        _grouped("ports", labels, outcomes, "location"),
-        "<h2>Gateways (where exports board their first ship, imports leave their last)</h2>",
-        _grouped("gateways", labels, outcomes, "location"),
-        "<h2>Corridors</h2>",
-        _grouped("corridors", labels, outcomes, "corridor"),
-        "<h2>Price and time per origin-destination pair</h2>",
-        _scatter(labels, outcomes),
-        "<h2>Flows</h2>",
+        f"<h2>{w('Modal split (TEU-km)')}</h2>",
+        _stacked(labels, [o["modal_split"] for o in outcomes], w),
+        f"<h2>{w('Water distance to the sea')}</h2>",
+        _water_table(parts, w),
+        _grouped(
+            "ports",
+            w("Port throughput (TEU loaded on and discharged from ships and barges)"),
+            labels,
+            outcomes,
+            "location",
+            w,
+        ),
+        _grouped(
+            "gateways",
+            w("Gateways (where exports board their first ship, imports leave their last)"),
+            labels,
+            outcomes,
+            "location",
+            w,
+        ),
+        _grouped("corridors", w("Corridors"), labels, outcomes, "corridor", w),
+        f"<h2>{w('Price and time per origin-destination pair')}</h2>",
+        _scatter(labels, outcomes, w),
+        f"<h2>{w('Flows')}</h2>",
         "<div class=maps>",
-        *(_flow_map(p["label"], p["outcomes"][assignment], network_for(p)) for p in parts),
+        *(
+            _flow_map(label, p["outcomes"][assignment], network_for(p), w)
+            for label, p in zip(labels, parts, strict=True)
+        ),
         "</div>",
-        "<h2>Capacity: utilisation and shadow prices</h2>",
-        *(_capacity_table(p["label"], p["outcomes"][assignment]) for p in parts),
-        "<h2>What changes against the first scenario</h2>",
-        *(_comparison(c) for c in result["comparisons"]),
+        f"<h2>{w('Capacity: utilisation and shadow prices')}</h2>",
+        *(
+            _capacity_table(label, p["outcomes"][assignment], w)
+            for label, p in zip(labels, parts, strict=True)
+        ),
+        f"<h2>{w('What changes against the first scenario')}</h2>",
+        *(_comparison(c, w) for c in result["comparisons"]),
     ]
-    for part, outcome in zip(parts, outcomes, strict=True):
+    for label, outcome in zip(labels, outcomes, strict=True):
         if outcome["unreachable"]:
-            body.append(
-                f"<p class=warn>{escape(part['label'])}: {len(outcome['unreachable'])} pairs "
-                f"({_n(outcome['totals']['unreachable_teu'])} TEU) have no route at all.</p>"
+            said = w(
+                "{label}: {pairs} pairs ({teu} TEU) have no route at all.",
+                label=escape(label),
+                pairs=len(outcome["unreachable"]),
+                teu=_n(outcome["totals"]["unreachable_teu"]),
             )
-    return _PAGE.format(title=escape(result["name"]), body="\n".join(body))
+            body.append(f"<p class=warn>{said}</p>")
+    return _PAGE.format(
+        lang=w.html_lang,
+        title=w("{title} — Corridor study", title=escape(result["name"])),
+        body="\n".join(body),
+        footer=w(
+            "Generated by Corridor. Costs are fee-catalogue prices per 20-ft box (estimates "
+            "where the catalogue marks them); see data/README.md for sources and gaps."
+        ),
+    )
 
 
 def _n(value: float) -> str:
@@ -194,8 +237,12 @@ def _calibration_section(
     calibration: Mapping[str, Any] | None,
     labels: Sequence[str],
     outcomes: Sequence[Mapping[str, Any]],
+    w: Words,
 ) -> str:
-    """The base year against its published volumes, each scenario's modelled value beside."""
+    """The base year against its published volumes, each scenario's modelled value beside.
+
+    The targets' names, gaps and the method are data/base_year.toml's own words (English).
+    """
     if not calibration:
         return ""
     modelled = [{r["target"]: r for r in o.get("calibration") or []} for o in outcomes]
@@ -209,42 +256,56 @@ def _calibration_section(
         )
         flag = "" if row["within"] else " class=warn"
         rows.append(
-            f"<tr><td>{escape(row['name'])}</td><td>{row['role']}</td>"
+            f"<tr><td lang=en>{escape(row['name'])}</td><td>{w(row['role'])}</td>"
             f"<td>{_n(row['published_teu'])}</td>{cells}"
             f"<td{flag}>{row['difference'] * 100:+.1f} %</td><td>±{row['tolerance'] * 100:g} %</td>"
             f"<td>{escape(', '.join(row['source']))}</td></tr>"
         )
     errors = "; ".join(
-        f"{name} {calibration[key]:.3f}"
+        f"{w(name)} {calibration[key]:.3f}"
         for name, key in (("fit targets", "fit_error"), ("held-out targets", "check_error"))
         if calibration.get(key) is not None
     )
     gaps = "".join(
-        f"<p class=warn>{escape(row['name'])}: {escape(row['gap'])}</p>"
+        f"<p class=warn lang=en>{escape(row['name'])}: {escape(row['gap'])}</p>"
         for row in calibration["rows"]
         if row.get("gap")
     )
     share = (
         calibration["unserved_teu"] / calibration["demand_teu"] if calibration["demand_teu"] else 0
     )
-    method = f" {escape(calibration['method'])}" if calibration.get("method") else ""
-    heads = "".join(f"<th>{escape(label)}</th>" for label in labels)
+    method = (
+        f" <span lang=en>{escape(calibration['method'])}</span>"
+        if calibration.get("method")
+        else ""
+    )
+    heads = "".join(f"<th translate=no>{escape(label)}</th>" for label in labels)
+    said = w(
+        "The reference scenario ({scenario}) against the published volumes of "
+        "data/base_year.toml, at a value of time of {vot} CNY per TEU-hour (calibrated: "
+        "{calibrated}).",
+        scenario=escape(w.label(calibration["scenario"])),
+        vot=f"{calibration['value_of_time']:g}",
+        calibrated=calibration.get("calibrated_value_of_time"),
+    )
+    said += method + " " + w("Root mean square log error: {errors}.", errors=errors)
+    said += " " + w(
+        "Unserved in the reference: {unserved} of {demand} TEU ({share}).",
+        unserved=_n(calibration["unserved_teu"]),
+        demand=_n(calibration["demand_teu"]),
+        share=f"{share:.1%}",
+    )
     return (
-        f"<h2>Base year {calibration.get('year') or ''}: calibration</h2>"
-        f"<p>The reference scenario ({escape(calibration['scenario'])}) against the published "
-        f"volumes of data/base_year.toml, at a value of time of {calibration['value_of_time']:g} "
-        f"CNY per TEU-hour (calibrated: {calibration.get('calibrated_value_of_time')}).{method} "
-        f"Root mean square log error: {errors}. Unserved in the reference: "
-        f"{_n(calibration['unserved_teu'])} of {_n(calibration['demand_teu'])} TEU "
-        f"({share:.1%}).</p>"
-        "<table><tr><th>Target</th><th>Role</th><th>Published TEU</th>"
-        f"{heads}<th>Difference (reference)</th><th>Tolerance</th><th>Source</th></tr>"
-        f"{''.join(rows)}</table>{gaps}"
+        f"<h2>{w('Base year {year}: calibration', year=calibration.get('year') or '')}</h2>"
+        f"<p>{said}</p>"
+        f"<table><tr><th>{w('Target')}</th><th>{w('Role')}</th><th>{w('Published TEU')}</th>"
+        f"{heads}<th>{w('Difference (reference)')}</th><th>{w('Tolerance')}</th>"
+        f"<th>{w('Source')}</th></tr>{''.join(rows)}</table>{gaps}"
     )
 
 
 def _totals_table(
-    labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]], parts: Sequence[Any]
+    labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]], parts: Sequence[Any], w: Words
 ) -> str:
     rows = [
         ("Served TEU", "served_teu", _n),
@@ -257,13 +318,13 @@ def _totals_table(
         ("CO2e, kg/TEU", "co2e_kg_per_teu", _n),
         ("Generalized cost, million CNY", "generalized_cost_cny", lambda v: f"{v / 1e6:,.1f}"),
     ]
-    head = "".join(f"<th>{escape(label)}</th>" for label in labels)
+    head = "".join(f"<th translate=no>{escape(label)}</th>" for label in labels)
     lines = [f"<table><tr><th></th>{head}</tr>"]
     for title, key, fmt in rows:
         cells = "".join(f"<td>{fmt(o['totals'][key])}</td>" for o in outcomes)
-        lines.append(f"<tr><th>{title}</th>{cells}</tr>")
+        lines.append(f"<tr><th>{w(title)}</th>{cells}</tr>")
     versions = "".join(f"<td><code>{escape(p['network_version'])}</code></td>" for p in parts)
-    lines.append(f"<tr><th>Network version</th>{versions}</tr></table>")
+    lines.append(f"<tr><th>{w('Network version')}</th>{versions}</tr></table>")
     return "".join(lines)
 
 
@@ -280,7 +341,8 @@ def _bars(title: str, labels: Sequence[str], values: Sequence[float]) -> str:
         y = 24 + i * (bar + gap)
         w = (width - left) * value / top
         parts.append(
-            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{escape(label)}</text>'
+            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" translate="no">'
+            f"{escape(label)}</text>"
             f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar}" '
             f'fill="{SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]}"/>'
             f'<text x="{left + w + 4:.1f}" y="{y + 13}">{_n(value)}</text>'
@@ -289,36 +351,41 @@ def _bars(title: str, labels: Sequence[str], values: Sequence[float]) -> str:
     return "".join(parts)
 
 
-def _stacked(labels: Sequence[str], splits: Sequence[Mapping[str, Mapping[str, float]]]) -> str:
+def _stacked(
+    labels: Sequence[str], splits: Sequence[Mapping[str, Mapping[str, float]]], w: Words
+) -> str:
     width, bar, left = 520, 22, 110
     height = len(labels) * (bar + 10) + 40
     parts = [
         f'<svg class=chart width="{width + 20}" height="{height}" role="img">'
-        "<title>Modal split by TEU-km</title>"
+        f"<title>{w('Modal split by TEU-km')}</title>"
     ]
     for i, (label, split) in enumerate(zip(labels, splits, strict=True)):
         y = 6 + i * (bar + 10)
-        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" translate="no">'
+            f"{escape(label)}</text>"
+        )
         x = float(left)
         for mode, colour in MODE_COLOURS.items():
             share = split.get(mode, {}).get("share", 0.0)
-            w = (width - left) * share
-            if w > 0:
+            width_of = (width - left) * share
+            if width_of > 0:
                 parts.append(
-                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colour}">'
-                    f"<title>{mode}: {share:.1%}</title></rect>"
+                    f'<rect x="{x:.1f}" y="{y}" width="{width_of:.1f}" height="{bar}" '
+                    f'fill="{colour}"><title>{w.mode(mode)}: {share:.1%}</title></rect>'
                 )
-                if w > 34:
+                if width_of > 34:
                     parts.append(
                         f'<text x="{x + 3:.1f}" y="{y + 15}" fill="white">{share:.0%}</text>'
                     )
-            x += w
+            x += width_of
     y = len(labels) * (bar + 10) + 20
     x = float(left)
     for mode, colour in MODE_COLOURS.items():
         parts.append(
             f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{y + 10}">{mode}</text>'
+            f'<text x="{x + 14}" y="{y + 10}">{w.mode(mode)}</text>'
         )
         x += 70
     parts.append("</svg>")
@@ -326,26 +393,35 @@ def _stacked(labels: Sequence[str], splits: Sequence[Mapping[str, Mapping[str, f
 
 
 def _grouped(
-    table: str, labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]], key: str
+    table: str,
+    title: str,
+    labels: Sequence[str],
+    outcomes: Sequence[Mapping[str, Any]],
+    key: str,
+    w: Words,
 ) -> str:
-    """Grouped horizontal bars: the top rows of ``table`` across scenarios."""
+    """Heading ``title`` over grouped horizontal bars: the top rows of ``table`` by scenario."""
     totals: dict[str, float] = {}
     names: dict[str, str] = {}
     for outcome in outcomes:
         for row in outcome[table]:
             totals[row[key]] = totals.get(row[key], 0.0) + row["teu"]
-            names[row[key]] = str(row.get("name", row[key])).split(" (")[0]
+            english = str(row.get("name", row[key])).split(" (")[0]
+            names[row[key]] = (
+                w.corridor(english) if key == "corridor" else w.place(row[key], english)
+            )
     top = sorted(totals, key=lambda k: -totals[k])[:10]
     if not top:
-        return "<p>None.</p>"
+        return f"<h2>{title}</h2><p>{w('None.')}</p>"
     values = {(i, row[key]): row["teu"] for i, o in enumerate(outcomes) for row in o[table]}
     peak = max(values.values(), default=1.0) or 1.0
     bar, left, width = 10, 300, 680
     group = bar * len(outcomes) + 8
     height = len(top) * group + 30
     parts = [
+        f"<h2>{title}</h2>"
         f'<svg class=chart width="{width + 80}" height="{height}" role="img">'
-        f"<title>{escape(table)}</title>"
+        f"<title>{title}</title>"
     ]
     for j, name in enumerate(top):
         y = j * group + 4
@@ -355,12 +431,14 @@ def _grouped(
         )
         for i in range(len(outcomes)):
             value = values.get((i, name), 0.0)
-            w = (width - left) * value / peak
+            length = (width - left) * value / peak
+            tip = w("{label}: {teu} TEU", label=escape(labels[i]), teu=_n(value))
             parts.append(
-                f'<rect x="{left}" y="{y + i * bar}" width="{w:.1f}" height="{bar - 1}" '
+                f'<rect x="{left}" y="{y + i * bar}" width="{length:.1f}" height="{bar - 1}" '
                 f'fill="{SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]}">'
-                f"<title>{escape(labels[i])}: {_n(value)} TEU</title></rect>"
-                f'<text x="{left + w + 3:.1f}" y="{y + i * bar + 9}" class=small>{_n(value)}</text>'
+                f"<title>{tip}</title></rect>"
+                f'<text x="{left + length + 3:.1f}" y="{y + i * bar + 9}" class=small>'
+                f"{_n(value)}</text>"
             )
     parts.append(_legend(labels, 0, height - 14))
     parts.append("</svg>")
@@ -373,13 +451,13 @@ def _legend(labels: Sequence[str], x: float, y: float) -> str:
         colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
         out.append(
             f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{y + 10}">{escape(label)}</text>'
+            f'<text x="{x + 14}" y="{y + 10}" translate="no">{escape(label)}</text>'
         )
         x += 20 + 8 * len(label)
     return "".join(out)
 
 
-def _scatter(labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]]) -> str:
+def _scatter(labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]], w: Words) -> str:
     points = [
         (i, p["hours"], p["cost_cny_per_teu"], f"{p['origin']}→{p['destination']}")
         for i, o in enumerate(outcomes)
@@ -387,37 +465,45 @@ def _scatter(labels: Sequence[str], outcomes: Sequence[Mapping[str, Any]]) -> st
         if p["hours"] is not None and p["cost_cny_per_teu"] is not None
     ]
     if not points:
-        return "<p>No pairs served.</p>"
+        return f"<p>{w('No pairs served.')}</p>"
     width, height, pad = 640, 360, 50
     max_h = max(p[1] for p in points) * 1.05 or 1
     max_c = max(p[2] for p in points) * 1.05 or 1
     parts = [
         f'<svg class=chart width="{width + 20}" height="{height + 40}" role="img">'
-        "<title>Cost per TEU against transit hours, each pair</title>"
+        f"<title>{w('Cost per TEU against transit hours, each pair')}</title>"
         f'<line x1="{pad}" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>'
         f'<line x1="{pad}" y1="10" x2="{pad}" y2="{height}" stroke="#999"/>'
-        f'<text x="{width / 2}" y="{height + 30}">transit, hours (max {_n(max_h)})</text>'
-        f'<text x="4" y="20">CNY/TEU (max {_n(max_c)})</text>'
+        f'<text x="{width / 2}" y="{height + 30}">'
+        f"{w('transit, hours (max {max})', max=_n(max_h))}</text>"
+        f'<text x="4" y="20">{w("CNY/TEU (max {max})", max=_n(max_c))}</text>'
     ]
     for i, hours, cost, name in points:
         x = pad + (width - pad) * hours / max_h
         y = height - (height - 10) * cost / max_c
         colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+        tip = w(
+            "{label} {pair}: {cost} CNY, {hours} h",
+            label=escape(labels[i]),
+            pair=escape(name),
+            cost=_n(cost),
+            hours=f"{hours:.0f}",
+        )
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}" '
-            f'fill-opacity="0.6"><title>{escape(labels[i])} {escape(name)}: '
-            f"{_n(cost)} CNY, {hours:.0f} h</title></circle>"
+            f'fill-opacity="0.6"><title>{tip}</title></circle>'
         )
     parts.append(_legend(labels, pad, height + 6))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _flow_map(label: str, outcome: Mapping[str, Any], network: Network) -> str:
+def _flow_map(label: str, outcome: Mapping[str, Any], network: Network, w: Words) -> str:
     """Legs drawn by flow over the region the flow covers (equirectangular, scaled by latitude)."""
     loaded = [row for row in outcome["legs"] if row["teu"] > 0 and row["leg"] in network.legs]
     if not loaded:
-        return f"<figure><figcaption>{escape(label)}: no flow</figcaption></figure>"
+        said = w("{label}: no flow", label=escape(label))
+        return f"<figure><figcaption>{said}</figcaption></figure>"
     # the corridor's region: long-haul lines run off the frame (the GeoJSON has them whole)
     west, east, south, north = MAP_FRAME
     scale_x = math.cos(math.radians((north + south) / 2))
@@ -435,19 +521,20 @@ def _flow_map(label: str, outcome: Mapping[str, Any], network: Network) -> str:
     peak = max(row["teu"] for row in loaded)
     parts = [
         f'<figure><svg class=map width="{width:.0f}" height="{height:.0f}" role="img">'
-        f"<title>Flows, {escape(label)}</title>"
+        f"<title>{w('Flows, {label}', label=escape(label))}</title>"
     ]
     for row in sorted(loaded, key=lambda r: r["teu"]):
         leg = network.legs[row["leg"]]
         stroke = 0.6 + 7 * math.sqrt(row["teu"] / peak)
         dashed = ' stroke-dasharray="6 3"' if row["mode"] == "canal" else ""
+        tip = w("{leg}: {teu} TEU", leg=escape(row["leg"]), teu=_n(row["teu"]))
+        if row["utilisation"] is not None:
+            tip += w(", {share} of capacity", share=f"{row['utilisation']:.0%}")
         parts.append(
             f'<polyline points="{" ".join(xy(*pt) for pt in leg.geometry)}" fill="none" '
             f'stroke="{MODE_COLOURS.get(row["mode"], "#444")}" stroke-width="{stroke:.1f}" '
             f'stroke-opacity="0.75" stroke-linecap="round"{dashed}>'
-            f"<title>{escape(row['leg'])}: {_n(row['teu'])} TEU"
-            + (f", {row['utilisation']:.0%} of capacity" if row["utilisation"] is not None else "")
-            + "</title></polyline>"
+            f"<title>{tip}</title></polyline>"
         )
     ends = {network.legs[row["leg"]].origin for row in loaded} | {
         network.legs[row["leg"]].destination for row in loaded
@@ -457,17 +544,21 @@ def _flow_map(label: str, outcome: Mapping[str, Any], network: Network) -> str:
         x, y = projected(loc.lon, loc.lat)
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#222">'
-            f"<title>{escape(loc.name)}</title></circle>"
+            f"<title>{escape(w.place(loc.id, loc.name))}</title></circle>"
         )
-    parts.append(
-        f"</svg><figcaption>{escape(label)} — line width ∝ √TEU; colours by mode: "
-        + ", ".join(f'<span style="color:{c}">{m}</span>' for m, c in MODE_COLOURS.items())
-        + "; the canal dashed.</figcaption></figure>"
+    modes = ", ".join(
+        f'<span style="color:{c}">{w.mode(m)}</span>' for m, c in MODE_COLOURS.items()
     )
+    caption = w(
+        "{label} — line width ∝ √TEU; colours by mode: {modes}; the canal dashed.",
+        label=escape(label),
+        modes=modes,
+    )
+    parts.append(f"</svg><figcaption>{caption}</figcaption></figure>")
     return "".join(parts)
 
 
-def _capacity_table(label: str, outcome: Mapping[str, Any]) -> str:
+def _capacity_table(label: str, outcome: Mapping[str, Any], w: Words) -> str:
     binding = sorted(
         (r for r in outcome["legs"] if r["shadow_price_cny_per_teu"]),
         key=lambda r: -r["shadow_price_cny_per_teu"],
@@ -478,15 +569,22 @@ def _capacity_table(label: str, outcome: Mapping[str, Any]) -> str:
     )[:10]
     rows = "".join(
         f"<tr><td>{escape(r['leg'])}</td><td>{escape(r['origin'])}→{escape(r['destination'])}"
-        f"</td><td>{r['mode']}</td><td>{_n(r['teu'])}</td><td>{_n(r['capacity_teu'] or 0)}</td>"
-        f"<td>{r['utilisation']:.0%}</td><td>{(r['shadow_price_cny_per_teu'] or 0):,.1f}</td></tr>"
+        f"</td><td>{w.mode(r['mode'])}</td><td>{_n(r['teu'])}</td>"
+        f"<td>{_n(r['capacity_teu'] or 0)}</td><td>{r['utilisation']:.0%}</td>"
+        f"<td>{(r['shadow_price_cny_per_teu'] or 0):,.1f}</td></tr>"
         for r in _unique(binding + busiest)
     )
+    said = w(
+        "{count} binding capacities (shadow price > 0: what one more TEU of yearly capacity "
+        "there would save, CNY).",
+        count=len(binding),
+    )
+    heads = "".join(
+        f"<th>{w(h)}</th>"
+        for h in ("Leg", "From→to", "Mode", "TEU", "Capacity", "Used", "Shadow price")
+    )
     return (
-        f"<h3>{escape(label)}</h3><p>{len(binding)} binding capacities (shadow price > 0: what "
-        "one more TEU of yearly capacity there would save, CNY).</p>"
-        "<table><tr><th>Leg</th><th>From→to</th><th>Mode</th><th>TEU</th><th>Capacity</th>"
-        f"<th>Used</th><th>Shadow price</th></tr>{rows}</table>"
+        f"<h3 translate=no>{escape(label)}</h3><p>{said}</p><table><tr>{heads}</tr>{rows}</table>"
     )
 
 
@@ -500,10 +598,10 @@ def _unique(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return out
 
 
-def _water_table(parts: Sequence[Mapping[str, Any]]) -> str:
+def _water_table(parts: Sequence[Mapping[str, Any]], w: Words) -> str:
     ports = {row["location"]: row["name"] for p in parts for row in p["water_to_sea"]}
-    head = "".join(f"<th>{escape(p['label'])}</th>" for p in parts)
-    lines = [f"<table><tr><th>From</th>{head}</tr>"]
+    head = "".join(f"<th translate=no>{escape(w.label(p['label']))}</th>" for p in parts)
+    lines = [f"<table><tr><th>{w('From')}</th>{head}</tr>"]
     for loc_id, name in ports.items():
         cells = []
         for part in parts:
@@ -511,21 +609,22 @@ def _water_table(parts: Sequence[Mapping[str, Any]]) -> str:
             if row is None or row["km"] is None:
                 cells.append("<td>—</td>")
             else:
+                reach = w("{km} km to {port}", km=f"{row['km']:,.0f}", port=w.place(row["to"]))
                 cells.append(
-                    f"<td>{row['km']:,.0f} km to {escape(row['to'])}"
-                    f"<br><small>{escape(' → '.join(row['calls']))}</small></td>"
+                    f"<td>{escape(reach)}<br><small>{escape(' → '.join(row['calls']))}</small></td>"
                 )
-        lines.append(f"<tr><th>{escape(name)}</th>{''.join(cells)}</tr>")
+        lines.append(f"<tr><th>{escape(w.place(loc_id, name))}</th>{''.join(cells)}</tr>")
     lines.append("</table>")
     return "".join(lines)
 
 
-def _comparison(comparison: Mapping[str, Any]) -> str:
+def _comparison(comparison: Mapping[str, Any], w: Words) -> str:
     changes = comparison["route_changes"]
     shift = [r for r in comparison["gateway_shift"] if abs(r["change_teu"]) > 0.5][:12]
     shift_rows = "".join(
-        f"<tr><td>{escape(str(r['name']))}</td><td>{_n(r['reference_teu'])}</td>"
-        f"<td>{_n(r['scenario_teu'])}</td><td>{r['change_teu']:+,.0f}</td></tr>"
+        f"<tr><td>{escape(w.place(r['location'], str(r['name'])))}</td>"
+        f"<td>{_n(r['reference_teu'])}</td><td>{_n(r['scenario_teu'])}</td>"
+        f"<td>{r['change_teu']:+,.0f}</td></tr>"
         for r in shift
     )
     change_rows = "".join(
@@ -536,34 +635,111 @@ def _comparison(comparison: Mapping[str, Any]) -> str:
         f"<td>{_fmt(c['hours_before'])} → {_fmt(c['hours_after'])}</td></tr>"
         for c in sorted(changes, key=lambda c: -c["teu"])[:40]
     )
-    explained = "".join(f"<li>{escape(line)}</li>" for line in comparison.get("explanation", []))
+    explained = "".join(f"<li>{escape(line)}</li>" for line in _explanation(comparison, w))
+    title = w(
+        "{scenario} against {reference}",
+        scenario=escape(w.label(comparison["scenario"])),
+        reference=escape(w.label(comparison["reference"])),
+    )
+    moved = w(
+        "{pairs} pairs ({teu} TEU) change their main route.",
+        pairs=len(changes),
+        teu=_n(comparison["route_changes_teu"]),
+    )
+    shift_heads = "".join(
+        f"<th>{w(h)}</th>" for h in ("Gateway", "Before, TEU", "After, TEU", "Change")
+    )
+    change_heads = "".join(
+        f"<th>{w(h)}</th>"
+        for h in ("Pair", "TEU", "Route before", "Route after", "CNY/TEU", "Hours")
+    )
     return (
-        f"<h3>{escape(comparison['scenario'])} against {escape(comparison['reference'])}</h3>"
-        f"<ul class=explain>{explained}</ul>{_sensitivity(comparison.get('sensitivity') or [])}"
-        f"<p>{len(changes)} pairs ({_n(comparison['route_changes_teu'])} TEU) change their main "
-        "route.</p><table><tr><th>Gateway</th><th>Before, TEU</th><th>After, TEU</th>"
-        f"<th>Change</th></tr>{shift_rows}</table>"
-        "<table><tr><th>Pair</th><th>TEU</th><th>Route before</th><th>Route after</th>"
-        f"<th>CNY/TEU</th><th>Hours</th></tr>{change_rows}</table>"
+        f"<h3 translate=no>{title}</h3>"
+        f"<ul class=explain>{explained}</ul>{_sensitivity(comparison.get('sensitivity') or [], w)}"
+        f"<p>{moved}</p><table><tr>{shift_heads}</tr>{shift_rows}</table>"
+        f"<table><tr>{change_heads}</tr>{change_rows}</table>"
     )
 
 
-def _sensitivity(rows: Sequence[Mapping[str, Any]]) -> str:
+def _explanation(comparison: Mapping[str, Any], w: Words) -> list[str]:
+    """What changed, in sentences, largest first.
+
+    In English the comparison's own sentences; in 中文 its headline totals and gateway moves
+    written here (the route-change table beside them holds the moves behind them).
+    """
+    if w.language == "en":
+        return list(comparison.get("explanation", []))
+    lines = []
+    for key, what, unit, _ in HEADLINES:
+        total = comparison["totals"][key]
+        before, change = total["reference"], total["change"]
+        if (before and abs(change / before) < NEGLIGIBLE) or (not before and not change):
+            lines.append(
+                w(
+                    "{what}: no change ({before} {unit}).",
+                    what=w(what),
+                    before=_n(before),
+                    unit=w(unit),
+                )
+            )
+            continue
+        direction = "up" if change > 0 else "down"
+        lines.append(
+            w(
+                f"{{what}} {direction} {{change}} {{unit}}{{share}}, to {{after}}.",
+                what=w(what),
+                change=f"{abs(change):,.1f}",
+                unit=w(unit),
+                share=f"（{change / before:+.1%}）" if before else "",
+                after=f"{before + change:,.1f}",
+            )
+        )
+    moved = [g for g in comparison["gateway_shift"] if abs(g["change_teu"]) >= 0.5][:4]
+    if moved:
+        moves = "；".join(
+            f"{w.place(g['location'], g['name'])} {g['change_teu']:+,.0f} TEU "
+            f"（{g['reference_teu']:,.0f} → {g['scenario_teu']:,.0f}）"
+            for g in moved
+        )
+        lines.append(w("Gateways: {moves}.", moves=moves))
+    return lines
+
+
+def _indicator(text: str, w: Words) -> str:
+    """A sensitivity row's conclusion in the report's language.
+
+    ``mean cost (CNY per TEU)`` or ``gateway Qinzhou Port (TEU)``.
+    """
+    if w.language == "en":
+        return text
+    what, _, unit = text.removesuffix(")").rpartition(" (")
+    if what.startswith("gateway "):
+        name = what.removeprefix("gateway ")
+        what = w("gateway {name}", name=w.place(name))
+    else:
+        what = w(what)
+    return w("{what} ({unit})", what=what, unit=w(unit) if unit in ZH else unit)
+
+
+def _sensitivity(rows: Sequence[Mapping[str, Any]], w: Words) -> str:
     """Each conclusion's change at the calibrated value of time and at the other factors."""
     if not rows:
         return ""
     factors = list(rows[0]["changes"])
-    heads = "".join(f"<th>value of time × {escape(f)}</th>" for f in factors)
+    heads = "".join(f"<th>{w('value of time × {factor}', factor=escape(f))}</th>" for f in factors)
     body = "".join(
-        f"<tr><td>{escape(row['indicator'])}</td>"
+        f"<tr><td>{escape(_indicator(row['indicator'], w))}</td>"
         + "".join(f"<td>{row['changes'][f]:+,.1f}</td>" for f in factors)
-        + f"<td{'' if row['robust'] else ' class=warn'}>{'yes' if row['robust'] else 'no'}</td>"
+        + f"<td{'' if row['robust'] else ' class=warn'}>{w('yes' if row['robust'] else 'no')}</td>"
         "</tr>"
         for row in rows
     )
+    said = w(
+        "Sensitivity: the change at other values of time; a conclusion is robust when its sign "
+        "holds at all of them."
+    )
     return (
-        "<p>Sensitivity: the change at other values of time; a conclusion is robust when its sign "
-        f"holds at all of them.</p><table><tr><th>Change in</th>{heads}<th>Robust</th></tr>"
+        f"<p>{said}</p><table><tr><th>{w('Change in')}</th>{heads}<th>{w('Robust')}</th></tr>"
         f"{body}</table>"
     )
 
@@ -573,7 +749,7 @@ def _fmt(value: float | None) -> str:
 
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title} — Corridor study</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <style>
 body{{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1180px;color:#222}}
 h1{{font-size:22px}} h2{{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}}
@@ -584,7 +760,6 @@ svg text{{font-size:11px}} .ct{{font-weight:600;font-size:12px}} .small{{font-si
 .maps{{display:flex;flex-wrap:wrap;gap:12px}} figure{{margin:0}} .map{{background:#f4f8fb}}
 </style></head><body>
 {body}
-<p class=meta>Generated by Corridor. Costs are fee-catalogue prices per 20-ft box (estimates
-where the catalogue marks them); see data/README.md for sources and gaps.</p>
+<p class=meta>{footer}</p>
 </body></html>
 """

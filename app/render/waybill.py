@@ -28,7 +28,7 @@ def html(waybill: dict[str, Any]) -> str:
                 leg["seq"],
                 names.get(leg["from"], leg["from"]),
                 names.get(leg["to"], leg["to"]),
-                leg["mode"],
+                leg["mode"].capitalize(),
                 leg["operator"],
                 _service_name(leg),
                 _local_time(leg["departure"]),
@@ -68,14 +68,15 @@ td, th {{ border: 1px solid #999; padding: 4px 6px; text-align: left; }}
 @media print {{ body {{ margin: 0; }} }}
 </style></head><body>
 <h1>多式联运运单 Multimodal transport waybill {number}{status}</h1>
-<p>Issued {escape(str(waybill["issued_at"]))} by {escape(waybill["carrier"])}.
+<p>Issued {escape(_local_time(str(waybill["issued_at"])))} by {escape(waybill["carrier"])}.
 Network version {escape(waybill["network_version"])}.</p>
 <table class="parties"><tr><th>Shipper 托运人</th><th>Consignee 收货人</th></tr>
 <tr><td>{party(waybill["shipper"])}</td><td>{party(waybill["consignee"])}</td></tr></table>
 <p>Place of receipt {escape(names[waybill["place_of_receipt"]])} — place of delivery
 {escape(names[waybill["place_of_delivery"]])}. Cargo: {escape(_cargo_text(waybill["cargo"]))}.
-Vehicle expected at destination: {escape(waybill["vehicle_arrival"])}; box available
-(after handling and clearance): {escape(waybill["eta"])}.</p>
+Vehicle expected at destination: {escape(_local_time(waybill["vehicle_arrival"]))}; box available
+(after handling and clearance): {escape(_local_time(waybill["eta"]))}; times are local at each
+place, its offset from UTC given.</p>
 <p>References: {escape(references) if references else "none"}.</p>
 <h2>Legs</h2>
 <table><tr><th>#</th><th>From</th><th>To</th><th>Mode</th><th>Operator</th><th>Service</th>
@@ -97,10 +98,14 @@ def _service_name(leg: dict[str, Any]) -> str:
 
 
 def _local_time(text: str) -> str:
-    """``2026-12-15 20:00 +08:00`` for ``2026-12-15T20:00:00+08:00``: the minute is what counts."""
+    """``2026-12-15 Tue 20:00 UTC+08:00`` for ``2026-12-15T20:00:00.250+08:00``.
+
+    The place's local minute, its weekday and its offset, the way the console writes times.
+    """
     moment = datetime.fromisoformat(text).replace(second=0, microsecond=0)
     offset = moment.isoformat()[19:]  # "+08:00", or nothing for a time without a zone
-    return f"{moment:%Y-%m-%d %H:%M} {offset}".rstrip()
+    zone = f" UTC{offset}" if offset else ""
+    return f"{moment:%Y-%m-%d %a %H:%M}{zone}"
 
 
 def _cargo_text(cargo: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 // The public /v1 API with the key the user pasted (kept in localStorage), and its problems.
 
-import { language, t } from "./i18n.js";
+import { hasLabel, language, t } from "./i18n.js";
 
 const STORE = "corridor.key";
 
@@ -136,12 +136,15 @@ function labelOf(input) {
   return group ? `${group} · ${own}` : own;
 }
 
-// the status line of a problem without field errors
+// the status line of a problem without field errors: by its type (app/problem_types.py) where
+// the page has words for it
 function statusText(body) {
   if (body.status === 0) return t("problem.network");
   if (!body.type && body.title) return body.title; // made here (no key yet), already in words
   const known = { 401: "problem.status.key", 403: "problem.status.forbidden", 429: "problem.status.busy" };
   if (known[body.status]) return t(known[body.status]);
+  const typed = `problem.type.${String(body.type).split("/").pop()}`;
+  if (hasLabel(typed)) return t(typed);
   if (body.status >= 500) return t("problem.status.server");
   return language() === "zh" ? t("problem.title") : body.title || t("problem.title");
 }
@@ -175,7 +178,8 @@ function fill(box, heading, lines) {
  * Show ``error`` in ``box`` in the user's words.
  *
  * ``fields`` maps the API's field names (``body.cargo.cargo_class``) to the form's inputs: each
- * problem is named by the input's label and the input is marked invalid. ``retry`` adds a
+ * problem is named by the input's label and the input is marked invalid. An error the page wrote
+ * itself says so (``inWords``): its message is shown as it is. ``retry`` adds a
  * button to try again when the service did not answer.
  */
 export function showProblem(box, error, { fields = {}, retry } = {}) {
@@ -186,7 +190,7 @@ export function showProblem(box, error, { fields = {}, retry } = {}) {
     errors.length ? t("problem.check") : statusText(body),
     errors.map((problem) => [
       fields[problem.field],
-      fieldMessage(problem.message),
+      problem.inWords ? problem.message : fieldMessage(problem.message),
       [problem.field, problem.item].filter(Boolean).join(" "),
     ]),
   );

@@ -1,7 +1,8 @@
 // Booking the chosen option safely: the shipper and consignee typed in (nothing filled in for
 // them), a review of route, price and parties before anything is booked, one Idempotency-Key per
 // option so a repeated click books once, and the confirmation brought into view with the through
-// waybill opening in a tab of its own.
+// waybill opening in a tab of its own. A booking is cancelled from its confirmation or from "my
+// bookings" after a question that says what cancelling does.
 
 import { clearProblem, pageAddress, permissions, post, showInvalid, showProblem } from "./api.js";
 import { money, when } from "./format.js";
@@ -19,6 +20,8 @@ const bookings = new Map();
 const waybills = new Map();
 // one Idempotency-Key per option, kept across re-renders: a retried or repeated click books once
 const bookingKeys = new Map();
+// the confirmations on the page, by booking id: each redrawn when its booking is cancelled
+const confirmations = new Map();
 
 let refreshLists = () => {};
 
@@ -251,15 +254,75 @@ export function waybillLink(booking) {
   return link;
 }
 
-// the booking done: said to screen readers, brought into view and focused
+// the booking done: said to screen readers, brought into view and focused; a cancelled one says so
 function confirmation(box, booking, announce) {
   const done = el("div", undefined, "booked");
   done.setAttribute("role", "status");
   done.tabIndex = -1;
-  done.append(el("strong", t("quote.booked", { waybill: booking.waybill_number })), " ", waybillLink(booking));
+  // redrawn in place, so that the live region says what changed
+  const show = (current, justCancelled) => {
+    const cancelled = current.status === "cancelled";
+    const key = justCancelled ? "book.cancel.done" : cancelled ? "book.cancelled" : "quote.booked";
+    done.replaceChildren(el("strong", t(key, { waybill: current.waybill_number })), " ", waybillLink(current));
+    if (!cancelled) done.append(" ", cancelControl(current));
+  };
+  show(booking, false);
   box.append(done);
+  confirmations.set(booking.id, (changed) => {
+    for (const [name, kept] of bookings) if (kept.id === changed.id) bookings.set(name, changed);
+    const hadFocus = done.contains(document.activeElement);
+    show(changed, true);
+    if (hadFocus) done.focus();
+  });
   if (announce) {
     done.scrollIntoView({ block: "center" });
     done.focus();
   }
+}
+
+/**
+ * A button that cancels ``booking`` after asking: the question says what cancelling does, "keep"
+ * takes the focus (a second Enter does not cancel). Its confirmation on this page says the
+ * outcome; ``said``, a live region, says it too (where the control itself is redrawn away) and
+ * takes the focus. "My bookings" follows.
+ */
+export function cancelControl(booking, said = null) {
+  const control = el("span", undefined, "cancel-booking");
+  const start = button("book.cancel.start", "secondary cancel-start", () => ask());
+  control.append(start);
+  const ask = () => {
+    const group = el("span", undefined, "cancel-ask");
+    group.setAttribute("role", "group");
+    const question = el("span", t("book.cancel.ask", { waybill: booking.waybill_number }));
+    question.id = `cancel-question-${booking.id}`;
+    group.setAttribute("aria-labelledby", question.id);
+    const problem = el("span", undefined, "problem");
+    problem.hidden = true;
+    problem.setAttribute("role", "alert");
+    const keep = button("book.cancel.keep", "secondary cancel-keep", () => {
+      control.replaceChildren(start);
+      start.focus();
+    });
+    const confirm = button("book.cancel.confirm", "confirm cancel-confirm", async () => {
+      clearProblem(problem);
+      confirm.disabled = true;
+      try {
+        const cancelled = await post(`/v1/bookings/${booking.id}/cancel`);
+        confirmations.get(booking.id)?.(cancelled);
+        if (said) {
+          said.textContent = t("book.cancel.done", { waybill: booking.waybill_number });
+          said.tabIndex = -1;
+          said.focus();
+        }
+        refreshLists();
+      } catch (err) {
+        showProblem(problem, err, { retry: () => confirm.click() });
+        confirm.disabled = false;
+      }
+    });
+    group.append(question, " ", confirm, " ", keep, problem);
+    control.replaceChildren(group);
+    keep.focus();
+  };
+  return control;
 }

@@ -1,14 +1,16 @@
 // "My quotes" and "My bookings": the organisation's latest quotes (GET /v1/quotes), each
-// reopened in the form and results, and its bookings (GET /v1/bookings) with their waybills.
+// reopened in the form and results, and its bookings (GET /v1/bookings) with their waybills,
+// each confirmed one with a way to cancel it.
 
 import { get, permissions } from "./api.js";
-import { cargoText, waybillLink } from "./booking.js";
+import { cancelControl, cargoText, waybillLink } from "./booking.js";
 import { money, optionCount, when } from "./format.js";
 import { t } from "./i18n.js";
 import { placeName } from "./places.js";
 
 const quotesList = document.getElementById("my-quotes");
 const bookingsList = document.getElementById("my-bookings");
+const bookingsSaid = document.getElementById("my-bookings-status");
 const SHOWN = 8;
 
 let reopen = () => {};
@@ -67,6 +69,7 @@ function render() {
     const consignee = el("span", booking.consignee.name ?? "", "note");
     consignee.translate = false; // a name as the user wrote it
     item.append(consignee, waybillLink(booking));
+    if (booking.status === "confirmed") item.append(cancelControl(booking, bookingsSaid));
     bookingsList.append(item);
   }
 }
@@ -99,5 +102,6 @@ export function initLists(open) {
 }
 
 export function relabelLists() {
+  bookingsSaid.textContent = ""; // said once, in the language it was said in
   render();
 }

@@ -90,6 +90,8 @@ const routeLayer = L.layerGroup().addTo(map);
 const flowLayer = L.layerGroup().addTo(map);
 let network = null;
 let locations = new Map();
+// service code -> its name, from the network's legs
+let serviceNames = new Map();
 
 export function locationById(id) {
   return locations.get(id);
@@ -200,8 +202,9 @@ export async function loadNetwork() {
       .filter((f) => f.properties.feature_type === "location")
       .map((f) => [f.properties.id, { ...f.properties, lat: f.geometry.coordinates[1], lon: f.geometry.coordinates[0] }]),
   );
-  drawNetwork();
   const legs = network.features.filter((f) => f.properties.feature_type === "service_leg");
+  serviceNames = new Map(legs.map((f) => [f.properties.service, f.properties.service_name]));
+  drawNetwork();
   return { locations: locations.size, legs: legs.length };
 }
 
@@ -209,10 +212,11 @@ export async function loadNetwork() {
 // listen for focus, which makes Chromium put every SVG path in the Tab order
 const hover = L.tooltip({ direction: "top", offset: [0, -8] });
 
-/** Name ``layer`` in the hover tooltip while the pointer is over it. */
+/** Name ``layer`` in the hover tooltip while the pointer is over it; ``text`` is a string or a
+ * function giving it, so that a line drawn before a language switch is named in the new one. */
 function hoverName(layer, text) {
   layer.on("mousemove", (event) => {
-    hover.setLatLng(event.latlng).setContent(text);
+    hover.setLatLng(event.latlng).setContent(typeof text === "function" ? text() : text);
     if (!map.hasLayer(hover)) hover.addTo(map);
   });
   layer.on("mouseout", () => hover.remove());
@@ -354,7 +358,7 @@ export function drawRoutes(options, selectedId) {
       }),
       onEachFeature: (feature, leg) => {
         const p = feature.properties;
-        hoverName(leg, `${p.seq}. ${p.service_name || p.service} · ${p.from} → ${p.to}`);
+        hoverName(leg, () => `${p.seq}. ${serviceName(p)} · ${placeName(p.from)} → ${placeName(p.to)}`);
       },
     }).addTo(routeLayer);
     if (selected) {
@@ -379,6 +383,12 @@ export function placeName(id) {
   if (labelled) return language() === "zh" ? labelled[2] : labelled[1];
   const place = locations.get(id);
   return place ? shortName(place) : id;
+}
+
+/** A service's name (a study's flows carry only its code): its name in the network, else the
+ * code. */
+function serviceName(props) {
+  return props.service_name || serviceNames.get(props.service) || props.service;
 }
 
 /** Locations by name, for choosers. */
@@ -420,7 +430,7 @@ export function drawFlows(collection) {
           p.utilisation == null ? "" : ` · ${(100 * p.utilisation).toFixed(0)} %`;
         hoverName(
           leg,
-          `${p.service} ${placeName(p.origin)} → ${placeName(p.destination)}: ${Math.round(p.teu).toLocaleString()} TEU${utilisation}`,
+          () => `${serviceName(p)} · ${placeName(p.origin)} → ${placeName(p.destination)}: ${Math.round(p.teu).toLocaleString()} TEU${utilisation}`,
         );
       },
     },
@@ -464,7 +474,7 @@ export function drawDifference(reference, scenario) {
       const n = (v) => Math.round(v).toLocaleString();
       hoverName(
         leg,
-        `${p.service} ${placeName(p.origin)} → ${placeName(p.destination)}: ${n(p.before)} → ${n(p.after)} TEU (${p.change > 0 ? "+" : ""}${n(p.change)})`,
+        () => `${serviceName(p)} · ${placeName(p.origin)} → ${placeName(p.destination)}: ${n(p.before)} → ${n(p.after)} TEU (${p.change > 0 ? "+" : ""}${n(p.change)})`,
       );
     },
   }).addTo(flowLayer);

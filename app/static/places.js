@@ -4,7 +4,7 @@
 // name and the request carries its id.
 
 import { get } from "./api.js";
-import { language, nameOf, t } from "./i18n.js";
+import { language, nameOf, onSwitch, t } from "./i18n.js";
 
 const SUGGESTIONS = 8;
 
@@ -201,3 +201,8 @@ export class PlacePicker {
     if (!this.list.hidden) this.render();
   }
 }
+
+// what the pickers last said to screen readers was said in the language of its time
+onSwitch(() => {
+  document.getElementById("place-status").textContent = "";
+});

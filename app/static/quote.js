@@ -5,6 +5,7 @@
 
 import { apiKey, clearProblem, get, permissions, post, showInvalid, showProblem } from "./api.js";
 import { onBooked } from "./booking.js";
+import { sayDay, sayDays } from "./dom.js";
 import { isoDay, optionCount, readDay, when } from "./format.js";
 import { onSwitch, t } from "./i18n.js";
 import { initLists, refreshLists, relabelLists } from "./lists.js";
@@ -254,6 +255,7 @@ async function fillForm(asked) {
   // a stored ready time may carry a clock time: the field holds its day
   set("ready", (asked.ready || isoDay(new Date())).slice(0, 10));
   set("deadline", asked.deadline?.slice(0, 10));
+  sayDays();
   set("preference", asked.preference || "balanced");
   const filters = asked.filters || {};
   for (const box of fields.modes) box.checked = !filters.modes?.length || filters.modes.includes(box.value);
@@ -358,6 +360,8 @@ for (const box of [sortBox, currencyBox]) {
 export function initQuote() {
   const soon = new Date(Date.now() + 3 * 86_400_000);
   fields.ready.value = isoDay(soon);
+  sayDay(fields.ready);
+  sayDay(fields.deadline);
   fillImdg();
   explainClass();
   explainReady();

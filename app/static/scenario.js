@@ -264,7 +264,11 @@ function incomplete() {
     for (const [name, labelKey] of Object.entries(FORMS[op.op])) {
       const value = op[name];
       if (labelKey && (value === undefined || value === "" || (Array.isArray(value) && !value.length))) {
-        missing.push({ field: `${n}. ${t(`study.change.${op.op}`)}`, message: t("study.rule.empty", { label: t(labelKey) }) });
+        missing.push({
+          field: `${n}. ${t(`study.change.${op.op}`)}`,
+          message: t("study.rule.empty", { label: t(labelKey) }),
+          inWords: true,
+        });
       }
     }
   }

@@ -56,13 +56,14 @@ const percentText = (p) => (p === null ? "—" : `${signed(p, Math.abs(p) < 10 ?
 
 // ------------------------------------------------------------------------- problems
 
-/** A rule the API states in English, in the current language's plain words. */
+/** A rule the API states in English, in the current language's plain words; null for a rule
+ * without words here. */
 function plainRule(message) {
   const bound = /(less|greater) than or equal to ([\d.e+]+)/.exec(message);
   if (bound) return t(bound[1] === "less" ? "study.rule.max" : "study.rule.min", { n: number(bound[2]) });
   if (/valid number/.test(message)) return t("study.rule.number");
   if (/Field required/.test(message)) return t("study.rule.required");
-  return message;
+  return null;
 }
 
 /** Show ``err`` with each field named by the label the form gives it. */
@@ -76,10 +77,12 @@ function problem(err) {
     fields.push(e.field);
     const known = Object.keys(FIELDS).find((name) => e.field === name || e.field?.startsWith(`${name}.`));
     const operation = /^op #(\d+)$/.exec(e.item || "");
+    const rule = e.inWords ? null : plainRule(e.message);
     return {
       field: known ? t(FIELDS[known]) : e.field,
       item: operation ? t("study.op", { n: operation[1] }) : e.item,
-      message: plainRule(e.message),
+      message: rule ?? e.message,
+      inWords: Boolean(e.inWords || rule),
     };
   });
   const title = err.body.status === 422 ? t("study.refused") : err.body.title;
@@ -453,11 +456,13 @@ function render() {
   results.append(downloads);
 }
 
-/** The report in a new tab: the tab opens at the click (no popup blocker), the page follows. */
+/** The report in a new tab: the tab opens at the click (no popup blocker), the page follows.
+ * It is in the console's language, asked for by name (?lang=): the console's choice, not the
+ * browser's Accept-Language, is the language the planner reads the page in. */
 async function openReport() {
   const tab = window.open("", "_blank");
   if (!tab) throw new Problem({ title: t("study.popup") });
-  const response = await call("GET", study.links.report, { raw: true });
+  const response = await call("GET", `${study.links.report}?lang=${language()}`, { raw: true });
   const page = new Blob([await response.text()], { type: "text/html" });
   tab.location.href = URL.createObjectURL(page);
 }

@@ -359,8 +359,14 @@ async def test_book_waybill_cancel_releases_capacity(
     assert "Port Bravo (PB)" in html.text
     assert "po: PO-1" in html.text
     assert "1 × 22G1, dry, 1 TEU" in html.text
-    assert f"(after handling and clearance): {waybill['eta']}" in html.text
-    assert f"Vehicle expected at destination: {waybill['vehicle_arrival']}" in html.text
+    # the ETA lines as local dates with the weekday and the offset, never ISO with its "T"
+    eta = datetime.fromisoformat(waybill["eta"])
+    assert f"(after handling and clearance): {eta:%Y-%m-%d %a %H:%M} UTC{waybill['eta'][-6:]}" in (
+        html.text
+    )
+    vehicle = datetime.fromisoformat(waybill["vehicle_arrival"])
+    assert f"destination: {vehicle:%Y-%m-%d %a %H:%M} UTC" in html.text
+    assert waybill["eta"] not in html.text
     assert waybill["eta"] == booking["option"]["arrival"]
     assert waybill["vehicle_arrival"] == booking["option"]["vehicle_arrival"]
     assert datetime.fromisoformat(waybill["issued_at"]).microsecond == 0
@@ -368,7 +374,7 @@ async def test_book_waybill_cancel_releases_capacity(
     # each leg's times to the minute, without seconds or the ISO "T"
     first_leg = waybill["legs"][0]
     departure = datetime.fromisoformat(first_leg["departure"])
-    assert f"<td>{departure:%Y-%m-%d %H:%M} {first_leg['departure'][-6:]}</td>" in html.text
+    assert f"<td>{departure:%Y-%m-%d %a %H:%M} UTC{first_leg['departure'][-6:]}</td>" in html.text
     assert f"<td>{first_leg['departure']}</td>" not in html.text
 
     cancelled = await client.post(f"/v1/bookings/{booking['id']}/cancel", headers=forwarder)

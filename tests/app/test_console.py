@@ -12,6 +12,7 @@ import pytest
 
 from app.console import STATIC
 from app.main import create_app
+from app.problem_types import PROBLEM_TYPES
 from app.render.palette import MODE_COLOURS
 from app.settings import Settings
 from graph import Mode
@@ -85,12 +86,18 @@ def test_the_basemap_is_small_land_in_two_scales() -> None:
                 assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in ring)
 
 
-def test_every_label_is_in_both_languages() -> None:
+def labels() -> tuple[set[str], set[str]]:
+    """The keys of the console's English and Chinese labels (app/static/i18n.js)."""
     source = (STATIC / "i18n.js").read_text()
     english, chinese = (
-        set(re.findall(r'^\s+"([\w.]+)":', block, re.MULTILINE))
+        set(re.findall(r'^\s+"([\w.-]+)":', block, re.MULTILINE))
         for block in source.split("\n  zh: {")
     )
+    return english, chinese
+
+
+def test_every_label_is_in_both_languages() -> None:
+    english, chinese = labels()
     assert english == chinese
     page = (STATIC / "index.html").read_text()
     scripts = "".join(p.read_text() for p in STATIC.glob("*.js"))
@@ -98,6 +105,13 @@ def test_every_label_is_in_both_languages() -> None:
     used |= set(re.findall(r'\bt\("([\w.]+)"', scripts))
     assert used, "no labels found"
     assert used <= english, used - english
+
+
+def test_every_problem_type_has_the_pages_words() -> None:
+    english, _ = labels()
+    wanted = {f"problem.type.{slug}" for slug in PROBLEM_TYPES}
+    assert wanted <= english, sorted(wanted - english)
+    assert "quote.reason.no-connection" in english  # keys with a hyphen are read too
 
 
 async def test_the_console_and_the_report_draw_modes_in_the_same_colours(

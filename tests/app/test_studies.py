@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -136,6 +138,26 @@ async def test_a_study_runs_from_request_to_report(
     assert "Water distance to the sea" in page.text
     # drawn in the palette the console reads as CSS variables (/palette.css)
     assert all(colour in page.text for colour in MODE_COLOURS.values())
+    # in 中文 when asked: only codes, units and names without a Chinese one stay in Latin letters
+    chinese = await client.get(
+        f"/v1/studies/{study['id']}/report", params={"lang": "zh"}, headers=planner
+    )
+    assert chinese.status_code == 200
+    assert '<html lang="zh-CN">' in chinese.text
+    assert "各情景并列比较" in chinese.text
+    assert "基准" in chinese.text  # the base scenario by its Chinese name
+    assert "海运" in chinese.text
+    # the names the planner gave, and the tiny network's places (no Chinese names)
+    given = ("canal on the tiny network", "canal open")
+    places = ("Dry Port", "Port Alpha", "Port Bravo", "Port Charlie", "River Port")
+    tiny_names = (*given, *places, "Rail Terminal", "Border Crossing", "Vietnam Depot")
+    left = latin_words(chinese.text, tiny_names)
+    assert left == [], " ".join(left)
+    assert latin_words(page.text, tiny_names)  # the check can fail: English is found
+    refused = await client.get(
+        f"/v1/studies/{study['id']}/report", params={"lang": "fr"}, headers=planner
+    )
+    assert refused.status_code == 422
     flows = await client.get(
         f"/v1/studies/{study['id']}/flows.geojson",
         params={"scenario": "canal open", "assignment": "capacitated"},
@@ -155,6 +177,26 @@ async def test_a_study_runs_from_request_to_report(
         assert (
             await client.get(f"/v1/studies/{study['id']}{path}", headers=other)
         ).status_code == 404
+
+
+# what the report marks as not its own words: data files' English (lang=en) and the names
+# planners gave (translate=no)
+MARKED = re.compile(r"<(\w+)\b[^>]*\b(?:lang=en|translate=no)\b[^>]*>.*?</\1>", re.DOTALL)
+# Latin letters allowed in 中文: codes (CNQZH, BARGE-1, 4a1f0c), units, file names
+CODES = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Z0-9][A-Za-z0-9.\-]*[A-Z0-9]|[0-9a-f]{6,}|CO2e|kg|km|TEU|h)"
+    r"(?![A-Za-z0-9])|data/\S+"
+)
+
+
+def latin_words(page: str, names: tuple[str, ...]) -> list[str]:
+    """The words in Latin letters left in ``page``'s text once its marked parts, ``names``
+    (proper names without a Chinese one), codes and units are taken out."""
+    text = MARKED.sub(" ", re.sub(r"<style>.*?</style>", " ", page, flags=re.DOTALL))
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    for name in names:
+        text = text.replace(name, " ")
+    return re.findall(r"[A-Za-z]{2,}", CODES.sub(" ", text))
 
 
 async def test_study_requests_are_checked(client: httpx.AsyncClient, database_url: str) -> None:
@@ -272,3 +314,13 @@ async def test_the_pinglu_canal_study_on_the_bundled_demand(
     assert "Base year 2025: calibration" in page
     assert "Wuzhou port container throughput" in page
     assert "Sensitivity: the change at other values of time" in page
+    # in 中文: places by their Chinese names, the base year's targets as its file writes them
+    chinese = (
+        await real_client.get(f"/v1/studies/{study['id']}/report", params={"lang": "zh"})
+    ).text
+    assert "至钦州港 291 公里" in chinese
+    assert "基准年 2025：校准" in chinese
+    assert "<td lang=en>Wuzhou port container throughput</td>" in chinese
+    assert "敏感性：" in chinese
+    left = latin_words(chinese, ("Pinglu Canal open", "Pinglu Canal", "Hong Kong"))
+    assert left == [], " ".join(left)

@@ -37,6 +37,17 @@ POINT_ON_A_LEG = """() => {
 }"""
 
 
+# the pointer over the middle of the selected option's first leg (an event on the line itself:
+# where lines cross, another pane's may lie on top)
+HOVER_FIRST_SELECTED_LEG = """() => {
+  const path = document.querySelector(".leaflet-routes-pane path.selected");
+  const p = path.getPointAtLength(path.getTotalLength() / 2);
+  const m = path.getScreenCTM();
+  const x = p.x * m.a + p.y * m.c + m.e, y = p.x * m.b + p.y * m.d + m.f;
+  path.dispatchEvent(new MouseEvent("mousemove", {clientX: x, clientY: y, bubbles: true}));
+}"""
+
+
 def point_on_a_leg(page: Page) -> tuple[float, float]:
     point = page.evaluate(POINT_ON_A_LEG)
     assert point, "no leg on the visible map"
@@ -91,6 +102,11 @@ def test_a_quote_is_drawn_billed_booked_and_relabelled(
     # every leg of every option is drawn, the selected one bold
     routes = view.locator(".leaflet-routes-pane path")
     assert routes.count() > view.locator(".leaflet-routes-pane path.selected").count() >= 2
+    # a leg's tooltip names its service and places, not their codes
+    view.evaluate(HOVER_FIRST_SELECTED_LEG)
+    tooltip = view.locator(".leaflet-tooltip")
+    expect(tooltip).to_contain_text(re.compile(r"^1\. .+ · Chongqing → "))
+    assert "CNCQI-TJC" not in tooltip.inner_text()
     shot(view, "quote")
 
     second = cards.nth(1)

@@ -545,6 +545,79 @@ def test_booking_is_safe(sized: tuple[Page, Watched, str], console: Console) -> 
     assert_stayed_home(watched, console)
 
 
+def test_a_booking_is_cancelled_after_a_question(
+    sized: tuple[Page, Watched, str], console: Console
+) -> None:
+    view, watched, size = sized
+    quote_tab(view, console)
+    pick(view, "origin", "重庆", "CNCQI-TJC")
+    pick(view, "destination", "新加坡", "SGSIN")
+    sent_quote(view)
+    book_with_parties(view)
+    booked = view.locator(".booking .booked")
+    number = re.search(r"waybill (\S+)", booked.inner_text())
+    assert number
+    waybill = number[1]
+
+    # from the confirmation: a question first, "keep" focused, and keeping changes nothing
+    booked.locator(".cancel-start").click()
+    question = booked.locator(".cancel-ask")
+    expect(question).to_contain_text(f"Cancel booking {waybill}? Its space on every departure")
+    expect(question.locator(".cancel-keep")).to_be_focused()
+    assert_accessible(view, f"cancel question ({size})")
+    shot(view, f"forwarder-cancel-question-{size}")
+    question.locator(".cancel-keep").click()
+    expect(booked.locator(".cancel-start")).to_be_focused()
+    assert status_of(console, waybill) == "confirmed"
+    booked.locator(".cancel-start").click()
+    with view.expect_response(lambda r: r.url.endswith("/cancel")) as answered:
+        booked.locator(".cancel-confirm").click()
+    assert answered.value.status == 200
+    expect(booked).to_have_attribute("role", "status")
+    expect(booked).to_contain_text(f"Booking {waybill} is cancelled: its space is released.")
+    expect(booked.locator(".cancel-start")).to_have_count(0)
+    assert status_of(console, waybill) == "cancelled"
+    mine = view.locator("#my-bookings li", has_text=waybill)
+    expect(mine).to_contain_text("cancelled")
+    expect(mine.locator(".cancel-start")).to_have_count(0)
+    shot(view, f"forwarder-cancelled-{size}")
+
+    # from "my bookings", by keyboard and in 中文: another option booked, then cancelled
+    view.locator("#quote-options .option").nth(1).click()
+    view.click(".booking .book")  # the parties as typed for this quote's first booking
+    view.click(".booking .to-review")
+    view.click(".booking .confirm")
+    second = re.search(r"waybill (\S+)", view.locator(".booking .booked").inner_text())
+    assert second
+    view.click("#language")
+    listed = view.locator("#my-bookings li", has_text=second[1])
+    listed.locator(".cancel-start").focus()
+    view.keyboard.press("Enter")
+    expect(listed.locator(".cancel-ask")).to_contain_text(f"取消订舱 {second[1]}？")
+    expect(listed.locator(".cancel-keep")).to_be_focused()
+    assert latin_words(view) == []
+    assert_accessible(view, f"cancel question in 中文 ({size})")
+    view.keyboard.press("Shift+Tab")
+    expect(listed.locator(".cancel-confirm")).to_be_focused()
+    view.keyboard.press("Enter")
+    said = view.locator("#my-bookings-status[role=status]")
+    expect(said).to_have_text(f"订舱 {second[1]} 已取消，舱位已释放。")
+    expect(said).to_be_focused()
+    expect(view.locator(".booking .booked")).to_contain_text(f"订舱 {second[1]} 已取消")
+    expect(view.locator("#my-bookings li", has_text=second[1])).to_contain_text("已取消")
+    assert status_of(console, second[1]) == "cancelled"
+    assert latin_words(view) == []
+    shot(view, f"forwarder-cancelled-zh-{size}")
+    view.click("#language")  # the choice persists: leave the next test in English
+    assert_stayed_home(watched, console)
+
+
+def status_of(console: Console, waybill: str) -> str:
+    """The status the API gives the booking of ``waybill`` (among the latest 50)."""
+    listed = api(console, "/v1/bookings?limit=50")["items"]
+    return str(next(b["status"] for b in listed if b["waybill_number"] == waybill))
+
+
 def test_another_departure_of_a_corridor_is_chosen_and_booked(
     sized: tuple[Page, Watched, str], console: Console
 ) -> None:
@@ -605,7 +678,12 @@ def test_words_dates_and_problems(sized: tuple[Page, Watched, str], console: Con
     expect(view.locator("#ready-note")).to_contain_text(last)
 
     # the service out of reach: said in words, with a retry that clears the box once it works
-    ready.fill((date.today() + timedelta(days=3)).isoformat())
+    soon = date.today() + timedelta(days=3)
+    ready.fill(soon.isoformat())
+    # the day in words beside the field
+    expect(view.locator("#quote-form .date-words").first).to_have_text(
+        re.compile(rf"^{soon:%A},? {soon.day} {soon:%B} {soon.year}$")
+    )
     view.route("**/v1/quotes", lambda route: route.abort())
     view.click("#quote-form button[type=submit]")
     expect(problem).to_contain_text("The service did not answer.")

@@ -24,7 +24,8 @@ from tests.e2e.browsing import (
     shot,
 )
 
-# every visible text node under the selector, SVG text included
+# every visible text node under the selector, SVG text included, but for what the page marks as
+# written in English elsewhere (lang=en: a data file's words) or as a name (translate=no)
 VISIBLE_TEXTS = """(selector) => {
   const out = [];
   for (const root of document.querySelectorAll(selector)) {
@@ -33,18 +34,20 @@ VISIBLE_TEXTS = """(selector) => {
       const text = node.textContent.trim();
       const parent = node.parentElement;
       if (!text || !parent || !parent.checkVisibility({visibilityProperty: true})) continue;
-      if (parent.closest("option, script, style, title")) continue;
+      if (parent.closest("option, script, style, title, [lang=en], [translate=no]")) continue;
       out.push(text);
     }
   }
   return out;
 }"""
 
-# what may stay in Latin letters in 中文: units, codes, file kinds, proper names without a
-# Chinese one (the organisation, the map's attribution) and the switch back to English
+# what may stay in Latin letters in 中文: codes (places, services, network versions), units, file
+# kinds and names, proper names without a Chinese one (the organisation, the map's attribution)
+# and the switch back to English
 LATIN_ALLOWED = re.compile(
-    r"TEU|CO2e|JSON|API|CNY|UN/LOCODE|LOCODE|HTML|GeoJSON|CSV|csv|cor_|make serve|"
-    r"Natural Earth|Leaflet|demo|English|[A-Z]{2}[A-Z0-9-]{3,}|[a-z_]+\.(?:csv|geojson)|v\d+"
+    r"[A-Z]{2}[A-Z0-9-]{3,}|-\[[\w-]+\]->|\b[0-9a-f]{16}\b|TEU|CO2e|\bkg\b|JSON|API|CNY|UN/LOCODE|LOCODE|HTML|"
+    r"GeoJSON|CSV|csv|cor_|make serve|Natural Earth|Leaflet|demo|English|"
+    r"[a-z_]+\.(?:csv|geojson)|data/[\w./]+|v\d+"
 )
 
 
@@ -244,6 +247,9 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     ).to_be_disabled()
     canal.check()
     view.fill("#scenario-projects input[name=project-pinglu_canal-from]", "2027-03-01")
+    # the day in words in the console's language, beside the browser's own date picker
+    said = view.locator("#scenario-projects .date-words")
+    expect(said).to_have_text(re.compile(r"^Monday,? 1 March 2027$"))
     view.click("#scenario-advanced summary")
     ops = view.locator("#scenario-form textarea[name=ops]")
     written = json.loads(ops.input_value())
@@ -357,13 +363,43 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     expect(past.locator("xpath=..")).to_contain_text(written)
     # the names planners gave their scenarios and studies are theirs
     named = ("Canal from March", *view.locator("#study-list button").all_text_contents())
+    names = tuple(sorted(named, key=len, reverse=True))
     left = latin_left(
-        view.evaluate(VISIBLE_TEXTS, "header, #study-panel, .leaflet-container"),
-        tuple(sorted(named, key=len, reverse=True)),
+        view.evaluate(VISIBLE_TEXTS, "header, #study-panel, .leaflet-container"), names
     )
     assert left == [], left
     assert_accessible(view, "study results in 中文")
     shot(view, "planner-study-zh")
+    # the builder in 中文: a change, its fields and what the page finds missing
+    view.select_option("#change-kind", "close")
+    view.click("#change-add")
+    view.click("#scenario-form button[type=submit]")
+    expect(view.locator("#study-problem")).to_contain_text("对象为空")
+    left = latin_left(view.evaluate(VISIBLE_TEXTS, "#study-panel"), names)
+    assert left == [], left
+    assert_accessible(view, "scenario builder in 中文")
+    shot(view, "planner-builder-zh")
+    view.locator("#scenario-changes fieldset button").click()
+    view.fill("#scenario-projects input[name=project-pinglu_canal-from]", "2027-03-01")
+    expect(said).to_have_text("2027年3月1日星期一")
+    # the API's problems in the page's words: a second scenario of the same name
+    view.select_option("#scenario-picker", "")
+    view.fill("#scenario-form input[name=name]", "Canal from March")
+    view.click("#scenario-form button[type=submit]")
+    expect(view.locator("#study-problem")).to_have_text("已有同名情景：请换一个名称。")
+    # the report in 中文 too, as the console shows it
+    with view.context.expect_page() as opened:
+        view.click("#study-results button[data-open=report]")
+    report = opened.value
+    report.wait_for_url(re.compile(r"^blob:"))
+    expect(report.locator("h2").first).to_have_text("各情景并列比较")
+    assert report.evaluate("() => document.documentElement.lang") == "zh-CN"
+    assert "陆海新通道研究报告" in report.title()
+    left = latin_left(report.evaluate(VISIBLE_TEXTS, "body"), names)
+    assert left == [], "\n".join(left)
+    assert_accessible(report, "study report in 中文")
+    shot(report, "planner-report-zh")
+    report.close()
     view.click("[data-view=network]")
     view.fill("#location-search", "钦州")
     expect(view.locator("#location-results button").first).to_contain_text("钦州港")
@@ -372,7 +408,7 @@ def test_the_planner_builds_runs_reopens_and_maps_a_scenario(
     assert_accessible(view, "network in 中文")
     shot(view, "planner-network-zh")
     view.click("#language")  # the choice persists: leave the next test in English
-    assert_stayed_home(watched, console)
+    assert_stayed_home(watched, console, "status of 409")
 
     # the phone reopens the same study from its address, stacked above the map
     small, small_watched = phone
