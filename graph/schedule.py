@@ -54,12 +54,16 @@ class DepartureIndex:
     """Departures of every leg of one network, by week block, in integer minutes.
 
     Each leg's minutes are worked out when it is first asked about, so a search pays for the
-    legs it reaches, not for the whole network.
+    legs it reaches, not for the whole network. A week's :class:`Slot` objects are made then too
+    and handed out again to every later question: a quote asks for the same departures
+    thousands of times, and making a frozen dataclass costs more than finding it.
     """
 
     def __init__(self, network: Network) -> None:
         self._network = network
-        self._weeks: dict[tuple[str, int], tuple[int, ...]] = {}
+        #: per (leg, week): the departure minutes (bisected) and their slots, in the same order
+        self._weeks: dict[tuple[str, int], tuple[tuple[int, ...], tuple[Slot, ...]]] = {}
+        self._continuous: dict[str, bool] = {}
         self._reopenings: dict[str, tuple[int, ...]] = {}
         self._transit: dict[str, int] = {}
         self._cutoff: dict[str, int] = {}
@@ -82,18 +86,19 @@ class DepartureIndex:
 
     def slots(self, leg_id: str, start: int, end: int) -> Iterator[Slot]:
         """Departures leaving in ``[start, end)``, in order (scheduled legs only)."""
-        transit, cutoff = self.transit_minutes(leg_id), self._cutoff_minutes(leg_id)
         for week in range(start // MINUTES_PER_WEEK, (end - 1) // MINUTES_PER_WEEK + 1):
-            minutes = self._week(leg_id, week)
-            for departure in minutes[bisect_left(minutes, start) :]:
-                if departure >= end:
+            minutes, slots = self._week(leg_id, week)
+            for slot in slots[bisect_left(minutes, start) :]:
+                if slot.departure >= end:
                     return
-                yield Slot(departure, departure + transit, departure - cutoff)
+                yield slot
 
     def boardable(self, leg_id: str, ready: int, until: int) -> Iterator[Slot]:
         """Departures whose cut-off is at or after ``ready`` and that leave before ``until``."""
-        leg = self._network.legs[leg_id]
-        if leg.timetable.continuous:
+        continuous = self._continuous.get(leg_id)
+        if continuous is None:
+            continuous = self._continuous[leg_id] = self._network.legs[leg_id].timetable.continuous
+        if continuous:
             departure = self._reopened(leg_id, ready, until)
             if departure is not None:
                 yield Slot(departure, departure + self.transit_minutes(leg_id), departure)
@@ -125,12 +130,14 @@ class DepartureIndex:
                 return moment
         return None
 
-    def _week(self, leg_id: str, week: int) -> tuple[int, ...]:
+    def _week(self, leg_id: str, week: int) -> tuple[tuple[int, ...], tuple[Slot, ...]]:
         key = (leg_id, week)
         cached = self._weeks.get(key)
         if cached is None:
-            cached = self._expand(leg_id, week)
-            self._weeks[key] = cached
+            minutes = self._expand(leg_id, week)
+            transit, cutoff = self.transit_minutes(leg_id), self._cutoff_minutes(leg_id)
+            slots = tuple(Slot(m, m + transit, m - cutoff) for m in minutes)
+            cached = self._weeks[key] = (minutes, slots)
         return cached
 
     def _expand(self, leg_id: str, week: int) -> tuple[int, ...]:
