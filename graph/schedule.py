@@ -64,6 +64,7 @@ class DepartureIndex:
         #: per (leg, week): the departure minutes (bisected) and their slots, in the same order
         self._weeks: dict[tuple[str, int], tuple[tuple[int, ...], tuple[Slot, ...]]] = {}
         self._continuous: dict[str, bool] = {}
+        self._open_legs: dict[str, bool] = {}
         self._reopenings: dict[str, tuple[int, ...]] = {}
         self._transit: dict[str, int] = {}
         self._cutoff: dict[str, int] = {}
@@ -103,7 +104,16 @@ class DepartureIndex:
             if departure is not None:
                 yield Slot(departure, departure + self.transit_minutes(leg_id), departure)
             return
-        yield from self.slots(leg_id, ready + self._cutoff_minutes(leg_id), until)
+        # slots(leg_id, start, until) written out: a search asks this hundreds of thousands of
+        # times a quote on a large network, and a generator delegating to another costs as much
+        # as the departures it yields
+        start = ready + self._cutoff_minutes(leg_id)
+        for week in range(start // MINUTES_PER_WEEK, (until - 1) // MINUTES_PER_WEEK + 1):
+            minutes, slots = self._week(leg_id, week)
+            for slot in slots[bisect_left(minutes, start) :]:
+                if slot.departure >= until:
+                    return
+                yield slot
 
     def _reopened(self, leg_id: str, ready: int, until: int) -> int | None:
         """The first moment from ``ready`` a continuous leg may be taken, before ``until``.
@@ -113,6 +123,8 @@ class DepartureIndex:
         """
         if ready >= until:
             return None
+        if self._always_open(leg_id):
+            return ready
         transit = self.transit_minutes(leg_id)
         if self._open(leg_id, ready, ready + transit):
             return ready
@@ -129,6 +141,23 @@ class DepartureIndex:
             if self._open(leg_id, moment, moment + transit):
                 return moment
         return None
+
+    def _always_open(self, leg_id: str) -> bool:
+        """Whether the leg may be taken at any moment (most roads).
+
+        It runs, has no validity dates and no closure can stop it: no moment needs checking.
+        """
+        always = self._open_legs.get(leg_id)
+        if always is None:
+            network = self._network
+            leg = network.legs[leg_id]
+            always = self._open_legs[leg_id] = (
+                network.is_operating(leg)
+                and leg.valid_from is None
+                and leg.valid_to is None
+                and not network.closures_for(leg)
+            )
+        return always
 
     def _week(self, leg_id: str, week: int) -> tuple[tuple[int, ...], tuple[Slot, ...]]:
         key = (leg_id, week)
