@@ -24,6 +24,7 @@ from graph.timetable import zone
 from solvers.cargo import Cargo
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
+from solvers.explain import Reason
 from solvers.itinerary import Itinerary
 from solvers.model import endpoint_tz
 from solvers.pricing import PriceLine
@@ -265,12 +266,17 @@ def quote_data(quote: QuoteRecord, network: Network) -> dict[str, Any]:
         "elapsed_ms": quote.elapsed_ms,
         "options": [option_data(option, network) for option in quote.options],
         "reasons": [
-            {key: _plain(value) for key, value in asdict(reason).items() if value is not None}
+            {key: value for key, value in reason_data(reason).items() if value is not None}
             for reason in quote.reasons
         ],
         "ready": quote.ready.isoformat() if quote.ready else None,
         "notices": list(quote.notices),
     }
+
+
+def reason_data(reason: Reason) -> dict[str, Any]:
+    """Why there is no (better) option, as plain data: every field, ``None`` where unknown."""
+    return {key: _plain(value) for key, value in asdict(reason).items()}
 
 
 def option_data(option: Option, network: Network) -> dict[str, Any]:
@@ -451,11 +457,11 @@ def price_item(line: PriceLine, network: Network) -> dict[str, Any]:
         "description": line.description,
         "description_zh": item.name_zh if item is not None else None,
         "category": line.category,
-        "quantity": line.quantity,
+        "quantity": float(line.quantity),
         "unit": line.unit,
-        "unit_price": line.unit_price,
+        "unit_price": float(line.unit_price),
         "currency": line.currency,
-        "amount": line.amount,
+        "amount": float(line.amount),
         "amount_cny": round(line.amount_cny, 2),
         "applies_to": line.applies_to,
         "source": list(line.sources),

@@ -54,12 +54,17 @@ class DepartureIndex:
     """Departures of every leg of one network, by week block, in integer minutes.
 
     Each leg's minutes are worked out when it is first asked about, so a search pays for the
-    legs it reaches, not for the whole network.
+    legs it reaches, not for the whole network. A week's :class:`Slot` objects are made then too
+    and handed out again to every later question: a quote asks for the same departures
+    thousands of times, and making a frozen dataclass costs more than finding it.
     """
 
     def __init__(self, network: Network) -> None:
         self._network = network
-        self._weeks: dict[tuple[str, int], tuple[int, ...]] = {}
+        #: per (leg, week): the departure minutes (bisected) and their slots, in the same order
+        self._weeks: dict[tuple[str, int], tuple[tuple[int, ...], tuple[Slot, ...]]] = {}
+        self._continuous: dict[str, bool] = {}
+        self._open_legs: dict[str, bool] = {}
         self._reopenings: dict[str, tuple[int, ...]] = {}
         self._transit: dict[str, int] = {}
         self._cutoff: dict[str, int] = {}
@@ -82,23 +87,33 @@ class DepartureIndex:
 
     def slots(self, leg_id: str, start: int, end: int) -> Iterator[Slot]:
         """Departures leaving in ``[start, end)``, in order (scheduled legs only)."""
-        transit, cutoff = self.transit_minutes(leg_id), self._cutoff_minutes(leg_id)
         for week in range(start // MINUTES_PER_WEEK, (end - 1) // MINUTES_PER_WEEK + 1):
-            minutes = self._week(leg_id, week)
-            for departure in minutes[bisect_left(minutes, start) :]:
-                if departure >= end:
+            minutes, slots = self._week(leg_id, week)
+            for slot in slots[bisect_left(minutes, start) :]:
+                if slot.departure >= end:
                     return
-                yield Slot(departure, departure + transit, departure - cutoff)
+                yield slot
 
     def boardable(self, leg_id: str, ready: int, until: int) -> Iterator[Slot]:
         """Departures whose cut-off is at or after ``ready`` and that leave before ``until``."""
-        leg = self._network.legs[leg_id]
-        if leg.timetable.continuous:
+        continuous = self._continuous.get(leg_id)
+        if continuous is None:
+            continuous = self._continuous[leg_id] = self._network.legs[leg_id].timetable.continuous
+        if continuous:
             departure = self._reopened(leg_id, ready, until)
             if departure is not None:
                 yield Slot(departure, departure + self.transit_minutes(leg_id), departure)
             return
-        yield from self.slots(leg_id, ready + self._cutoff_minutes(leg_id), until)
+        # slots(leg_id, start, until) written out: a search asks this hundreds of thousands of
+        # times a quote on a large network, and a generator delegating to another costs as much
+        # as the departures it yields
+        start = ready + self._cutoff_minutes(leg_id)
+        for week in range(start // MINUTES_PER_WEEK, (until - 1) // MINUTES_PER_WEEK + 1):
+            minutes, slots = self._week(leg_id, week)
+            for slot in slots[bisect_left(minutes, start) :]:
+                if slot.departure >= until:
+                    return
+                yield slot
 
     def _reopened(self, leg_id: str, ready: int, until: int) -> int | None:
         """The first moment from ``ready`` a continuous leg may be taken, before ``until``.
@@ -108,6 +123,8 @@ class DepartureIndex:
         """
         if ready >= until:
             return None
+        if self._always_open(leg_id):
+            return ready
         transit = self.transit_minutes(leg_id)
         if self._open(leg_id, ready, ready + transit):
             return ready
@@ -125,12 +142,31 @@ class DepartureIndex:
                 return moment
         return None
 
-    def _week(self, leg_id: str, week: int) -> tuple[int, ...]:
+    def _always_open(self, leg_id: str) -> bool:
+        """Whether the leg may be taken at any moment (most roads).
+
+        It runs, has no validity dates and no closure can stop it: no moment needs checking.
+        """
+        always = self._open_legs.get(leg_id)
+        if always is None:
+            network = self._network
+            leg = network.legs[leg_id]
+            always = self._open_legs[leg_id] = (
+                network.is_operating(leg)
+                and leg.valid_from is None
+                and leg.valid_to is None
+                and not network.closures_for(leg)
+            )
+        return always
+
+    def _week(self, leg_id: str, week: int) -> tuple[tuple[int, ...], tuple[Slot, ...]]:
         key = (leg_id, week)
         cached = self._weeks.get(key)
         if cached is None:
-            cached = self._expand(leg_id, week)
-            self._weeks[key] = cached
+            minutes = self._expand(leg_id, week)
+            transit, cutoff = self.transit_minutes(leg_id), self._cutoff_minutes(leg_id)
+            slots = tuple(Slot(m, m + transit, m - cutoff) for m in minutes)
+            cached = self._weeks[key] = (minutes, slots)
         return cached
 
     def _expand(self, leg_id: str, week: int) -> tuple[int, ...]:

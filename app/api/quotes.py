@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import DB, LoadedNetwork, RowId, require
@@ -12,7 +12,7 @@ from app.auth import Principal
 from app.roles import Permission
 from app.schemas.common import Page
 from app.schemas.problems import problem_responses
-from app.schemas.quotes import QuoteIn, QuoteLimitsOut, QuoteOut
+from app.schemas.quotes import QuoteIn, QuoteLimitsOut, QuoteOut, quote_out_json
 from app.services import quotes
 from app.state import running
 
@@ -27,7 +27,7 @@ async def create_quote(
     request: Request,
     db: DB,
     caller: Annotated[Principal, Depends(require(Permission.QUOTE))],
-) -> dict[str, Any]:
+) -> Response:
     """Quote a shipment and keep the quote.
 
     Options on the Pareto front of price, arrival and
@@ -36,10 +36,12 @@ async def create_quote(
     are left out. Book an option with ``POST /v1/bookings`` before ``expires_at``.
     """
     # async, with the service's work on the thread pool: one hop for the request, where a sync
-    # route takes another for checking its answer against the response model
-    return await run_in_threadpool(
+    # route takes another for checking its answer against the response model; the answer is
+    # written as QuoteOut would write it, without that check (see quote_out_json)
+    view = await run_in_threadpool(
         quotes.create, db, running(request), caller.organisation_id, body
     )
+    return Response(quote_out_json(view), status_code=201, media_type="application/json")
 
 
 @router.get("", response_model=Page[QuoteOut])

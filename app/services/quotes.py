@@ -19,7 +19,7 @@ from app.db import ledger, listing
 from app.db.base import utc
 from app.db.models import Quote
 from app.db.quotes import store
-from app.mapping import in_request_terms, quote_data, quote_request, record
+from app.mapping import in_request_terms, quote_data, quote_request, reason_data, record
 from app.schemas.quotes import QuoteIn
 from app.services import scenarios
 from graph import Network
@@ -89,11 +89,21 @@ def page(
 
 def quote_view(row: Quote, network: Network, found: QuoteRecord | None = None) -> dict[str, Any]:
     """The API form of a stored quote (``found``: its record, if already at hand)."""
+    kept = found or codec.decode_quote(row.result)
+    data = quote_data(kept, network)
+    # QuoteOut's fields in its order, each reason with all its fields: the answer to
+    # POST /v1/quotes is written from this as it is (app.schemas.quotes.quote_out_json)
     return {
-        **quote_data(found or codec.decode_quote(row.result), network),
         "id": row.id,
         "created_at": utc(row.created_at),
         "expires_at": utc(row.expires_at),
         "network_version": row.network_version,
+        "status": data["status"],
+        "solver": data["solver"],
+        "elapsed_ms": data["elapsed_ms"],
         "request": row.request,
+        "ready": data["ready"],
+        "notices": data["notices"],
+        "options": data["options"],
+        "reasons": [reason_data(reason) for reason in kept.reasons],
     }

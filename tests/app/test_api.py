@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import make_engine
 from app.db.models import Booking, DepartureCapacity, Quote
-from app.mapping import quote_request
+from app.mapping import quote_request, record
 from app.roles import Role
-from app.schemas.quotes import QuoteIn
+from app.schemas.quotes import QuoteIn, QuoteOut, quote_out_json
+from app.services.quotes import quote_view
 from graph import Network
+from solvers.quote import quote
 from tests.app.conftest import make_key
 
 pytestmark = pytest.mark.anyio
@@ -170,6 +172,55 @@ async def test_quote_is_persisted_with_geojson_legs_and_itemized_price(
     again = await client.get(f"/v1/quotes/{quote['id']}", headers=forwarder)
     assert again.status_code == 200
     assert again.json() == quote
+
+
+async def test_a_quote_is_answered_in_the_bytes_its_response_model_writes(
+    client: httpx.AsyncClient, forwarder: dict[str, str]
+) -> None:
+    # POST /v1/quotes writes its answer without validating it as QuoteOut (quote_out_json)
+    bodies = [
+        quote_body(),
+        quote_body(ready="2020-01-01"),  # a notice
+        quote_body(cargo={"box": "45G1", "count": 2}, destination="VD"),
+        quote_body(origin={"lat": 29.6, "lon": 106.6, "max_km": 50}, destination="VD"),  # doors
+        quote_body(destination="VD", deadline=READY),  # no option: reasons
+    ]
+    for body in bodies:
+        response = await client.post("/v1/quotes", json=body, headers=forwarder)
+        assert response.status_code == 201, response.text
+        assert response.headers["content-type"] == "application/json"
+        model = QuoteOut.model_validate_json(response.content)
+        assert response.content == model.model_dump_json(by_alias=True).encode()
+    assert not model.options
+    assert model.reasons
+
+
+def test_a_real_quote_is_written_as_its_response_model_writes_it(real_network: Network) -> None:
+    ready = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    asked = [
+        ("CNCQI-TJC", "SGSIN", {"box": "42G1"}),
+        ("Chongqing", "VNHPH", {"box": "45R1"}),
+        ("SGSIN", "Kunming", {"box": "22G1", "count": 3}),
+        ("29.56,106.55@50km", "THLCH", {"box": "45G1", "count": 2}),
+    ]
+    now = datetime.now(UTC)
+    for origin, destination, cargo in asked:
+        body = QuoteIn.model_validate(
+            {"origin": origin, "destination": destination, "ready": ready, "cargo": cargo}
+        )
+        request = quote_request(real_network, body, 56)
+        found = record(quote(real_network, request), real_network, body, request)
+        row = Quote(
+            id="q_0123456789abcdef",
+            created_at=now,
+            expires_at=now + timedelta(days=7),
+            network_version=found.network_version,
+            request=body.model_dump(mode="json", exclude_none=True),
+        )
+        view = quote_view(row, real_network, found)
+        assert view["options"], (origin, destination)
+        written = QuoteOut.model_validate(view).model_dump_json(by_alias=True).encode()
+        assert quote_out_json(view) == written
 
 
 def test_a_ready_time_in_the_past_means_from_now(tiny_network: Network) -> None:
