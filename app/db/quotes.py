@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -10,7 +12,6 @@ from sqlalchemy.orm import Session
 from app.auth import new_id
 from app.db.engine import writing
 from app.db.models import Quote
-from app.schemas.quotes import QuoteIn
 from solvers import codec
 from solvers.codec import QuoteRecord
 
@@ -18,12 +19,12 @@ from solvers.codec import QuoteRecord
 def store(
     db: Session,
     organisation_id: str,
-    body: QuoteIn,
+    request: Mapping[str, Any],
     found: QuoteRecord,
     now: datetime,
     validity: timedelta,
 ) -> Quote:
-    """Keep a quote (its request and its record, in the codec's document) until it expires.
+    """Keep a quote until it expires: ``request`` as sent (JSON-ready), ``found`` as a document.
 
     The row is inserted as it is, not tracked by the session: nothing changes it afterwards, and
     the session's unit of work would add a third to the cost of the write.
@@ -35,7 +36,7 @@ def store(
         "expires_at": now + validity,
         "network_version": found.network_version,
         "status": found.status.value,
-        "request": body.model_dump(mode="json", exclude_none=True),
+        "request": request,
         "result": codec.encode_quote(found),
     }
     with writing(db):

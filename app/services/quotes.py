@@ -70,7 +70,8 @@ def create(db: Session, service: Running, organisation_id: str, body: QuoteIn) -
     service.metrics.quote_solve.labels(result.status.value).observe(result.elapsed_s)
     service.metrics.quote_solve_cpu.labels(result.status.value).observe(cpu_s)
     found = record(result, network, body, request)
-    row = store(db, organisation_id, body, found, datetime.now(UTC), validity)
+    asked = body.model_dump(mode="json", exclude_none=True)
+    row = store(db, organisation_id, asked, found, datetime.now(UTC), validity)
     return quote_view(row, network, found)
 
 
