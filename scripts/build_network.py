@@ -122,8 +122,9 @@ def read_operator_names(
 ) -> dict[str, str]:
     """Each operator's Chinese name by its English one, every entry checked.
 
-    An entry cites known sources, or derives its name (a key of ``[derivation]`` or its own
-    text), or both; every problem of the file is listed at once.
+    An entry cites known sources, or is an estimate that derives its name (``derivation``: a
+    key of ``[derivation]`` or its own words), or both; every problem of the file is listed at
+    once.
     """
     with path.open("rb") as handle:
         data = tomllib.load(handle)
@@ -134,7 +135,9 @@ def read_operator_names(
     for number, entry in enumerate(data.get("operator", []), start=1):
         name, name_zh = entry.get("name"), entry.get("name_zh")
         where = f"operator #{number} ({name!r})"
-        unknown = sorted(set(entry) - {"name", "name_zh", "source", "derivation", "note"})
+        unknown = sorted(
+            set(entry) - {"name", "name_zh", "source", "estimate", "derivation", "note"}
+        )
         if unknown:
             problems.append(f"{where}: unknown field(s) {', '.join(unknown)}")
         if not isinstance(name, str) or not name.strip():
@@ -151,6 +154,8 @@ def read_operator_names(
             problems.append(f"{where}: unknown source id(s) {', '.join(missing)}")
         if not cited and not entry.get("derivation"):
             problems.append(f"{where}: neither a source nor a derivation")
+        if bool(entry.get("estimate")) != bool(entry.get("derivation")):
+            problems.append(f"{where}: an estimate, and only an estimate, says its derivation")
         names[name] = name_zh.strip()
     if problems:
         raise SystemExit(f"{path.name}:\n  " + "\n  ".join(problems))

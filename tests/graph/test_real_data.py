@@ -123,7 +123,8 @@ def test_every_problem_of_the_operator_names_is_listed_at_once(tmp_path: Path) -
         '[[operator]]\nname = "Beta Lines"\nname_zh = " "\nsource = ["N-ONE"]\n'
         '[[operator]]\nname = "Gamma Lines"\nname_zh = "伽马"\nsource = ["N-NONE"]\n'
         '[[operator]]\nname = "Delta Lines"\nname_zh = "德尔塔"\n'
-        '[[operator]]\nname = "Alpha Lines"\nname_zh = "阿尔法"\nderivation = "again"\n',
+        '[[operator]]\nname = "Alpha Lines"\nname_zh = "阿尔法"\nderivation = "again"\n'
+        '[[operator]]\nname = "Epsilon Lines"\nname_zh = "伊普西龙"\nestimate = true\n',
         encoding="utf-8",
     )
     with pytest.raises(SystemExit) as failed:
@@ -133,6 +134,8 @@ def test_every_problem_of_the_operator_names_is_listed_at_once(tmp_path: Path) -
     assert "'Gamma Lines'): unknown source id(s) N-NONE" in message
     assert "'Delta Lines'): neither a source nor a derivation" in message
     assert "'Alpha Lines'): named twice" in message
+    assert "'Alpha Lines'): an estimate, and only an estimate, says its derivation" in message
+    assert "'Epsilon Lines'): an estimate, and only an estimate" in message
     names.write_text(
         '[[operator]]\nname = "Alpha Lines"\nname_zh = " 阿尔法 "\nsource = ["N-ONE"]\n',
         encoding="utf-8",
