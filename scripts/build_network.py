@@ -174,13 +174,17 @@ def build() -> dict[str, Any]:
         profiles=source["profile"],
         operators_zh=read_operator_names(),
     )
-    unnamed = sorted(
-        {service["operator"] for service in source["service"]} - set(context.operators_zh)
-    )
-    if ROAD_OPERATOR not in context.operators_zh:
-        unnamed.append(ROAD_OPERATOR)
-    if unnamed:
-        raise SystemExit("operators.toml: no Chinese name for " + "; ".join(map(repr, unnamed)))
+    operators = {service["operator"] for service in source["service"]} | {ROAD_OPERATOR}
+    unnamed = sorted(operators - set(context.operators_zh))
+    unused = sorted(set(context.operators_zh) - operators)
+    if unnamed or unused:
+        raise SystemExit(
+            "operators.toml: "
+            + "; ".join(
+                [f"no Chinese name for {name!r}" for name in unnamed]
+                + [f"{name!r} runs no service" for name in unused]
+            )
+        )
     features = [_location_feature(entry, source) for entry in locations.values()]
     for service in source["service"]:
         features += _service_features(service, context)

@@ -143,6 +143,22 @@ def test_every_problem_of_the_operator_names_is_listed_at_once(tmp_path: Path) -
     assert read_operator_names(names, registry) == {"Alpha Lines": "阿尔法"}
 
 
+def test_the_build_refuses_an_operator_without_a_chinese_name_and_a_stale_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scripts import build_network
+
+    names = build_network.read_operator_names()
+    names.pop("APL")
+    names["APL Lines"] = "美国总统轮船"
+    monkeypatch.setattr(build_network, "read_operator_names", lambda: names)
+    with pytest.raises(SystemExit) as failed:
+        build_network.build()
+    assert str(failed.value) == (
+        "operators.toml: no Chinese name for 'APL'; 'APL Lines' runs no service"
+    )
+
+
 def test_real_network_version_is_the_hash_of_its_data(real_network: Network) -> None:
     text = json.dumps(
         real_network.to_data(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
