@@ -25,7 +25,7 @@ from solvers.cargo import Cargo
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
 from solvers.explain import Reason
-from solvers.itinerary import Itinerary
+from solvers.itinerary import Itinerary, ItineraryLeg
 from solvers.model import endpoint_tz
 from solvers.pricing import PriceLine
 from solvers.quote import QuoteResult
@@ -366,6 +366,7 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
                         "service": leg.service,
                         "service_name": leg.service_name,
                         "operator": leg.operator,
+                        "operator_zh": operator_zh(leg, network),
                         "departure": local_time(
                             leg.departure, leg.origin, network, leg.geometry[0]
                         ),
@@ -432,6 +433,23 @@ def local_time(
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+#: The search's own trucks to and from a door point, which are no leg of the network.
+DOOR_SERVICES = frozenset({"FIRST-MILE", "LAST-MILE"})
+DOOR_TRUCKING_ZH = "首末段集装箱卡车运输"
+
+
+def operator_zh(leg: ItineraryLeg, network: Network) -> str | None:
+    """The Chinese name of ``leg``'s operator, from the network's leg of that id.
+
+    None for a leg the network does not hold (a scenario's added service, or a stored quote's
+    leg since removed from the data).
+    """
+    found = network.legs.get(leg.leg_id)
+    if found is not None:
+        return found.operator_zh
+    return DOOR_TRUCKING_ZH if leg.service in DOOR_SERVICES else None
 
 
 def factor_data(factor_id: str | None, network: Network) -> dict[str, Any] | None:

@@ -119,6 +119,7 @@ class FeatureText:
             f'"estimate":{found[2]},"feature_type":"service_leg","id":{value(leg.id)},'
             f'"max_dwt":{value(leg.max_dwt)},"mode":{shared(leg.mode, _enum)},'
             f'"notes":{value(leg.notes)},"operator":{value(leg.operator)},'
+            f'"operator_zh":{value(leg.operator_zh)},'
             f'"origin":{value(leg.origin)},"provenance":{found[1]},'
             f'"sanction":{"null" if sanction is None else ENCODER.encode(sanction.to_data())},'
             f'"seq":{value(leg.seq)},"service":{value(leg.service)},'

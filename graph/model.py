@@ -271,6 +271,7 @@ class ServiceLeg:
     emission_class: str
     tariff: tuple[str, ...] = ()
     service_name: str | None = None
+    operator_zh: str | None = None  # the operator's Chinese name (data/src/operators.toml)
     valid_from: date | None = None
     valid_to: date | None = None
     tags: frozenset[str] = frozenset()
@@ -319,6 +320,7 @@ class ServiceLeg:
             "seq": self.seq,
             "mode": self.mode.value,
             "operator": self.operator,
+            "operator_zh": self.operator_zh,
             "origin": self.origin,
             "destination": self.destination,
             "departures": self.timetable.to_data(),

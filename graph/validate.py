@@ -97,8 +97,8 @@ _LOCATION_FIELDS = frozenset((
     "fees", "customs",
 ))  # fmt: skip
 _LEG_FIELDS = frozenset((
-    *_COMMON, "service", "service_name", "seq", "mode", "operator", "origin", "destination",
-    "departures", "transit_hours", "cutoff_hours", "distance_km", "capacity_teu",
+    *_COMMON, "service", "service_name", "seq", "mode", "operator", "operator_zh", "origin",
+    "destination", "departures", "transit_hours", "cutoff_hours", "distance_km", "capacity_teu",
     "cargo_classes", "status", "valid_from", "valid_to", "tariff", "emission_class", "max_dwt",
     "cabotage", "sanction",
 ))  # fmt: skip
@@ -375,6 +375,8 @@ def parse_leg(
     seq = read.integer("seq", minimum=1)
     mode = read.choice("mode", Mode)
     operator = read.text("operator")
+    # the network names every operator in Chinese too; a scenario's added service may not
+    operator_zh = read.text("operator_zh", required=require_source)
     origin, destination = read.text("origin"), read.text("destination")
     for name, end in (("origin", origin), ("destination", destination)):
         if end is not None and end not in known:
@@ -472,6 +474,7 @@ def parse_leg(
         seq=seq,
         mode=mode,
         operator=operator,
+        operator_zh=operator_zh,
         origin=origin,
         destination=destination,
         timetable=timetable,

@@ -35,11 +35,13 @@ from graph.timetable import Timetable, WeeklyTime, zone
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "data" / "src"
+SOURCE_REGISTRY = ROOT / "data" / "sources.toml"
 OUTPUT = ROOT / "data" / "network.geojson"
 REFERENCE_MONDAY = date(2026, 1, 5)  # a week with no daylight-saving change anywhere used
 KM_PER_NMI = 1.852
 AUTO = "auto"
 CARGO_BY_ROAD = ["dangerous", "dry", "reefer"]
+ROAD_OPERATOR = "container trucking"  # the operator of every [[road]] drayage link
 SPEED_KEY = {"sea": "sea", "rail": "rail", "river": "water", "canal": "water", "road": "road"}
 
 
@@ -52,6 +54,7 @@ class Context:
     defaults: dict[str, Any]
     snippets: dict[str, Any]
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    operators_zh: dict[str, str] = field(default_factory=dict)
     searoute_cache: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
 
     def point(self, name: str) -> tuple[float, float]:
@@ -114,6 +117,51 @@ def read_sources(folder: Path = SOURCES) -> dict[str, Any]:
     return merged
 
 
+def read_operator_names(
+    path: Path = SOURCES / "operators.toml", registry: Path = SOURCE_REGISTRY
+) -> dict[str, str]:
+    """Each operator's Chinese name by its English one, every entry checked.
+
+    An entry cites known sources, or is an estimate that derives its name (``derivation``: a
+    key of ``[derivation]`` or its own words), or both; every problem of the file is listed at
+    once.
+    """
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    with registry.open("rb") as handle:
+        known_sources = set(tomllib.load(handle))
+    problems: list[str] = []
+    names: dict[str, str] = {}
+    for number, entry in enumerate(data.get("operator", []), start=1):
+        name, name_zh = entry.get("name"), entry.get("name_zh")
+        where = f"operator #{number} ({name!r})"
+        unknown = sorted(
+            set(entry) - {"name", "name_zh", "source", "estimate", "derivation", "note"}
+        )
+        if unknown:
+            problems.append(f"{where}: unknown field(s) {', '.join(unknown)}")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where}: name missing")
+            continue
+        if name in names:
+            problems.append(f"{where}: named twice")
+        if not isinstance(name_zh, str) or not name_zh.strip():
+            problems.append(f"{where}: name_zh missing")
+            continue
+        cited = entry.get("source", [])
+        missing = sorted(set(cited) - known_sources)
+        if missing:
+            problems.append(f"{where}: unknown source id(s) {', '.join(missing)}")
+        if not cited and not entry.get("derivation"):
+            problems.append(f"{where}: neither a source nor a derivation")
+        if bool(entry.get("estimate")) != bool(entry.get("derivation")):
+            problems.append(f"{where}: an estimate, and only an estimate, says its derivation")
+        names[name] = name_zh.strip()
+    if problems:
+        raise SystemExit(f"{path.name}:\n  " + "\n  ".join(problems))
+    return names
+
+
 def build() -> dict[str, Any]:
     """The network as a GeoJSON FeatureCollection."""
     source = read_sources()
@@ -124,7 +172,19 @@ def build() -> dict[str, Any]:
         defaults=source["defaults"],
         snippets=source.get("snippet", {}),
         profiles=source["profile"],
+        operators_zh=read_operator_names(),
     )
+    operators = {service["operator"] for service in source["service"]} | {ROAD_OPERATOR}
+    unnamed = sorted(operators - set(context.operators_zh))
+    unused = sorted(set(context.operators_zh) - operators)
+    if unnamed or unused:
+        raise SystemExit(
+            "operators.toml: "
+            + "; ".join(
+                [f"no Chinese name for {name!r}" for name in unnamed]
+                + [f"{name!r} runs no service" for name in unused]
+            )
+        )
     features = [_location_feature(entry, source) for entry in locations.values()]
     for service in source["service"]:
         features += _service_features(service, context)
@@ -244,7 +304,7 @@ def _road_service(
         "id": f"ROAD-{origin}-{destination}",
         "name": f"Road drayage {origin} – {destination}",
         "mode": "road",
-        "operator": "container trucking",
+        "operator": ROAD_OPERATOR,
         "calls": [origin, destination],
         "departures": "continuous",
         "transit_hours": [AUTO],
@@ -323,6 +383,7 @@ def _service_features(service: Mapping[str, Any], context: Context) -> list[dict
             "seq": index + 1,
             "mode": _leg_value(service, "leg_mode", index, mode),
             "operator": service["operator"],
+            "operator_zh": context.operators_zh[service["operator"]],
             "origin": origin,
             "destination": destination,
             "departures": departures[index],

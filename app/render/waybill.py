@@ -29,7 +29,12 @@ def html(waybill: dict[str, Any]) -> str:
                 names.get(leg["from"], leg["from"]),
                 names.get(leg["to"], leg["to"]),
                 leg["mode"].capitalize(),
-                leg["operator"],
+            )
+        )
+        + _operator_cell(leg)
+        + "".join(
+            cell(value)
+            for value in (
                 _service_name(leg),
                 _local_time(leg["departure"]),
                 _local_time(leg["arrival"]),
@@ -79,7 +84,7 @@ Vehicle expected at destination: {escape(_local_time(waybill["vehicle_arrival"])
 place, its offset from UTC given.</p>
 <p>References: {escape(references) if references else "none"}.</p>
 <h2>Legs</h2>
-<table><tr><th>#</th><th>From</th><th>To</th><th>Mode</th><th>Operator</th><th>Service</th>
+<table><tr><th>#</th><th>From</th><th>To</th><th>Mode</th><th>Operator 承运人</th><th>Service</th>
 <th>Departure</th><th>Arrival</th></tr>{legs}</table>
 <h2>Charges</h2>
 <table><tr><th>Code</th><th>Description</th><th>Applies to</th><th>Quantity</th>
@@ -89,6 +94,15 @@ place, its offset from UTC given.</p>
 <p>CO2e (ISO 14083, well-to-wheel): {waybill["co2e_kg"]:,.1f} kg.</p>
 </body></html>
 """
+
+
+def _operator_cell(leg: dict[str, Any]) -> str:
+    """The operator's name, and below it its Chinese name where the data gives another."""
+    english = escape(str(leg["operator"]))
+    chinese = leg.get("operator_zh")
+    if not chinese or chinese == leg["operator"]:
+        return f"<td>{english}</td>"
+    return f'<td>{english}<br><span lang="zh">{escape(str(chinese))}</span></td>'
 
 
 def _service_name(leg: dict[str, Any]) -> str:

@@ -174,6 +174,10 @@ class LegPropertiesOut(BaseModel):
     service: str
     service_name: str | None
     operator: str
+    operator_zh: str | None = Field(
+        description="The operator's Chinese name; null where the network has none "
+        "(a scenario's added service)."
+    )
     departure: str
     arrival: str
     cutoff: str

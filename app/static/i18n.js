@@ -828,6 +828,16 @@ export function toggleLanguage() {
   setLanguage(lang === "en" ? "zh" : "en");
 }
 
+/**
+ * A service's operator in the current language and the language it is written in: in 中文 its
+ * Chinese name (`operator_zh`), else the English one, kept where the data has no other.
+ */
+export function operatorOf(item) {
+  const chinese = lang === "zh" && item.operator_zh;
+  if (chinese && chinese !== item.operator) return { text: chinese, lang: "zh" };
+  return { text: item.operator ?? "", lang: "en" };
+}
+
 /** A location's or service's name in the current language, falling back to English. */
 export function nameOf(item) {
   if (!item) return "";

@@ -5,7 +5,7 @@
 // through the network view's list.
 
 import { get } from "./api.js";
-import { dateText, language, nameOf, t } from "./i18n.js";
+import { dateText, language, nameOf, operatorOf, t } from "./i18n.js";
 
 const L = window.L;
 
@@ -160,14 +160,17 @@ async function servicePopup(props) {
   const timetable = Array.isArray(props.departures)
     ? props.departures.map((slot) => slot.replace(/^[A-Z]{3}/, (day) => t(`day.${day}`))).join(", ")
     : String(props.departures ?? t("service.ondemand"));
-  for (const [label, value] of [
-    ["service.operator", props.operator],
+  const operator = operatorOf(props);
+  for (const [label, value, lang] of [
+    ["service.operator", operator.text, operator.lang],
     ["service.timetable", timetable],
     ["service.transit", hours(props.transit_hours)],
     ["service.capacity", props.capacity_teu ? `${props.capacity_teu} TEU` : "—"],
     ["service.status", t(`status.${props.status}`)],
   ]) {
-    facts.append(element("dt", t(label)), element("dd", value ?? "—"));
+    const shown = element("dd", value ?? "—");
+    if (lang) shown.lang = lang;
+    facts.append(element("dt", t(label)), shown);
   }
   box.append(facts);
   const list = element("div", "…");

@@ -5,7 +5,7 @@
 
 import { bookingPanel } from "./booking.js";
 import { duration, money, tonnes, when } from "./format.js";
-import { language, t } from "./i18n.js";
+import { language, operatorOf, t } from "./i18n.js";
 import { clearRoutes, drawRoutes } from "./map.js";
 import { placeName } from "./places.js";
 
@@ -140,10 +140,11 @@ function serviceText(run) {
   return run.service_name;
 }
 
-// an operator's name as the data has it (English): marked so, for screen readers and the eye
+// an operator's name in the page's language, marked with the language it is written in
 function operator(run) {
-  const name = el("span", run.operator, "operator");
-  name.lang = "en";
+  const { text, lang } = operatorOf(run);
+  const name = el("span", text, "operator");
+  name.lang = lang;
   return name;
 }
 

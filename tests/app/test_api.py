@@ -161,6 +161,7 @@ async def test_quote_is_persisted_with_geojson_legs_and_itemized_price(
         )
         assert option["co2e_kg"] > 0
         for leg in legs(option):  # each leg names the factor its CO2e comes from
+            assert leg["operator_zh"] == tiny_network.legs[leg["leg"]].operator_zh
             factor = leg["emission_factor"]
             assert factor["id"] == tiny_network.legs[leg["leg"]].emission_class
             assert factor["source"] or factor["estimate"]
@@ -410,6 +411,9 @@ async def test_book_waybill_cancel_releases_capacity(
     assert "Port Bravo (PB)" in html.text
     assert "po: PO-1" in html.text
     assert "1 × 22G1, dry, 1 TEU" in html.text
+    # each leg's operator, with its Chinese name from the data
+    assert {leg["operator_zh"] for leg in waybill["legs"]} == {"夹具航运公司"}
+    assert 'Fixture Lines<br><span lang="zh">夹具航运公司</span>' in html.text
     # the ETA lines as local dates with the weekday and the offset, never ISO with its "T"
     eta = datetime.fromisoformat(waybill["eta"])
     assert f"(after handling and clearance): {eta:%Y-%m-%d %a %H:%M} UTC{waybill['eta'][-6:]}" in (

@@ -36,6 +36,7 @@ async def test_a_door_point_is_local_and_its_date_is_local_midnight(
     option = quote["options"][0]
     first, *_, last = legs(option)
     assert first["from"] == "@ORIGIN"
+    assert first["operator_zh"] == "首末段集装箱卡车运输"  # the door truck is named in Chinese too
     assert first["departure"] == f"{READY}T00:00:00+08:00"  # trucks leave when ready
     assert offset(first["cutoff"]) == "+08:00"
     assert offset(last["arrival"]) == "+07:00"  # Vietnam

@@ -706,9 +706,9 @@ ALLOWED_LATIN = re.compile(
 
 
 def latin_words(page: Page) -> list[str]:
-    """Latin words in the quote panel's text and labels, leaving out the operators' names
-    (English proper names without a Chinese name in the data, marked lang=en) and the parties'
-    names and addresses as the user typed them (marked translate=no)."""
+    """Latin words in the quote panel's text and labels, leaving out what is marked lang=en (an
+    operator the data names in English only) and the parties' names and addresses as the user
+    typed them (marked translate=no)."""
     text: str = page.evaluate(
         """() => {
           const panel = document.getElementById('quote-panel');
@@ -735,8 +735,20 @@ def test_the_quote_view_speaks_chinese(sized: tuple[Page, Watched, str], console
     view.click("#quote-advanced summary")
     assert latin_words(view) == []
     view.select_option("#quote-form select[name=cargo_class]", "dry")
-    sent_quote_zh(view)
+    quote = sent_quote_zh(view)
     expect(view.locator("#quote-bill h3")).to_have_text("费用明细（一口价）")
+    # operators by their Chinese names: on the cards and in the chosen option's legs
+    chinese = {
+        leg["properties"]["operator_zh"]
+        for option in quote["options"]
+        for leg in option["legs"]["features"]
+    }
+    shown = view.locator("#quote-panel .operator")
+    expect(shown.first).to_be_visible()
+    for index in range(shown.count()):
+        operator = shown.nth(index)
+        expect(operator).to_have_attribute("lang", "zh")
+        assert operator.inner_text() in chinese
     # bill lines by the fee catalogue's Chinese names
     expect(view.locator("#quote-bill tr").nth(1)).to_contain_text("铁路集装箱运费 发到基价 40英尺")
     view.click(".booking .book")
@@ -756,7 +768,9 @@ def test_the_quote_view_speaks_chinese(sized: tuple[Page, Watched, str], console
     assert_stayed_home(watched, console, REFUSED)
 
 
-def sent_quote_zh(page: Page) -> None:
-    with page.expect_response(lambda r: r.url.endswith("/v1/quotes")):
+def sent_quote_zh(page: Page) -> Any:
+    """Send the quote form and wait for its options; the API's answer."""
+    with page.expect_response(lambda r: r.url.endswith("/v1/quotes")) as answered:
         page.click("#quote-form button[type=submit]")
     expect(page.locator("#quote-status")).to_have_text(re.compile(r"\d+ 个方案"))
+    return answered.value.json()

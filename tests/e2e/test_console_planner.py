@@ -184,6 +184,15 @@ def test_the_tabs_follow_the_tab_pattern_and_the_map_is_no_tab_trap(
     view.keyboard.press("Escape")
     expect(popup).to_have_count(0)
     expect(first).to_be_focused()
+    # in 中文 the popup names the operator by its Chinese name, marked as such
+    view.click("#language")
+    first.focus()
+    view.keyboard.press("Enter")
+    operator = popup.locator("dd").first
+    expect(operator).to_have_attribute("lang", "zh")
+    expect(operator).to_have_text(re.compile(r"^[\u4e00-\u9fff（）、／；]+$"))
+    view.keyboard.press("Escape")
+    view.click("#language")  # the choice persists: leave the next test in English
     assert_stayed_home(watched, console)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from graph import Location, Mode, Network, ServiceLeg, Status, summarize
 from tests.conftest import DATA
@@ -41,6 +44,17 @@ def test_every_place_has_a_chinese_name(real_network: Network) -> None:
     assert unnamed == []
     assert real_network.locations["SGSIN"].name_zh == "新加坡港"
     assert real_network.locations["VNYEV"].name_zh == "河内安员货运站"
+
+
+def test_every_service_names_its_operator_in_chinese(real_network: Network) -> None:
+    # the console shows operators in Chinese (data/src/operators.toml)
+    unnamed = sorted(leg.id for leg in real_network.legs.values() if not leg.operator_zh)
+    assert unnamed == []
+    by_operator = {leg.operator: leg.operator_zh for leg in real_network.legs.values()}
+    assert by_operator["China Railway Nanning group"] == "中国铁路南宁局集团有限公司"
+    assert by_operator["COSCO Shipping Lines"] == "中远海运集装箱运输有限公司"
+    assert by_operator["intra-Asia carriers"] == "亚洲区内航线承运人"
+    assert by_operator["container trucking"] == "集装箱卡车运输"
 
 
 def test_every_inland_terminal_has_a_sea_rail_train_to_the_gulf(real_network: Network) -> None:
@@ -96,6 +110,53 @@ def test_the_data_file_is_built_from_its_sources() -> None:
     from scripts.build_network import build, render
 
     assert render(build()) == (DATA / "network.geojson").read_text(encoding="utf-8")
+
+
+def test_every_problem_of_the_operator_names_is_listed_at_once(tmp_path: Path) -> None:
+    from scripts.build_network import read_operator_names
+
+    registry = tmp_path / "sources.toml"
+    registry.write_text('[N-ONE]\ntitle = "a page"\n', encoding="utf-8")
+    names = tmp_path / "operators.toml"
+    names.write_text(
+        '[[operator]]\nname = "Alpha Lines"\nname_zh = "阿尔法"\nsource = ["N-ONE"]\n'
+        '[[operator]]\nname = "Beta Lines"\nname_zh = " "\nsource = ["N-ONE"]\n'
+        '[[operator]]\nname = "Gamma Lines"\nname_zh = "伽马"\nsource = ["N-NONE"]\n'
+        '[[operator]]\nname = "Delta Lines"\nname_zh = "德尔塔"\n'
+        '[[operator]]\nname = "Alpha Lines"\nname_zh = "阿尔法"\nderivation = "again"\n'
+        '[[operator]]\nname = "Epsilon Lines"\nname_zh = "伊普西龙"\nestimate = true\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as failed:
+        read_operator_names(names, registry)
+    message = str(failed.value)
+    assert "'Beta Lines'): name_zh missing" in message
+    assert "'Gamma Lines'): unknown source id(s) N-NONE" in message
+    assert "'Delta Lines'): neither a source nor a derivation" in message
+    assert "'Alpha Lines'): named twice" in message
+    assert "'Alpha Lines'): an estimate, and only an estimate, says its derivation" in message
+    assert "'Epsilon Lines'): an estimate, and only an estimate" in message
+    names.write_text(
+        '[[operator]]\nname = "Alpha Lines"\nname_zh = " 阿尔法 "\nsource = ["N-ONE"]\n',
+        encoding="utf-8",
+    )
+    assert read_operator_names(names, registry) == {"Alpha Lines": "阿尔法"}
+
+
+def test_the_build_refuses_an_operator_without_a_chinese_name_and_a_stale_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scripts import build_network
+
+    names = build_network.read_operator_names()
+    names.pop("APL")
+    names["APL Lines"] = "美国总统轮船"
+    monkeypatch.setattr(build_network, "read_operator_names", lambda: names)
+    with pytest.raises(SystemExit) as failed:
+        build_network.build()
+    assert str(failed.value) == (
+        "operators.toml: no Chinese name for 'APL'; 'APL Lines' runs no service"
+    )
 
 
 def test_real_network_version_is_the_hash_of_its_data(real_network: Network) -> None:

@@ -49,6 +49,20 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "unknown feature_type",
     ),
     ("missing id", lambda p: edit(p, "RV", id=DELETE), "feature #6", "id", "missing id"),
+    (
+        "missing operator_zh",
+        lambda p: edit(p, "SHIP-1", operator_zh=DELETE),
+        "SHIP-1",
+        "operator_zh",
+        "missing",
+    ),
+    (
+        "blank operator_zh",
+        lambda p: edit(p, "BARGE-1", operator_zh="  "),
+        "BARGE-1",
+        "operator_zh",
+        "non-empty string",
+    ),
     ("duplicate id", _duplicate_id, "PA", "id", "duplicate id"),
     ("malformed id", lambda p: edit(p, "RV", id="rv port"), "rv port", "id", "upper-case"),
     (
@@ -435,6 +449,8 @@ PLANTED: list[tuple[str, dict[str, object], str, str, str]] = [
         "SEA-MARS-20",
     ),
     ("XJ-NIG-NSA-2", {"capacity_teu": -54}, "XJ-NIG-NSA-2", "capacity_teu", "at least 1"),
+    ("YCX-1", {"operator_zh": None}, "YCX-1", "operator_zh", "missing"),
+    ("XJ-NIG-NSA-1", {"operator_zh": 7}, "XJ-NIG-NSA-1", "operator_zh", "non-empty string"),
     ("PL-NIG-QZH-1", {"valid_to": "2020-01-01"}, "PL-NIG-QZH-1", "valid_to", "before valid_from"),
     ("ROAD-CNBIH-CNBHT-1", {"mode": "air"}, "ROAD-CNBIH-CNBHT-1", "origin", "air legs cannot call"),
 ]
