@@ -25,10 +25,10 @@ from solvers.cargo import Cargo
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
-from solvers.model import endpoint_tz
 from solvers.pricing import PriceLine
-from solvers.quote import QuoteResult
-from solvers.ranking import Option
+from solvers.quoting import QuoteResult
+from solvers.quoting.model import endpoint_tz
+from solvers.quoting.ranking import Option
 from solvers.types import Endpoint, Filters, QuoteRequest
 
 _POINT = re.compile(

@@ -14,12 +14,13 @@ from datetime import timedelta
 
 from graph import Network
 from graph.schedule import from_minutes
-from solvers.explain import Reason, explain
-from solvers.itinerary import Itinerary, build_itinerary
-from solvers.model import QuoteModel
-from solvers.ortools.timeexpanded import SolverLimits, solve_exact
-from solvers.ranking import Option, Unlimited, options_from
-from solvers.search import SearchStats, pareto_search
+from solvers.itinerary import Itinerary
+from solvers.quoting.assemble import build_itinerary
+from solvers.quoting.exact import SolverLimits, solve_exact
+from solvers.quoting.explain import Reason, explain
+from solvers.quoting.model import QuoteModel
+from solvers.quoting.ranking import Option, Unlimited, options_from
+from solvers.quoting.search import SearchStats, pareto_search
 from solvers.types import QuoteRequest, SolveStatus
 
 DEFAULT_VALIDITY = timedelta(days=7)
