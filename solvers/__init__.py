@@ -23,9 +23,12 @@ allocation)::
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
+# Not typing.TYPE_CHECKING: importing typing alone would double what `import solvers` costs.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from solvers.allocation import Allocation, Shipment, allocate
     from solvers.cargo import Cargo
     from solvers.errors import InvalidRequest, RoutingError
