@@ -3,6 +3,15 @@
 The default path is the exact Pareto search; ``exact=True`` asks the OR-Tools time-expanded model
 for the cheapest itinerary within the deadline and constraints and the earliest within the budget,
 with the solver's status and bound.
+
+Read in this order: :mod:`~solvers.quoting.rides` (what every solver combines),
+:mod:`~solvers.quoting.model` (one request on one network) and the rules it is built from —
+:mod:`~solvers.quoting.allowed`, :mod:`~solvers.quoting.customs`,
+:mod:`~solvers.quoting.passages`, :mod:`~solvers.quoting.drayage`,
+:mod:`~solvers.quoting.bounds`, :mod:`~solvers.quoting.caches` —; then the solvers,
+:mod:`~solvers.quoting.search` and :mod:`~solvers.quoting.exact`; last what makes their rides
+an answer: :mod:`~solvers.quoting.assemble`, :mod:`~solvers.quoting.ranking` and
+:mod:`~solvers.quoting.explain`.
 """
 
 from __future__ import annotations

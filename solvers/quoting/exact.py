@@ -18,7 +18,7 @@ city, a ride arc the city it alights in when it leaves its own), which on one pa
 search's rule that no ride enters a city the box has been in. Objective: minimum price (fen),
 or minimum arrival (minutes).
 
-The rides, prices and emissions come from :mod:`solvers.quoting.model`, the same integers the search uses,
+The rides, prices and emissions come from :mod:`.model`, the same integers the search uses,
 so the two optima can be compared exactly.
 """
 

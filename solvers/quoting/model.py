@@ -194,7 +194,7 @@ class QuoteModel:
         return found
 
     def _remember(self, name: str, compute: Callable[[], T]) -> T:
-        """A value shared by every model of the same request shape (see ``_routes``)."""
+        """A value shared by every model of the same request shape (:func:`.caches.routes`)."""
         if name not in self._memo:
             self._memo[name] = compute()
         value: T = self._memo[name]

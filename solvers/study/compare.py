@@ -1,6 +1,6 @@
 """Scenarios against a reference: what changed, by how much and why, and whether it holds.
 
-A comparison lines up two outcomes of one assignment (:class:`~solvers.study.indicators.ScenarioOutcome`):
+A comparison lines up two outcomes of one assignment (:class:`.indicators.ScenarioOutcome`):
 the totals' differences, the TEU each gateway gains or loses, the pairs whose main route changes,
 and an explanation in words — the size and sign of each headline change, and the moves behind
 it grouped by corridor with what they save per TEU (the reason the flow moved). A sensitivity
