@@ -166,12 +166,12 @@ class AllowedNetwork:
             found = known[start] = sea_km_from(start, self._sailings)
         return found.get(end)
 
-    def _sailings(self, port: str) -> Sequence[tuple[str, float]]:
+    def _sailings(self, port: str) -> Sequence[tuple[str, float, None]]:
         known = self.memo.sailings
         found = known.get(port)
         if found is None:
             found = known[port] = tuple(
-                (leg.destination, leg.distance_km)
+                (leg.destination, leg.distance_km, None)
                 for leg in self.legs_from(port)
                 if leg.mode is Mode.SEA
             )

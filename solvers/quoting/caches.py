@@ -69,7 +69,7 @@ class Allowed:
     joins: dict[str, tuple[tuple[int, ServiceLeg], ...]] = field(default_factory=dict)
     passages: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
     passage_bounds: dict[str, Bounds] = field(default_factory=dict)
-    sailings: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    sailings: dict[str, tuple[tuple[str, float, None], ...]] = field(default_factory=dict)
     sea_km: dict[str, Mapping[str, float]] = field(default_factory=dict)
     edges_into: dict[str, tuple[BoundEdge, ...]] = field(default_factory=dict)
     bounds_to: dict[Endpoint, Bounds] = field(default_factory=dict)

@@ -19,8 +19,9 @@ from solvers.pricing import Pricer
 
 #: The shortest way by sea from one port to another, kilometres; ``None`` when there is none.
 SeaKm = Callable[[str, str], float | None]
-#: Where a port's sea legs go: (next port, kilometres) for each.
-Sailings = Callable[[str], Sequence[tuple[str, float]]]
+#: Where a port's sea legs go: (next port, kilometres, None) for each, as steps of
+#: :func:`~solvers.paths.shortest_paths`.
+Sailings = Callable[[str], Sequence[tuple[str, float, None]]]
 #: A passage's legs, with how many of them are aboard the first ship.
 Passage = tuple[tuple[ServiceLeg, ...], int]
 #: A sea passage on one bill of lading goes at most this much further by sea than the shortest
@@ -84,10 +85,10 @@ def sea_distances(legs: Iterable[ServiceLeg]) -> SeaKm:
     Each port's are found when first asked for (:func:`sea_km_from`), so a caller pays only for
     the ports it asks about.
     """
-    edges: dict[str, list[tuple[str, float]]] = {}
+    edges: dict[str, list[tuple[str, float, None]]] = {}
     for leg in legs:
         if leg.mode is Mode.SEA:
-            edges.setdefault(leg.origin, []).append((leg.destination, leg.distance_km))
+            edges.setdefault(leg.origin, []).append((leg.destination, leg.distance_km, None))
     found: dict[str, Mapping[str, float]] = {}
 
     def sea_km(start: str, end: str) -> float | None:
@@ -106,8 +107,4 @@ def sea_km_from(start: str, sailings: Sailings) -> Mapping[str, float]:
     """
     if not sailings(start):
         return MappingProxyType({})
-
-    def steps(port: str) -> Iterable[tuple[str, float, None]]:
-        return ((onward, km, None) for onward, km in sailings(port))
-
-    return MappingProxyType(shortest_paths({start: 0.0}, steps).cost)
+    return MappingProxyType(shortest_paths({start: 0.0}, sailings).cost)
