@@ -24,12 +24,12 @@ from graph.timetable import zone
 from solvers.cargo import Cargo
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
-from solvers.explain import Reason
 from solvers.itinerary import Itinerary, ItineraryLeg
-from solvers.model import endpoint_tz
 from solvers.pricing import PriceLine
-from solvers.quote import QuoteResult
-from solvers.ranking import Option
+from solvers.quoting import QuoteResult
+from solvers.quoting.explain import Reason
+from solvers.quoting.model import endpoint_tz
+from solvers.quoting.ranking import Option
 from solvers.types import Endpoint, Filters, QuoteRequest
 
 _POINT = re.compile(

@@ -54,12 +54,12 @@ from app.schemas.quotes import QuoteIn
 from graph import CargoClass, Network, load_network
 from graph.schedule import from_minutes
 from graph.tariffs import Lane, TariffCatalogue
-from solvers import model as quote_model
 from solvers.cargo import Cargo
-from solvers.model import QuoteModel
-from solvers.ortools.timeexpanded import SolverLimits, solve_exact
-from solvers.quote import quote
-from solvers.search import Arrival, earliest_arrival, pareto_search
+from solvers.quoting import caches as quote_caches
+from solvers.quoting import quote
+from solvers.quoting.exact import SolverLimits, solve_exact
+from solvers.quoting.model import QuoteModel
+from solvers.quoting.search import Arrival, earliest_arrival, pareto_search
 from solvers.types import Endpoint, QuoteRequest, SolveStatus
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -94,9 +94,7 @@ def requests(network: Network, count: int, seed: int) -> list[QuoteRequest]:
 
 def clear_caches() -> None:
     """Forget every shared price, route, passage and bound: the next quotes start cold."""
-    quote_model._COSTS.clear()
-    quote_model._ROUTES.clear()
-    quote_model._ALLOWED.clear()
+    quote_caches.clear()
 
 
 def times(

@@ -25,8 +25,9 @@ from pathlib import Path
 from targets import check
 
 from graph import Network, apply_scenario, load_network, parse_scenario
-from solvers.flow import Pair, min_cost_flow
-from solvers.study import StudyParameters, build_study_network, run_scenario
+from solvers.study.assign import run_scenario
+from solvers.study.flow import Pair, min_cost_flow
+from solvers.study.network import StudyParameters, build_study_network
 
 NETWORK = Path(__file__).resolve().parent.parent / "data" / "network.geojson"
 PARAMETERS = StudyParameters(start=date(2027, 1, 4), value_of_time=5.0)

@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 from graph import Network
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
-from solvers.quote import quote
+from solvers.quoting import quote
 from solvers.types import QuoteRequest
 
 #: TEU in quarters for CP-SAT's integers (a 45-ft box counts 2.25 TEU).

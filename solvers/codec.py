@@ -18,10 +18,10 @@ from typing import Any
 
 from graph import Mode
 from solvers.emissions import Emissions
-from solvers.explain import Reason
 from solvers.itinerary import HubStop, Itinerary, ItineraryLeg, Price
 from solvers.pricing import PriceLine
-from solvers.ranking import Option
+from solvers.quoting.explain import Reason
+from solvers.quoting.ranking import Option
 from solvers.types import SolveStatus
 
 #: The version written; :func:`check` refuses any other.

@@ -14,8 +14,8 @@ from graph import Network
 from solvers.cargo import Cargo
 from solvers.emissions import Emissions
 from solvers.itinerary import Itinerary, Price
-from solvers.model import pricer_for
 from solvers.pricing import PriceLine, ride_label, total_fen
+from solvers.quoting.caches import pricer_for
 
 
 def travelled_lines(

@@ -87,7 +87,7 @@ def quote_command(
     from app.schemas.quotes import QuoteIn
     from graph import ScenarioError, apply_scenario, parse_scenario
     from solvers.errors import InvalidRequest
-    from solvers.quote import QuoteSettings, quote
+    from solvers.quoting import QuoteSettings, quote
 
     network = network_or_exit(path)
     try:

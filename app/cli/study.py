@@ -158,7 +158,8 @@ def study_calibrate(
     from rich.progress import Progress as Bar
 
     from graph import DEFAULT_DEMAND_PATH, load_demand
-    from solvers.study import StudyParameters, build_study_network, fit_value_of_time
+    from solvers.study.assign import fit_value_of_time
+    from solvers.study.network import StudyParameters, build_study_network
 
     network = network_or_exit(path)
     _, base_year = _base_year(path, network)

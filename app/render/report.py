@@ -18,7 +18,7 @@ from typing import Any
 from app.render.palette import MODE_COLOURS
 from app.render.report_words import ZH, Language, Words, words_for
 from graph import Network
-from solvers.comparison import HEADLINES, NEGLIGIBLE
+from solvers.study.compare import HEADLINES, NEGLIGIBLE
 
 #: West, east, south, north of the flow maps: western China, the Gulf and ASEAN.
 MAP_FRAME = (95.0, 125.0, -8.0, 36.0)

@@ -26,7 +26,7 @@ from graph import Network
 from solvers import codec
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
-from solvers.quote import QuoteSettings, quote
+from solvers.quoting import QuoteSettings, quote
 
 if TYPE_CHECKING:
     from app.state import Running

@@ -50,7 +50,7 @@ from graph.network import TAG_PREFIX
 from solvers import codec
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
-from solvers.quote import QuoteSettings, quote
+from solvers.quoting import QuoteSettings, quote
 from solvers.reroute import spliced, travelled_lines
 from solvers.tracking import Classifier, EventCode
 from solvers.validate import still_valid

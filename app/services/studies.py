@@ -30,16 +30,12 @@ from app.services import scenarios
 from app.services.scenarios import ScenarioNetworks
 from graph import Demand, DemandError, LocationKind, Network, NetworkValidationError, load_demand
 from graph.base_year import BaseYear, Role, check_base_year, read_base_year
-from solvers import comparison
-from solvers.calibration import rms_log_error_of_rows
 from solvers.errors import InvalidRequest
-from solvers.study import ScenarioOutcome as Outcome
-from solvers.study import (
-    StudyParameters,
-    build_study_network,
-    run_scenario,
-    water_distance_to_sea,
-)
+from solvers.study import compare as comparison
+from solvers.study.assign import run_scenario
+from solvers.study.calibration import rms_log_error_of_rows
+from solvers.study.indicators import ScenarioOutcome as Outcome
+from solvers.study.network import StudyParameters, build_study_network, water_distance_to_sea
 
 KIND = "study"
 #: A sensitivity run's factors on the study's value of time.

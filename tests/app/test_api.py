@@ -23,7 +23,7 @@ from app.roles import Role
 from app.schemas.quotes import QuoteIn, QuoteOut, quote_out_json
 from app.services.quotes import quote_view
 from graph import Network
-from solvers.quote import quote
+from solvers.quoting import quote
 from tests.app.conftest import make_key
 
 pytestmark = pytest.mark.anyio

@@ -14,7 +14,7 @@ from app.db.engine import make_engine
 from app.db.models import Quote
 from app.roles import Role
 from solvers import codec
-from solvers.ranking import Option
+from solvers.quoting.ranking import Option
 from solvers.tracking import planned_legs
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, legs, make_quote

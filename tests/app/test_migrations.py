@@ -16,7 +16,7 @@ from app.mapping import quote_data
 from graph import CargoClass, Network
 from solvers import codec
 from solvers.cargo import Cargo
-from solvers.quote import quote
+from solvers.quoting import quote
 from solvers.types import Endpoint, QuoteRequest
 
 

@@ -21,8 +21,8 @@ from graph import Mode, Network
 from solvers.cargo import Cargo
 from solvers.emissions import Emissions
 from solvers.itinerary import Itinerary, ItineraryLeg, Price
-from solvers.model import pricer_for
 from solvers.pricing import PriceLine, total_fen
+from solvers.quoting.caches import pricer_for
 from solvers.reroute import travelled_lines
 from tests.app.conftest import make_key
 from tests.app.test_api import booking_body, legs, quote_body

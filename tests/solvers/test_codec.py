@@ -13,8 +13,8 @@ import pytest
 from graph import CargoClass, Network
 from solvers import codec
 from solvers.cargo import Cargo
-from solvers.explain import Reason
-from solvers.quote import QuoteResult, quote
+from solvers.quoting import QuoteResult, quote
+from solvers.quoting.explain import Reason
 from solvers.reroute import spliced, travelled_lines
 from solvers.types import Endpoint, QuoteRequest, SolveStatus
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from graph import CargoClass, Network, apply_scenario, parse_scenario
 from solvers.cargo import Cargo
 from solvers.itinerary import Itinerary
-from solvers.quote import quote
+from solvers.quoting import quote
 from solvers.types import Endpoint, QuoteRequest
 from solvers.validate import still_valid
 

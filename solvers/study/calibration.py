@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from graph import Mode
 from graph.base_year import Measure, Role, Target
-from solvers.flow import FlowResult
+from solvers.study.flow import FlowResult
 
 #: Values of time tried first, CNY per TEU-hour: 1 to about 1,000 on a log grid.
 GRID = tuple(round(10 ** (k / 4), 3) for k in range(13))
@@ -73,7 +73,7 @@ class TargetFit:
 
 
 class Ride(Protocol):
-    """What a target reads of a study arc (:class:`solvers.study.Ride`)."""
+    """What a target reads of a study arc (:class:`solvers.study.network.Ride`)."""
 
     @property
     def mode(self) -> Mode:

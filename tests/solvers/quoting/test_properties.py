@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from graph import CargoClass, Mode, Network, apply_scenario, parse_scenario
 from graph.schedule import from_minutes
 from solvers.cargo import Cargo
-from solvers.itinerary import build_itinerary
-from solvers.model import QuoteModel
-from solvers.ortools.timeexpanded import Objective, SolverLimits, solve_exact
-from solvers.quote import DEFAULT_VALIDITY, quote
-from solvers.search import earliest_arrival, pareto_search
+from solvers.quoting import DEFAULT_VALIDITY, quote
+from solvers.quoting.assemble import build_itinerary
+from solvers.quoting.exact import Objective, SolverLimits, solve_exact
+from solvers.quoting.model import QuoteModel
+from solvers.quoting.search import earliest_arrival, pareto_search
 from solvers.types import Endpoint, Filters, HubRule, QuoteRequest, SolveStatus
 from solvers.validate import violations
-from tests.solvers.random_networks import REFERENCE_MONDAY, networks
+from tests.solvers.quoting.random_networks import REFERENCE_MONDAY, networks
 
 # The suite runs a fixed set of examples; CORRIDOR_PROPERTY_SCALE=20 runs twenty times as many,
 # freshly drawn, for a thorough local check.

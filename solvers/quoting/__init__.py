@@ -3,6 +3,15 @@
 The default path is the exact Pareto search; ``exact=True`` asks the OR-Tools time-expanded model
 for the cheapest itinerary within the deadline and constraints and the earliest within the budget,
 with the solver's status and bound.
+
+Read in this order: :mod:`~solvers.quoting.rides` (what every solver combines),
+:mod:`~solvers.quoting.model` (one request on one network) and the rules it is built from —
+:mod:`~solvers.quoting.allowed`, :mod:`~solvers.quoting.customs`,
+:mod:`~solvers.quoting.passages`, :mod:`~solvers.quoting.drayage`,
+:mod:`~solvers.quoting.bounds`, :mod:`~solvers.quoting.caches` —; then the solvers,
+:mod:`~solvers.quoting.search` and :mod:`~solvers.quoting.exact`; last what makes their rides
+an answer: :mod:`~solvers.quoting.assemble`, :mod:`~solvers.quoting.ranking` and
+:mod:`~solvers.quoting.explain`.
 """
 
 from __future__ import annotations
@@ -14,12 +23,13 @@ from datetime import timedelta
 
 from graph import Network
 from graph.schedule import from_minutes
-from solvers.explain import Reason, explain
-from solvers.itinerary import Itinerary, build_itinerary
-from solvers.model import QuoteModel
-from solvers.ortools.timeexpanded import SolverLimits, solve_exact
-from solvers.ranking import Option, Unlimited, options_from
-from solvers.search import SearchStats, pareto_search
+from solvers.itinerary import Itinerary
+from solvers.quoting.assemble import build_itinerary
+from solvers.quoting.exact import SolverLimits, solve_exact
+from solvers.quoting.explain import Reason, explain
+from solvers.quoting.model import QuoteModel
+from solvers.quoting.ranking import Option, Unlimited, options_from
+from solvers.quoting.search import SearchStats, pareto_search
 from solvers.types import QuoteRequest, SolveStatus
 
 DEFAULT_VALIDITY = timedelta(days=7)

@@ -18,7 +18,7 @@ city, a ride arc the city it alights in when it leaves its own), which on one pa
 search's rule that no ride enters a city the box has been in. Objective: minimum price (fen),
 or minimum arrival (minutes).
 
-The rides, prices and emissions come from :mod:`solvers.model`, the same integers the search uses,
+The rides, prices and emissions come from :mod:`.model`, the same integers the search uses,
 so the two optima can be compared exactly.
 """
 
@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from graph import Mode, ServiceLeg
-from solvers.model import ORIGIN, Finish, QuoteModel, Ride, RideTemplate
+from solvers.quoting.drayage import ORIGIN
+from solvers.quoting.model import QuoteModel
+from solvers.quoting.rides import Finish, Ride, RideTemplate
 from solvers.types import HubRule, SolveStatus
 
 if TYPE_CHECKING:  # OR-Tools (and the pandas it imports) loads only when a model is solved
@@ -263,8 +265,8 @@ def _expand(quote: QuoteModel) -> list[Arc]:
                 continue  # with required hubs a path may pass the destination to visit them
         direct: list[Ride] = []
         if location == ORIGIN:
-            direct += quote.first_mile_rides(now)
-        for leg in quote.legs_from(location):
+            direct += quote.drayage.first_mile_rides(now)
+        for leg in quote.allowed.legs_from(location):
             base = now + quote.handling(location, arriving, leg.mode)
             for clearance, templates in quote.alighting_groups(leg, phase):
                 if leg.timetable.continuous:
@@ -278,7 +280,7 @@ def _expand(quote: QuoteModel) -> list[Arc]:
                 position = bisect_left(timeline, (base + clearance,))
                 if position < len(timeline):
                     arcs.append(Arc(state, timeline[position][1]))
-        direct += quote.last_mile_rides(location, now, arriving, phase)
+        direct += quote.drayage.last_mile_rides(location, now, arriving, phase)
         for ride in direct:
             _ride_arc(quote, state, ride, arcs, queue, seen)
     return arcs
@@ -298,7 +300,7 @@ def _timeline(
     Each slot has its ride arcs; rides lead to states that join the exploration.
     """
     timeline: list[tuple[int, SlotKey]] = []
-    chain = quote.chain(leg)
+    chain = quote.allowed.chain(leg)
     for number, slot in enumerate(quote.index.boardable(leg.id, quote.ready, quote.horizon_end)):
         if slot.arrival > quote.deadline:
             break

@@ -32,11 +32,11 @@ import pytest
 from graph import CargoClass, Mode, Network
 from solvers.cargo import Cargo
 from solvers.itinerary import Itinerary
-from solvers.quote import quote
+from solvers.quoting import quote
 from solvers.types import Endpoint, Filters, QuoteRequest
 from tests.figures import report
 
-FIGURES = Path(__file__).resolve().parents[1] / "fixtures" / "published" / "figures.toml"
+FIGURES = Path(__file__).resolve().parents[2] / "fixtures" / "published" / "figures.toml"
 READY = datetime(2026, 12, 7, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
 #: The modes a figure is about; trucks to and from the terminals are allowed besides.
 MODES = {

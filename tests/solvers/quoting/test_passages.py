@@ -14,14 +14,14 @@ import pytest
 
 from graph import CargoClass, Network, apply_scenario, parse_scenario
 from solvers.cargo import Cargo
-from solvers.itinerary import build_itinerary
-from solvers.model import QuoteModel
-from solvers.ortools.timeexpanded import SolverLimits, solve_exact
-from solvers.quote import DEFAULT_VALIDITY, quote
-from solvers.search import pareto_search
+from solvers.quoting import DEFAULT_VALIDITY, quote
+from solvers.quoting.assemble import build_itinerary
+from solvers.quoting.exact import SolverLimits, solve_exact
+from solvers.quoting.model import QuoteModel
+from solvers.quoting.search import pareto_search
 from solvers.types import Endpoint, QuoteRequest, SolveStatus
 from solvers.validate import violations
-from tests.solvers.test_properties import brute_force
+from tests.solvers.quoting.test_properties import brute_force
 
 READY = datetime(2026, 1, 3, tzinfo=UTC)  # a Saturday, after that day's through ship closed
 BOX = Cargo(CargoClass.DRY, "22G1", 1)

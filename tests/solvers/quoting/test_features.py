@@ -17,11 +17,11 @@ from graph.scenario import apply_scenario, parse_scenario
 from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
 from solvers.itinerary import Itinerary
-from solvers.model import QuoteModel
-from solvers.ortools.timeexpanded import SolverLimits, solve_exact
 from solvers.pricing import ride_label
-from solvers.quote import QuoteResult, QuoteSettings, quote
-from solvers.search import pareto_search
+from solvers.quoting import QuoteResult, QuoteSettings, quote
+from solvers.quoting.exact import SolverLimits, solve_exact
+from solvers.quoting.model import QuoteModel
+from solvers.quoting.search import pareto_search
 from solvers.types import Endpoint, Filters, Preference, QuoteRequest, SolveStatus
 from solvers.validate import violations
 
@@ -505,7 +505,7 @@ def test_f27_no_option_between_terminals_of_a_city_comes_back_to_it_or_pays_the_
 ) -> None:
     # every pair of terminals of one city (which once went round by Qinzhou and Chongqing to get
     # from one Wuhan terminal to the other); every pair of cities is checked in
-    # tests/solvers/test_plausibility.py
+    # tests/solvers/quoting/test_plausibility.py
     pairs = [
         (Endpoint.at(a), Endpoint.at(b))
         for terminals in real_network.terminals.values()

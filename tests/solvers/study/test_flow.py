@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ortools.linear_solver import pywraplp
 
 from solvers.errors import InvalidRequest
-from solvers.flow import Arc, FlowResult, Pair, min_cost_flow
+from solvers.study.flow import Arc, FlowResult, Pair, min_cost_flow
 
 NODES = ["A", "B", "C", "D", "E"]
 PENALTY = 1_000.0

@@ -9,7 +9,7 @@ import pytest
 from graph import CargoClass, Network, ScenarioError, apply_scenario, parse_scenario
 from graph.schedule import DepartureIndex, to_minutes
 from solvers.cargo import Cargo
-from solvers.quote import QuoteSettings, quote
+from solvers.quoting import QuoteSettings, quote
 from solvers.types import Endpoint, QuoteRequest
 from solvers.validate import violations
 

@@ -11,17 +11,11 @@ import pytest
 from graph import DEFAULT_DEMAND_PATH, Mode, Network, Provenance, load_demand
 from graph.base_year import BaseYear, Measure, Role, Target, base_year_beside, load_base_year
 from graph.scenario import apply_scenario, parse_scenario
-from solvers.calibration import GRID, TargetFit, compare, fit, rms_log_error
-from solvers.study import (
-    StudyNetwork,
-    StudyParameters,
-    build_study_network,
-    fit_value_of_time,
-    run_assignment,
-    run_scenario,
-)
+from solvers.study.assign import fit_value_of_time, run_assignment, run_scenario
+from solvers.study.calibration import GRID, TargetFit, compare, fit, rms_log_error
+from solvers.study.network import StudyNetwork, StudyParameters, build_study_network
 from tests.conftest import DATA
-from tests.solvers.test_passages import add_feeder
+from tests.solvers.quoting.test_passages import add_feeder
 
 YEAR = StudyParameters(start=date(2027, 1, 4), value_of_time=5.0)
 SOURCED = Provenance(sources=("FIX",))

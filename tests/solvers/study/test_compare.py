@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from solvers.comparison import compare, robustness
-from solvers.study import ScenarioOutcome
+from solvers.study.compare import compare, robustness
+from solvers.study.indicators import ScenarioOutcome
 
 
 def outcome(

@@ -23,11 +23,11 @@ from graph import CargoClass, Mode, Network
 from solvers.cargo import Cargo
 from solvers.itinerary import Itinerary, ItineraryLeg
 from solvers.pricing import Pricer, ride_label
-from solvers.quote import QuoteResult, quote
+from solvers.quoting import QuoteResult, quote
 from solvers.types import Endpoint, QuoteRequest
 
 BOUNDS: dict[str, Any] = tomllib.loads(
-    (Path(__file__).resolve().parents[1] / "fixtures" / "published" / "bounds.toml").read_text()
+    (Path(__file__).resolve().parents[2] / "fixtures" / "published" / "bounds.toml").read_text()
 )
 READY = datetime(2026, 12, 14, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
 DRY = Cargo(CargoClass.DRY, "45G1", 1)

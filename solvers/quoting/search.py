@@ -12,7 +12,7 @@ Pareto-optimal on (arrival, price, CO2e): an option is dropped only if another i
 on all three and better on one; of options equal on all three one stays, the one with the fewest
 rides among those the search completes.
 
-**Cities.** A box may not enter a city again (see :mod:`solvers.model`), so a label that has been
+**Cities.** A box may not enter a city again (see :mod:`.model`), so a label that has been
 in fewer cities may have more ways on: a label dominates only labels that have been in every
 city it has been in. Tracking every city would split the bags for a rule that almost never
 binds, so cities are tracked only once they matter (decremental state-space relaxation): the
@@ -36,7 +36,8 @@ import itertools
 from dataclasses import dataclass, field
 
 from graph import Mode
-from solvers.model import NEVER, Finish, Keep, QuoteModel, Ride, RideTemplate
+from solvers.quoting.model import QuoteModel
+from solvers.quoting.rides import NEVER, Finish, Keep, Ride, RideTemplate
 
 State = tuple[str, Mode | None, int, int]
 

@@ -1,6 +1,6 @@
 """Scenarios against a reference: what changed, by how much and why, and whether it holds.
 
-A comparison lines up two outcomes of one assignment (:class:`~solvers.study.ScenarioOutcome`):
+A comparison lines up two outcomes of one assignment (:class:`.indicators.ScenarioOutcome`):
 the totals' differences, the TEU each gateway gains or loses, the pairs whose main route changes,
 and an explanation in words — the size and sign of each headline change, and the moves behind
 it grouped by corridor with what they save per TEU (the reason the flow moved). A sensitivity
@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from solvers.study import ScenarioOutcome
+from solvers.study.indicators import ScenarioOutcome
 
 #: The totals a conclusion is drawn on: key, words, unit, and whether more is better.
 HEADLINES = (

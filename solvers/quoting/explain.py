@@ -11,8 +11,9 @@ from graph import CargoClass, Network
 from graph.schedule import from_minutes
 from graph.timetable import zone
 from solvers.cargo import Cargo
-from solvers.model import ORIGIN, QuoteModel, endpoint_tz
-from solvers.search import pareto_search
+from solvers.quoting.drayage import ORIGIN
+from solvers.quoting.model import QuoteModel, endpoint_tz
+from solvers.quoting.search import pareto_search
 from solvers.types import Filters, QuoteRequest
 
 
@@ -179,6 +180,7 @@ def _reachable(model: QuoteModel) -> bool:
     """
     if model.origins == (ORIGIN,):
         return any(
-            model.remaining(ride.alight) is not None for ride in model.first_mile_rides(model.ready)
+            model.remaining(ride.alight) is not None
+            for ride in model.drayage.first_mile_rides(model.ready)
         )
     return any(model.remaining(origin) is not None for origin in model.origins)

@@ -1,0 +1,178 @@
+"""The rules that decide which legs, chains and sea passages a box may take at all.
+
+They depend on the cargo and the filters only, not on the endpoints or dates, so quotes of one
+cargo under one set of filters share what they find (:class:`~solvers.quoting.caches.Allowed`).
+Found place by place and leg by leg as solvers reach them: a quote pays for the part of the
+network it explores, not the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from graph import LocationKind, Mode, Network, ServiceLeg, Status
+from solvers.cargo import Cargo
+from solvers.pricing import Pricer
+from solvers.quoting.caches import allowed
+from solvers.quoting.passages import Passage, is_passage, sea_km_from
+from solvers.types import Filters
+
+
+class AllowedNetwork:
+    """``network`` as ``cargo`` under ``filters`` may use it (priced by ``pricers``)."""
+
+    def __init__(
+        self, network: Network, cargo: Cargo, filters: Filters, pricers: Sequence[Pricer]
+    ) -> None:
+        self.network = network
+        self.cargo = cargo
+        self.filters = filters
+        self.pricers = pricers
+        self.memo = allowed(network, cargo, filters)
+
+    def legs_from(self, location: str) -> tuple[ServiceLeg, ...]:
+        """Allowed legs leaving ``location``, ordered by id (determinism)."""
+        known = self.memo.legs_from
+        found = known.get(location)
+        if found is None:
+            found = known[location] = tuple(
+                leg for leg in self.network.legs_from(location) if self.allows(leg)
+            )
+        return found
+
+    def allows(self, leg: ServiceLeg) -> bool:
+        """Whether the request lets the box travel on ``leg`` at all."""
+        known = self.memo.legs
+        found = known.get(leg.id)
+        if found is None:
+            found = known[leg.id] = self._allows(leg)
+        return found
+
+    def _allows(self, leg: ServiceLeg) -> bool:
+        filters = self.filters
+        return (
+            self.network.is_operating(leg)
+            and (leg.status is Status.ACTIVE or leg.status in filters.include_statuses)
+            and leg.mode in filters.modes
+            and self.cargo.cargo_class in leg.cargo_classes
+            and (leg.capacity_teu is None or leg.capacity_teu >= self.cargo.teu)
+            and leg.origin not in filters.excluded_hubs
+            and leg.destination not in filters.excluded_hubs
+            and leg.operator not in filters.excluded_operators
+            and (
+                not filters.required_operators
+                or leg.mode is Mode.ROAD  # trucks are whoever the forwarder books
+                or leg.operator in filters.required_operators
+            )
+        )
+
+    def chain(self, leg: ServiceLeg) -> tuple[ServiceLeg, ...]:
+        """The legs a box boarding the allowed ``leg`` can stay aboard for, in order."""
+        known = self.memo.chains
+        found = known.get(leg.id)
+        if found is None:
+            chain = [leg]
+            while (nxt := self.network.next_leg(chain[-1])) is not None and self.allows(nxt):
+                chain.append(nxt)
+            found = known[leg.id] = tuple(chain)
+        return found
+
+    def boardings(self, last: ServiceLeg) -> Iterator[ServiceLeg]:
+        """The allowed legs whose chain reaches the allowed ``last``: it, and back while allowed."""
+        first: ServiceLeg | None = last
+        while first is not None and self.allows(first):
+            yield first
+            first = self.network.previous_leg(first)
+
+    def sea_boardings(self, port: str) -> tuple[ServiceLeg, ...]:
+        """The allowed sea legs whose chain reaches the seaport ``port`` (none elsewhere)."""
+        known = self.memo.sea_boardings
+        found = known.get(port)
+        if found is None:
+            found = known[port] = (
+                tuple(
+                    first
+                    for step in self.network.legs_into(port)
+                    for first in self.boardings(step)
+                    if first.mode is Mode.SEA
+                )
+                if self.network.locations[port].kind is LocationKind.SEAPORT
+                else ()
+            )
+        return found
+
+    def joins(self, leg: ServiceLeg) -> tuple[tuple[int, ServiceLeg], ...]:
+        """Where a box boarding the allowed ``leg`` can transship onto another ship on one bill.
+
+        For a sea leg: (calls aboard before the transshipment, the connecting leg), at the
+        seaports of its chain, onto another service's allowed sea leg; none for other modes.
+        """
+        known = self.memo.joins
+        found = known.get(leg.id)
+        if found is None:
+            found = known[leg.id] = self._make_joins(leg) if leg.mode is Mode.SEA else ()
+        return found
+
+    def _make_joins(self, leg: ServiceLeg) -> tuple[tuple[int, ServiceLeg], ...]:
+        locations = self.network.locations
+        found: list[tuple[int, ServiceLeg]] = []
+        for index, step in enumerate(self.chain(leg)):
+            port = locations[step.destination]
+            if port.kind is not LocationKind.SEAPORT:
+                continue
+            found += [
+                (index + 1, onward)
+                for onward in self.legs_from(port.id)
+                if onward.mode is Mode.SEA and onward.service != leg.service
+            ]
+        return tuple(found)
+
+    def passages(self, leg: ServiceLeg) -> tuple[Passage, ...]:
+        """Every sea passage boarding ``leg``, whatever the home country.
+
+        A quote keeps those that do not unload an export in its home country again
+        (:meth:`~solvers.quoting.model.QuoteModel.passages`).
+        """
+        known = self.memo.passages
+        found = known.get(leg.id)
+        if found is None:
+            found = known[leg.id] = tuple(self._passages(leg))
+        return found
+
+    def _passages(self, leg: ServiceLeg) -> Iterator[Passage]:
+        locations = self.network.locations
+        chain = self.chain(leg)
+        board = locations[leg.origin]
+        for aboard, onward in self.joins(leg):
+            port = locations[onward.origin]
+            second = self.chain(onward)
+            for index in range(len(second)):
+                legs = chain[:aboard] + second[: index + 1]
+                alight = locations[legs[-1].destination]
+                if any(
+                    is_passage(board, port, alight, legs, aboard, self.sea_km, pricer)
+                    for pricer in self.pricers
+                ):
+                    yield legs, aboard
+
+    def sea_km(self, start: str, end: str) -> float | None:
+        """The shortest way by sea from ``start`` to ``end`` over the allowed sea legs.
+
+        Each port's distances are found when first asked for.
+        """
+        known = self.memo.sea_km
+        found = known.get(start)
+        if found is None:
+            found = known[start] = sea_km_from(start, self._sailings)
+        return found.get(end)
+
+    def _sailings(self, port: str) -> Sequence[tuple[str, float, None]]:
+        known = self.memo.sailings
+        found = known.get(port)
+        if found is None:
+            found = known[port] = tuple(
+                (leg.destination, leg.distance_km, None)
+                for leg in self.legs_from(port)
+                if leg.mode is Mode.SEA
+            )
+        return found

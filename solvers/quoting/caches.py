@@ -1,0 +1,133 @@
+"""What quotes on one network share, so a running service pays for each part once.
+
+Three levels, each kept per network (weakly: a network dropped after a reload takes its caches
+with it): prices, emissions and handling times per cargo (:class:`Costs`); the network as one
+cargo and one set of filters allow it, whatever the endpoints (:class:`Allowed`); ride templates,
+passages and lower bounds per request shape (:class:`Routes`, the least recently used shape
+dropped first).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from graph import Mode, Network, ServiceLeg
+from solvers.cargo import Cargo
+from solvers.emissions import Emitter
+from solvers.pricing import Pricer
+from solvers.types import Endpoint, Filters, QuoteRequest
+
+if TYPE_CHECKING:
+    from solvers.quoting.passages import Passage
+    from solvers.quoting.rides import Group
+
+#: A ride or passage as a lower-bound edge: (boarding place, minutes, fen, grams).
+BoundEdge = tuple[str, int, int, int]
+#: Lower bounds (minutes, fen, grams) from each place to a destination.
+Bounds = Mapping[str, tuple[int, int, int]]
+
+
+@dataclass(slots=True)
+class Costs:
+    """Memoised prices, emissions and handling times for one network and one cargo."""
+
+    pricer: Pricer
+    emitter: Emitter
+    handling: dict[tuple[str, Mode | None, Mode | None], int] = field(default_factory=dict)
+    starts: dict[str, tuple[int, ...]] = field(default_factory=dict)  # validity periods by tz
+
+
+@dataclass(slots=True)
+class Routes:
+    """Memoised ride templates, passages and bounds for one request shape."""
+
+    groups: dict[tuple[str, int], tuple[Group, ...]] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Allowed:
+    """The network as one cargo and one set of filters allow it, whatever the endpoints.
+
+    Each part is found when a quote first reaches it and kept for the next: whether each leg is
+    allowed, the allowed legs by origin, the sea legs that reach each seaport, chains,
+    transshipments, sea passages and their lower-bound values by boarding leg, where the sea
+    legs from each port go and the shortest sea distances from it (passages are held to them),
+    the rides and passages alighting at each place as lower-bound edges, and the lower bounds to
+    each terminal or city already asked for. Only data: nothing here refers to the network (its
+    key in ``_ALLOWED``).
+    """
+
+    legs: dict[str, bool] = field(default_factory=dict)
+    legs_from: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
+    sea_boardings: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
+    chains: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
+    joins: dict[str, tuple[tuple[int, ServiceLeg], ...]] = field(default_factory=dict)
+    passages: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
+    passage_bounds: dict[str, Bounds] = field(default_factory=dict)
+    sailings: dict[str, tuple[tuple[str, float, None], ...]] = field(default_factory=dict)
+    sea_km: dict[str, Mapping[str, float]] = field(default_factory=dict)
+    edges_into: dict[str, tuple[BoundEdge, ...]] = field(default_factory=dict)
+    bounds_to: dict[Endpoint, Bounds] = field(default_factory=dict)
+
+
+_COSTS: WeakKeyDictionary[Network, dict[Cargo, Costs]] = WeakKeyDictionary()
+_ROUTES: WeakKeyDictionary[Network, OrderedDict[tuple[Any, ...], Routes]] = WeakKeyDictionary()
+_ROUTES_PER_NETWORK = 256
+_ALLOWED: WeakKeyDictionary[Network, dict[tuple[Cargo, Filters], Allowed]] = WeakKeyDictionary()
+
+
+def allowed(network: Network, cargo: Cargo, filters: Filters) -> Allowed:
+    """What quotes of one cargo under one set of filters share on ``network``."""
+    return _ALLOWED.setdefault(network, {}).setdefault((cargo, filters), Allowed())
+
+
+def costs(network: Network, cargo: Cargo) -> Costs:
+    """Prices and emissions depend only on the network and the cargo: quotes share them."""
+    per_network = _COSTS.setdefault(network, {})
+    found = per_network.get(cargo)
+    if found is None:
+        payload = network.emission_factors.payload_t_per_teu
+        found = Costs(
+            Pricer(network.tariffs, cargo, payload), Emitter(network.emission_factors, cargo)
+        )
+        per_network[cargo] = found
+    return found
+
+
+def pricer_for(network: Network, cargo: Cargo) -> Pricer:
+    """The pricer quotes on ``network`` use for ``cargo`` (shared and memoised).
+
+    ``.on(day)`` gives the one for a departure day.
+    """
+    return costs(network, cargo).pricer
+
+
+def routes(network: Network, request: QuoteRequest) -> Routes:
+    """Allowed legs, templates and bounds shared by quotes of the same shape.
+
+    They depend on cargo, filters and endpoints only, not on the date, deadline or capacity;
+    the least recently used shape goes first.
+    """
+    per_network = _ROUTES.setdefault(network, OrderedDict())
+    key = (request.cargo, request.filters, request.origin, request.destination)
+    found = per_network.get(key)
+    if found is None:
+        found = Routes()
+        per_network[key] = found
+        if len(per_network) > _ROUTES_PER_NETWORK:
+            per_network.popitem(last=False)
+    else:
+        per_network.move_to_end(key)
+    return found
+
+
+def clear() -> None:
+    """Forget everything quotes share (a benchmark's cold start)."""
+    _COSTS.clear()
+    _ROUTES.clear()
+    _ALLOWED.clear()
