@@ -111,7 +111,7 @@ class FeatureText:
         return (
             f'{{"cabotage":{value(leg.cabotage)},"capacity_teu":{value(leg.capacity_teu)},'
             f'"cargo_classes":{shared(leg.cargo_classes, _sorted_values)},'
-            f'"coordinates":{"".join(_encode_parts(leg.geometry, 0))},'
+            f'"coordinates":{shared(leg.geometry, _coordinates)},'
             f'"cutoff_hours":{"null" if timetable.continuous else value(leg.cutoff_hours)},'
             f'"departures":{shared(timetable, _timetable)},'
             f'"destination":{value(leg.destination)},"distance_km":{value(leg.distance_km)},'
@@ -174,6 +174,10 @@ def _sorted(members: Iterable[str]) -> str:
 
 def _listed(members: Iterable[str]) -> str:
     return ENCODER.encode(list(members))
+
+
+def _coordinates(line: tuple[tuple[float, float], ...]) -> str:
+    return "".join(_encode_parts(line, 0))
 
 
 def _timetable(timetable: Any) -> str:
