@@ -103,3 +103,22 @@ def test_legs_on_one_line_keep_the_sign_of_a_zero(tiny_copy: Path) -> None:
     assert zeros == ["0.0", "-0.0"]
     text = json.dumps(network.to_data(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert network.version == hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("piece", [7, 1 << 20])
+@pytest.mark.parametrize("odd", [1, -1])
+def test_items_read_in_runs_are_the_items_read_one_at_a_time(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch, piece: int, odd: int
+) -> None:
+    """A ``},{`` inside an item, a NaN and a lone surrogate read as ``json`` reads them."""
+    monkeypatch.setattr(graph.io, "_PIECE", piece)
+    data = load_features(tiny_copy)
+    features = data["features"]
+    features[0]["properties"]["extra"] = [{"a": 1}, {"b": [{"c": "},{"}]}]
+    features[odd]["properties"] |= {"max_dwt": float("nan"), "notes": "\ud800"}
+    _write(tiny_copy, data)
+    whole = list(graph.io._features(json.loads(tiny_copy.read_bytes())["features"], []))
+    streamed = list(graph.io.iter_features(tiny_copy, []))  # raises if the stream gives up
+    assert [f.properties for f in streamed] == [f.properties for f in whole]
+    assert "max_dwt" not in streamed[odd].properties
+    assert [(f.index, f.coordinates) for f in streamed] == [(f.index, f.coordinates) for f in whole]
