@@ -5,7 +5,7 @@
 Building that document and its text at once held about five times the network's own memory at
 the peak of a load (bench/load_network.py); here the same bytes are produced location by location
 and leg by leg and fed to the hash as they come. A leg's text is put together from the texts of
-its values, and those of the values legs share (a provenance table, a timetable, a list of
+its values, and those of the values legs share (a provenance table, a timetable, a line, a list of
 tariff codes or sources: the same objects, as :mod:`graph.validate` reads them) are encoded once.
 ``tests/graph/test_network.py`` holds the result to the plain definition.
 """
