@@ -5,7 +5,7 @@
 Building that document and its text at once held about five times the network's own memory at
 the peak of a load (bench/load_network.py); here the same bytes are produced location by location
 and leg by leg and fed to the hash as they come. A leg's text is put together from the texts of
-its values, and those of the values legs share (a provenance table, a timetable, a list of
+its values, and those of the values legs share (a provenance table, a timetable, a line, a list of
 tariff codes or sources: the same objects, as :mod:`graph.validate` reads them) are encoded once.
 ``tests/graph/test_network.py`` holds the result to the plain definition.
 """
@@ -111,7 +111,7 @@ class FeatureText:
         return (
             f'{{"cabotage":{value(leg.cabotage)},"capacity_teu":{value(leg.capacity_teu)},'
             f'"cargo_classes":{shared(leg.cargo_classes, _sorted_values)},'
-            f'"coordinates":{"".join(_encode_parts(leg.geometry, 0))},'
+            f'"coordinates":{shared(leg.geometry, _coordinates)},'
             f'"cutoff_hours":{"null" if timetable.continuous else value(leg.cutoff_hours)},'
             f'"departures":{shared(timetable, _timetable)},'
             f'"destination":{value(leg.destination)},"distance_km":{value(leg.distance_km)},'
@@ -175,6 +175,10 @@ def _sorted(members: Iterable[str]) -> str:
 
 def _listed(members: Iterable[str]) -> str:
     return ENCODER.encode(list(members))
+
+
+def _coordinates(line: tuple[tuple[float, float], ...]) -> str:
+    return "".join(_encode_parts(line, 0))
 
 
 def _timetable(timetable: Any) -> str:

@@ -463,6 +463,8 @@ class Reader:
 
     def unknown_fields(self, allowed: Iterable[str]) -> None:
         """Report fields that are not part of the record's schema (typos, stale names)."""
+        if isinstance(allowed, frozenset) and allowed.issuperset(self.data):
+            return  # the common case, without a set of the extra names
         extra = self.data.keys() - (allowed if isinstance(allowed, frozenset) else set(allowed))
         for name in sorted(extra):
             if not is_missing(self.data[name]):

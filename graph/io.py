@@ -28,6 +28,8 @@ from json.decoder import WHITESPACE  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic_core import from_json
+
 from graph.emissions import EmissionFactors, parse_emission_factors
 from graph.errors import NetworkValidationError, Problem
 from graph.fields import is_missing
@@ -341,6 +343,7 @@ class _Text:
         self.buffer = ""
         self.pos = 0
         self.ended = False
+        self._runs = True
         head = handle.read(4)
         if json.detect_encoding(head) != "utf-8":  # UTF-16/32, or a byte order mark
             raise Unstreamable
@@ -375,6 +378,44 @@ class _Text:
         if self.peek() != char:
             raise Unstreamable
         self.pos += 1
+
+    def values(self) -> list[Any]:
+        """The objects of an array that follow one another in the window, read at once.
+
+        The next character is the start of an array item. The run ends at the last ``}`` in
+        the window followed by ``,`` and ``{``; it is read with pydantic-core (about twice as
+        fast as ``json``) as an array of its own, which succeeds only if that ``}`` closes an
+        item of the array: the text from an item's start balances nowhere else. The position
+        moves to the item after the run. ``[]`` when there is no such run (an item longer than
+        the window, the last item) or it does not read alike with both parsers (``NaN``, a lone
+        surrogate, or a ``},{`` inside an item): then the items are read one at a time, and after
+        a failed run, for the rest of the file.
+        """
+        if not self._runs:
+            return []
+        if len(self.buffer) - self.pos < _PIECE:
+            self._more()
+        buffer, start = self.buffer, self.pos
+        if not buffer.startswith("{", start):
+            return []
+        end = len(buffer)
+        while True:
+            end = buffer.rfind("}", start, end)
+            if end < 0:
+                return []
+            comma = WHITESPACE.match(buffer, end + 1).end()
+            if buffer.startswith(",", comma):
+                following = WHITESPACE.match(buffer, comma + 1).end()
+                if buffer.startswith("{", following):
+                    break
+        try:
+            # NaN and Infinity are read by json alone: it reads NaN as the one object _NAN
+            run = from_json("[" + buffer[start : end + 1] + "]", allow_inf_nan=False)
+        except ValueError:
+            self._runs = False
+            return []
+        self.pos = following
+        return run  # type: ignore[no-any-return]
 
     def value(self) -> Any:
         """The JSON value that starts at the next character."""
@@ -422,6 +463,10 @@ def _stream_collection(text: _Text) -> Iterator[Any]:
                 text.pos += 1
             else:
                 while True:
+                    run = text.values()
+                    if run:
+                        yield from run
+                        continue
                     yield text.value()
                     if text.peek() == "]":
                         text.pos += 1

@@ -83,8 +83,9 @@ LEG_TRACKED = (
 #: ENDPOINT_TOLERANCE_KM apart: at most 0.004 x (111.7 km per degree of latitude + 111.4 km per
 #: degree of longitude) = 0.89 km, anywhere on the ellipsoid.
 _NEAR_DEGREES = 0.004
-#: Heads of the keys under which a reader's interner remembers lists checked against catalogues.
-_CITED, _TARIFFED = object(), object()
+#: Heads of the keys under which a reader's interner remembers lists checked against catalogues,
+#: the lines of legs and their geodesic lengths.
+_CITED, _TARIFFED, _LINE, _LENGTH = object(), object(), object(), object()
 #: The provenance of a distance the data does not give.
 GEODESIC = Provenance(derivation="geodesic length of the leg's geometry on the WGS84 ellipsoid")
 
@@ -427,6 +428,10 @@ def parse_leg(
     if sanction is not None and status is not Status.SANCTIONED:
         read.problem("sanction", f"given, but the status is {status}, not sanctioned")
     geometry = _line(feature, read, locations.get(origin or ""), locations.get(destination or ""))
+    if geometry is not None and reuse is not None and all(x and y for x, y in geometry):
+        # services that share a track share one line, encoded and measured once (not a line
+        # with a zero: 0.0 == -0.0, and the two are written apart)
+        geometry = reuse.remember((_LINE, geometry), geometry)
     if mode is not None:
         for name, end in (("origin", origin), ("destination", destination)):
             location = locations.get(end or "")
@@ -464,7 +469,7 @@ def parse_leg(
     ):
         return None
     if given_distance is None:
-        distance = geodesic_km(geometry)
+        distance = _length_km(geometry, reuse)
         provenance["distance_km"] = GEODESIC
     else:
         distance = given_distance
@@ -499,6 +504,16 @@ def parse_leg(
         provenance=MappingProxyType(provenance) if reuse is None else reuse.mapping(provenance),
         notes=read.text("notes", required=False),
     )
+
+
+def _length_km(geometry: tuple[tuple[float, float], ...], reuse: Interner | None) -> float:
+    """The geodesic length of a leg's line, measured once for every leg sharing the line."""
+    if reuse is None:
+        return geodesic_km(geometry)
+    length: float | None = reuse.remembered((_LENGTH, id(geometry)))
+    if length is None:  # the line is kept by the interner: its id stays its own
+        length = reuse.remember((_LENGTH, id(geometry)), geodesic_km(geometry))
+    return length
 
 
 def _frozen(items: tuple[str, ...], reuse: Interner | None) -> frozenset[str]:

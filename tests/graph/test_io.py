@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 from pathlib import Path
 
@@ -84,3 +85,40 @@ def test_null_and_nan_properties_are_absent(tiny_copy: Path, tiny_network: Netwo
         feature["properties"].setdefault("max_dwt", float("nan"))  # as a data frame writes a gap
     save_features(tiny_copy, data)
     assert load_network(tiny_copy).version == tiny_network.version
+
+
+def test_legs_on_one_line_keep_the_sign_of_a_zero(tiny_copy: Path) -> None:
+    """Equal lines are shared, but 0.0 and -0.0 (equal numbers) are written apart."""
+    data = load_features(tiny_copy)
+    leg = next(f for f in data["features"] if f["properties"]["feature_type"] == "service_leg")
+    twin = json.loads(json.dumps(leg))
+    twin["properties"] |= {"id": "TWIN-1", "service": "TWIN", "seq": 1}
+    for feature, zero in ((leg, 0.0), (twin, -0.0)):
+        line = feature["geometry"]["coordinates"]
+        line.insert(1, [line[0][0], zero])
+    data["features"].append(twin)
+    save_features(tiny_copy, data)
+    network = load_network(tiny_copy)
+    zeros = [repr(network.legs[f["properties"]["id"]].geometry[1][1]) for f in (leg, twin)]
+    assert zeros == ["0.0", "-0.0"]
+    text = json.dumps(network.to_data(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert network.version == hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("piece", [7, 1 << 20])
+@pytest.mark.parametrize("odd", [1, -1])
+def test_items_read_in_runs_are_the_items_read_one_at_a_time(
+    tiny_copy: Path, monkeypatch: pytest.MonkeyPatch, piece: int, odd: int
+) -> None:
+    """A ``},{`` inside an item, a NaN and a lone surrogate read as ``json`` reads them."""
+    monkeypatch.setattr(graph.io, "_PIECE", piece)
+    data = load_features(tiny_copy)
+    features = data["features"]
+    features[0]["properties"]["extra"] = [{"a": 1}, {"b": [{"c": "},{"}]}]
+    features[odd]["properties"] |= {"max_dwt": float("nan"), "notes": "\ud800"}
+    _write(tiny_copy, data)
+    whole = list(graph.io._features(json.loads(tiny_copy.read_bytes())["features"], []))
+    streamed = list(graph.io.iter_features(tiny_copy, []))  # raises if the stream gives up
+    assert [f.properties for f in streamed] == [f.properties for f in whole]
+    assert "max_dwt" not in streamed[odd].properties
+    assert [(f.index, f.coordinates) for f in streamed] == [(f.index, f.coordinates) for f in whole]
