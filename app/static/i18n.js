@@ -124,7 +124,7 @@ const LABELS = {
     "quote.chosen": "Chosen option: {via}",
     "quote.departures.count": "{n} departures on this corridor",
     "quote.departures.choose": "Departures on this corridor ({n})",
-    "quote.departure.other": "Another departure of this corridor: services {services}.",
+    "quote.departure.other": "Another departure of this corridor, by {services}.",
     "quote.leg.carrier": "Carrier",
     "quote.leg.service": "Service",
     "quote.leg.route": "From → to",

@@ -70,7 +70,7 @@ function variants(options) {
       transit_hours: option.transit_hours,
       price_cny: option.price.total_cny,
       co2e_kg: option.co2e_kg,
-      services: runs(option).map((run) => run.service),
+      services: runs(option).map((run) => run.service_name || run.service),
       other: false,
     });
     seen.add(option.id);
@@ -138,6 +138,15 @@ function serviceText(run) {
     return `${placeName(run.from)}—${placeName(run.to)} ${t(`mode.${run.mode}`)}`;
   }
   return run.service_name;
+}
+
+/** The services of another departure in words, in the order the box rides them: their names
+ * as the API gives them; in 中文, where services have no names, the mode and places of the
+ * corridor's run each one serves. */
+function otherServices(variant) {
+  const corridorRuns = runs(variant.option);
+  if (language() !== "zh" || corridorRuns.length !== variant.services.length) return variant.services;
+  return corridorRuns.map(serviceText);
 }
 
 // an operator's name in the page's language, marked with the language it is written in
@@ -320,7 +329,8 @@ function renderDetail() {
   }
   if (variant.other) {
     // another departure of the corridor: its times and total; the legs are the corridor's
-    detailBox.append(el("p", t("quote.departure.other", { services: variant.services.join(" · ") }), "note"));
+    const names = otherServices(variant).join(" · ");
+    detailBox.append(el("p", t("quote.departure.other", { services: names }), "note"));
   }
   const legs = el("ol", undefined, "legs");
   for (const run of runs(variant.option)) {

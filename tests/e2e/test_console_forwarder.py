@@ -641,6 +641,14 @@ def test_another_departure_of_a_corridor_is_chosen_and_booked(
     expect(card.locator(".departures-count")).to_contain_text(
         f"{1 + len(option['departures'])} departures"
     )
+    # its services named as the API names them
+    note = view.locator("#quote-detail p.note").first
+    expect(note).to_contain_text(f"Another departure of this corridor, by {other['services'][0]}")
+    view.click("#language")  # in 中文 by mode and places, as services have no Chinese names
+    expect(note).to_contain_text("本通道的另一班次")
+    expect(note).not_to_contain_text(other["services"][0])
+    view.click("#language")
+    expect(note).to_contain_text("Another departure of this corridor")
     assert_accessible(view, f"another departure chosen ({size})")
     shot(view, f"forwarder-departures-{size}")
     with view.expect_request(lambda r: r.url.endswith("/v1/bookings")) as booking:
