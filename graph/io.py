@@ -30,6 +30,7 @@ from typing import IO, Any
 
 from pydantic_core import from_json
 
+from graph import kept
 from graph.emissions import EmissionFactors, parse_emission_factors
 from graph.errors import NetworkValidationError, Problem
 from graph.fields import is_missing
@@ -68,19 +69,51 @@ class DataFiles:
         )
 
 
-def load_network(path: Path | str = DEFAULT_NETWORK_PATH) -> Network:
+def load_network(
+    path: Path | str = DEFAULT_NETWORK_PATH, *, keep_in: Path | None = None, reuse: bool = True
+) -> Network:
     """Load, validate and build the network in ``path`` and the catalogues beside it.
+
+    Parameters
+    ----------
+    path
+        The network file; ``sources.toml``, ``tariffs.toml`` and ``emission_factors.toml`` are
+        read from its folder.
+    keep_in
+        A folder of the user's own where the built network is kept (:mod:`graph.kept`): a later
+        load of the same files by the same code reads it instead of validating again. ``None``
+        (the default) keeps nothing.
+    reuse
+        ``False`` validates the files even when a kept network matches them (and keeps the
+        result): what a check of the data must do.
 
     Raises
     ------
     NetworkValidationError
         Listing every problem in every file, each naming the item and field.
     """
-    return load_files(DataFiles.beside(path))
+    return load_files(DataFiles.beside(path), keep_in=keep_in, reuse=reuse)
 
 
-def load_files(files: DataFiles) -> Network:
+def load_files(files: DataFiles, *, keep_in: Path | None = None, reuse: bool = True) -> Network:
     """Like :func:`load_network`, with each file's path given."""
+    if keep_in is None:
+        return _built(files)
+    file_key = kept.key((files.network, files.sources, files.tariffs, files.emission_factors))
+    if file_key is None:  # a file cannot be read: validation says which
+        return _built(files)
+    if reuse:
+        with bulk_allocation():
+            found = kept.kept(keep_in, file_key)
+        if found is not None:
+            return found
+    network = _built(files)
+    kept.keep(keep_in, file_key, network)
+    return network
+
+
+def _built(files: DataFiles) -> Network:
+    """The network validated and built from ``files``."""
     problems: list[Problem] = []
     sources: dict[str, Source] = {}
     sources_data = _read_toml(files.sources, "sources", problems)
