@@ -52,11 +52,12 @@ def key(files: Iterable[Path]) -> str | None:
     digest = hashlib.sha256(_code_fingerprint())
     for path in files:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                content = hashlib.file_digest(handle, "sha256").digest()  # read in pieces
         except OSError:
             return None
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
+        digest.update(size.to_bytes(8, "big") + content)
     return digest.hexdigest()
 
 
