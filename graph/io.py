@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import chain
 from json.decoder import WHITESPACE  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic_core import from_json
 
@@ -38,7 +38,10 @@ from graph.model import Location, ServiceLeg
 from graph.network import Network
 from graph.sources import Source, parse_sources
 from graph.tariffs import TariffCatalogue, parse_catalogue
-from graph.validate import Catalogues, RawFeature, validate_features
+
+if TYPE_CHECKING:
+    # imported where the files are validated: a network read back from graph.kept needs none
+    from graph.validate import Catalogues, RawFeature
 
 #: The data bundled beside the packages: found from any working directory.
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -134,6 +137,8 @@ def _built(files: DataFiles) -> Network:
         problems.extend(found)
 
     with bulk_allocation():
+        from graph.validate import Catalogues
+
         catalogues = Catalogues(frozenset(sources), tariffs, factors)
         locations, legs, found = _validated(files.network, catalogues, problems)
         problems.extend(found)
@@ -186,6 +191,8 @@ def _validated(
     path: Path, catalogues: Catalogues, problems: list[Problem]
 ) -> tuple[dict[str, Location], dict[str, ServiceLeg], list[Problem]]:
     """The network file's features validated as they are read (no whole-file copy held)."""
+    from graph.validate import validate_features
+
     found: list[Problem] = []
     try:
         result = validate_features(iter_features(path, found), catalogues)
@@ -199,6 +206,8 @@ def _validated(
 def _features(
     collection: Iterator[Any] | list[Any] | None, problems: list[Problem]
 ) -> Iterator[RawFeature]:
+    from graph.validate import RawFeature
+
     if collection is None:
         return
     for index, feature in enumerate(collection, start=1):
