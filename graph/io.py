@@ -10,6 +10,10 @@ The network file is read in pieces and each feature validated as it comes
 (:func:`iter_features`, :func:`~graph.validate.validate_features`), so loading holds the
 network's domain objects and one piece of the file, not the whole parsed document: a network
 100 times the real one loads within 80 MB of Python allocations (bench/load_network.py).
+
+Given a folder (``keep_in``), the network built is kept there (:mod:`graph.kept`) and a later load
+of the same files by the same code reads it back instead: a restart with unchanged data does not
+validate again.
 """
 
 from __future__ import annotations

@@ -72,6 +72,33 @@ def test_a_second_load_of_the_same_files_reads_the_kept_network(
     assert answers[0].pareto == answers[1].pareto
 
 
+def test_the_real_network_reads_back_equal_to_the_one_built(
+    data_copy: Path, tmp_path: Path, builds: list[Path]
+) -> None:
+    folder = tmp_path / "kept"
+    built = load_network(data_copy, keep_in=folder)
+    again = load_network(data_copy, keep_in=folder)
+    assert builds == [data_copy]
+    assert again.version == built.version
+    assert again.to_data() == built.to_data()
+    place = again.place("Chongqing")
+    assert place is not None
+    assert place == built.place("Chongqing")
+
+
+def test_views_built_on_first_use_are_not_kept(tiny_copy: Path, tmp_path: Path) -> None:
+    network = load_network(tiny_copy)
+    assert network.departure_index is not None
+    assert network.cities
+    assert network.place("PA") is not None
+    assert {"departure_index", "cities", "_places"} <= set(vars(network))
+    kept.keep(tmp_path, "a" * 64, network)
+    again = kept.kept(tmp_path, "a" * 64)
+    assert again == network
+    assert not {"departure_index", "cities", "_places"} & set(vars(again))
+    assert again.place("PA") == network.place("PA")
+
+
 def test_without_a_folder_nothing_is_kept(tiny_copy: Path, builds: list[Path]) -> None:
     load_network(tiny_copy)
     load_network(tiny_copy)
