@@ -129,3 +129,28 @@ def test_cache_dir_off_keeps_nothing(
     result = runner.invoke(app, ["network", "summary", "--path", str(tiny_copy)])
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "xdg" / "corridor").glob("network-*.pickle"))) == 1
+
+
+def test_a_dot_env_file_names_the_network_and_the_cache_folder(
+    tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the service does, the command line reads a ``.env`` file (through the settings)."""
+    from app.settings import get_settings
+
+    work = tmp_path / "work"
+    work.mkdir()
+    folder = tmp_path / "kept-by-env"
+    (work / ".env").write_text(
+        f"CORRIDOR_NETWORK_PATH={tiny_copy}\nCORRIDOR_CACHE_DIR={folder}\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("CORRIDOR_CACHE_DIR")
+    monkeypatch.delenv("CORRIDOR_NETWORK_PATH", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["network", "summary", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["version"] == load_network(tiny_copy).version
+    assert len(list(folder.glob("network-*.pickle"))) == 1
