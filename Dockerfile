@@ -31,8 +31,11 @@ COPY data ./data
 COPY docker ./docker
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev
-# the network is validated while the image is built: data that does not validate never ships
-RUN /app/.venv/bin/corridor network validate /app/data/network.geojson
+# the network is validated while the image is built: data that does not validate never ships;
+# the network built is kept in /app/cache (graph.kept), read-only to the service, which then
+# starts without validating the same data again
+RUN CORRIDOR_CACHE_DIR=/app/cache /app/.venv/bin/corridor network validate /app/data/network.geojson \
+    && chmod -R go-w,a+rX /app/cache
 
 FROM python:${PYTHON_VERSION}-slim AS runtime
 RUN groupadd --system --gid 10001 corridor \
@@ -44,7 +47,8 @@ ENV PATH=/app/.venv/bin:$PATH \
     CORRIDOR_ENVIRONMENT=production \
     CORRIDOR_HOST=0.0.0.0 \
     CORRIDOR_PORT=8000 \
-    CORRIDOR_NETWORK_PATH=/app/data/network.geojson
+    CORRIDOR_NETWORK_PATH=/app/data/network.geojson \
+    CORRIDOR_CACHE_DIR=/app/cache
 # the code is root's and read-only to the service; it writes only to the database
 USER corridor:corridor
 EXPOSE 8000

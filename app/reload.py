@@ -1,6 +1,7 @@
 """Loading the configured network, at start-up and again while serving.
 
-A reload reads and validates the configured network file from scratch. Any problem leaves the
+A reload reads and validates the configured network file (or, for files unchanged since a
+network was built from them, reads that network kept by :mod:`graph.kept`). Any problem leaves the
 process on the network it serves, and the problems are answered, every one; only a network that
 validates replaces it. Networks are immutable, so requests in flight finish on the one they
 started with, and the swap is a handful of reference assignments.
@@ -23,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.cache import cache_dir
 from app.db.base import utc
 from app.db.engine import writing
 from app.db.models import NetworkVersion
@@ -45,7 +47,7 @@ _RELOADING = threading.Lock()
 
 def load_configured(config: Settings) -> Network:
     """The configured network file, loaded and validated, priced at the configured rate."""
-    loaded = load_network(config.network_path)
+    loaded = load_network(config.network_path, keep_in=cache_dir(config.cache_dir))
     if config.usd_cny_rate is not None:
         loaded = loaded.with_reference_rate("USD", config.usd_cny_rate, datetime.now(UTC).date())
     return loaded

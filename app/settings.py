@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         description="The network file; sources.toml, tariffs.toml and emission_factors.toml "
         "are read from the same folder.",
     )
+    cache_dir: str | None = Field(
+        default=None,
+        description="Folder where the built network is kept between starts (app.cache): unset, "
+        "$XDG_CACHE_HOME/corridor or ~/.cache/corridor; empty or 'off' keeps nothing.",
+    )
     demand_path: Path = Field(
         default=ROOT / "data" / "demand" / "default.csv",
         description='The bundled demand matrix studies use as "default".',

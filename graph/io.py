@@ -10,6 +10,10 @@ The network file is read in pieces and each feature validated as it comes
 (:func:`iter_features`, :func:`~graph.validate.validate_features`), so loading holds the
 network's domain objects and one piece of the file, not the whole parsed document: a network
 100 times the real one loads within 80 MB of Python allocations (bench/load_network.py).
+
+Given a folder (``keep_in``), the network built is kept there (:mod:`graph.kept`) and a later load
+of the same files by the same code reads it back instead: a restart with unchanged data does not
+validate again.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from dataclasses import dataclass
 from itertools import chain
 from json.decoder import WHITESPACE  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic_core import from_json
 
+from graph import kept
 from graph.emissions import EmissionFactors, parse_emission_factors
 from graph.errors import NetworkValidationError, Problem
 from graph.fields import is_missing
@@ -37,7 +42,10 @@ from graph.model import Location, ServiceLeg
 from graph.network import Network
 from graph.sources import Source, parse_sources
 from graph.tariffs import TariffCatalogue, parse_catalogue
-from graph.validate import Catalogues, RawFeature, validate_features
+
+if TYPE_CHECKING:
+    # imported where the files are validated: a network read back from graph.kept needs none
+    from graph.validate import Catalogues, RawFeature
 
 #: The data bundled beside the packages: found from any working directory.
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -68,19 +76,51 @@ class DataFiles:
         )
 
 
-def load_network(path: Path | str = DEFAULT_NETWORK_PATH) -> Network:
+def load_network(
+    path: Path | str = DEFAULT_NETWORK_PATH, *, keep_in: Path | None = None, reuse: bool = True
+) -> Network:
     """Load, validate and build the network in ``path`` and the catalogues beside it.
+
+    Parameters
+    ----------
+    path
+        The network file; ``sources.toml``, ``tariffs.toml`` and ``emission_factors.toml`` are
+        read from its folder.
+    keep_in
+        A folder of the user's own where the built network is kept (:mod:`graph.kept`): a later
+        load of the same files by the same code reads it instead of validating again. ``None``
+        (the default) keeps nothing.
+    reuse
+        ``False`` validates the files even when a kept network matches them (and keeps the
+        result): what a check of the data must do.
 
     Raises
     ------
     NetworkValidationError
         Listing every problem in every file, each naming the item and field.
     """
-    return load_files(DataFiles.beside(path))
+    return load_files(DataFiles.beside(path), keep_in=keep_in, reuse=reuse)
 
 
-def load_files(files: DataFiles) -> Network:
+def load_files(files: DataFiles, *, keep_in: Path | None = None, reuse: bool = True) -> Network:
     """Like :func:`load_network`, with each file's path given."""
+    if keep_in is None:
+        return _built(files)
+    file_key = kept.key((files.network, files.sources, files.tariffs, files.emission_factors))
+    if file_key is None:  # a file cannot be read: validation says which
+        return _built(files)
+    if reuse:
+        with bulk_allocation():
+            found = kept.kept(keep_in, file_key)
+        if found is not None:
+            return found
+    network = _built(files)
+    kept.keep(keep_in, file_key, network)
+    return network
+
+
+def _built(files: DataFiles) -> Network:
+    """The network validated and built from ``files``."""
     problems: list[Problem] = []
     sources: dict[str, Source] = {}
     sources_data = _read_toml(files.sources, "sources", problems)
@@ -101,6 +141,8 @@ def load_files(files: DataFiles) -> Network:
         problems.extend(found)
 
     with bulk_allocation():
+        from graph.validate import Catalogues
+
         catalogues = Catalogues(frozenset(sources), tariffs, factors)
         locations, legs, found = _validated(files.network, catalogues, problems)
         problems.extend(found)
@@ -153,6 +195,8 @@ def _validated(
     path: Path, catalogues: Catalogues, problems: list[Problem]
 ) -> tuple[dict[str, Location], dict[str, ServiceLeg], list[Problem]]:
     """The network file's features validated as they are read (no whole-file copy held)."""
+    from graph.validate import validate_features
+
     found: list[Problem] = []
     try:
         result = validate_features(iter_features(path, found), catalogues)
@@ -166,6 +210,8 @@ def _validated(
 def _features(
     collection: Iterator[Any] | list[Any] | None, problems: list[Problem]
 ) -> Iterator[RawFeature]:
+    from graph.validate import RawFeature
+
     if collection is None:
         return
     for index, feature in enumerate(collection, start=1):

@@ -94,6 +94,10 @@ class Network:
             raise AttributeError(msg)
         object.__setattr__(self, name, value)
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a pickle of the network holds (graph.kept): not the views built on first use."""
+        return {name: value for name, value in vars(self).items() if name not in _VIEWS}
+
     # ------------------------------------------------------------------ identity
     @property
     def version(self) -> str:
@@ -439,6 +443,11 @@ class Network:
             },
         )
 
+
+#: The attributes a :class:`Network` computes on first use (``cached_property``).
+_VIEWS = frozenset(
+    name for name, value in vars(Network).items() if isinstance(value, cached_property)
+)
 
 _UNACCENTED = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
 

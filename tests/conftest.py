@@ -16,12 +16,21 @@ The real network (data/) is loaded once, for the few tests that check the real f
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from graph import Network, load_network
+
+# Networks built by the commands and the service under test are kept here, not in the user's
+# cache (app.cache); the subprocesses the tests start inherit it.
+if "CORRIDOR_CACHE_DIR" not in os.environ:
+    os.environ["CORRIDOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="corridor-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["CORRIDOR_CACHE_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from app.cli.common import err
-from app.settings import get_settings
 
 commands = typer.Typer(help="Database migrations.")
 
@@ -14,6 +13,7 @@ commands = typer.Typer(help="Database migrations.")
 def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations (to ``head`` by default)."""
     from app.db.engine import upgrade
+    from app.settings import get_settings
 
     url = get_settings().database_url
     upgrade(url, revision)

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from app.cli.common import err, out
 from app.roles import Role
-from app.settings import get_settings
 
 commands = typer.Typer(help="API keys of organisations.")
 
@@ -24,6 +23,7 @@ def keys_create(
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     from app.db.engine import upgrade
+    from app.settings import get_settings
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -41,6 +41,7 @@ def keys_list(
 
     from app.auth import keys_of
     from app.db.engine import make_engine, upgrade
+    from app.settings import get_settings
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -71,6 +72,7 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (after 
     from app.db.engine import make_engine, upgrade
     from app.errors import ServiceError
     from app.services import keys
+    from app.settings import get_settings
 
     settings = get_settings()
     upgrade(settings.database_url)

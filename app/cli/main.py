@@ -1,7 +1,9 @@
 """The ``corridor`` command line: the root command and its groups.
 
-Each group's module imports the web stack, the database and OR-Tools only inside the commands
-that need them, so that ``corridor quote`` starts fast (tests/app/cli/test_quote.py).
+Each group's module imports the web stack, the database, OR-Tools, the service's settings
+(pydantic-settings; app.cli.common.configured reads two variables without them), geodesy
+(pyproj), scenarios and demand matrices only inside the commands that need them, so that
+``corridor quote`` starts fast (tests/app/cli/test_quote.py).
 """
 
 from __future__ import annotations

@@ -11,9 +11,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli.common import PathArgument, PathOption, err, network_or_exit, out, print_problems
-from app.settings import get_settings
-from graph import NetworkValidationError, load_network, summarize, to_csv, to_geojson
+from app.cli.common import (
+    PathArgument,
+    PathOption,
+    configured,
+    err,
+    network_or_exit,
+    out,
+    print_problems,
+)
 
 commands = typer.Typer(help="Validate, summarise and export the network data.")
 
@@ -34,12 +40,19 @@ class Layer(StrEnum):
 
 @commands.command("validate")
 def validate(path: PathArgument = None) -> None:
-    """Validate a network file and its catalogues; list every problem (exit 1) or exit 0."""
-    from graph.base_year import base_year_beside, load_base_year
+    """Validate a network file and its catalogues; list every problem (exit 1) or exit 0.
 
-    target = path or get_settings().network_path
+    Always from the files, every check run, even when a network built from the same files is
+    kept (:mod:`graph.kept`); the network validated is then kept for the next load.
+    """
+    from graph.base_year import base_year_beside, load_base_year
+    from graph.errors import NetworkValidationError
+    from graph.io import load_network
+
+    default, keep_in = configured()
+    target = path or default
     try:
-        network = load_network(target)
+        network = load_network(target, keep_in=keep_in, reuse=False)
         base_year = load_base_year(base_year_beside(target), network)
     except NetworkValidationError as error:
         err.print(f"[bold red]{target}: {len(error.problems)} problem(s)[/bold red]")
@@ -62,6 +75,8 @@ def summary(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Counts by kind, mode and status; services; sourced and estimated values; the version."""
+    from graph.summary import summarize
+
     network = network_or_exit(path)
     data = summarize(network).to_data()
     if as_json:
@@ -126,6 +141,8 @@ def export(
     ] = None,
 ) -> None:
     """Export the validated network as GeoJSON (everything) or CSV (one layer)."""
+    from graph.io import to_csv, to_geojson
+
     network = network_or_exit(path)
     if export_format is ExportFormat.GEOJSON:
         text = json.dumps(to_geojson(network), ensure_ascii=False) + "\n"

@@ -85,7 +85,7 @@ def quote_command(
 
     from app import mapping
     from app.schemas.quotes import QuoteIn
-    from graph import ScenarioError, apply_scenario, parse_scenario
+    from graph.errors import ScenarioError
     from solvers.errors import InvalidRequest
     from solvers.quoting import QuoteSettings, quote
 
@@ -124,6 +124,8 @@ def quote_command(
             }
         )
         if body.scenario is not None:
+            from graph.scenario import apply_scenario, parse_scenario
+
             network = apply_scenario(network, parse_scenario(body.scenario.name, body.scenario.ops))
         request = mapping.quote_request(network, body, max_horizon_days=366)
         try:

@@ -11,7 +11,6 @@ import typer
 
 from app.cli.common import err, network_or_exit
 from app.roles import Role
-from app.settings import get_settings
 
 #: How long a worker of ``serve --workers N`` may take to answer its supervisor (it loads the
 #: network first).
@@ -32,6 +31,7 @@ def serve(
 
     from app.db.engine import upgrade
     from app.main import create_app  # the web stack, for this command only
+    from app.settings import get_settings
 
     settings = get_settings()
     network = network_or_exit(settings.network_path)

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from app.cli.common import PathOption, err, network_or_exit, out, print_problems
-from app.settings import get_settings
+from app.cli.common import PathOption, configured, err, network_or_exit, out, print_problems
 from graph import Network, NetworkValidationError
 
 if TYPE_CHECKING:
@@ -202,7 +201,7 @@ def _base_year(path: Path | None, network: Network) -> tuple[dict[str, Any] | No
     """The base year beside the network file: its content and the parsed form (exit 1 if bad)."""
     from graph.base_year import base_year_beside, read_base_year
 
-    file = base_year_beside(path or get_settings().network_path)
+    file = base_year_beside(path or configured()[0])
     try:
         return read_base_year(file, network)
     except NetworkValidationError as error:

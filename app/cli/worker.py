@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from app.cli.common import err, network_or_exit
-from app.settings import get_settings
 
 #: The options ``corridor worker`` does not know are Celery's: they are passed on to it.
 PASSES_ON_OPTIONS = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -25,6 +24,7 @@ def worker(
     It loads and validates the network once, as serve does; other options are Celery's.
     """
     from app.jobs.celery import run_worker
+    from app.settings import get_settings
 
     settings = get_settings()
     if not settings.broker_url:

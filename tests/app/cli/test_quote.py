@@ -121,18 +121,29 @@ def test_quote_bad_input_names_the_field_and_exits_2(args: list[str], field: str
     assert field in result.output
 
 
-def test_a_quote_loads_neither_the_web_stack_nor_the_database_nor_or_tools() -> None:
-    """The command line starts fast: ``quote`` imports what it needs, not what ``serve`` does."""
+def test_a_quote_loads_neither_the_web_stack_nor_the_database_nor_or_tools(
+    tmp_path: Path,
+) -> None:
+    """The command line starts fast: ``quote`` imports what it needs, not what ``serve`` does.
+
+    Nor the service's settings (no ``.env`` here), geodesy, demand matrices or scenarios.
+    """
     script = (
         "import atexit, sys\n"
-        "heavy = ('fastapi', 'starlette', 'sqlalchemy', 'ortools', 'geopandas')\n"
+        "heavy = ('fastapi', 'starlette', 'sqlalchemy', 'ortools', 'geopandas', 'pandas',\n"
+        "         'pydantic_settings', 'pyproj', 'networkx', 'graph.demand', 'graph.scenario')\n"
         "atexit.register(lambda: print('LOADED', [m for m in heavy if m in sys.modules]))\n"
         "from app.cli.main import main\n"
         "sys.argv = ['corridor', 'quote', 'CNQZH', 'SGSIN', '--ready', '2026-12-14', '--json']\n"
         "main()\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,  # no .env file there
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("LOADED []"), done.stdout[-300:]
