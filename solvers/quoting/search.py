@@ -162,38 +162,51 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
     capped = model.max_rides < NEVER
     dominates = Label.dominates_counting_rides if capped else Label.dominates
 
-    def push(label: Label) -> None:
-        bound = model.remaining(label.state[0])
+    def push(
+        time: int,
+        price: int,
+        co2: int,
+        rides: int,
+        state: State,
+        cities: int,
+        parent: Label | None,
+        ride: Ride | None,
+    ) -> None:
+        bound = model.remaining(state[0])
         if bound is None:
             return
-        time, price, co2 = label.time + bound[0], label.price + bound[1], label.co2 + bound[2]
-        if time > model.deadline:
+        reach, least, cleanest = time + bound[0], price + bound[1], co2 + bound[2]
+        if reach > model.deadline:
             stats.pruned_by_deadline += 1
             return
-        if price > model.max_price_fen:
+        if least > model.max_price_fen:
             stats.pruned_by_budget += 1
             return
-        if co2 > model.max_co2e_g:
+        if cleanest > model.max_co2e_g:
             stats.pruned_by_co2e += 1
             return
-        if finished and _reached(finished, time, price, co2, label.rides, capped):
+        if finished and _reached(finished, reach, least, cleanest, rides, capped):
             stats.pruned_by_target += 1
             return
-        bag = bags.setdefault(label.state, [])
-        for other in bag:
-            if dominates(other, label):
-                stats.pruned_by_bag += 1
-                return
-        for other in bag:
-            if dominates(label, other):
-                other.alive = False
-        bag[:] = [other for other in bag if other.alive]
+        bag = bags.get(state)
+        if bag is None:
+            bag = bags[state] = []
+        elif _beaten(bag, time, price, co2, rides, cities, capped):
+            stats.pruned_by_bag += 1
+            return
+        label = Label(time, price, co2, rides, state, cities, parent, ride)
+        if bag:
+            for other in bag:
+                if dominates(label, other):
+                    other.alive = False
+            bag[:] = [other for other in bag if other.alive]
         bag.append(label)
         stats.labels += 1
-        heapq.heappush(queue, (time, label.price, label.co2, label.rides, next(counter), label))
+        heapq.heappush(queue, (reach, price, co2, rides, next(counter), label))
 
     for origin in model.origins:
-        push(_start(model, origin, tracked))
+        start: State = (origin, None, model.start_phase, model.start_mask(origin))
+        push(model.ready, 0, 0, 0, start, model.city_bit(origin) & tracked, None, None)
     while queue:
         *_, label = heapq.heappop(queue)
         if not label.alive:
@@ -218,7 +231,7 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
                 finished[:] = [other for other in finished if not dominates(final, other)]
                 finished.append(final)
             continue
-        keep = _keeper(model, label, finished, stats, capped)
+        keep = _keeper(model, label, finished, bags, stats, capped, tracked)
         rides = label.rides + 1
         cities = label.cities
         for ride in model.rides_from(
@@ -232,16 +245,14 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
             co2 = label.co2 + template.co2e_g
             state = (template.alight, template.mode, template.phase, mask | template.mask)
             push(
-                Label(
-                    ride.available,
-                    price,
-                    co2,
-                    rides,
-                    state,
-                    cities | template.enters & tracked,
-                    label,
-                    ride,
-                )
+                ride.available,
+                price,
+                co2,
+                rides,
+                state,
+                cities | template.enters & tracked,
+                label,
+                ride,
             )
     kept: list[Label] = []
     for label in sorted(finished, key=_order):
@@ -348,37 +359,72 @@ def _revisited(model: QuoteModel, itineraries: list[tuple[Ride, ...]]) -> int:
 
 
 def _keeper(
-    model: QuoteModel, label: Label, finished: list[Label], stats: SearchStats, capped: bool
+    model: QuoteModel,
+    label: Label,
+    finished: list[Label],
+    bags: dict[State, list[Label]],
+    stats: SearchStats,
+    capped: bool,
+    tracked: int,
 ) -> Keep:
     """Whether a ride template from ``label`` can still lead to a Pareto option.
 
     Decided before the template's departures are looked up, on lower bounds: the earliest the
-    box could be available after it plus the bounds from its alighting call onwards.
+    box could be available after it, its lowest price, plus the bounds from its alighting call
+    onwards. A ride no better than those bounds that a label in its bag dominates is dominated
+    by it too, whatever its departure.
     """
     rides = label.rides + 1
+    mask, cities = label.state[3], label.cities
 
     def keep(template: RideTemplate, earliest: int) -> bool:
         bound = model.remaining(template.alight)
         if bound is None:
             return False
-        time = earliest + bound[0]
-        price = label.price + template.price_fen + bound[1]
-        co2 = label.co2 + template.co2e_g + bound[2]
+        price = label.price + template.price_fen
+        co2 = label.co2 + template.co2e_g
         if rides > model.max_rides:
             stats.pruned_by_transfers += 1
-        elif time > model.deadline:
+        elif earliest + bound[0] > model.deadline:
             stats.pruned_by_deadline += 1
-        elif price > model.max_price_fen:
+        elif price + bound[1] > model.max_price_fen:
             stats.pruned_by_budget += 1
-        elif co2 > model.max_co2e_g:
+        elif co2 + bound[2] > model.max_co2e_g:
             stats.pruned_by_co2e += 1
-        elif finished and _reached(finished, time, price, co2, rides, capped):
+        elif finished and _reached(
+            finished, earliest + bound[0], price + bound[1], co2 + bound[2], rides, capped
+        ):
             stats.pruned_by_target += 1
         else:
-            return True
+            state = (template.alight, template.mode, template.phase, mask | template.mask)
+            bag = bags.get(state)
+            if not bag or not _beaten(
+                bag, earliest, price, co2, rides, cities | template.enters & tracked, capped
+            ):
+                return True
+            stats.pruned_by_bag += 1
         return False
 
     return keep
+
+
+def _beaten(
+    bag: list[Label], time: int, price: int, co2: int, rides: int, cities: int, capped: bool
+) -> bool:
+    """Whether a label of ``bag`` dominates a label with these values (see Label.dominates)."""
+    for other in bag:
+        if (
+            other.time <= time
+            and other.price <= price
+            and other.co2 <= co2
+            and other.cities | cities == cities
+            and (
+                other.rides <= rides
+                or (not capped and (other.time < time or other.price < price or other.co2 < co2))
+            )
+        ):
+            return True
+    return False
 
 
 def _reached(
