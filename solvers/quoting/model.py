@@ -274,8 +274,9 @@ class QuoteModel:
         validity period of the catalogue prices them lower: then they are given too). Otherwise
         every departure inside the horizon is given (for the time-expanded model). ``keep`` lets a
         solver drop a template before its departures are looked up, given the earliest the box
-        could be available after it. ``cities`` are the bits of the cities the box has been in:
-        no ride enters one of them again.
+        could be available after it: the leg's first boardable departure plus the template's
+        minutes aboard and clearance after. ``cities`` are the bits of the cities the box has
+        been in: no ride enters one of them again.
         """
         if location == ORIGIN:
             yield from self.drayage.first_mile_rides(time)
@@ -284,6 +285,10 @@ class QuoteModel:
             base = time + self.handling(location, arriving, leg.mode, time)
             for clearance, templates in self.alighting_groups(leg, phase):
                 ready = base + clearance
+                departures = self.index.boardable(leg.id, ready, self.horizon_end)
+                first = next(departures, None)
+                if first is None:
+                    break  # the groups come by growing clearance: none boards later either
                 if cities:
                     templates = tuple(
                         (index, template)
@@ -293,14 +298,15 @@ class QuoteModel:
                     if not templates:
                         continue
                 if keep is not None:
+                    leaves = first.departure
                     templates = tuple(
                         (index, template)
                         for index, template in templates
-                        if keep(template, ready + template.minutes + template.clearance_after)
+                        if keep(template, leaves + template.minutes + template.clearance_after)
                     )
                     if not templates:
                         continue
-                yield from self.rides_of(leg, ready, templates, first_only)
+                yield from self._rides(leg, ready, first, departures, templates, first_only)
         if self.drayage.last_mile and location != DESTINATION:
             yield from self.drayage.last_mile_rides(location, time, arriving, phase)
 
@@ -312,24 +318,56 @@ class QuoteModel:
         first_only: bool,
     ) -> Iterator[Ride]:
         """Dated rides boarding ``leg`` once the box is ready at ``ready`` (see rides_from)."""
+        departures = self.index.boardable(leg.id, ready, self.horizon_end)
+        first = next(departures, None)
+        if first is not None:
+            yield from self._rides(leg, ready, first, departures, templates, first_only)
+
+    def _rides(
+        self,
+        leg: ServiceLeg,
+        ready: int,
+        first: Slot,
+        later: Iterator[Slot],
+        templates: tuple[tuple[int, RideTemplate], ...],
+        first_only: bool,
+    ) -> Iterator[Ride]:
+        """:meth:`rides_of` from its first boardable departure ``first`` and the ``later`` ones."""
         chain = self.allowed.chain(leg)
-        pending = dict(enumerate(template for _, template in templates))
+        deadline = self.deadline
+        holds = leg.holds_capacity
+        pending: list[RideTemplate | None] = [template for _, template in templates]
         # a later departure of a template is dominated unless a validity period makes it cheaper
         cheapest: dict[int, int] = {}
-        for slot in self.index.boardable(leg.id, ready, self.horizon_end):
-            if slot.arrival > self.deadline:
+        slot: Slot | None = first
+        while slot is not None:
+            if slot.arrival > deadline:
                 return
-            if not self.room(leg, slot):
+            if holds and not self.room(leg, slot):
+                slot = next(later, None)
                 continue
             walk = self.walk(chain, slot)
-            done = []
-            for number, template in pending.items():
-                slots = self.ride_slots(template, walk)
-                if slots is None:
+            done = False
+            for number, template in enumerate(pending):
+                if template is None:
                     continue
-                available = slots[-1].arrival + template.clearance_after
-                if available > self.deadline:
-                    done.append(number)
+                calls = len(template.legs)
+                if template.joined:
+                    slots = self.ride_slots(template, walk)
+                    if slots is None:
+                        continue
+                elif calls < len(walk):
+                    slots = walk[:calls]
+                elif calls == len(walk):
+                    slots = walk
+                else:
+                    continue
+                alight = template.alight_clearance
+                available = slots[-1].arrival + (alight.minutes if alight else 0)
+                if available > deadline:
+                    if first_only:
+                        pending[number] = None
+                        done = True
                     continue
                 if template.prices and first_only:
                     price = template.price_at(slots[0].departure)
@@ -340,12 +378,12 @@ class QuoteModel:
                         yield Ride(template, slots, ready, available)
                         continue
                 yield Ride(template, slots, ready, available)
-                done.append(number)
-            if first_only:
-                for number in done:
-                    del pending[number]
-                if not pending:
-                    return
+                if first_only:
+                    pending[number] = None
+                    done = True
+            if done and not any(pending):
+                return
+            slot = next(later, None)
 
     def ride_slots(self, template: RideTemplate, walk: tuple[Slot, ...]) -> tuple[Slot, ...] | None:
         """The departures ``template`` takes from ``walk`` (its first service boarded).
