@@ -362,8 +362,7 @@ class QuoteModel:
                     slots = walk
                 else:
                     continue
-                alight = template.alight_clearance
-                available = slots[-1].arrival + (alight.minutes if alight else 0)
+                available = slots[-1].arrival + template.clearance_after
                 if available > deadline:
                     if first_only:
                         pending[number] = None

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from graph import Mode
 from solvers.quoting.model import QuoteModel
-from solvers.quoting.rides import NEVER, Finish, Keep, Ride, RideTemplate
+from solvers.quoting.rides import NEVER, Finish, Ride, RideTemplate
 
 State = tuple[str, Mode | None, int, int]
 
@@ -161,6 +161,41 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
     counter = itertools.count()
     capped = model.max_rides < NEVER
     dominates = Label.dominates_counting_rides if capped else Label.dominates
+    remaining = model.remaining
+    deadline, max_price, max_co2 = model.deadline, model.max_price_fen, model.max_co2e_g
+    # the label being expanded, as keep reads it
+    spent = emitted = rides = mask = cities = 0
+
+    def keep(template: RideTemplate, earliest: int) -> bool:
+        """Whether a ride template from the label being expanded can still lead to an option.
+
+        Decided before the template's departures are looked up, on lower bounds: the earliest
+        the box could be available after it, its lowest price, plus the bounds from its
+        alighting call onwards. A ride no better than those bounds that a label in its bag
+        dominates is dominated by it too, whatever its departure.
+        """
+        bound = remaining(template.alight)
+        if bound is None:
+            return False
+        price = spent + template.price_fen
+        co2 = emitted + template.co2e_g
+        reach, least, cleanest = earliest + bound[0], price + bound[1], co2 + bound[2]
+        if reach > deadline:
+            stats.pruned_by_deadline += 1
+        elif least > max_price:
+            stats.pruned_by_budget += 1
+        elif cleanest > max_co2:
+            stats.pruned_by_co2e += 1
+        elif finished and _reached(finished, reach, least, cleanest, rides, capped):
+            stats.pruned_by_target += 1
+        else:
+            bag = bags.get((template.alight, template.mode, template.phase, mask | template.mask))
+            if not bag or not _beaten(
+                bag, earliest, price, co2, rides, cities | template.enters & tracked, capped
+            ):
+                return True
+            stats.pruned_by_bag += 1
+        return False
 
     def push(
         time: int,
@@ -231,15 +266,14 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
                 finished[:] = [other for other in finished if not dominates(final, other)]
                 finished.append(final)
             continue
-        keep = _keeper(model, label, finished, bags, stats, capped, tracked)
         rides = label.rides + 1
-        cities = label.cities
+        if rides > model.max_rides:  # no ride is left to take
+            stats.pruned_by_transfers += 1
+            continue
+        spent, emitted, cities = label.price, label.co2, label.cities
         for ride in model.rides_from(
             location, label.time, arriving, phase, keep=keep, cities=cities
         ):
-            if rides > model.max_rides:  # first- and last-mile trucks bypass keep
-                stats.pruned_by_transfers += 1
-                continue
             template = ride.template
             price = label.price + (ride.price_fen if template.prices else template.price_fen)
             co2 = label.co2 + template.co2e_g
@@ -358,56 +392,6 @@ def _revisited(model: QuoteModel, itineraries: list[tuple[Ride, ...]]) -> int:
     return revisited
 
 
-def _keeper(
-    model: QuoteModel,
-    label: Label,
-    finished: list[Label],
-    bags: dict[State, list[Label]],
-    stats: SearchStats,
-    capped: bool,
-    tracked: int,
-) -> Keep:
-    """Whether a ride template from ``label`` can still lead to a Pareto option.
-
-    Decided before the template's departures are looked up, on lower bounds: the earliest the
-    box could be available after it, its lowest price, plus the bounds from its alighting call
-    onwards. A ride no better than those bounds that a label in its bag dominates is dominated
-    by it too, whatever its departure.
-    """
-    rides = label.rides + 1
-    mask, cities = label.state[3], label.cities
-
-    def keep(template: RideTemplate, earliest: int) -> bool:
-        bound = model.remaining(template.alight)
-        if bound is None:
-            return False
-        price = label.price + template.price_fen
-        co2 = label.co2 + template.co2e_g
-        if rides > model.max_rides:
-            stats.pruned_by_transfers += 1
-        elif earliest + bound[0] > model.deadline:
-            stats.pruned_by_deadline += 1
-        elif price + bound[1] > model.max_price_fen:
-            stats.pruned_by_budget += 1
-        elif co2 + bound[2] > model.max_co2e_g:
-            stats.pruned_by_co2e += 1
-        elif finished and _reached(
-            finished, earliest + bound[0], price + bound[1], co2 + bound[2], rides, capped
-        ):
-            stats.pruned_by_target += 1
-        else:
-            state = (template.alight, template.mode, template.phase, mask | template.mask)
-            bag = bags.get(state)
-            if not bag or not _beaten(
-                bag, earliest, price, co2, rides, cities | template.enters & tracked, capped
-            ):
-                return True
-            stats.pruned_by_bag += 1
-        return False
-
-    return keep
-
-
 def _beaten(
     bag: list[Label], time: int, price: int, co2: int, rides: int, cities: int, capped: bool
 ) -> bool:
@@ -435,13 +419,18 @@ def _reached(
     Without a transfer cap an equal option with more rides does not, so the label may still
     bring the same option with fewer rides.
     """
-    return any(
-        f.time <= time
-        and f.price <= price
-        and f.co2 <= co2
-        and (f.rides <= rides or not (capped or (f.time, f.price, f.co2) == (time, price, co2)))
-        for f in finished
-    )
+    for f in finished:
+        if (
+            f.time <= time
+            and f.price <= price
+            and f.co2 <= co2
+            and (
+                f.rides <= rides
+                or (not capped and (f.time < time or f.price < price or f.co2 < co2))
+            )
+        ):
+            return True
+    return False
 
 
 def _order(label: Label) -> tuple[int, int, int, int]:
