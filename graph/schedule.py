@@ -94,6 +94,31 @@ class DepartureIndex:
                     return
                 yield slot
 
+    def first(self, leg_id: str, start: int, end: int) -> Slot | None:
+        """The first of :meth:`slots`, without a generator (a search's walk asks it per call)."""
+        for week in range(start // MINUTES_PER_WEEK, (end - 1) // MINUTES_PER_WEEK + 1):
+            minutes, slots = self._week(leg_id, week)
+            at = bisect_left(minutes, start)
+            if at < len(slots):
+                slot = slots[at]
+                return slot if slot.departure < end else None
+        return None
+
+    def first_boardable(self, leg_id: str, ready: int, until: int) -> Slot | None:
+        """The first of :meth:`boardable`, without a generator.
+
+        A search asks it per group of ride templates, before it knows whether it wants more.
+        """
+        continuous = self._continuous.get(leg_id)
+        if continuous is None:
+            continuous = self._continuous[leg_id] = self._network.legs[leg_id].timetable.continuous
+        if continuous:
+            departure = self._reopened(leg_id, ready, until)
+            if departure is None:
+                return None
+            return Slot(departure, departure + self.transit_minutes(leg_id), departure)
+        return self.first(leg_id, ready + self._cutoff_minutes(leg_id), until)
+
     def boardable(self, leg_id: str, ready: int, until: int) -> Iterator[Slot]:
         """Departures whose cut-off is at or after ``ready`` and that leave before ``until``."""
         continuous = self._continuous.get(leg_id)

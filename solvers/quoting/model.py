@@ -285,8 +285,7 @@ class QuoteModel:
             base = time + self.handling(location, arriving, leg.mode, time)
             for clearance, templates in self.alighting_groups(leg, phase):
                 ready = base + clearance
-                departures = self.index.boardable(leg.id, ready, self.horizon_end)
-                first = next(departures, None)
+                first = self.index.first_boardable(leg.id, ready, self.horizon_end)
                 if first is None:
                     break  # the groups come by growing clearance: none boards later either
                 if cities:
@@ -306,7 +305,7 @@ class QuoteModel:
                     )
                     if not templates:
                         continue
-                yield from self._rides(leg, ready, first, departures, templates, first_only)
+                yield from self._rides(leg, ready, first, templates, first_only)
         if self.drayage.last_mile and location != DESTINATION:
             yield from self.drayage.last_mile_rides(location, time, arriving, phase)
 
@@ -318,21 +317,23 @@ class QuoteModel:
         first_only: bool,
     ) -> Iterator[Ride]:
         """Dated rides boarding ``leg`` once the box is ready at ``ready`` (see rides_from)."""
-        departures = self.index.boardable(leg.id, ready, self.horizon_end)
-        first = next(departures, None)
+        first = self.index.first_boardable(leg.id, ready, self.horizon_end)
         if first is not None:
-            yield from self._rides(leg, ready, first, departures, templates, first_only)
+            yield from self._rides(leg, ready, first, templates, first_only)
 
     def _rides(
         self,
         leg: ServiceLeg,
         ready: int,
         first: Slot,
-        later: Iterator[Slot],
         templates: tuple[tuple[int, RideTemplate], ...],
         first_only: bool,
     ) -> Iterator[Ride]:
-        """:meth:`rides_of` from its first boardable departure ``first`` and the ``later`` ones."""
+        """:meth:`rides_of` from its first boardable departure ``first``.
+
+        The later departures are looked up only if the first leaves a template without a ride.
+        """
+        later: Iterator[Slot] | None = None
         chain = self.allowed.chain(leg)
         deadline = self.deadline
         holds = leg.holds_capacity
@@ -344,6 +345,7 @@ class QuoteModel:
             if slot.arrival > deadline:
                 return
             if holds and not self.room(leg, slot):
+                later = later or self._after(leg, ready)
                 slot = next(later, None)
                 continue
             walk = self.walk(chain, slot)
@@ -382,7 +384,14 @@ class QuoteModel:
                     done = True
             if done and not any(pending):
                 return
+            later = later or self._after(leg, ready)
             slot = next(later, None)
+
+    def _after(self, leg: ServiceLeg, ready: int) -> Iterator[Slot]:
+        """The boardable departures of ``leg`` after its first."""
+        departures = self.index.boardable(leg.id, ready, self.horizon_end)
+        next(departures, None)
+        return departures
 
     def ride_slots(self, template: RideTemplate, walk: tuple[Slot, ...]) -> tuple[Slot, ...] | None:
         """The departures ``template`` takes from ``walk`` (its first service boarded).
@@ -432,7 +441,7 @@ class QuoteModel:
             return cached
         slots = [first]
         for leg in chain[1:]:
-            nxt = next(self.index.slots(leg.id, slots[-1].arrival, self.horizon_end), None)
+            nxt = self.index.first(leg.id, slots[-1].arrival, self.horizon_end)
             if nxt is None or nxt.arrival > self.deadline or not self.room(leg, nxt):
                 break
             slots.append(nxt)
