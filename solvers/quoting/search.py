@@ -24,9 +24,12 @@ dropped is dominated by one of its options, and those keep the rule.
 is dominated (within its state, or by a finished option given lower bounds on the rest of the
 way) cannot lead to an option outside the dominated set; timetables are FIFO (a later departure of
 the same ride arrives later at the same price), so the earliest feasible departure per ride
-suffices. Labels are expanded in order of (time + lower bound on the time still needed, price,
-CO2e, rides, insertion): goal-directed, so options are found early and prune the rest, and the
-result is deterministic.
+suffices. A ride is weighed before its departures are looked up, on values no better than any
+of its departures gives (the leg's first boardable departure plus the minutes aboard, the
+template's lowest price, its CO2e): if a finished option or a label in the ride's bag dominates
+those, it dominates every departure of the ride, so the lookup is skipped. Labels are expanded in
+order of (time + lower bound on the time still needed, price, CO2e, rides, insertion):
+goal-directed, so options are found early and prune the rest, and the result is deterministic.
 """
 
 from __future__ import annotations
