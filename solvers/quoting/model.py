@@ -288,24 +288,18 @@ class QuoteModel:
                 first = self.index.first_boardable(leg.id, ready, self.horizon_end)
                 if first is None:
                     break  # the groups come by growing clearance: none boards later either
-                if cities:
-                    templates = tuple(
-                        (index, template)
-                        for index, template in templates
-                        if not template.enters & cities
+                leaves = first.departure
+                pending: list[RideTemplate | None] = [
+                    template
+                    for _, template in templates
+                    if not template.enters & cities
+                    and (
+                        keep is None
+                        or keep(template, leaves + template.minutes + template.clearance_after)
                     )
-                    if not templates:
-                        continue
-                if keep is not None:
-                    leaves = first.departure
-                    templates = tuple(
-                        (index, template)
-                        for index, template in templates
-                        if keep(template, leaves + template.minutes + template.clearance_after)
-                    )
-                    if not templates:
-                        continue
-                yield from self._rides(leg, ready, first, templates, first_only)
+                ]
+                if pending:
+                    yield from self._rides(leg, ready, first, pending, first_only)
         if self.drayage.last_mile and location != DESTINATION:
             yield from self.drayage.last_mile_rides(location, time, arriving, phase)
 
@@ -319,25 +313,26 @@ class QuoteModel:
         """Dated rides boarding ``leg`` once the box is ready at ``ready`` (see rides_from)."""
         first = self.index.first_boardable(leg.id, ready, self.horizon_end)
         if first is not None:
-            yield from self._rides(leg, ready, first, templates, first_only)
+            pending: list[RideTemplate | None] = [template for _, template in templates]
+            yield from self._rides(leg, ready, first, pending, first_only)
 
     def _rides(
         self,
         leg: ServiceLeg,
         ready: int,
         first: Slot,
-        templates: tuple[tuple[int, RideTemplate], ...],
+        pending: list[RideTemplate | None],
         first_only: bool,
     ) -> Iterator[Ride]:
         """:meth:`rides_of` from its first boardable departure ``first``.
 
         The later departures are looked up only if the first leaves a template without a ride.
+        ``pending`` holds the templates still without one (``None`` once they have it).
         """
         later: Iterator[Slot] | None = None
         chain = self.allowed.chain(leg)
         deadline = self.deadline
         holds = leg.holds_capacity
-        pending: list[RideTemplate | None] = [template for _, template in templates]
         # a later departure of a template is dominated unless a validity period makes it cheaper
         cheapest: dict[int, int] = {}
         slot: Slot | None = first
