@@ -78,6 +78,7 @@ class QuoteModel:
         self.request = request
         self.cargo = request.cargo
         self.index = network.departure_index
+        self._congested = bool(network.congestion)
         shared_costs = costs(network, request.cargo)
         #: one pricer per validity period of the catalogue (one when no item carries dates)
         self.pricers: tuple[Pricer, ...] = shared_costs.pricer.every_period()
@@ -133,6 +134,9 @@ class QuoteModel:
         self._groups: dict[tuple[str, int], tuple[Group, ...]] = shared.groups
         self._memo: dict[str, Any] = shared.values
         self._handling: dict[tuple[str, Mode | None, Mode | None], int] = shared_costs.handling
+        self._boarding_table: dict[
+            tuple[str, Mode | None, int], tuple[tuple[ServiceLeg, int, tuple[Group, ...]], ...]
+        ] = self._remember("boardings", dict)
         self._walks: dict[tuple[str, int], tuple[Slot, ...]] = {}
         self._connections: dict[tuple[str, int], tuple[Slot, ...] | None] = {}
 
@@ -214,9 +218,15 @@ class QuoteModel:
             hours = found.handling_hours_between(arriving, leaving) if found and arriving else 0.0
             minutes = hours_to_minutes(hours)
             self._handling[key] = minutes
-        if at is not None and arriving is not None and self.network.congestion:
-            minutes += hours_to_minutes(self.network.added_dwell_hours(location, from_minutes(at)))
+        if at is not None:
+            minutes += self.dwell(location, arriving, at)
         return minutes
+
+    def dwell(self, location: str, arriving: Mode | None, at: int) -> int:
+        """Minutes congestion in force at ``at`` adds at ``location`` (none at the origin)."""
+        if arriving is None or not self._congested:
+            return 0
+        return hours_to_minutes(self.network.added_dwell_hours(location, from_minutes(at)))
 
     def mask_of(self, locations: Sequence[str]) -> int:
         """Bits of the required hubs among ``locations``."""
@@ -281,9 +291,10 @@ class QuoteModel:
         if location == ORIGIN:
             yield from self.drayage.first_mile_rides(time)
             return
-        for leg in self.allowed.legs_from(location):
-            base = time + self.handling(location, arriving, leg.mode, time)
-            for clearance, templates in self.alighting_groups(leg, phase):
+        dwell = self.dwell(location, arriving, time)  # the same whatever the leg
+        for leg, handled, groups in self._boardings(location, arriving, phase):
+            base = time + handled + dwell
+            for clearance, templates in groups:
                 ready = base + clearance
                 first = self.index.first_boardable(leg.id, ready, self.horizon_end)
                 if first is None:
@@ -302,6 +313,27 @@ class QuoteModel:
                     yield from self._rides(leg, ready, first, pending, first_only)
         if self.drayage.last_mile and location != DESTINATION:
             yield from self.drayage.last_mile_rides(location, time, arriving, phase)
+
+    def _boardings(
+        self, location: str, arriving: Mode | None, phase: int
+    ) -> tuple[tuple[ServiceLeg, int, tuple[Group, ...]], ...]:
+        """The allowed legs from ``location`` with their handling and template groups.
+
+        The handling from ``arriving`` without congestion, the groups for boarding in ``phase``;
+        memoised per request shape.
+        """
+        key = (location, arriving, phase)
+        found = self._boarding_table.get(key)
+        if found is None:
+            found = self._boarding_table[key] = tuple(
+                (
+                    leg,
+                    self.handling(location, arriving, leg.mode),
+                    self.alighting_groups(leg, phase),
+                )
+                for leg in self.allowed.legs_from(location)
+            )
+        return found
 
     def rides_of(
         self,
