@@ -626,15 +626,18 @@ class QuoteModel:
 
     # ------------------------------------------------------------------ lower bounds
     @cached_property
-    def _bounds(self) -> Bounds:
-        """Lower bounds to the destination (:func:`~solvers.quoting.bounds.lower_bounds`)."""
+    def bounds(self) -> Bounds:
+        """Lower bounds to the destination (:func:`~solvers.quoting.bounds.lower_bounds`).
+
+        By location, none for the origin of a point (:meth:`remaining` gives it).
+        """
         return self._remember("bounds", lambda: lower_bounds(self))
 
     def remaining(self, location: str) -> tuple[int, int, int] | None:
         """Lower bounds (minutes, fen, grams) to the destination, ``None`` if unreachable."""
         if location == ORIGIN:
             return (0, 0, 0)
-        return self._bounds.get(location)
+        return self.bounds.get(location)
 
     # ------------------------------------------------------------------ arriving
     def finish(

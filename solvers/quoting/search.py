@@ -164,7 +164,7 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
     counter = itertools.count()
     capped = model.max_rides < NEVER
     dominates = Label.dominates_counting_rides if capped else Label.dominates
-    remaining = model.remaining
+    bounds = model.bounds  # a ride never alights at a point's origin
     deadline, max_price, max_co2 = model.deadline, model.max_price_fen, model.max_co2e_g
     # the label being expanded, as keep reads it
     spent = emitted = rides = mask = cities = 0
@@ -177,7 +177,7 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
         alighting call onwards. A ride no better than those bounds that a label in its bag
         dominates is dominated by it too, whatever its departure.
         """
-        bound = remaining(template.alight)
+        bound = bounds.get(template.alight)
         if bound is None:
             return False
         price = spent + template.price_fen
