@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MINUTES_PER_WEEK = 7 * 24 * 60
+_CONTINUOUS = -(2**62)  # in place of a cut-off: the leg leaves on demand
 
 
 def to_minutes(instant: datetime) -> int:
@@ -68,6 +69,8 @@ class DepartureIndex:
         self._reopenings: dict[str, tuple[int, ...]] = {}
         self._transit: dict[str, int] = {}
         self._cutoff: dict[str, int] = {}
+        #: per leg: its cut-off in minutes if it runs to a timetable, _CONTINUOUS if not
+        self._boarding_cutoff: dict[str, int] = {}
 
     def transit_minutes(self, leg_id: str) -> int:
         """The leg's transit time in minutes."""
@@ -93,6 +96,39 @@ class DepartureIndex:
                 if slot.departure >= end:
                     return
                 yield slot
+
+    def first(self, leg_id: str, start: int, end: int) -> Slot | None:
+        """The first of :meth:`slots`, without a generator (a search's walk asks it per call)."""
+        week = start // MINUTES_PER_WEEK
+        last = (end - 1) // MINUTES_PER_WEEK
+        weeks = self._weeks
+        while week <= last:
+            found = weeks.get((leg_id, week)) or self._week(leg_id, week)
+            minutes, slots = found
+            at = bisect_left(minutes, start)
+            if at < len(slots):
+                slot = slots[at]
+                return slot if slot.departure < end else None
+            week += 1
+        return None
+
+    def first_boardable(self, leg_id: str, ready: int, until: int) -> Slot | None:
+        """The first of :meth:`boardable`, without a generator.
+
+        A search asks it per group of ride templates, before it knows whether it wants more.
+        """
+        cutoff = self._boarding_cutoff.get(leg_id)
+        if cutoff is None:
+            continuous = self._network.legs[leg_id].timetable.continuous
+            cutoff = self._boarding_cutoff[leg_id] = (
+                _CONTINUOUS if continuous else self._cutoff_minutes(leg_id)
+            )
+        if cutoff != _CONTINUOUS:
+            return self.first(leg_id, ready + cutoff, until)
+        departure = self._reopened(leg_id, ready, until)
+        if departure is None:
+            return None
+        return Slot(departure, departure + self.transit_minutes(leg_id), departure)
 
     def boardable(self, leg_id: str, ready: int, until: int) -> Iterator[Slot]:
         """Departures whose cut-off is at or after ``ready`` and that leave before ``until``."""

@@ -78,6 +78,7 @@ class QuoteModel:
         self.request = request
         self.cargo = request.cargo
         self.index = network.departure_index
+        self._congested = bool(network.congestion)
         shared_costs = costs(network, request.cargo)
         #: one pricer per validity period of the catalogue (one when no item carries dates)
         self.pricers: tuple[Pricer, ...] = shared_costs.pricer.every_period()
@@ -133,6 +134,9 @@ class QuoteModel:
         self._groups: dict[tuple[str, int], tuple[Group, ...]] = shared.groups
         self._memo: dict[str, Any] = shared.values
         self._handling: dict[tuple[str, Mode | None, Mode | None], int] = shared_costs.handling
+        self._boarding_table: dict[
+            tuple[str, Mode | None, int], tuple[tuple[ServiceLeg, int, tuple[Group, ...]], ...]
+        ] = self._remember("boardings", dict)
         self._walks: dict[tuple[str, int], tuple[Slot, ...]] = {}
         self._connections: dict[tuple[str, int], tuple[Slot, ...] | None] = {}
 
@@ -214,9 +218,15 @@ class QuoteModel:
             hours = found.handling_hours_between(arriving, leaving) if found and arriving else 0.0
             minutes = hours_to_minutes(hours)
             self._handling[key] = minutes
-        if at is not None and arriving is not None and self.network.congestion:
-            minutes += hours_to_minutes(self.network.added_dwell_hours(location, from_minutes(at)))
+        if at is not None:
+            minutes += self.dwell(location, arriving, at)
         return minutes
+
+    def dwell(self, location: str, arriving: Mode | None, at: int) -> int:
+        """Minutes congestion in force at ``at`` adds at ``location`` (none at the origin)."""
+        if arriving is None or not self._congested:
+            return 0
+        return hours_to_minutes(self.network.added_dwell_hours(location, from_minutes(at)))
 
     def mask_of(self, locations: Sequence[str]) -> int:
         """Bits of the required hubs among ``locations``."""
@@ -274,35 +284,56 @@ class QuoteModel:
         validity period of the catalogue prices them lower: then they are given too). Otherwise
         every departure inside the horizon is given (for the time-expanded model). ``keep`` lets a
         solver drop a template before its departures are looked up, given the earliest the box
-        could be available after it. ``cities`` are the bits of the cities the box has been in:
-        no ride enters one of them again.
+        could be available after it: the leg's first boardable departure plus the template's
+        minutes aboard and clearance after. ``cities`` are the bits of the cities the box has
+        been in: no ride enters one of them again.
         """
         if location == ORIGIN:
             yield from self.drayage.first_mile_rides(time)
             return
-        for leg in self.allowed.legs_from(location):
-            base = time + self.handling(location, arriving, leg.mode, time)
-            for clearance, templates in self.alighting_groups(leg, phase):
+        dwell = self.dwell(location, arriving, time)  # the same whatever the leg
+        for leg, handled, groups in self._boardings(location, arriving, phase):
+            base = time + handled + dwell
+            for clearance, templates in groups:
                 ready = base + clearance
-                if cities:
-                    templates = tuple(
-                        (index, template)
-                        for index, template in templates
-                        if not template.enters & cities
+                first = self.index.first_boardable(leg.id, ready, self.horizon_end)
+                if first is None:
+                    break  # the groups come by growing clearance: none boards later either
+                leaves = first.departure
+                pending: list[RideTemplate | None] = [
+                    template
+                    for _, template in templates
+                    if not template.enters & cities
+                    and (
+                        keep is None
+                        or keep(template, leaves + template.minutes + template.clearance_after)
                     )
-                    if not templates:
-                        continue
-                if keep is not None:
-                    templates = tuple(
-                        (index, template)
-                        for index, template in templates
-                        if keep(template, ready + template.minutes + template.clearance_after)
-                    )
-                    if not templates:
-                        continue
-                yield from self.rides_of(leg, ready, templates, first_only)
+                ]
+                if pending:
+                    yield from self._rides(leg, ready, first, pending, first_only)
         if self.drayage.last_mile and location != DESTINATION:
             yield from self.drayage.last_mile_rides(location, time, arriving, phase)
+
+    def _boardings(
+        self, location: str, arriving: Mode | None, phase: int
+    ) -> tuple[tuple[ServiceLeg, int, tuple[Group, ...]], ...]:
+        """The allowed legs from ``location`` with their handling and template groups.
+
+        The handling from ``arriving`` without congestion, the groups for boarding in ``phase``;
+        memoised per request shape.
+        """
+        key = (location, arriving, phase)
+        found = self._boarding_table.get(key)
+        if found is None:
+            found = self._boarding_table[key] = tuple(
+                (
+                    leg,
+                    self.handling(location, arriving, leg.mode),
+                    self.alighting_groups(leg, phase),
+                )
+                for leg in self.allowed.legs_from(location)
+            )
+        return found
 
     def rides_of(
         self,
@@ -312,24 +343,59 @@ class QuoteModel:
         first_only: bool,
     ) -> Iterator[Ride]:
         """Dated rides boarding ``leg`` once the box is ready at ``ready`` (see rides_from)."""
+        first = self.index.first_boardable(leg.id, ready, self.horizon_end)
+        if first is not None:
+            pending: list[RideTemplate | None] = [template for _, template in templates]
+            yield from self._rides(leg, ready, first, pending, first_only)
+
+    def _rides(
+        self,
+        leg: ServiceLeg,
+        ready: int,
+        first: Slot,
+        pending: list[RideTemplate | None],
+        first_only: bool,
+    ) -> Iterator[Ride]:
+        """:meth:`rides_of` from its first boardable departure ``first``.
+
+        The later departures are looked up only if the first leaves a template without a ride.
+        ``pending`` holds the templates still without one (``None`` once they have it).
+        """
+        later: Iterator[Slot] | None = None
         chain = self.allowed.chain(leg)
-        pending = dict(enumerate(template for _, template in templates))
+        deadline = self.deadline
+        holds = leg.holds_capacity
         # a later departure of a template is dominated unless a validity period makes it cheaper
         cheapest: dict[int, int] = {}
-        for slot in self.index.boardable(leg.id, ready, self.horizon_end):
-            if slot.arrival > self.deadline:
+        slot: Slot | None = first
+        while slot is not None:
+            if slot.arrival > deadline:
                 return
-            if not self.room(leg, slot):
+            if holds and not self.room(leg, slot):
+                later = later or self._after(leg, ready)
+                slot = next(later, None)
                 continue
             walk = self.walk(chain, slot)
-            done = []
-            for number, template in pending.items():
-                slots = self.ride_slots(template, walk)
-                if slots is None:
+            done = False
+            for number, template in enumerate(pending):
+                if template is None:
+                    continue
+                calls = len(template.legs)
+                if template.joined:
+                    slots = self.ride_slots(template, walk)
+                    if slots is None:
+                        continue
+                elif calls < len(walk):
+                    slots = walk[:calls]
+                elif calls == len(walk):
+                    slots = walk
+                else:
                     continue
                 available = slots[-1].arrival + template.clearance_after
-                if available > self.deadline:
-                    done.append(number)
+                if available > deadline:
+                    if first_only:
+                        pending[number] = None
+                        done = True
                     continue
                 if template.prices and first_only:
                     price = template.price_at(slots[0].departure)
@@ -340,12 +406,19 @@ class QuoteModel:
                         yield Ride(template, slots, ready, available)
                         continue
                 yield Ride(template, slots, ready, available)
-                done.append(number)
-            if first_only:
-                for number in done:
-                    del pending[number]
-                if not pending:
-                    return
+                if first_only:
+                    pending[number] = None
+                    done = True
+            if done and not any(pending):
+                return
+            later = later or self._after(leg, ready)
+            slot = next(later, None)
+
+    def _after(self, leg: ServiceLeg, ready: int) -> Iterator[Slot]:
+        """The boardable departures of ``leg`` after its first."""
+        departures = self.index.boardable(leg.id, ready, self.horizon_end)
+        next(departures, None)
+        return departures
 
     def ride_slots(self, template: RideTemplate, walk: tuple[Slot, ...]) -> tuple[Slot, ...] | None:
         """The departures ``template`` takes from ``walk`` (its first service boarded).
@@ -395,7 +468,7 @@ class QuoteModel:
             return cached
         slots = [first]
         for leg in chain[1:]:
-            nxt = next(self.index.slots(leg.id, slots[-1].arrival, self.horizon_end), None)
+            nxt = self.index.first(leg.id, slots[-1].arrival, self.horizon_end)
             if nxt is None or nxt.arrival > self.deadline or not self.room(leg, nxt):
                 break
             slots.append(nxt)
@@ -553,15 +626,18 @@ class QuoteModel:
 
     # ------------------------------------------------------------------ lower bounds
     @cached_property
-    def _bounds(self) -> Bounds:
-        """Lower bounds to the destination (:func:`~solvers.quoting.bounds.lower_bounds`)."""
+    def bounds(self) -> Bounds:
+        """Lower bounds to the destination (:func:`~solvers.quoting.bounds.lower_bounds`).
+
+        By location, none for the origin of a point (:meth:`remaining` gives it).
+        """
         return self._remember("bounds", lambda: lower_bounds(self))
 
     def remaining(self, location: str) -> tuple[int, int, int] | None:
         """Lower bounds (minutes, fen, grams) to the destination, ``None`` if unreachable."""
         if location == ORIGIN:
             return (0, 0, 0)
-        return self._bounds.get(location)
+        return self.bounds.get(location)
 
     # ------------------------------------------------------------------ arriving
     def finish(

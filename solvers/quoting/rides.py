@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graph import Mode, ServiceLeg
 from graph.schedule import Slot
@@ -45,6 +45,14 @@ class RideTemplate:
     joined: int = 0  # a sea passage: the legs aboard the first ship (0: one service)
     prices: tuple[int, ...] = ()  # per validity period, when they differ
     starts: tuple[int, ...] = ()
+    # worked out once from the fields above: searches read them for every template they weigh
+    mode: Mode = field(init=False)  # the mode the box arrives by
+    clearance_after: int = field(init=False)  # minutes of clearance after arrival
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mode", self.legs[-1].mode)
+        after = self.alight_clearance
+        object.__setattr__(self, "clearance_after", after.minutes if after else 0)
 
     def period_at(self, departure: int) -> int:
         """The validity period of a ride departing at ``departure``."""
@@ -55,19 +63,9 @@ class RideTemplate:
         return self.prices[self.period_at(departure)] if self.prices else self.price_fen
 
     @property
-    def mode(self) -> Mode:
-        """The mode the box arrives by."""
-        return self.legs[-1].mode
-
-    @property
     def clearance_before(self) -> int:
         """Minutes of clearance between readiness and the cut-off."""
         return self.board_clearance.minutes if self.board_clearance else 0
-
-    @property
-    def clearance_after(self) -> int:
-        """Minutes of clearance after arrival."""
-        return self.alight_clearance.minutes if self.alight_clearance else 0
 
 
 @dataclass(frozen=True, slots=True)

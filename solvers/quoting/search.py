@@ -24,9 +24,12 @@ dropped is dominated by one of its options, and those keep the rule.
 is dominated (within its state, or by a finished option given lower bounds on the rest of the
 way) cannot lead to an option outside the dominated set; timetables are FIFO (a later departure of
 the same ride arrives later at the same price), so the earliest feasible departure per ride
-suffices. Labels are expanded in order of (time + lower bound on the time still needed, price,
-CO2e, rides, insertion): goal-directed, so options are found early and prune the rest, and the
-result is deterministic.
+suffices. A ride is weighed before its departures are looked up, on values no better than any
+of its departures gives (the leg's first boardable departure plus the minutes aboard, the
+template's lowest price, its CO2e): if a finished option or a label in the ride's bag dominates
+those, it dominates every departure of the ride, so the lookup is skipped. Labels are expanded in
+order of (time + lower bound on the time still needed, price, CO2e, rides, insertion):
+goal-directed, so options are found early and prune the rest, and the result is deterministic.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from dataclasses import dataclass, field
 
 from graph import Mode
 from solvers.quoting.model import QuoteModel
-from solvers.quoting.rides import NEVER, Finish, Keep, Ride, RideTemplate
+from solvers.quoting.rides import NEVER, Finish, Ride, RideTemplate
 
 State = tuple[str, Mode | None, int, int]
 
@@ -161,39 +164,87 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
     counter = itertools.count()
     capped = model.max_rides < NEVER
     dominates = Label.dominates_counting_rides if capped else Label.dominates
+    bounds = model.bounds  # a ride never alights at a point's origin
+    deadline, max_price, max_co2 = model.deadline, model.max_price_fen, model.max_co2e_g
+    # the label being expanded, as keep reads it
+    spent = emitted = rides = mask = cities = 0
 
-    def push(label: Label) -> None:
-        bound = model.remaining(label.state[0])
+    def keep(template: RideTemplate, earliest: int) -> bool:
+        """Whether a ride template from the label being expanded can still lead to an option.
+
+        Decided before the template's departures are looked up, on lower bounds: the earliest
+        the box could be available after it, its lowest price, plus the bounds from its
+        alighting call onwards. A ride no better than those bounds that a label in its bag
+        dominates is dominated by it too, whatever its departure.
+        """
+        bound = bounds.get(template.alight)
+        if bound is None:
+            return False
+        price = spent + template.price_fen
+        co2 = emitted + template.co2e_g
+        reach, least, cleanest = earliest + bound[0], price + bound[1], co2 + bound[2]
+        if reach > deadline:
+            stats.pruned_by_deadline += 1
+        elif least > max_price:
+            stats.pruned_by_budget += 1
+        elif cleanest > max_co2:
+            stats.pruned_by_co2e += 1
+        elif finished and _reached(finished, reach, least, cleanest, rides, capped):
+            stats.pruned_by_target += 1
+        else:
+            bag = bags.get((template.alight, template.mode, template.phase, mask | template.mask))
+            if not bag or not _beaten(
+                bag, earliest, price, co2, rides, cities | template.enters & tracked, capped
+            ):
+                return True
+            stats.pruned_by_bag += 1
+        return False
+
+    def push(
+        time: int,
+        price: int,
+        co2: int,
+        rides: int,
+        state: State,
+        cities: int,
+        parent: Label | None,
+        ride: Ride | None,
+    ) -> None:
+        bound = model.remaining(state[0])
         if bound is None:
             return
-        time, price, co2 = label.time + bound[0], label.price + bound[1], label.co2 + bound[2]
-        if time > model.deadline:
+        reach, least, cleanest = time + bound[0], price + bound[1], co2 + bound[2]
+        if reach > model.deadline:
             stats.pruned_by_deadline += 1
             return
-        if price > model.max_price_fen:
+        if least > model.max_price_fen:
             stats.pruned_by_budget += 1
             return
-        if co2 > model.max_co2e_g:
+        if cleanest > model.max_co2e_g:
             stats.pruned_by_co2e += 1
             return
-        if finished and _reached(finished, time, price, co2, label.rides, capped):
+        if finished and _reached(finished, reach, least, cleanest, rides, capped):
             stats.pruned_by_target += 1
             return
-        bag = bags.setdefault(label.state, [])
-        for other in bag:
-            if dominates(other, label):
-                stats.pruned_by_bag += 1
-                return
-        for other in bag:
-            if dominates(label, other):
-                other.alive = False
-        bag[:] = [other for other in bag if other.alive]
+        bag = bags.get(state)
+        if bag is None:
+            bag = bags[state] = []
+        elif _beaten(bag, time, price, co2, rides, cities, capped):
+            stats.pruned_by_bag += 1
+            return
+        label = Label(time, price, co2, rides, state, cities, parent, ride)
+        if bag:
+            for other in bag:
+                if dominates(label, other):
+                    other.alive = False
+            bag[:] = [other for other in bag if other.alive]
         bag.append(label)
         stats.labels += 1
-        heapq.heappush(queue, (time, label.price, label.co2, label.rides, next(counter), label))
+        heapq.heappush(queue, (reach, price, co2, rides, next(counter), label))
 
     for origin in model.origins:
-        push(_start(model, origin, tracked))
+        start: State = (origin, None, model.start_phase, model.start_mask(origin))
+        push(model.ready, 0, 0, 0, start, model.city_bit(origin) & tracked, None, None)
     while queue:
         *_, label = heapq.heappop(queue)
         if not label.alive:
@@ -218,30 +269,27 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
                 finished[:] = [other for other in finished if not dominates(final, other)]
                 finished.append(final)
             continue
-        keep = _keeper(model, label, finished, stats, capped)
         rides = label.rides + 1
-        cities = label.cities
+        if rides > model.max_rides:  # no ride is left to take
+            stats.pruned_by_transfers += 1
+            continue
+        spent, emitted, cities = label.price, label.co2, label.cities
         for ride in model.rides_from(
             location, label.time, arriving, phase, keep=keep, cities=cities
         ):
-            if rides > model.max_rides:  # first- and last-mile trucks bypass keep
-                stats.pruned_by_transfers += 1
-                continue
             template = ride.template
             price = label.price + (ride.price_fen if template.prices else template.price_fen)
             co2 = label.co2 + template.co2e_g
             state = (template.alight, template.mode, template.phase, mask | template.mask)
             push(
-                Label(
-                    ride.available,
-                    price,
-                    co2,
-                    rides,
-                    state,
-                    cities | template.enters & tracked,
-                    label,
-                    ride,
-                )
+                ride.available,
+                price,
+                co2,
+                rides,
+                state,
+                cities | template.enters & tracked,
+                label,
+                ride,
             )
     kept: list[Label] = []
     for label in sorted(finished, key=_order):
@@ -347,38 +395,23 @@ def _revisited(model: QuoteModel, itineraries: list[tuple[Ride, ...]]) -> int:
     return revisited
 
 
-def _keeper(
-    model: QuoteModel, label: Label, finished: list[Label], stats: SearchStats, capped: bool
-) -> Keep:
-    """Whether a ride template from ``label`` can still lead to a Pareto option.
-
-    Decided before the template's departures are looked up, on lower bounds: the earliest the
-    box could be available after it plus the bounds from its alighting call onwards.
-    """
-    rides = label.rides + 1
-
-    def keep(template: RideTemplate, earliest: int) -> bool:
-        bound = model.remaining(template.alight)
-        if bound is None:
-            return False
-        time = earliest + bound[0]
-        price = label.price + template.price_fen + bound[1]
-        co2 = label.co2 + template.co2e_g + bound[2]
-        if rides > model.max_rides:
-            stats.pruned_by_transfers += 1
-        elif time > model.deadline:
-            stats.pruned_by_deadline += 1
-        elif price > model.max_price_fen:
-            stats.pruned_by_budget += 1
-        elif co2 > model.max_co2e_g:
-            stats.pruned_by_co2e += 1
-        elif finished and _reached(finished, time, price, co2, rides, capped):
-            stats.pruned_by_target += 1
-        else:
+def _beaten(
+    bag: list[Label], time: int, price: int, co2: int, rides: int, cities: int, capped: bool
+) -> bool:
+    """Whether a label of ``bag`` dominates a label with these values (see Label.dominates)."""
+    for other in bag:
+        if (
+            other.time <= time
+            and other.price <= price
+            and other.co2 <= co2
+            and other.cities | cities == cities
+            and (
+                other.rides <= rides
+                or (not capped and (other.time < time or other.price < price or other.co2 < co2))
+            )
+        ):
             return True
-        return False
-
-    return keep
+    return False
 
 
 def _reached(
@@ -389,13 +422,18 @@ def _reached(
     Without a transfer cap an equal option with more rides does not, so the label may still
     bring the same option with fewer rides.
     """
-    return any(
-        f.time <= time
-        and f.price <= price
-        and f.co2 <= co2
-        and (f.rides <= rides or not (capped or (f.time, f.price, f.co2) == (time, price, co2)))
-        for f in finished
-    )
+    for f in finished:
+        if (
+            f.time <= time
+            and f.price <= price
+            and f.co2 <= co2
+            and (
+                f.rides <= rides
+                or (not capped and (f.time < time or f.price < price or f.co2 < co2))
+            )
+        ):
+            return True
+    return False
 
 
 def _order(label: Label) -> tuple[int, int, int, int]:

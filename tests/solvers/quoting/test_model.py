@@ -83,6 +83,39 @@ def test_a_continuous_leg_offers_nothing_at_or_after_the_horizon(tiny_network: N
     assert list(index.boardable("ROAD-PA-BX-1", ready + 5, ready)) == []
 
 
+def test_the_first_departures_are_the_first_the_generators_give(tiny_network: Network) -> None:
+    # a closed road (a continuous leg that waits for it to reopen) beside the weekly services
+    reopens = READY + timedelta(hours=10)
+    closed = apply_scenario(
+        tiny_network,
+        parse_scenario(
+            "closed road",
+            [
+                {
+                    "op": "close",
+                    "target": "ROAD-PA-BX-1",
+                    "start": (READY - timedelta(hours=1)).isoformat(),
+                    "end": reopens.isoformat(),
+                }
+            ],
+        ),
+    )
+    index = DepartureIndex(closed)
+    start = to_minutes(READY) - 3 * 24 * 60
+    checked = 0
+    for leg in sorted(closed.legs):
+        for ready in range(start, start + 3 * 7 * 24 * 60, 7 * 60 + 13):  # across week ends
+            for until in (ready, ready + 1, ready + 36 * 60, ready + 9 * 24 * 60):
+                expected = next(index.boardable(leg, ready, until), None)
+                assert index.first_boardable(leg, ready, until) == expected
+                if not closed.legs[leg].timetable.continuous:
+                    assert index.first(leg, ready, until) == next(
+                        index.slots(leg, ready, until), None
+                    )
+                checked += expected is not None
+    assert checked > 1000
+
+
 def test_a_tariff_change_prices_each_departure_by_its_day(tiny_network: Network) -> None:
     # the rail box rate falls from 500 to 100 CNY for trains leaving from Friday 6 March:
     # Wednesday's train keeps the old rate, Saturday's is cheaper and later, so both are offered
