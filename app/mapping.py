@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -428,6 +429,14 @@ def local_time(
         tz = network.tz_near(point[0], point[1])
     else:
         tz = "UTC"
+    return _in_zone(moment, tz)
+
+
+@lru_cache(maxsize=16_384)
+def _in_zone(moment: datetime, tz: str) -> str:
+    # quotes show the same timetabled instants again and again (about a hundred an answer), and
+    # converting one costs several times a lookup; equal instants are one key whatever their
+    # offset, and give the same text
     return moment.astimezone(zone(tz)).isoformat()
 
 

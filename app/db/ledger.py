@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -121,17 +121,22 @@ def _give_back(db: Session, booking_id: str, keys: Collection[str] | None) -> No
         )
 
 
+#: Every quote reads the free capacity of its window: the statement is made once, not per read.
+_FREE_BETWEEN = select(
+    DepartureCapacity.departure_key,
+    DepartureCapacity.capacity_teu - DepartureCapacity.booked_teu,
+).where(
+    DepartureCapacity.departure_at >= bindparam("start"),
+    DepartureCapacity.departure_at < bindparam("end"),
+)
+
+
 def free(db: Session, start: datetime, end: datetime) -> dict[str, float]:
     """TEU still free on departures booked between ``start`` and ``end`` (others are untouched).
 
     Read on the session's connection: plain rows, no ORM entities to load.
     """
-    rows = db.connection().execute(
-        select(
-            DepartureCapacity.departure_key,
-            DepartureCapacity.capacity_teu - DepartureCapacity.booked_teu,
-        ).where(DepartureCapacity.departure_at >= start, DepartureCapacity.departure_at < end)
-    )
+    rows = db.connection().execute(_FREE_BETWEEN, {"start": start, "end": end})
     return {key: float(room) for key, room in rows}
 
 

@@ -15,6 +15,8 @@ from app.db.models import Quote
 from solvers import codec
 from solvers.codec import QuoteRecord
 
+_INSERT = insert(Quote)
+
 
 def store(
     db: Session,
@@ -27,7 +29,8 @@ def store(
     """Keep a quote until it expires: ``request`` as sent (JSON-ready), ``found`` as a document.
 
     The row is inserted as it is, not tracked by the session: nothing changes it afterwards, and
-    the session's unit of work would add a third to the cost of the write.
+    the session's unit of work would add a third to the cost of the write. One row is one
+    parameter set: a list of one would take SQLAlchemy's many-rows path.
     """
     values = {
         "id": new_id("q"),
@@ -40,5 +43,5 @@ def store(
         "result": codec.encode_quote(found),
     }
     with writing(db):
-        db.connection().execute(insert(Quote), [values])
+        db.connection().execute(_INSERT, values)
     return Quote(**values)

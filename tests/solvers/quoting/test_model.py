@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
+import weakref
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -10,6 +14,7 @@ from graph import CargoClass, Network, ScenarioError, apply_scenario, parse_scen
 from graph.schedule import DepartureIndex, to_minutes
 from solvers.cargo import Cargo
 from solvers.quoting import QuoteSettings, quote
+from solvers.quoting.model import QuoteModel
 from solvers.types import Endpoint, QuoteRequest
 from solvers.validate import violations
 
@@ -34,6 +39,30 @@ def test_a_truck_crosses_at_the_border_crossing_clearing_both_ways(tiny_network:
     ]
     assert itinerary.legs[0].departure == READY
     assert violations(tiny_network, asked, itinerary) == []
+
+
+def test_a_quotes_model_is_freed_as_the_quote_returns(
+    tiny_network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No reference cycle leaves a model, and all it memoised, to the cyclic collector."""
+    made: list[weakref.ref[QuoteModel]] = []
+    build = QuoteModel.__init__
+
+    def spied(self: QuoteModel, *args: Any, **kwargs: Any) -> None:
+        build(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(QuoteModel, "__init__", spied)
+    origin = tiny_network.get_location("PA")
+    door = Endpoint(lat=origin.lat, lon=origin.lon, max_km=50)  # first-mile trucks too
+    asked = dataclasses.replace(to_vietnam(tiny_network), origin=door)
+    gc.disable()
+    try:
+        assert quote(tiny_network, asked).options
+        assert made
+        assert [model() for model in made] == [None] * len(made)
+    finally:
+        gc.enable()
 
 
 def test_a_truck_waits_for_a_closed_road_to_reopen(tiny_network: Network) -> None:
