@@ -65,10 +65,10 @@ def test_a_quotes_model_is_freed_as_the_quote_returns(
         gc.enable()
 
 
-def test_a_truck_waits_for_a_closed_road_to_reopen(tiny_network: Network) -> None:
-    reopens = READY + timedelta(hours=10)
-    closed = apply_scenario(
-        tiny_network,
+def closed_road(network: Network, reopens: datetime) -> Network:
+    """``network`` with the road from PA to the border closed from before READY to ``reopens``."""
+    return apply_scenario(
+        network,
         parse_scenario(
             "closed road",
             [
@@ -81,6 +81,11 @@ def test_a_truck_waits_for_a_closed_road_to_reopen(tiny_network: Network) -> Non
             ],
         ),
     )
+
+
+def test_a_truck_waits_for_a_closed_road_to_reopen(tiny_network: Network) -> None:
+    reopens = READY + timedelta(hours=10)
+    closed = closed_road(tiny_network, reopens)
     asked = to_vietnam(closed)
     (itinerary,) = quote(closed, asked).pareto
     assert itinerary.legs[0].departure == reopens
@@ -115,20 +120,7 @@ def test_a_continuous_leg_offers_nothing_at_or_after_the_horizon(tiny_network: N
 def test_the_first_departures_are_the_first_the_generators_give(tiny_network: Network) -> None:
     # a closed road (a continuous leg that waits for it to reopen) beside the weekly services
     reopens = READY + timedelta(hours=10)
-    closed = apply_scenario(
-        tiny_network,
-        parse_scenario(
-            "closed road",
-            [
-                {
-                    "op": "close",
-                    "target": "ROAD-PA-BX-1",
-                    "start": (READY - timedelta(hours=1)).isoformat(),
-                    "end": reopens.isoformat(),
-                }
-            ],
-        ),
-    )
+    closed = closed_road(tiny_network, reopens)
     index = DepartureIndex(closed)
     start = to_minutes(READY) - 3 * 24 * 60
     checked = 0
