@@ -87,18 +87,30 @@ class FeatureText:
         self._provenances: dict[int, tuple[object, str, str]] = {}
 
     def location(self, location: Location) -> str:
-        """The canonical text of a location's data and coordinates."""
-        data = {**location.to_data(), "coordinates": [location.lon, location.lat]}
-        return "".join(_encode_parts(data, 0))
-
-    def leg(self, leg: ServiceLeg) -> str:
-        """The canonical text of ``{**leg.to_data(), "coordinates": ...}``."""
+        """The canonical text of ``{**location.to_data(), "coordinates": ...}``."""
         value = _value
         shared = self._shared_text
-        timetable = leg.timetable
-        sanction = leg.sanction
-        valid_from, valid_to = leg.valid_from, leg.valid_to
-        provenance = leg.provenance
+        city, customs = location.city, location.customs
+        found = self._provenance_text(location.provenance)
+        fees = {mode: list(codes) for mode, codes in location.fees.items()}
+        return (
+            f'{{"city":{"null" if city is None else shared(city, _data)},'
+            f'"coordinates":[{value(location.lon)},{value(location.lat)}],'
+            f'"country":{value(location.country)},'
+            f'"customs":{"null" if customs is None else shared(customs, _data)},'
+            f'"enabled":{value(location.enabled)},"estimate":{found[2]},'
+            f'"feature_type":"location",'
+            f'"fees":{ENCODER.encode(fees)},'
+            f'"handling_hours":{ENCODER.encode(dict(location.handling_hours))},'
+            f'"id":{value(location.id)},"kind":{shared(location.kind, _enum)},'
+            f'"name":{value(location.name)},"name_zh":{value(location.name_zh)},'
+            f'"notes":{value(location.notes)},"provenance":{found[1]},'
+            f'"source":{shared(location.source, _listed)},"tags":{shared(location.tags, _sorted)},'
+            f'"tz":{value(location.tz)},"unlocode":{value(location.unlocode)}}}'
+        )
+
+    def _provenance_text(self, provenance: Mapping[str, Provenance]) -> tuple[object, str, str]:
+        """A provenance table, its canonical text and its ``estimate`` flag, kept by identity."""
         found = self._provenances.get(id(provenance))
         if found is None:
             if len(self._provenances) >= _SHARED:
@@ -108,6 +120,16 @@ class FeatureText:
                 _provenance(provenance),
                 "true" if any(p.estimate for p in provenance.values()) else "false",
             )
+        return found
+
+    def leg(self, leg: ServiceLeg) -> str:
+        """The canonical text of ``{**leg.to_data(), "coordinates": ...}``."""
+        value = _value
+        shared = self._shared_text
+        timetable = leg.timetable
+        sanction = leg.sanction
+        valid_from, valid_to = leg.valid_from, leg.valid_to
+        found = self._provenance_text(leg.provenance)
         return (
             f'{{"cabotage":{value(leg.cabotage)},"capacity_teu":{value(leg.capacity_teu)},'
             f'"cargo_classes":{shared(leg.cargo_classes, _sorted_values)},'
@@ -179,6 +201,10 @@ def _listed(members: Iterable[str]) -> str:
 
 def _coordinates(line: tuple[tuple[float, float], ...]) -> str:
     return "".join(_encode_parts(line, 0))
+
+
+def _data(item: Any) -> str:
+    return ENCODER.encode(item.to_data())
 
 
 def _timetable(timetable: Any) -> str:
