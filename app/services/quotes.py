@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from app.state import Running
 
 
-def create(db: Session, service: Running, organisation_id: str, body: QuoteIn) -> dict[str, Any]:
+def create(service: Running, organisation_id: str, body: QuoteIn) -> dict[str, Any]:
     """Solve ``body`` for the organisation and keep the quote: the quote as the API shows it.
 
     The capacity read is one statement in no transaction, so no connection or snapshot is held
@@ -46,17 +46,17 @@ def create(db: Session, service: Running, organisation_id: str, body: QuoteIn) -
         An unknown scenario (404), or scenario and scenario_id both given (422).
     """
     settings = service.settings
-    network = scenarios.request_network(
-        db,
-        service.scenario_networks,
-        service.live.get(),
-        organisation_id,
-        body.scenario_id,
-        body.scenario,
-    )
+    with Session(service.engine, expire_on_commit=False) as db:  # a stored scenario's read
+        network = scenarios.request_network(
+            db,
+            service.scenario_networks,
+            service.live.get(),
+            organisation_id,
+            body.scenario_id,
+            body.scenario,
+        )
     request = quote_request(network, body, settings.max_horizon_days)
     window_end = request.ready + request.horizon + timedelta(days=1)
-    db.rollback()  # a stored scenario's read is over: no transaction is held while solving
     free = ledger.free_now(service.engine, request.ready - timedelta(days=1), window_end)
     request = dataclasses.replace(request, capacity=free)
     validity = timedelta(hours=settings.quote_validity_hours)
