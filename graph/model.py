@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -422,4 +423,12 @@ class Departure:
 
 def departure_key(leg_id: str, departure: datetime) -> str:
     """How a departure is named in capacity maps and bookings: ``LEG@YYYY-MM-DDTHH:MMZ`` (UTC)."""
+    return _departure_key(leg_id, departure, departure.fold)
+
+
+@lru_cache(maxsize=16_384)
+def _departure_key(leg_id: str, departure: datetime, _fold: int) -> str:
+    # every answer names its legs' departures, the same timetabled ones again and again, and
+    # formatting one costs several times a lookup; the fold is in the key because two instants
+    # an hour apart at a clock change compare equal in one zone
     return f"{leg_id}@{departure.astimezone(UTC):%Y-%m-%dT%H:%MZ}"

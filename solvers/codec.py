@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from graph import Mode
@@ -192,8 +193,8 @@ def _read_option(doc: Mapping[str, Any]) -> Option:
 def _itinerary(itinerary: Itinerary) -> dict[str, Any]:
     price, emissions = itinerary.price, itinerary.emissions
     return {
-        "departure": itinerary.departure.isoformat(),
-        "arrival": itinerary.arrival.isoformat(),
+        "departure": _instant(itinerary.departure),
+        "arrival": _instant(itinerary.arrival),
         "rides": itinerary.rides,
         "legs": [_leg(leg) for leg in itinerary.legs],
         "hubs": [_hub(hub) for hub in itinerary.hubs],
@@ -253,9 +254,9 @@ def _leg(leg: ItineraryLeg) -> dict[str, Any]:
         "operator": leg.operator,
         "from": leg.origin,
         "to": leg.destination,
-        "departure": leg.departure.isoformat(),
-        "arrival": leg.arrival.isoformat(),
-        "cutoff": leg.cutoff.isoformat(),
+        "departure": _instant(leg.departure),
+        "arrival": _instant(leg.arrival),
+        "cutoff": _instant(leg.cutoff),
         "distance_km": leg.distance_km,
         "geometry": [list(point) for point in leg.geometry],
         "wtt_kg": leg.wtt_kg,
@@ -368,7 +369,15 @@ def _read_reason(doc: Mapping[str, Any]) -> Reason:
 
 
 def _instant(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    return _text(moment, moment.tzinfo, moment.fold) if moment is not None else None
+
+
+@lru_cache(maxsize=16_384)
+def _text(moment: datetime, _zone: tzinfo | None, _fold: int) -> str:
+    # a document holds the same timetabled instants again and again (about a hundred in a
+    # quote's); equal instants of other zones, or an hour apart at a clock change, are equal
+    # datetimes but other text: zone and fold are in the key
+    return moment.isoformat()
 
 
 def _read_instant(text: str | None) -> datetime | None:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -57,10 +58,9 @@ RowId = Annotated[str, Path(pattern=ID_PATTERN, description="An id the service i
 LoadedNetwork = Annotated[Network, Depends(network)]
 
 
-def _look_up(db: Session, token: str) -> Principal | None:
-    principal = authenticate(db, token)
-    db.rollback()  # end the read transaction: the handler's own work starts clean
-    return principal
+def _look_up(engine: Engine, token: str) -> Principal | None:
+    with Session(engine) as db:
+        return authenticate(db, token)
 
 
 def require(permission: Permission | None) -> Callable[..., Awaitable[Principal]]:
@@ -68,20 +68,21 @@ def require(permission: Permission | None) -> Callable[..., Awaitable[Principal]
 
     async def caller(
         request: Request,
-        db: DB,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        # async: a key seen lately costs no hop to the thread pool; only a lookup takes one
+        # async: a key seen lately costs no hop to the thread pool, nor a session; only a
+        # lookup takes them
         if credentials is None:
             raise ServiceError(
                 ProblemType.UNAUTHENTICATED,
                 "Authentication required",
                 "send Authorization: Bearer <key>",
             )
-        cache: KeyCache = running(request).keys
+        service = running(request)
+        cache: KeyCache = service.keys
         principal = cache.get(credentials.credentials)
         if principal is None:
-            principal = await run_in_threadpool(_look_up, db, credentials.credentials)
+            principal = await run_in_threadpool(_look_up, service.engine, credentials.credentials)
             if principal is not None:
                 cache.put(credentials.credentials, principal)
         if principal is None:

@@ -25,7 +25,6 @@ router = APIRouter(
 async def create_quote(
     body: QuoteIn,
     request: Request,
-    db: DB,
     caller: Annotated[Principal, Depends(require(Permission.QUOTE))],
 ) -> Response:
     """Quote a shipment and keep the quote.
@@ -37,10 +36,9 @@ async def create_quote(
     """
     # async, with the service's work on the thread pool: one hop for the request, where a sync
     # route takes another for checking its answer against the response model; the answer is
-    # written as QuoteOut would write it, without that check (see quote_out_json)
-    view = await run_in_threadpool(
-        quotes.create, db, running(request), caller.organisation_id, body
-    )
+    # written as QuoteOut would write it, without that check (see quote_out_json). The service
+    # opens its session there, not a dependency on the event loop
+    view = await run_in_threadpool(quotes.create, running(request), caller.organisation_id, body)
     return Response(quote_out_json(view), status_code=201, media_type="application/json")
 
 

@@ -32,10 +32,15 @@ _WRITES = {"corridor_writes": True}
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
+def sqlite_writers(engine: Engine) -> threading.Lock | None:
+    """The lock this process's writers to ``engine`` queue on (SQLite), or None."""
+    return _SQLITE_WRITERS.get(engine)
+
+
 @contextmanager
 def writing(session: Session) -> Iterator[None]:
     """A write transaction on ``session`` (committed at the end, rolled back on error)."""
-    lock = _SQLITE_WRITERS.get(session.get_bind().engine)
+    lock = sqlite_writers(session.get_bind().engine)
     with lock or nullcontext(), session.begin():
         session.connection(execution_options=_WRITES)
         yield

@@ -14,10 +14,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db.direct import Direct
 from app.db.models import BookingDeparture, DepartureCapacity
 
 
@@ -137,6 +138,19 @@ def free(db: Session, start: datetime, end: datetime) -> dict[str, float]:
     Read on the session's connection: plain rows, no ORM entities to load.
     """
     rows = db.connection().execute(_FREE_BETWEEN, {"start": start, "end": end})
+    return {key: float(room) for key, room in rows}
+
+
+_FREE_BETWEEN_NOW = Direct(_FREE_BETWEEN)
+
+
+def free_now(engine: Engine, start: datetime, end: datetime) -> dict[str, float]:
+    """:func:`free`, read on its own: one statement, so one snapshot, in no open transaction.
+
+    For a quote, which holds no transaction while it searches: bookings re-check every hold
+    under the row lock (:func:`hold`), so a snapshot that went stale meanwhile oversells nothing.
+    """
+    rows = _FREE_BETWEEN_NOW.rows(engine, {"start": start, "end": end})
     return {key: float(room) for key, room in rows}
 
 

@@ -32,10 +32,10 @@ if TYPE_CHECKING:
     from app.state import Running
 
 
-def create(db: Session, service: Running, organisation_id: str, body: QuoteIn) -> dict[str, Any]:
+def create(service: Running, organisation_id: str, body: QuoteIn) -> dict[str, Any]:
     """Solve ``body`` for the organisation and keep the quote: the quote as the API shows it.
 
-    The capacity read's transaction ends before the solve, so no connection or snapshot is held
+    The capacity read is one statement in no transaction, so no connection or snapshot is held
     while the search runs; the row is written in a transaction of its own.
 
     Raises
@@ -46,18 +46,18 @@ def create(db: Session, service: Running, organisation_id: str, body: QuoteIn) -
         An unknown scenario (404), or scenario and scenario_id both given (422).
     """
     settings = service.settings
-    network = scenarios.request_network(
-        db,
-        service.scenario_networks,
-        service.live.get(),
-        organisation_id,
-        body.scenario_id,
-        body.scenario,
-    )
+    with Session(service.engine, expire_on_commit=False) as db:  # a stored scenario's read
+        network = scenarios.request_network(
+            db,
+            service.scenario_networks,
+            service.live.get(),
+            organisation_id,
+            body.scenario_id,
+            body.scenario,
+        )
     request = quote_request(network, body, settings.max_horizon_days)
     window_end = request.ready + request.horizon + timedelta(days=1)
-    free = ledger.free(db, request.ready - timedelta(days=1), window_end)
-    db.rollback()
+    free = ledger.free_now(service.engine, request.ready - timedelta(days=1), window_end)
     request = dataclasses.replace(request, capacity=free)
     validity = timedelta(hours=settings.quote_validity_hours)
     with service.solving:
@@ -71,7 +71,7 @@ def create(db: Session, service: Running, organisation_id: str, body: QuoteIn) -
     service.metrics.quote_solve_cpu.labels(result.status.value).observe(cpu_s)
     found = record(result, network, body, request)
     asked = body.model_dump(mode="json", exclude_none=True)
-    row = store(db, organisation_id, asked, found, datetime.now(UTC), validity)
+    row = store(service.engine, organisation_id, asked, found, datetime.now(UTC), validity)
     return quote_view(row, network, found)
 
 

@@ -105,6 +105,36 @@ def test_hold_release_and_forget(database_url: str) -> None:
     engine.dispose()
 
 
+def test_free_read_on_its_own_is_the_free_read(database_url: str) -> None:
+    # what a quote reads outside any transaction, on the pool's connection (app.db.direct)
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    with Session(engine) as db, writing(db):
+        db.add(Organisation(id="org", name="Org", created_at=NOW))
+        db.flush()
+        db.add(
+            Quote(
+                id="q", organisation_id="org", created_at=NOW, expires_at=NOW,
+                network_version="v", status="optimal", request={}, result={},
+            )
+        )  # fmt: skip
+        db.flush()
+        first = booking(db, "b1")
+    with Session(engine) as db, writing(db):
+        ledger.hold(db, first, [reservation("TRAIN@1", 10, 6), reservation("SHIP@2", 50, 2.5)])
+    later = NOW.replace(day=3)
+    with Session(engine) as db, writing(db):
+        ledger.hold(db, first, [ledger.Reservation("SHIP@3", "SHIP", later, 50, 1)])
+    for start, end in ((NOW, NOW.replace(day=2)), (NOW.replace(day=2), later), (NOW, later)):
+        with Session(engine) as db:
+            expected = ledger.free(db, start, end)
+        assert ledger.free_now(engine, start, end) == expected
+    assert ledger.free_now(engine, NOW, NOW.replace(day=4)) == {
+        "TRAIN@1": 4, "SHIP@2": 47.5, "SHIP@3": 49,
+    }  # fmt: skip
+    engine.dispose()
+
+
 #: The stored documents: Quote.result, Booking.option and RerouteProposal.option.
 DOCUMENTS = {"Quote": "result", "Booking": "option", "RerouteProposal": "option"}
 
