@@ -41,8 +41,13 @@ lint: $(SYNCED)
 	$(RUN) python scripts/build_demand.py --check
 	$(RUN) corridor network validate
 
+# The suite runs on every core (pytest-xdist), each file's tests on one worker, so that a module's
+# fixtures (the plausibility suite's ten thousand quotes) are built once. (--dist loadgroup would
+# spread files finer, but pytest-xdist 3.8 cannot tag its groups under pytest 9.2.)
+TEST_WORKERS ?= auto
+
 test: lint
-	$(RUN) pytest
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile
 
 BENCH_SUMMARY := .bench-summary.jsonl
 

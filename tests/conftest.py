@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,10 @@ from graph import Network, load_network
 if "CORRIDOR_CACHE_DIR" not in os.environ:
     os.environ["CORRIDOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="corridor-test-cache-")
     atexit.register(shutil.rmtree, os.environ["CORRIDOR_CACHE_DIR"], ignore_errors=True)
+
+# pytest-xdist's workers start with COLUMNS=80, which rich's consoles read once, at import;
+# the command-line tests set the width they print at themselves.
+os.environ.pop("COLUMNS", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -64,6 +69,23 @@ def tiny_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     return copy_data(DATA, tmp_path / "data")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand the figures it measured to the controller."""
+    from tests.figures import FIGURES
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["corridor_figures"] = FIGURES
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the pytest-xdist controller, gather the figures a worker measured."""
+    from tests.figures import FIGURES
+
+    FIGURES.extend(getattr(node, "workeroutput", {}).get("corridor_figures", ()))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -319,7 +319,9 @@ async def test_a_job_survives_its_worker_being_killed(cluster: Cluster) -> None:
         if then == "done":  # not run again
             assert (attempts, finished) == (1, finished_then), (index, after)
         elif index in held:  # delivered again once the dead worker's visibility timed out
-            assert attempts == 2, (index, after)
+            # (a third time if the new worker, on a busy machine, outlasts the timeout too:
+            # delivery is at least once)
+            assert attempts >= 2, (index, after)
         else:
             assert attempts == 1, (index, after)
     engine = make_engine(cluster.database_url)
