@@ -38,7 +38,7 @@ from solvers.errors import InvalidRequest
 from solvers.pricing import Pricer, total_fen
 from solvers.quoting.allowed import AllowedNetwork
 from solvers.quoting.bounds import lower_bounds
-from solvers.quoting.caches import Bounds, costs, routes
+from solvers.quoting.caches import Bounds, costs, ride_templates, routes
 from solvers.quoting.customs import CLEARED, HOME, Clearance, Customs, clearance_fees
 from solvers.quoting.drayage import (
     DESTINATION,
@@ -130,13 +130,14 @@ class QuoteModel:
         #: the network as this cargo and these filters allow it, shared whatever the endpoints
         self.allowed = AllowedNetwork(network, request.cargo, request.filters, self.pricers)
         self.drayage = Drayage(self, first_mile, last_mile)
-        shared = routes(network, request)
-        self._groups: dict[tuple[str, int], tuple[Group, ...]] = shared.groups
-        self._memo: dict[str, Any] = shared.values
+        self._memo: dict[str, Any] = routes(network, request).values
+        shared_templates = ride_templates(
+            network, request.cargo, request.filters, self.home, self.abroad
+        )
+        self._groups = shared_templates.groups
+        self._boarding_table = shared_templates.boardings
+        self._passages = shared_templates.passages
         self._handling: dict[tuple[str, Mode | None, Mode | None], int] = shared_costs.handling
-        self._boarding_table: dict[
-            tuple[str, Mode | None, int], tuple[tuple[ServiceLeg, int, tuple[Group, ...]], ...]
-        ] = self._remember("boardings", dict)
         self._walks: dict[tuple[str, int], tuple[Slot, ...]] = {}
         self._connections: dict[tuple[str, int], tuple[Slot, ...] | None] = {}
 
@@ -183,10 +184,10 @@ class QuoteModel:
         Only passages the catalogue has one ocean freight for, whose ports of transshipment and
         discharge are in other cities than the port before, that no carrier may refuse as
         cabotage, and, for an export, that do not unload the box in its home country again.
-        Memoised per request shape; the passages themselves are found once per cargo and
-        filters (:meth:`AllowedNetwork.passages`), since endpoints only decide the home country.
+        Memoised per cargo, filters and pair of countries (:class:`.caches.Templates`); the
+        passages themselves are found once per cargo and filters (:meth:`AllowedNetwork.passages`).
         """
-        known: dict[str, tuple[Passage, ...]] = self._remember("passages", dict)
+        known = self._passages
         found = known.get(leg.id)
         if found is None:
             locations = self.network.locations
@@ -320,7 +321,7 @@ class QuoteModel:
         """The allowed legs from ``location`` with their handling and template groups.
 
         The handling from ``arriving`` without congestion, the groups for boarding in ``phase``;
-        memoised per request shape.
+        memoised per cargo, filters and pair of countries.
         """
         key = (location, arriving, phase)
         found = self._boarding_table.get(key)
