@@ -23,6 +23,7 @@ from solvers.pricing import Pricer
 from solvers.types import Endpoint, Filters, QuoteRequest
 
 if TYPE_CHECKING:
+    from solvers.quoting.customs import Clearance
     from solvers.quoting.passages import Passage
     from solvers.quoting.rides import Group
 
@@ -42,6 +43,13 @@ class Costs:
     emitter: Emitter
     handling: dict[tuple[str, Mode | None, Mode | None], int] = field(default_factory=dict)
     starts: dict[str, tuple[int, ...]] = field(default_factory=dict)  # validity periods by tz
+    #: a ride's freight and handling per validity period, CO2e and minutes aboard, by
+    #: (boarding place, its legs, legs aboard the first ship): what a template costs before
+    #: clearance, the same whatever the countries, filters or endpoints of the quote
+    rides: dict[tuple[str, tuple[str, ...], int], tuple[tuple[int, ...], int, int]] = field(
+        default_factory=dict
+    )
+    fees: dict[Clearance, tuple[int, ...]] = field(default_factory=dict)  # per validity period
 
 
 @dataclass(slots=True)
