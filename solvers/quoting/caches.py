@@ -1,10 +1,11 @@
 """What quotes on one network share, so a running service pays for each part once.
 
-Three levels, each kept per network (weakly: a network dropped after a reload takes its caches
+Four levels, each kept per network (weakly: a network dropped after a reload takes its caches
 with it): prices, emissions and handling times per cargo (:class:`Costs`); the network as one
-cargo and one set of filters allow it, whatever the endpoints (:class:`Allowed`); ride templates,
-passages and lower bounds per request shape (:class:`Routes`, the least recently used shape
-dropped first).
+cargo and one set of filters allow it, whatever the endpoints (:class:`Allowed`); ride templates
+and passages per cargo, filters and pair of countries (:class:`Templates`: the endpoints decide
+a template only through the countries customs and passages read); lower bounds per request shape
+(:class:`Routes`). The last two drop their least recently used key first.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from graph import Mode, Network, ServiceLeg
@@ -22,8 +23,11 @@ from solvers.pricing import Pricer
 from solvers.types import Endpoint, Filters, QuoteRequest
 
 if TYPE_CHECKING:
+    from solvers.quoting.customs import Clearance
     from solvers.quoting.passages import Passage
     from solvers.quoting.rides import Group
+
+T = TypeVar("T")
 
 #: A ride or passage as a lower-bound edge: (boarding place, minutes, fen, grams).
 BoundEdge = tuple[str, int, int, int]
@@ -39,13 +43,37 @@ class Costs:
     emitter: Emitter
     handling: dict[tuple[str, Mode | None, Mode | None], int] = field(default_factory=dict)
     starts: dict[str, tuple[int, ...]] = field(default_factory=dict)  # validity periods by tz
+    #: a ride's freight and handling per validity period, CO2e and minutes aboard, by
+    #: (boarding place, its legs, legs aboard the first ship): what a template costs before
+    #: clearance, the same whatever the countries, filters or endpoints of the quote
+    rides: dict[tuple[str, tuple[str, ...], int], tuple[tuple[int, ...], int, int]] = field(
+        default_factory=dict
+    )
+    fees: dict[Clearance, tuple[int, ...]] = field(default_factory=dict)  # per validity period
+
+
+@dataclass(slots=True)
+class Templates:
+    """Memoised ride templates and passages for one cargo, set of filters and pair of countries.
+
+    A template's price, CO2e, clearances and required-hub bits depend on the cargo, the filters,
+    the network and, through customs and the passages an export may take, on the countries of
+    origin and destination only: quotes between any places of the same two countries share them.
+    By (leg, boarding phase): the templates grouped by clearance; by (place, arriving mode,
+    phase): the allowed legs with their handling and groups; by leg: its sea passages.
+    """
+
+    groups: dict[tuple[str, int], tuple[Group, ...]] = field(default_factory=dict)
+    boardings: dict[
+        tuple[str, Mode | None, int], tuple[tuple[ServiceLeg, int, tuple[Group, ...]], ...]
+    ] = field(default_factory=dict)
+    passages: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class Routes:
-    """Memoised ride templates, passages and bounds for one request shape."""
+    """Memoised lower bounds for one request shape."""
 
-    groups: dict[tuple[str, int], tuple[Group, ...]] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,6 +106,10 @@ class Allowed:
 _COSTS: WeakKeyDictionary[Network, dict[Cargo, Costs]] = WeakKeyDictionary()
 _ROUTES: WeakKeyDictionary[Network, OrderedDict[tuple[Any, ...], Routes]] = WeakKeyDictionary()
 _ROUTES_PER_NETWORK = 256
+_TEMPLATES: WeakKeyDictionary[Network, OrderedDict[tuple[Any, ...], Templates]] = (
+    WeakKeyDictionary()
+)
+_TEMPLATES_PER_NETWORK = 256
 _ALLOWED: WeakKeyDictionary[Network, dict[tuple[Cargo, Filters], Allowed]] = WeakKeyDictionary()
 
 
@@ -108,18 +140,36 @@ def pricer_for(network: Network, cargo: Cargo) -> Pricer:
 
 
 def routes(network: Network, request: QuoteRequest) -> Routes:
-    """Allowed legs, templates and bounds shared by quotes of the same shape.
+    """Bounds shared by quotes of the same shape.
 
     They depend on cargo, filters and endpoints only, not on the date, deadline or capacity;
     the least recently used shape goes first.
     """
-    per_network = _ROUTES.setdefault(network, OrderedDict())
     key = (request.cargo, request.filters, request.origin, request.destination)
+    return _recent(_ROUTES.setdefault(network, OrderedDict()), key, Routes, _ROUTES_PER_NETWORK)
+
+
+def ride_templates(
+    network: Network, cargo: Cargo, filters: Filters, home: str, abroad: str
+) -> Templates:
+    """Ride templates and passages shared by quotes of one cargo and filters between two countries.
+
+    Not by date, deadline or capacity: those decide which departures a template takes, not the
+    template. The least recently used key goes first.
+    """
+    key = (cargo, filters, home, abroad)
+    per_network = _TEMPLATES.setdefault(network, OrderedDict())
+    return _recent(per_network, key, Templates, _TEMPLATES_PER_NETWORK)
+
+
+def _recent(
+    per_network: OrderedDict[tuple[Any, ...], T], key: tuple[Any, ...], make: type[T], most: int
+) -> T:
+    """The value of ``key``, made if new; the least recently used beyond ``most`` dropped."""
     found = per_network.get(key)
     if found is None:
-        found = Routes()
-        per_network[key] = found
-        if len(per_network) > _ROUTES_PER_NETWORK:
+        found = per_network[key] = make()
+        if len(per_network) > most:
             per_network.popitem(last=False)
     else:
         per_network.move_to_end(key)
@@ -130,4 +180,5 @@ def clear() -> None:
     """Forget everything quotes share (a benchmark's cold start)."""
     _COSTS.clear()
     _ROUTES.clear()
+    _TEMPLATES.clear()
     _ALLOWED.clear()

@@ -38,7 +38,7 @@ from solvers.errors import InvalidRequest
 from solvers.pricing import Pricer, total_fen
 from solvers.quoting.allowed import AllowedNetwork
 from solvers.quoting.bounds import lower_bounds
-from solvers.quoting.caches import Bounds, costs, routes
+from solvers.quoting.caches import Bounds, costs, ride_templates, routes
 from solvers.quoting.customs import CLEARED, HOME, Clearance, Customs, clearance_fees
 from solvers.quoting.drayage import (
     DESTINATION,
@@ -130,13 +130,16 @@ class QuoteModel:
         #: the network as this cargo and these filters allow it, shared whatever the endpoints
         self.allowed = AllowedNetwork(network, request.cargo, request.filters, self.pricers)
         self.drayage = Drayage(self, first_mile, last_mile)
-        shared = routes(network, request)
-        self._groups: dict[tuple[str, int], tuple[Group, ...]] = shared.groups
-        self._memo: dict[str, Any] = shared.values
+        self._memo: dict[str, Any] = routes(network, request).values
+        shared_templates = ride_templates(
+            network, request.cargo, request.filters, self.home, self.abroad
+        )
+        self._groups = shared_templates.groups
+        self._boarding_table = shared_templates.boardings
+        self._passages = shared_templates.passages
         self._handling: dict[tuple[str, Mode | None, Mode | None], int] = shared_costs.handling
-        self._boarding_table: dict[
-            tuple[str, Mode | None, int], tuple[tuple[ServiceLeg, int, tuple[Group, ...]], ...]
-        ] = self._remember("boardings", dict)
+        self._ride_costs = shared_costs.rides
+        self._fees = shared_costs.fees
         self._walks: dict[tuple[str, int], tuple[Slot, ...]] = {}
         self._connections: dict[tuple[str, int], tuple[Slot, ...] | None] = {}
 
@@ -183,10 +186,10 @@ class QuoteModel:
         Only passages the catalogue has one ocean freight for, whose ports of transshipment and
         discharge are in other cities than the port before, that no carrier may refuse as
         cabotage, and, for an export, that do not unload the box in its home country again.
-        Memoised per request shape; the passages themselves are found once per cargo and
-        filters (:meth:`AllowedNetwork.passages`), since endpoints only decide the home country.
+        Memoised per cargo, filters and pair of countries (:class:`.caches.Templates`); the
+        passages themselves are found once per cargo and filters (:meth:`AllowedNetwork.passages`).
         """
-        known: dict[str, tuple[Passage, ...]] = self._remember("passages", dict)
+        known = self._passages
         found = known.get(leg.id)
         if found is None:
             locations = self.network.locations
@@ -304,10 +307,7 @@ class QuoteModel:
                     template
                     for _, template in templates
                     if not template.enters & cities
-                    and (
-                        keep is None
-                        or keep(template, leaves + template.minutes + template.clearance_after)
-                    )
+                    and (keep is None or keep(template, leaves + template.aboard))
                 ]
                 if pending:
                     yield from self._rides(leg, ready, first, pending, first_only)
@@ -320,7 +320,7 @@ class QuoteModel:
         """The allowed legs from ``location`` with their handling and template groups.
 
         The handling from ``arriving`` without congestion, the groups for boarding in ``phase``;
-        memoised per request shape.
+        memoised per cargo, filters and pair of countries.
         """
         key = (location, arriving, phase)
         found = self._boarding_table.get(key)
@@ -500,25 +500,24 @@ class QuoteModel:
     ) -> RideTemplate:
         """The date-free part of a ride: price (freight, handling, clearance fees) and CO2e.
 
-        A sea passage (``joined`` legs aboard the first ship) adds the transshipment's lifts to
-        its CO2e.
+        What does not depend on customs (:meth:`_ride_costs_of`) and each clearance's fees are
+        worked out once per cargo (:class:`.caches.Costs`) and shared by every pair of countries.
         """
         alight = legs[-1].destination
-        locations = self.network.locations
-        prices = tuple(
-            self.ride_fen(legs, board, alight, pricer)
-            + total_fen(pricer.handling(locations[board], legs[0].mode))
-            + total_fen(pricer.handling(locations[alight], legs[-1].mode))
-            + sum(
-                total_fen(clearance_fees(pricer, clearance))
-                for clearance in (board_clearance, alight_clearance)
-                if clearance is not None
-            )
-            for pricer in self.pricers
-        )
-        co2 = sum(self.emitter.leg_g(leg) for leg in legs) + self.emitter.hub_g(locations[board])
-        if joined:
-            co2 += self.emitter.hub_g(locations[legs[joined].origin])
+        key = (board, tuple(leg.id for leg in legs), joined)
+        costs = self._ride_costs.get(key)
+        if costs is None:
+            costs = self._ride_costs[key] = self._ride_costs_of(board, legs, joined)
+        freight, co2, minutes = costs
+        prices = freight
+        for clearance in (board_clearance, alight_clearance):
+            if clearance is not None:
+                fees = self._fees.get(clearance)
+                if fees is None:
+                    fees = self._fees[clearance] = tuple(
+                        total_fen(clearance_fees(pricer, clearance)) for pricer in self.pricers
+                    )
+                prices = tuple(price + fee for price, fee in zip(prices, fees, strict=True))
         visits = tuple(leg.destination for leg in legs)
         return RideTemplate(
             board=board,
@@ -532,10 +531,32 @@ class QuoteModel:
             visits=visits,
             mask=self.mask_of(visits),
             enters=self.enters(board, alight),
-            minutes=sum(self.index.transit_minutes(leg.id) for leg in legs),
+            minutes=minutes,
             joined=joined,
             **self._dated(prices, board),
         )
+
+    def _ride_costs_of(
+        self, board: str, legs: tuple[ServiceLeg, ...], joined: int
+    ) -> tuple[tuple[int, ...], int, int]:
+        """A ride's freight and handling per validity period, its CO2e and minutes aboard.
+
+        A sea passage (``joined`` legs aboard the first ship) adds the transshipment's lifts to
+        its CO2e.
+        """
+        alight = legs[-1].destination
+        locations = self.network.locations
+        prices = tuple(
+            self.ride_fen(legs, board, alight, pricer)
+            + total_fen(pricer.handling(locations[board], legs[0].mode))
+            + total_fen(pricer.handling(locations[alight], legs[-1].mode))
+            for pricer in self.pricers
+        )
+        co2 = sum(self.emitter.leg_g(leg) for leg in legs) + self.emitter.hub_g(locations[board])
+        if joined:
+            co2 += self.emitter.hub_g(locations[legs[joined].origin])
+        minutes = sum(self.index.transit_minutes(leg.id) for leg in legs)
+        return prices, co2, minutes
 
     def _dated(self, prices: tuple[int, ...], board: str) -> dict[str, tuple[int, ...]]:
         """Where the validity periods start, and a template's price per period if they differ.

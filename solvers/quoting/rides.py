@@ -48,11 +48,17 @@ class RideTemplate:
     # worked out once from the fields above: searches read them for every template they weigh
     mode: Mode = field(init=False)  # the mode the box arrives by
     clearance_after: int = field(init=False)  # minutes of clearance after arrival
+    #: minutes from departure to available: minutes aboard plus clearance after
+    aboard: int = field(init=False, repr=False, compare=False)
+    #: the search state it alights in from a label with no required hub visited yet
+    state: tuple[str, Mode, int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", self.legs[-1].mode)
         after = self.alight_clearance
         object.__setattr__(self, "clearance_after", after.minutes if after else 0)
+        object.__setattr__(self, "aboard", self.minutes + self.clearance_after)
+        object.__setattr__(self, "state", (self.alight, self.mode, self.phase, self.mask))
 
     def period_at(self, departure: int) -> int:
         """The validity period of a ride departing at ``departure``."""

@@ -39,6 +39,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from graph import Mode
+from solvers.quoting.drayage import ORIGIN
 from solvers.quoting.model import QuoteModel
 from solvers.quoting.rides import NEVER, Finish, Ride, RideTemplate
 
@@ -164,7 +165,10 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
     counter = itertools.count()
     capped = model.max_rides < NEVER
     dominates = Label.dominates_counting_rides if capped else Label.dominates
-    bounds = model.bounds  # a ride never alights at a point's origin
+    # a plain dict is quicker to read than the shared read-only mapping; a ride never alights
+    # at a point's origin, so its entry serves only the labels there (model.remaining)
+    bounds = dict(model.bounds)
+    bounds[ORIGIN] = (0, 0, 0)
     deadline, max_price, max_co2 = model.deadline, model.max_price_fen, model.max_co2e_g
     # the label being expanded, as keep reads it
     spent = emitted = rides = mask = cities = 0
@@ -192,7 +196,11 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
         elif finished and _reached(finished, reach, least, cleanest, rides, capped):
             stats.pruned_by_target += 1
         else:
-            bag = bags.get((template.alight, template.mode, template.phase, mask | template.mask))
+            bag = bags.get(
+                template.state
+                if not mask
+                else (template.alight, template.mode, template.phase, mask | template.mask)
+            )
             if not bag or not _beaten(
                 bag, earliest, price, co2, rides, cities | template.enters & tracked, capped
             ):
@@ -210,17 +218,17 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
         parent: Label | None,
         ride: Ride | None,
     ) -> None:
-        bound = model.remaining(state[0])
+        bound = bounds.get(state[0])
         if bound is None:
             return
         reach, least, cleanest = time + bound[0], price + bound[1], co2 + bound[2]
-        if reach > model.deadline:
+        if reach > deadline:
             stats.pruned_by_deadline += 1
             return
-        if least > model.max_price_fen:
+        if least > max_price:
             stats.pruned_by_budget += 1
             return
-        if cleanest > model.max_co2e_g:
+        if cleanest > max_co2:
             stats.pruned_by_co2e += 1
             return
         if finished and _reached(finished, reach, least, cleanest, rides, capped):
@@ -251,8 +259,7 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
             continue
         location, arriving, phase, mask = label.state
         if finished:
-            bound = model.remaining(location)
-            assert bound is not None  # pushed labels have one
+            bound = bounds[location]  # pushed labels have one
             time = label.time + bound[0]
             price, co2 = label.price + bound[1], label.co2 + bound[2]
             if _reached(finished, time, price, co2, label.rides, capped):
@@ -280,7 +287,11 @@ def _pareto(model: QuoteModel, tracked: int) -> ParetoResult:
             template = ride.template
             price = label.price + (ride.price_fen if template.prices else template.price_fen)
             co2 = label.co2 + template.co2e_g
-            state = (template.alight, template.mode, template.phase, mask | template.mask)
+            state = (
+                template.state
+                if not mask
+                else (template.alight, template.mode, template.phase, mask | template.mask)
+            )
             push(
                 ride.available,
                 price,

@@ -13,8 +13,9 @@ import pytest
 from graph import CargoClass, Network, ScenarioError, apply_scenario, parse_scenario
 from graph.schedule import DepartureIndex, to_minutes
 from solvers.cargo import Cargo
-from solvers.quoting import QuoteSettings, quote
+from solvers.quoting import QuoteSettings, caches, quote
 from solvers.quoting.model import QuoteModel
+from solvers.quoting.search import pareto_search
 from solvers.types import Endpoint, QuoteRequest
 from solvers.validate import violations
 
@@ -198,3 +199,37 @@ def test_a_bill_names_the_item_valid_on_the_day_even_at_the_same_price(
         (itinerary,) = quote(renewed, asked).pareto
         assert [line.code for line in itinerary.price.lines] == [code]
         assert violations(renewed, asked, itinerary) == []
+
+
+def test_quotes_between_the_same_countries_share_templates_and_answer_as_if_alone(
+    real_network: Network,
+) -> None:
+    """Templates are shared by country pair: a quote after others answers as it does cold."""
+    cargo = Cargo(CargoClass.DRY, "42G1")
+    pairs = [
+        ("CNCQI-TJC", "VNHPH"),
+        ("CNNIG", "VNCLI"),  # same countries as the first: its templates are reused
+        ("CNNIG", "THLCH"),  # another destination country: templates of its own
+        ("CNCDU-CXG", "CNQZH"),  # domestic
+        ("CNCQI-XNY", "CNNSA"),
+        ("VNHPH", "CNNIG"),  # the other way round
+    ]
+    requests = [
+        QuoteRequest(
+            origin=Endpoint.at(origin), destination=Endpoint.at(end), ready=READY, cargo=cargo
+        )
+        for origin, end in pairs
+    ]
+    caches.clear()
+    shared = [pareto_search(QuoteModel(real_network, r)).arrivals for r in requests]
+    first, second, third = (QuoteModel(real_network, r)._groups for r in requests[:3])
+    assert first is second
+    assert first is not third
+    assert first
+    assert third
+    alone = []
+    for request in requests:
+        caches.clear()
+        alone.append(pareto_search(QuoteModel(real_network, request)).arrivals)
+    assert all(shared)
+    assert shared == alone
