@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa
 from sqlalchemy.engine import Dialect
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -73,7 +74,7 @@ class Direct:
         """The rows the statement reads with ``values`` (raw driver rows)."""
         compiled = self._for(engine.dialect)
         parameters = self._parameters(compiled, values)
-        connection = engine.raw_connection()
+        connection = _checkout(engine)
         try:
             cursor = connection.cursor()
             try:
@@ -92,7 +93,7 @@ class Direct:
         parameters = self._parameters(compiled, values)
         # SQLite: this process's writers queue on one lock, as through app.db.engine.writing
         with sqlite_writers(engine) or nullcontext():
-            connection = engine.raw_connection()
+            connection = _checkout(engine)
             try:
                 cursor = connection.cursor()
                 try:
@@ -104,6 +105,17 @@ class Direct:
                 raise _wrapped(engine, connection, error, compiled.sql, parameters) from error
             finally:
                 connection.close()  # back to the pool, which rolls back anything left open
+
+
+def _checkout(engine: Engine) -> PoolProxiedConnection:
+    """A pooled DBAPI connection; a refused connect raised as SQLAlchemy's (as ``connect()``)."""
+    try:
+        return engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as error:
+        wrapped: sa.StatementError = sa.DBAPIError.instance(
+            None, None, error, engine.dialect.loaded_dbapi.Error, dialect=engine.dialect
+        )
+        raise wrapped from error
 
 
 def _wrapped(

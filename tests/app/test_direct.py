@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import exc, insert, select
 from sqlalchemy.orm import Session
 
 from app.db.direct import Direct
-from app.db.engine import make_engine, upgrade, writing
+from app.db.engine import database_unavailable, make_engine, upgrade, writing
 from app.db.models import Organisation, Quote
 
 NOW = datetime(2026, 12, 1, 8, 30, 15, 123456, tzinfo=UTC)
@@ -65,4 +66,18 @@ def test_a_refused_write_raises_sqlalchemys_error_and_leaves_the_pool_usable(
         INSERT.write(engine, quote_values("q_1", "org"))
     with Session(engine) as db:
         assert db.scalars(select(Quote.id)).all() == ["q_1"]
+    engine.dispose()
+
+
+def test_a_database_that_refuses_the_connection_is_unavailable_not_an_error() -> None:
+    """A refused connect comes out as SQLAlchemy's error, which the service answers with 503."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{port}/none")
+    for attempt in (lambda: INSERT.write(engine, quote_values("q", "org")),
+                    lambda: Direct(select(Quote.id)).rows(engine, {})):  # fmt: skip
+        with pytest.raises(exc.OperationalError) as raised:
+            attempt()
+        assert database_unavailable(raised.value)
     engine.dispose()
