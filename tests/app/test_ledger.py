@@ -62,6 +62,19 @@ def booking(db: Session, booking_id: str) -> str:
     return booking_id
 
 
+def quote_of_org(db: Session) -> None:
+    """The organisation "org" and its quote "q", which the bookings below come from."""
+    db.add(Organisation(id="org", name="Org", created_at=NOW))
+    db.flush()
+    db.add(
+        Quote(
+            id="q", organisation_id="org", created_at=NOW, expires_at=NOW,
+            network_version="v", status="optimal", request={}, result={},
+        )
+    )  # fmt: skip
+    db.flush()
+
+
 def test_hold_release_and_forget(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
@@ -71,15 +84,7 @@ def test_hold_release_and_forget(database_url: str) -> None:
             return ledger.booked(db, ["TRAIN@1", "SHIP@2", "NONE@3"])
 
     with Session(engine) as db, writing(db):
-        db.add(Organisation(id="org", name="Org", created_at=NOW))
-        db.flush()
-        db.add(
-            Quote(
-                id="q", organisation_id="org", created_at=NOW, expires_at=NOW,
-                network_version="v", status="optimal", request={}, result={},
-            )
-        )  # fmt: skip
-        db.flush()
+        quote_of_org(db)
         first, second = booking(db, "b1"), booking(db, "b2")
     with Session(engine) as db, writing(db):
         ledger.hold(db, first, [reservation("TRAIN@1", 10, 6), reservation("SHIP@2", 50, 6)])
@@ -110,15 +115,7 @@ def test_free_read_on_its_own_is_the_free_read(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
     with Session(engine) as db, writing(db):
-        db.add(Organisation(id="org", name="Org", created_at=NOW))
-        db.flush()
-        db.add(
-            Quote(
-                id="q", organisation_id="org", created_at=NOW, expires_at=NOW,
-                network_version="v", status="optimal", request={}, result={},
-            )
-        )  # fmt: skip
-        db.flush()
+        quote_of_org(db)
         first = booking(db, "b1")
     with Session(engine) as db, writing(db):
         ledger.hold(db, first, [reservation("TRAIN@1", 10, 6), reservation("SHIP@2", 50, 2.5)])
