@@ -13,6 +13,8 @@ from solvers.cargo import Cargo
 from solvers.errors import InvalidRequest
 
 DEFAULT_HORIZON = timedelta(weeks=8)
+#: The longest a quote may look ahead for departures (solvers share what they find within it).
+MAX_HORIZON = timedelta(weeks=26)
 
 
 class Preference(StrEnum):
@@ -149,7 +151,7 @@ class QuoteRequest:
             problems.append(("max_transfers", "must not be negative"))
         if not self.filters.modes:
             problems.append(("modes", "allow at least one mode"))
-        if not timedelta(hours=1) <= self.horizon <= timedelta(weeks=26):
+        if not timedelta(hours=1) <= self.horizon <= MAX_HORIZON:
             problems.append(("horizon", "between 1 hour and 26 weeks"))
         if self.origin == self.destination:
             problems.append(("destination", "origin and destination are the same"))

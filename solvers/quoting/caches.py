@@ -1,10 +1,11 @@
 """What quotes on one network share, so a running service pays for each part once.
 
-Four levels, each kept per network (weakly: a network dropped after a reload takes its caches
-with it): prices, emissions and handling times per cargo (:class:`Costs`); the network as one
-cargo and one set of filters allow it, whatever the endpoints (:class:`Allowed`); ride templates
-and passages per cargo, filters and pair of countries (:class:`Templates`: the endpoints decide
-a template only through the countries customs and passages read); lower bounds per request shape
+Five levels, each kept per network (weakly: a network dropped after a reload takes its caches
+with it): what the timetable alone says of a boarding, whatever the request (:class:`Voyages`);
+prices, emissions and handling times per cargo (:class:`Costs`); the network as one cargo and
+one set of filters allow it, whatever the endpoints (:class:`Allowed`); ride templates and
+passages per cargo, filters and pair of countries (:class:`Templates`: the endpoints decide a
+template only through the countries customs and passages read); lower bounds per request shape
 (:class:`Routes`). The last two drop their least recently used key first.
 """
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from graph import Mode, Network, ServiceLeg
+from graph.schedule import Slot
 from solvers.cargo import Cargo
 from solvers.emissions import Emitter
 from solvers.pricing import Pricer
@@ -33,6 +35,23 @@ T = TypeVar("T")
 BoundEdge = tuple[str, int, int, int]
 #: Lower bounds (minutes, fen, grams) from each place to a destination.
 Bounds = Mapping[str, tuple[int, int, int]]
+
+
+@dataclass(slots=True)
+class Voyages:
+    """What a boarding leads to on the timetable alone, the same for every quote on a network.
+
+    By (leg, departure): that departure and, for each following leg of its service, the first
+    departure at or after the box's arrival on the one before, as long as it leaves within
+    ``MAX_HORIZON`` of the boarding. By (onward leg, arrival at a port of transshipment): when
+    the box is ready for the onward leg after the port's sea-to-sea handling (and any
+    congestion then) and the leg's first departure whose cut-off it makes, within
+    ``MAX_HORIZON`` of that. A quote cuts a voyage to its chain, horizon, deadline and free
+    capacity, each of which only shortens it.
+    """
+
+    walks: dict[tuple[str, int], tuple[Slot, ...]] = field(default_factory=dict)
+    connections: dict[tuple[str, int], tuple[int, Slot | None]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -103,6 +122,9 @@ class Allowed:
     bounds_to: dict[Endpoint, Bounds] = field(default_factory=dict)
 
 
+_VOYAGES: WeakKeyDictionary[Network, Voyages] = WeakKeyDictionary()
+#: Boardings kept per network before its voyages are forgotten and found again (dates move on).
+_VOYAGES_PER_NETWORK = 500_000
 _COSTS: WeakKeyDictionary[Network, dict[Cargo, Costs]] = WeakKeyDictionary()
 _ROUTES: WeakKeyDictionary[Network, OrderedDict[tuple[Any, ...], Routes]] = WeakKeyDictionary()
 _ROUTES_PER_NETWORK = 256
@@ -116,6 +138,14 @@ _ALLOWED: WeakKeyDictionary[Network, dict[tuple[Cargo, Filters], Allowed]] = Wea
 def allowed(network: Network, cargo: Cargo, filters: Filters) -> Allowed:
     """What quotes of one cargo under one set of filters share on ``network``."""
     return _ALLOWED.setdefault(network, {}).setdefault((cargo, filters), Allowed())
+
+
+def voyages(network: Network) -> Voyages:
+    """What every quote on ``network`` shares of its timetable (emptied when it grows too big)."""
+    found = _VOYAGES.get(network)
+    if found is None or len(found.walks) + len(found.connections) > _VOYAGES_PER_NETWORK:
+        found = _VOYAGES[network] = Voyages()
+    return found
 
 
 def costs(network: Network, cargo: Cargo) -> Costs:
@@ -178,6 +208,7 @@ def _recent(
 
 def clear() -> None:
     """Forget everything quotes share (a benchmark's cold start)."""
+    _VOYAGES.clear()
     _COSTS.clear()
     _ROUTES.clear()
     _TEMPLATES.clear()

@@ -38,7 +38,7 @@ from solvers.errors import InvalidRequest
 from solvers.pricing import Pricer, total_fen
 from solvers.quoting.allowed import AllowedNetwork
 from solvers.quoting.bounds import lower_bounds
-from solvers.quoting.caches import Bounds, costs, ride_templates, routes
+from solvers.quoting.caches import Bounds, costs, ride_templates, routes, voyages
 from solvers.quoting.customs import CLEARED, HOME, Clearance, Customs, clearance_fees
 from solvers.quoting.drayage import (
     DESTINATION,
@@ -50,9 +50,12 @@ from solvers.quoting.drayage import (
 )
 from solvers.quoting.passages import PASSAGE_MAX_WAIT_H, Passage, loops_round
 from solvers.quoting.rides import NEVER, Finish, Group, Keep, Ride, RideTemplate
-from solvers.types import Endpoint, HubRule, QuoteRequest
+from solvers.types import MAX_HORIZON, Endpoint, HubRule, QuoteRequest
 
 T = TypeVar("T")
+
+#: How far after a boarding the shared voyages look (no quote looks further ahead).
+_VOYAGE_MINUTES = int(MAX_HORIZON.total_seconds() // 60)
 
 
 def endpoint_tz(network: Network, end: Endpoint) -> str:
@@ -140,6 +143,9 @@ class QuoteModel:
         self._handling: dict[tuple[str, Mode | None, Mode | None], int] = shared_costs.handling
         self._ride_costs = shared_costs.rides
         self._fees = shared_costs.fees
+        shared_voyages = voyages(network)
+        self._voyages = shared_voyages.walks
+        self._first_connections = shared_voyages.connections
         self._walks: dict[tuple[str, int], tuple[Slot, ...]] = {}
         self._connections: dict[tuple[str, int], tuple[Slot, ...] | None] = {}
 
@@ -444,37 +450,77 @@ class QuoteModel:
     def _connection(self, onward: ServiceLeg, arrived: int) -> tuple[Slot, ...] | None:
         """The second ship's walk a box arriving at ``arrived`` connects to.
 
-        Memoised: every passage over the same connection shares it.
+        Memoised: every passage over the same connection shares it. Its first departure comes
+        from the voyages every quote shares; a later one is looked for only when that one is
+        full.
         """
         key = (onward.id, arrived)
         if key in self._connections:
             return self._connections[key]
-        ready = arrived + self.handling(onward.origin, Mode.SEA, Mode.SEA, arrived)
+        shared = self._first_connections.get(key)
+        if shared is None:
+            ready = arrived + self.handling(onward.origin, Mode.SEA, Mode.SEA, arrived)
+            first = self.index.first_boardable(onward.id, ready, ready + _VOYAGE_MINUTES)
+            shared = self._first_connections[key] = (ready, first)
+        ready, first = shared
         found = None
-        for slot in self.index.boardable(onward.id, ready, self.horizon_end):
-            if slot.arrival > self.deadline:
-                break
-            if self.room(onward, slot):
-                found = self.walk(self.allowed.chain(onward), slot)
-                break
+        # the quote's horizon ends within the shared look-ahead: the same first departure
+        if (
+            first is not None
+            and first.departure < self.horizon_end
+            and first.arrival <= self.deadline
+        ):
+            if self.room(onward, first):
+                found = self.walk(self.allowed.chain(onward), first)
+            else:
+                for slot in self._after(onward, ready):
+                    if slot.arrival > self.deadline:
+                        break
+                    if self.room(onward, slot):
+                        found = self.walk(self.allowed.chain(onward), slot)
+                        break
         self._connections[key] = found
         return found
 
     def walk(self, chain: tuple[ServiceLeg, ...], first: Slot) -> tuple[Slot, ...]:
-        """Departures of the chain a box boarding at ``first`` stays aboard for."""
+        """Departures of the chain a box boarding at ``first`` stays aboard for.
+
+        The shared voyage from ``first``, cut where the chain, the quote's horizon or deadline
+        ends or a departure is full.
+        """
         key = (chain[0].id, first.departure)
         cached = self._walks.get(key)
         if cached is not None:
             return cached
-        slots = [first]
-        for leg in chain[1:]:
-            nxt = self.index.first(leg.id, slots[-1].arrival, self.horizon_end)
-            if nxt is None or nxt.arrival > self.deadline or not self.room(leg, nxt):
+        voyage = self._voyages.get(key) or self._voyage(chain[0], first)
+        end = min(len(chain), len(voyage))
+        calls = 1
+        while calls < end:
+            slot = voyage[calls]
+            if (
+                slot.departure >= self.horizon_end
+                or slot.arrival > self.deadline
+                or not self.room(chain[calls], slot)
+            ):
                 break
-            slots.append(nxt)
-        walk = tuple(slots)
+            calls += 1
+        walk = voyage if calls == len(voyage) else voyage[:calls]
         self._walks[key] = walk
         return walk
+
+    def _voyage(self, boarded: ServiceLeg, first: Slot) -> tuple[Slot, ...]:
+        """The shared voyage from ``first`` on ``boarded`` (see :class:`.caches.Voyages`)."""
+        slots = [first]
+        until = first.departure + _VOYAGE_MINUTES
+        leg = self.network.next_leg(boarded)
+        while leg is not None:
+            nxt = self.index.first(leg.id, slots[-1].arrival, until)
+            if nxt is None:
+                break
+            slots.append(nxt)
+            leg = self.network.next_leg(leg)
+        voyage = self._voyages[(boarded.id, first.departure)] = tuple(slots)
+        return voyage
 
     def room(self, leg: ServiceLeg, slot: Slot) -> bool:
         """Whether the departure still has room for the shipment's TEU.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import weakref
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from graph import CargoClass, Network, ScenarioError, apply_scenario, parse_scenario
+from graph.model import departure_key
 from graph.schedule import DepartureIndex, to_minutes
 from solvers.cargo import Cargo
 from solvers.quoting import QuoteSettings, caches, quote
@@ -233,3 +235,43 @@ def test_quotes_between_the_same_countries_share_templates_and_answer_as_if_alon
         alone.append(pareto_search(QuoteModel(real_network, request)).arrivals)
     assert all(shared)
     assert shared == alone
+
+
+def test_quotes_share_voyages_and_cut_them_to_their_own_horizon_deadline_and_capacity(
+    real_network: Network,
+) -> None:
+    """Voyages found by a quote looking far ahead serve later quotes that look less far."""
+    wide = QuoteRequest(
+        origin=Endpoint.at("CNCQI-TJC"),
+        destination=Endpoint.at("SGSIN"),
+        ready=READY,
+        cargo=Cargo(CargoClass.DRY, "42G1"),
+        horizon=timedelta(weeks=26),
+    )
+    caches.clear()
+    slowest = max(quote(real_network, wide).pareto, key=lambda option: option.arrival)
+    # full from the second call of a ride on: the box may board, not stay aboard
+    booked = {
+        departure_key(leg.leg_id, leg.departure): 0.0
+        for before, leg in itertools.pairwise(slowest.legs)
+        if leg.ride == before.ride
+    }
+    assert booked
+    narrower = [
+        dataclasses.replace(wide, horizon=slowest.legs[-1].departure - READY),
+        dataclasses.replace(wide, deadline=slowest.arrival - timedelta(hours=1)),
+        dataclasses.replace(wide, capacity=booked),
+    ]
+    shared = [quote(real_network, request).pareto for request in narrower]
+    assert QuoteModel(real_network, wide)._voyages is QuoteModel(real_network, narrower[0])._voyages
+    alone = []
+    for request in narrower:
+        caches.clear()
+        alone.append(quote(real_network, request).pareto)
+    assert shared == alone
+    assert all(slowest not in found for found in alone)  # each limit changes the answer
+    assert all(found for found in alone)
+    horizon_end = READY + narrower[0].horizon
+    assert all(leg.departure < horizon_end for option in alone[0] for leg in option.legs)
+    for request, found in zip(narrower, alone, strict=True):
+        assert all(violations(real_network, request, option) == [] for option in found)
