@@ -124,7 +124,7 @@ class Allowed:
 
 _VOYAGES: WeakKeyDictionary[Network, Voyages] = WeakKeyDictionary()
 #: Boardings kept per network before its voyages are forgotten and found again (dates move on).
-_VOYAGES_PER_NETWORK = 500_000
+_VOYAGES_PER_NETWORK = 200_000  # about 43 MB (~215 bytes an entry)
 _COSTS: WeakKeyDictionary[Network, dict[Cargo, Costs]] = WeakKeyDictionary()
 _ROUTES: WeakKeyDictionary[Network, OrderedDict[tuple[Any, ...], Routes]] = WeakKeyDictionary()
 _ROUTES_PER_NETWORK = 256
