@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.table import Table
@@ -62,6 +62,10 @@ def study_run(
     report: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path(
         "study-report.html"
     ),
+    lang: Annotated[
+        Literal["en", "zh"],
+        typer.Option(help="The report's language: en (English) or zh (中文)."),
+    ] = "en",
     tables: Annotated[
         Path | None, typer.Option(help="Directory for the CSV tables and flows.geojson.")
     ] = None,
@@ -127,7 +131,8 @@ def study_run(
         result = studies.run_locally(context, params, progress)
     _print_study(result)
     report.write_text(
-        reports.render_report(result, studies.network_for(networks, params)), encoding="utf-8"
+        reports.render_report(result, studies.network_for(networks, params), lang),
+        encoding="utf-8",
     )
     err.print(f"wrote {report}")
     if tables is not None:

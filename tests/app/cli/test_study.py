@@ -45,6 +45,34 @@ def test_study_run_prints_a_summary_and_writes_the_report_and_tables(tmp_path: P
     assert any(f["properties"]["leg"] == "CANAL-1" for f in flows["features"])
 
 
+def test_study_run_writes_the_report_in_chinese_with_lang_zh(tmp_path: Path) -> None:
+    from tests.app.test_studies import TINY_DEMAND
+
+    demand = tmp_path / "demand.csv"
+    demand.write_text(TINY_DEMAND, encoding="utf-8")
+    reports = {}
+    for lang in ("zh", "en"):
+        reports[lang] = tmp_path / f"report-{lang}.html"
+        result = runner.invoke(
+            app,
+            [
+                "study", "run", "--path", str(TINY / "network.geojson"), "--scenario", "base",
+                "--demand", str(demand), "--value-of-time", "5", "--start", "2027-01-04",
+                "--report", str(reports[lang]), "--lang", lang, "--no-capacity",
+            ],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    chinese = reports["zh"].read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in chinese
+    assert "运输" in chinese
+    assert '<html lang="en">' in reports["en"].read_text(encoding="utf-8")
+    wrong = runner.invoke(
+        app, ["study", "run", "--path", str(TINY / "network.geojson"), "--lang", "fr"]
+    )
+    assert wrong.exit_code == 2
+    assert "fr" in wrong.output
+
+
 def test_study_run_with_a_bad_demand_file_lists_the_rows_and_exits_2(tmp_path: Path) -> None:
     demand = tmp_path / "demand.csv"
     demand.write_text("origin,destination,cargo_class,teu_per_year\nDP,XX,dry,1\nDP,PB,dry,-1\n")
