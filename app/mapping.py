@@ -4,7 +4,9 @@ What a user gives, on the command line or over HTTP (a place as a code, a name o
 read in the place's time zone, cargo), becomes the solvers' :class:`QuoteRequest`; what the
 solvers found becomes JSON-ready data: options, itineraries with their legs as GeoJSON, local
 times with offsets, itemized prices, CO2e with the factors' sources. The service and the command
-line both go through here (and the command line needs nothing else of the service).
+line both go through here (and the command line needs nothing else of the service). Sequences the
+domain objects hold as tuples (labels, coordinates, sources) are shown as they are: every JSON
+encoder writes a tuple as an array, and copying them into lists cost a quote's answer time.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from typing import Any
 from app.schemas.quotes import MAX_REACH_KM, CargoIn, PointIn, QuoteIn
 from app.schemas.scenarios import ScenarioIn
 from graph import CargoClass, Location, Mode, Network, Status
+from graph.emissions import EmissionFactor
 from graph.timetable import zone
 from solvers.cargo import Cargo
 from solvers.codec import QuoteRecord
 from solvers.errors import InvalidRequest
-from solvers.itinerary import Itinerary, ItineraryLeg
+from solvers.itinerary import HubStop, Itinerary, ItineraryLeg
 from solvers.pricing import PriceLine
 from solvers.quoting import QuoteResult
 from solvers.quoting.explain import Reason
@@ -288,8 +291,8 @@ def option_data(option: Option, network: Network) -> dict[str, Any]:
     """
     return {
         "id": option.id,
-        "labels": list(option.labels),
-        "explanation": list(option.explanation),
+        "labels": option.labels,
+        "explanation": option.explanation,
         **itinerary_data(option.itinerary, network),
         "departures": [departure_data(other, network) for other in option.departures],
     }
@@ -299,14 +302,13 @@ def departure_data(option: Option, network: Network) -> dict[str, Any]:
     """Another departure on an option's corridor, in brief."""
     itinerary = option.itinerary
     first, last = itinerary.legs[0], itinerary.legs[-1]
+    end = zone_of(last.destination, network, last.geometry[-1])
     return {
         "id": option.id,
-        "labels": list(option.labels),
+        "labels": option.labels,
         "departure": local_time(itinerary.departure, first.origin, network, first.geometry[0]),
-        "arrival": local_time(itinerary.arrival, last.destination, network, last.geometry[-1]),
-        "vehicle_arrival": local_time(
-            itinerary.vehicle_arrival, last.destination, network, last.geometry[-1]
-        ),
+        "arrival": _in_zone(itinerary.arrival, end),
+        "vehicle_arrival": _in_zone(itinerary.vehicle_arrival, end),
         "transit_hours": round(itinerary.transit_hours, 2),
         "price_total_cny": round(itinerary.price.total_cny, 2),
         "co2e_kg": round(itinerary.emissions.total_kg, 2),
@@ -317,15 +319,15 @@ def departure_data(option: Option, network: Network) -> dict[str, Any]:
 def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
     """One itinerary as plain data."""
     first, last = itinerary.legs[0], itinerary.legs[-1]
-    price = itinerary.price
+    price, emissions = itinerary.price, itinerary.emissions
+    end = zone_of(last.destination, network, last.geometry[-1])
+    estimated_cny = price.estimated_cny
     points = places(itinerary)
     return {
         "summary": str(itinerary),
         "departure": local_time(itinerary.departure, first.origin, network, first.geometry[0]),
-        "arrival": local_time(itinerary.arrival, last.destination, network, last.geometry[-1]),
-        "vehicle_arrival": local_time(
-            itinerary.vehicle_arrival, last.destination, network, last.geometry[-1]
-        ),
+        "arrival": _in_zone(itinerary.arrival, end),
+        "vehicle_arrival": _in_zone(itinerary.vehicle_arrival, end),
         "transit_hours": round(itinerary.transit_hours, 2),
         "transfers": itinerary.transfers,
         "price": {
@@ -335,73 +337,73 @@ def itinerary_data(itinerary: Itinerary, network: Network) -> dict[str, Any]:
             "rates_date": price.rates_date,
             "valid_until": price.valid_until.isoformat(),
             "items": [price_item(line, network) for line in price.lines],
-            "excluded": list(price.excluded),
-            "estimated_cny": round(price.estimated_cny, 2),
-            "estimated_share": round(price.estimated_cny / price.total_cny, 3)
+            "excluded": price.excluded,
+            "estimated_cny": round(estimated_cny, 2),
+            "estimated_share": round(estimated_cny / price.total_cny, 3)
             if price.total_cny
             else 0.0,
         },
-        "co2e_kg": round(itinerary.emissions.total_kg, 2),
+        "co2e_kg": round(emissions.total_kg, 2),
         "emissions": {
-            "wtt_kg": round(itinerary.emissions.wtt_kg, 2),
-            "ttw_kg": round(itinerary.emissions.ttw_kg, 2),
-            "hubs_kg": round(itinerary.emissions.hubs_kg, 2),
-            "g_per_tonne_km": round(itinerary.emissions.g_per_tonne_km, 2),
-            "g_per_teu_km": round(itinerary.emissions.g_per_teu_km, 2),
+            "wtt_kg": round(emissions.wtt_kg, 2),
+            "ttw_kg": round(emissions.ttw_kg, 2),
+            "hubs_kg": round(emissions.hubs_kg, 2),
+            "g_per_tonne_km": round(emissions.g_per_tonne_km, 2),
+            "g_per_teu_km": round(emissions.g_per_teu_km, 2),
         },
         "legs": {
             "type": "FeatureCollection",
             "features": [
-                {
-                    "type": "Feature",
-                    "geometry": {
-                        "type": "LineString",
-                        "coordinates": [list(point) for point in leg.geometry],
-                    },
-                    "properties": {
-                        "leg": leg.leg_id,
-                        "seq": seq,
-                        "from": leg.origin,
-                        "to": leg.destination,
-                        "mode": leg.mode.value,
-                        "service": leg.service,
-                        "service_name": leg.service_name,
-                        "operator": leg.operator,
-                        "operator_zh": operator_zh(leg, network),
-                        "departure": local_time(
-                            leg.departure, leg.origin, network, leg.geometry[0]
-                        ),
-                        "arrival": local_time(
-                            leg.arrival, leg.destination, network, leg.geometry[-1]
-                        ),
-                        "cutoff": local_time(leg.cutoff, leg.origin, network, leg.geometry[0]),
-                        "departure_key": leg.departure_key,
-                        "distance_km": round(leg.distance_km, 1),
-                        "co2e_kg": round(leg.wtt_kg + leg.ttw_kg, 2),
-                        "wtt_kg": round(leg.wtt_kg, 2),
-                        "ttw_kg": round(leg.ttw_kg, 2),
-                        "emission_factor": factor_data(leg.emission_class, network),
-                    },
-                }
-                for seq, leg in enumerate(itinerary.legs, start=1)
+                _leg_feature(leg, seq, network) for seq, leg in enumerate(itinerary.legs, start=1)
             ],
         },
-        "hubs": [
-            {
-                "location": hub.location,
-                "arrival": local_time(hub.arrival, hub.location, network, points.get(hub.location))
-                if hub.arrival
-                else None,
-                "ready": local_time(hub.ready, hub.location, network, points.get(hub.location))
-                if hub.ready
-                else None,
-                "handling_hours": hub.handling_hours,
-                "customs": list(hub.customs),
-                "customs_hours": hub.customs_hours,
-                "co2e_kg": round(hub.co2e_kg, 2),
-            }
-            for hub in itinerary.hubs
-        ],
+        "hubs": [_hub_data(hub, network, points.get(hub.location)) for hub in itinerary.hubs],
+    }
+
+
+def _leg_feature(leg: ItineraryLeg, seq: int, network: Network) -> dict[str, Any]:
+    """Leg ``seq`` as a GeoJSON Feature (departure and cut-off in the origin's zone, found once)."""
+    geometry = leg.geometry
+    origin, destination = leg.origin, leg.destination
+    leaves = zone_of(origin, network, geometry[0])
+    wtt_kg, ttw_kg = leg.wtt_kg, leg.ttw_kg
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": geometry},
+        "properties": {
+            "leg": leg.leg_id,
+            "seq": seq,
+            "from": origin,
+            "to": destination,
+            "mode": leg.mode.value,
+            "service": leg.service,
+            "service_name": leg.service_name,
+            "operator": leg.operator,
+            "operator_zh": operator_zh(leg, network),
+            "departure": _in_zone(leg.departure, leaves),
+            "arrival": _in_zone(leg.arrival, zone_of(destination, network, geometry[-1])),
+            "cutoff": _in_zone(leg.cutoff, leaves),
+            "departure_key": leg.departure_key,
+            "distance_km": round(leg.distance_km, 1),
+            "co2e_kg": round(wtt_kg + ttw_kg, 2),
+            "wtt_kg": round(wtt_kg, 2),
+            "ttw_kg": round(ttw_kg, 2),
+            "emission_factor": factor_data(leg.emission_class, network),
+        },
+    }
+
+
+def _hub_data(hub: HubStop, network: Network, point: Sequence[float] | None) -> dict[str, Any]:
+    """A hub stop, its times in the hub's zone (``point``: where a door point is)."""
+    tz = zone_of(hub.location, network, point)
+    return {
+        "location": hub.location,
+        "arrival": _in_zone(hub.arrival, tz) if hub.arrival else None,
+        "ready": _in_zone(hub.ready, tz) if hub.ready else None,
+        "handling_hours": hub.handling_hours,
+        "customs": hub.customs,
+        "customs_hours": hub.customs_hours,
+        "co2e_kg": round(hub.co2e_kg, 2),
     }
 
 
@@ -417,19 +419,22 @@ def places(itinerary: Itinerary) -> dict[str, tuple[float, float]]:
 def local_time(
     moment: datetime, location: str, network: Network, point: Sequence[float] | None = None
 ) -> str:
-    """``moment`` in ISO 8601 with the offset of the place's time zone.
+    """``moment`` in ISO 8601 with the offset of the place's time zone (see :func:`zone_of`)."""
+    return _in_zone(moment, zone_of(location, network, point))
 
-    The place is a network location, or a door point (at ``point``, lon/lat), which takes the
-    nearest location's zone.
+
+def zone_of(location: str, network: Network, point: Sequence[float] | None = None) -> str:
+    """The time zone of a place.
+
+    A network location's, or a door point's (at ``point``, lon/lat), which takes the nearest
+    location's zone; UTC for neither.
     """
     place = network.find_location(location)
     if place is not None:
-        tz = place.tz
-    elif point is not None:
-        tz = network.tz_near(point[0], point[1])
-    else:
-        tz = "UTC"
-    return _in_zone(moment, tz)
+        return place.tz
+    if point is not None:
+        return network.tz_near(point[0], point[1])
+    return "UTC"
 
 
 @lru_cache(maxsize=16_384)
@@ -464,14 +469,19 @@ def operator_zh(leg: ItineraryLeg, network: Network) -> str | None:
 def factor_data(factor_id: str | None, network: Network) -> dict[str, Any] | None:
     """The emission factor a leg's CO2e comes from, with its sources (None if unknown)."""
     factor = network.emission_factors.legs.get(factor_id or "")
-    if factor is None:
-        return None
+    return dict(_factor_view(factor)) if factor is not None else None
+
+
+@lru_cache(maxsize=256)
+def _factor_view(factor: EmissionFactor) -> dict[str, Any]:
+    # a network has a few dozen factors and every leg shown names one: each is put in the API's
+    # terms once (callers get a copy, this one is never handed out)
     return {
         "id": factor.id,
         "name": factor.name,
         "basis": factor.basis.value,
         "g_per_unit_km": round(factor.wtt_g + factor.ttw_g, 3),
-        "source": list(factor.provenance.sources),
+        "source": factor.provenance.sources,
         "estimate": factor.provenance.estimate,
     }
 
@@ -491,6 +501,6 @@ def price_item(line: PriceLine, network: Network) -> dict[str, Any]:
         "amount": float(line.amount),
         "amount_cny": round(line.amount_cny, 2),
         "applies_to": line.applies_to,
-        "source": list(line.sources),
+        "source": line.sources,
         "estimate": line.estimate,
     }

@@ -6,7 +6,9 @@ JSON documents. They are written and read here only, as domain objects (:class:`
 bookings, tracking, re-routing and the waybill work on typed facts rather than on JSON.
 
 Every document carries ``codec`` (its version). Instants are ISO 8601 with the offset they
-were made with, so a decoded instant is the one encoded; money keeps integer fen.
+were made with, so a decoded instant is the one encoded; money keeps integer fen. A document is
+made to be written as JSON: the sequences the domain objects hold as tuples are left as they are
+(every JSON encoder writes a tuple as an array), not copied into lists.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def encode_quote(record: QuoteRecord) -> dict[str, Any]:
         "elapsed_ms": record.elapsed_ms,
         "teu": record.teu,
         "ready": _instant(record.ready),
-        "notices": list(record.notices),
+        "notices": record.notices,
         "options": [_option(o) for o in record.options],
         "reasons": [_reason(r) for r in record.reasons],
     }
@@ -173,8 +175,8 @@ def check(doc: Mapping[str, Any]) -> None:
 def _option(option: Option) -> dict[str, Any]:
     return {
         "id": option.id,
-        "labels": list(option.labels),
-        "explanation": list(option.explanation),
+        "labels": option.labels,
+        "explanation": option.explanation,
         "itinerary": _itinerary(option.itinerary),
         "departures": [_option(other) for other in option.departures],
     }
@@ -205,7 +207,7 @@ def _itinerary(itinerary: Itinerary) -> dict[str, Any]:
             "usd_rate": price.usd_rate,
             "rates_date": price.rates_date,
             "valid_until": price.valid_until.isoformat(),
-            "excluded": list(price.excluded),
+            "excluded": price.excluded,
         },
         "emissions": {
             "wtt_kg": emissions.wtt_kg,
@@ -258,7 +260,7 @@ def _leg(leg: ItineraryLeg) -> dict[str, Any]:
         "arrival": _instant(leg.arrival),
         "cutoff": _instant(leg.cutoff),
         "distance_km": leg.distance_km,
-        "geometry": [list(point) for point in leg.geometry],
+        "geometry": leg.geometry,
         "wtt_kg": leg.wtt_kg,
         "ttw_kg": leg.ttw_kg,
         "emission_class": leg.emission_class,
@@ -292,7 +294,7 @@ def _hub(hub: HubStop) -> dict[str, Any]:
         "arrival": _instant(hub.arrival),
         "ready": _instant(hub.ready),
         "handling_hours": hub.handling_hours,
-        "customs": list(hub.customs),
+        "customs": hub.customs,
         "customs_hours": hub.customs_hours,
         "co2e_kg": hub.co2e_kg,
     }
@@ -322,7 +324,7 @@ def _line(line: PriceLine) -> dict[str, Any]:
         "amount": line.amount,
         "amount_fen": line.amount_fen,
         "applies_to": line.applies_to,
-        "sources": list(line.sources),
+        "sources": line.sources,
         "estimate": line.estimate,
     }
 

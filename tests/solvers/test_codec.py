@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic_core import to_json
 
 from graph import CargoClass, Network
 from solvers import codec
@@ -93,6 +94,17 @@ def test_other_departures_read_back_and_are_found_by_id(tiny_network: Network) -
     back = codec.decode_quote(stored(codec.encode_quote(record)))
     assert back == record
     assert back.option(second.id) == second
+
+
+def test_a_document_is_written_as_the_same_text_as_its_stored_form(tiny_network: Network) -> None:
+    # the codec leaves the record's tuples as they are: written as the arrays a document read
+    # back from its column holds, by the service's encoder (pydantic-core) as by json
+    first, second, *_ = solve(tiny_network, "DP", "PC").options
+    grouped = dataclasses.replace(first, departures=(second,))
+    record = dataclasses.replace(record_of(solve(tiny_network, "DP", "PC")), options=(grouped,))
+    doc = codec.encode_quote(record)
+    assert to_json(doc) == to_json(stored(doc))
+    assert json.dumps(doc) == json.dumps(stored(doc))
 
 
 def test_a_plan_and_a_proposal_read_back(tiny_network: Network) -> None:
