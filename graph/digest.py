@@ -32,8 +32,6 @@ _encode_parts = make_encoder(
 )
 #: How many texts of values of one kind are kept for reuse (more are written again).
 _SHARED = 1 << 12
-#: Hash input is passed on in pieces of about this many characters.
-_BATCH = 1 << 16
 
 
 def canonical(data: object) -> bytes:
@@ -41,36 +39,26 @@ def canonical(data: object) -> bytes:
     return ENCODER.encode(data).encode()
 
 
-def digest(parts: Mapping[str, object], streamed: Mapping[str, Iterable[str]]) -> str:
+def digest(parts: Mapping[str, object], streamed: Mapping[str, Iterable[bytes]]) -> str:
     """SHA-256 (hex) of the canonical JSON object of ``parts`` and ``streamed`` together.
 
-    ``streamed`` maps a key to the canonical texts of its list's items, in order.
+    ``streamed`` maps a key to the canonical texts (UTF-8) of its list's items, in order.
     """
     sha = hashlib.sha256()
-    pending: list[str] = []
-    size = 0
-
-    def put(text: str) -> None:
-        nonlocal size
-        pending.append(text)
-        size += len(text)
-        if size >= _BATCH:
-            sha.update("".join(pending).encode())
-            pending.clear()
-            size = 0
-
-    put("{")
+    update = sha.update
+    update(b"{")
     for number, key in enumerate(sorted({*parts, *streamed})):
-        put(("," if number else "") + _encode_string(key) + ":")
+        update((("," if number else "") + _encode_string(key) + ":").encode())
         if key in streamed:
-            put("[")
+            update(b"[")
             for index, text in enumerate(streamed[key]):
-                put("," + text if index else text)
-            put("]")
+                if index:
+                    update(b",")
+                update(text)
+            update(b"]")
         else:
-            put(ENCODER.encode(parts[key]))
-    put("}")
-    sha.update("".join(pending).encode())
+            update(canonical(parts[key]))
+    update(b"}")
     return sha.hexdigest()
 
 
@@ -84,67 +72,75 @@ class FeatureText:
     def __init__(self) -> None:
         # one table per kind of value: equal values of two kinds may encode differently
         self._shared: dict[Callable[[Any], str], dict[int, tuple[object, str]]] = {}
-        self._provenances: dict[int, tuple[object, str, str]] = {}
+        self._provenances: dict[int, tuple[object, bytes, str]] = {}
 
-    def location(self, location: Location) -> str:
+    def location(self, location: Location) -> bytes:
         """The canonical text of ``{**location.to_data(), "coordinates": ...}``."""
-        value = _value
+        value, text = _value, _encode_string  # text: for fields that are always strings
         shared = self._shared_text
         city, customs = location.city, location.customs
         found = self._provenance_text(location.provenance)
         fees = {mode: list(codes) for mode, codes in location.fees.items()}
-        return (
+        head = (
             f'{{"city":{"null" if city is None else shared(city, _data)},'
             f'"coordinates":[{value(location.lon)},{value(location.lat)}],'
-            f'"country":{value(location.country)},'
+            f'"country":{text(location.country)},'
             f'"customs":{"null" if customs is None else shared(customs, _data)},'
             f'"enabled":{value(location.enabled)},"estimate":{found[2]},'
             f'"feature_type":"location",'
             f'"fees":{ENCODER.encode(fees)},'
             f'"handling_hours":{ENCODER.encode(dict(location.handling_hours))},'
-            f'"id":{value(location.id)},"kind":{shared(location.kind, _enum)},'
-            f'"name":{value(location.name)},"name_zh":{value(location.name_zh)},'
-            f'"notes":{value(location.notes)},"provenance":{found[1]},'
-            f'"source":{shared(location.source, _listed)},"tags":{shared(location.tags, _sorted)},'
-            f'"tz":{value(location.tz)},"unlocode":{value(location.unlocode)}}}'
+            f'"id":{text(location.id)},"kind":{shared(location.kind, _enum)},'
+            f'"name":{text(location.name)},"name_zh":{value(location.name_zh)},'
+            f'"notes":{value(location.notes)},"provenance":'
         )
+        tail = (
+            f',"source":{shared(location.source, _listed)},"tags":{shared(location.tags, _sorted)},'
+            f'"tz":{text(location.tz)},"unlocode":{value(location.unlocode)}}}'
+        )
+        return b"".join((head.encode(), found[1], tail.encode()))
 
-    def _provenance_text(self, provenance: Mapping[str, Provenance]) -> tuple[object, str, str]:
-        """A provenance table, its canonical text and its ``estimate`` flag, kept by identity."""
+    def _provenance_text(self, provenance: Mapping[str, Provenance]) -> tuple[object, bytes, str]:
+        """A provenance table, its canonical text and its ``estimate`` flag, kept by identity.
+
+        The text, the longest part of most features', is kept encoded (UTF-8): encoded once.
+        """
         found = self._provenances.get(id(provenance))
         if found is None:
             if len(self._provenances) >= _SHARED:
                 self._provenances.clear()
             found = self._provenances[id(provenance)] = (
                 provenance,
-                _provenance(provenance),
+                _provenance(provenance).encode(),
                 "true" if any(p.estimate for p in provenance.values()) else "false",
             )
         return found
 
-    def leg(self, leg: ServiceLeg) -> str:
+    def leg(self, leg: ServiceLeg) -> bytes:
         """The canonical text of ``{**leg.to_data(), "coordinates": ...}``."""
-        value = _value
+        value, text = _value, _encode_string  # text: for fields that are always strings
         shared = self._shared_text
         timetable = leg.timetable
         sanction = leg.sanction
         valid_from, valid_to = leg.valid_from, leg.valid_to
         found = self._provenance_text(leg.provenance)
-        return (
+        head = (
             f'{{"cabotage":{value(leg.cabotage)},"capacity_teu":{value(leg.capacity_teu)},'
             f'"cargo_classes":{shared(leg.cargo_classes, _sorted_values)},'
             f'"coordinates":{shared(leg.geometry, _coordinates)},'
             f'"cutoff_hours":{"null" if timetable.continuous else value(leg.cutoff_hours)},'
             f'"departures":{shared(timetable, _timetable)},'
-            f'"destination":{value(leg.destination)},"distance_km":{value(leg.distance_km)},'
-            f'"emission_class":{value(leg.emission_class)},"enabled":{value(leg.enabled)},'
-            f'"estimate":{found[2]},"feature_type":"service_leg","id":{value(leg.id)},'
+            f'"destination":{text(leg.destination)},"distance_km":{value(leg.distance_km)},'
+            f'"emission_class":{text(leg.emission_class)},"enabled":{value(leg.enabled)},'
+            f'"estimate":{found[2]},"feature_type":"service_leg","id":{text(leg.id)},'
             f'"max_dwt":{value(leg.max_dwt)},"mode":{shared(leg.mode, _enum)},'
-            f'"notes":{value(leg.notes)},"operator":{value(leg.operator)},'
+            f'"notes":{value(leg.notes)},"operator":{text(leg.operator)},'
             f'"operator_zh":{value(leg.operator_zh)},'
-            f'"origin":{value(leg.origin)},"provenance":{found[1]},'
-            f'"sanction":{"null" if sanction is None else ENCODER.encode(sanction.to_data())},'
-            f'"seq":{value(leg.seq)},"service":{value(leg.service)},'
+            f'"origin":{text(leg.origin)},"provenance":'
+        )
+        tail = (
+            f',"sanction":{"null" if sanction is None else ENCODER.encode(sanction.to_data())},'
+            f'"seq":{value(leg.seq)},"service":{text(leg.service)},'
             f'"service_name":{value(leg.service_name)},'
             f'"source":{shared(leg.source, _listed)},"status":{shared(leg.status, _enum)},'
             f'"tags":{shared(leg.tags, _sorted)},"tariff":{shared(leg.tariff, _listed)},'
@@ -152,6 +148,7 @@ class FeatureText:
             f'"valid_from":{"null" if valid_from is None else value(valid_from.isoformat())},'
             f'"valid_to":{"null" if valid_to is None else value(valid_to.isoformat())}}}'
         )
+        return b"".join((head.encode(), found[1], tail.encode()))
 
     def _shared_text(self, item: Any, encode: Callable[[Any], str]) -> str:
         table = self._shared.get(encode)

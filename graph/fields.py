@@ -47,25 +47,28 @@ class Interner:
     interner serves the records checked against one set of catalogues.
     """
 
-    __slots__ = ("_mappings", "_parsed", "_parsers", "_sets", "_strings", "_tuples")
+    __slots__ = (
+        "_mappings", "_parsed", "_parsers", "_sets", "_strings", "_tuples", "remembered", "string",
+    )  # fmt: skip
 
     def __init__(self) -> None:
-        self._strings: dict[str, str] = {}
+        self._strings = _FirstStrings()
         self._tuples: dict[Hashable, tuple[Any, ...]] = {}
         self._sets: dict[Hashable, frozenset[Any]] = {}
         self._parsed: dict[Hashable, Any] = {}
-        self._mappings: dict[tuple[tuple[Any, int], ...], tuple[Mapping[Any, Any], ...]] = {}
+        self._mappings: dict[tuple[Any, ...], tuple[Mapping[Any, Any], ...]] = {}
         self._parsers: dict[Callable[[Any], Any], Callable[[Any], Any]] = {}
-
-    def string(self, text: str) -> str:
-        """The first string equal to ``text``."""
-        return self._strings.setdefault(text, text)
+        # the two look-ups made for nearly every value read: bound dict methods, no Python call
+        #: The first string equal to a string.
+        self.string: Callable[[str], str] = self._strings.__getitem__
+        #: What :meth:`remember` kept under a key, or ``None``.
+        self.remembered: Callable[[Hashable], Any] = self._parsed.get
 
     def strings(self, items: tuple[str, ...]) -> tuple[str, ...]:
         """The first tuple equal to ``items``, its strings interned."""
         found = self._tuples.get(items)
         if found is None:
-            found = tuple(self.string(item) for item in items)
+            found = tuple(map(self.string, items))
             self._tuples[items] = found
         return found
 
@@ -76,10 +79,6 @@ class Interner:
             found = frozenset(items)
             self._sets[items] = found
         return found
-
-    def remembered(self, key: Hashable) -> Any:
-        """What :meth:`remember` kept under ``key``, or ``None``."""
-        return self._parsed.get(key)
 
     def remember(self, key: Hashable, value: T) -> T:
         """Keep ``value`` under ``key`` (the first one kept, if there is one)."""
@@ -135,7 +134,7 @@ class Interner:
 
         The values must be objects this interner hands out (they are told apart by identity).
         """
-        key = tuple((name, id(value)) for name, value in table.items())
+        key = (*table, *map(id, table.values()))  # the names, then what each names
         found = self._mappings.get(key)
         if found is None:
             # the view keeps its values alive, so their ids in the key stay theirs
@@ -145,6 +144,16 @@ class Interner:
 
 
 _ABSENT = object()
+
+
+class _FirstStrings(dict[str, str]):
+    """Strings by themselves: looking a string up gives the first equal one seen."""
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> str:
+        self[text] = text
+        return text
 
 
 def frozen(value: object) -> Hashable | None:
@@ -185,9 +194,12 @@ def _key(value: object) -> Hashable | None:
         return value
     if isinstance(value, list):
         items = tuple(value)
-        if all(isinstance(item, str) for item in items):
+        if set(map(type, items)) <= _STRINGS:  # (a str subclass is parsed each time)
             return items
     return None
+
+
+_STRINGS = frozenset({str})
 
 
 class Reader:
@@ -390,9 +402,11 @@ class Reader:
 
     def strings(self, name: str, *, required: bool = True) -> tuple[str, ...] | None:
         """A list of non-empty strings."""
-        value = self.present(name, required=required)
-        if value is None:
-            return None
+        value = self.data.get(name)
+        if type(value) is not list:  # a list is what present() would give back, unchanged
+            value = self.present(name, required=required)
+            if value is None:
+                return None
         reuse = self.reuse
         key: tuple[Any, ...] | None = None
         if reuse is not None and isinstance(value, list):
@@ -414,6 +428,9 @@ class Reader:
 
     def mapping(self, name: str, *, required: bool = True) -> Mapping[str, Any] | None:
         """A JSON object."""
+        value = self.data.get(name)
+        if type(value) is dict:  # the common case, without the checks below
+            return value
         value = self.present(name, required=required)
         if value is None:
             return None

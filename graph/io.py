@@ -219,9 +219,10 @@ def _features(
             problems.append(Problem("network", f"feature {index}", "", "not a GeoJSON feature"))
             continue
         properties = feature.get("properties") or {}
-        values = properties.values()
-        if None in values or _NAN in values:
-            properties = {k: v for k, v in properties.items() if not is_missing(v)}
+        for value in properties.values():  # identity, not equality: quicker than `in`
+            if value is None or value is _NAN:
+                properties = {k: v for k, v in properties.items() if not is_missing(v)}
+                break
         geometry = feature.get("geometry")
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         coordinates = (
@@ -249,9 +250,9 @@ def _coordinates(nested: object) -> tuple[tuple[float, float], ...]:
         return ()
     if len(nested) == 2 and {type(nested[0]), type(nested[1])} <= _NUMBERS:
         return ((float(nested[0]), float(nested[1])),)
-    if set(map(type, nested)) == {list} and set(map(len, nested)) == {2}:
+    if set(map(type, nested)) == _LISTS and set(map(len, nested)) == _PAIRS:
         kinds = set(map(type, chain.from_iterable(nested)))
-        if kinds == {float}:
+        if kinds == _FLOATS:
             return tuple(map(tuple, nested))
         if kinds <= _NUMBERS:
             flat = list(map(float, chain.from_iterable(nested)))
@@ -260,6 +261,7 @@ def _coordinates(nested: object) -> tuple[tuple[float, float], ...]:
 
 
 _NUMBERS = frozenset({float, int})
+_FLOATS, _LISTS, _PAIRS = frozenset({float}), frozenset({list}), frozenset({2})
 
 
 def _vertices(nested: object) -> list[tuple[float, float]]:
