@@ -2,8 +2,10 @@
 
 A comparison lines up two outcomes of one assignment (:class:`.indicators.ScenarioOutcome`):
 the totals' differences, the TEU each gateway gains or loses, the pairs whose main route changes,
-and an explanation in words — the size and sign of each headline change, and the moves behind
-it grouped by corridor with what they save per TEU (the reason the flow moved). A sensitivity
+the pairs more or less of whose demand is left unserved, and an explanation in words — the size
+and sign of each headline change, the moves behind it grouped by corridor with what they save
+per TEU (the reason the flow moved), and for demand left unserved the full services on its route
+and the pairs newly routed over them (who took the room). A sensitivity
 run repeats the comparison at other values of time and says which conclusions keep their sign.
 """
 
@@ -57,6 +59,56 @@ def route_changes(base: ScenarioOutcome, other: ScenarioOutcome) -> list[dict[st
     return changes
 
 
+def unserved_changes(base: ScenarioOutcome, other: ScenarioOutcome) -> list[dict[str, Any]]:
+    """Pairs whose unserved TEU changes, largest change first.
+
+    For each, the services on its main route that are full in ``other`` (a positive shadow
+    price), and the pairs whose main route takes one of those services in ``other`` but did not
+    in ``base``, with the TEU they carry on it.
+    """
+    before = {_pair_key(p): p for p in base.pairs}
+    full = {row["service"] for row in other.legs if row.get("shadow_price_cny_per_teu")}
+    rows = []
+    for pair in other.pairs:
+        old = before.get(_pair_key(pair))
+        if old is None:
+            continue
+        change = pair["unserved_teu"] - old["unserved_teu"]
+        if abs(change) < 0.5:
+            continue
+        on_route = sorted(full.intersection(pair["services"]))
+        newcomers = [
+            {
+                "origin": p["origin"],
+                "destination": p["destination"],
+                "cargo_class": p["cargo_class"],
+                "teu": round(p["served_teu"] * (p["main_route_share"] or 0.0), 3),
+            }
+            for p in other.pairs
+            if p is not pair
+            and (was := before.get(_pair_key(p))) is not None
+            and set(on_route).intersection(p["services"])
+            and not set(on_route).intersection(was["services"])
+        ]
+        rows.append(
+            {
+                "origin": pair["origin"],
+                "destination": pair["destination"],
+                "cargo_class": pair["cargo_class"],
+                "unserved_teu_before": old["unserved_teu"],
+                "unserved_teu_after": pair["unserved_teu"],
+                "change_teu": round(change, 3),
+                "full_services": on_route,
+                "newly_routed": sorted(newcomers, key=lambda n: -n["teu"]),
+            }
+        )
+    return sorted(rows, key=lambda r: (-abs(r["change_teu"]), _pair_key(r)))
+
+
+def _pair_key(pair: Mapping[str, Any]) -> tuple[str, str, str]:
+    return pair["origin"], pair["destination"], pair["cargo_class"]
+
+
 def shift(
     before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]], key: str
 ) -> list[dict[str, Any]]:
@@ -88,6 +140,7 @@ def compare(
     ``value_of_time`` (CNY per TEU-hour) prices the hours a move saves in the explanation.
     """
     changes = route_changes(reference, scenario)
+    unserved = unserved_changes(reference, scenario)
     totals = {
         key: {
             "reference": reference.totals[key],
@@ -102,8 +155,9 @@ def compare(
         "gateway_shift": gateways,
         "route_changes": changes,
         "route_changes_teu": round(sum(c["teu"] for c in changes), 3),
+        "unserved_changes": unserved,
         "explanation": explain(
-            totals, gateways, changes, reference.legs, scenario.legs, value_of_time
+            totals, gateways, changes, reference.legs, scenario.legs, value_of_time, unserved
         ),
     }
 
@@ -115,6 +169,7 @@ def explain(
     legs_before: Sequence[Mapping[str, Any]] = (),
     legs_after: Sequence[Mapping[str, Any]] = (),
     value_of_time: float | None = None,
+    unserved: Sequence[Mapping[str, Any]] = (),
 ) -> list[str]:
     """What changed and why, in sentences, largest first."""
     lines = [_headline(totals[key], words, unit) for key, words, unit, _ in HEADLINES]
@@ -130,6 +185,7 @@ def explain(
             + "."
         )
     lines += _moves(changes, value_of_time)
+    lines += _unserved(unserved)
     lines += _capacity(legs_before, legs_after)
     return lines
 
@@ -180,6 +236,28 @@ def _moves(changes: Sequence[Mapping[str, Any]], value_of_time: float | None) ->
         pairs = f"{len(moved)} pair{'s' if len(moved) != 1 else ''}"
         where = f"from {before} to {after}" if before != after else f"within {before}"
         lines.append(f"{teu:,.0f} TEU ({pairs}) move {where}{why}.")
+    return lines
+
+
+def _unserved(changes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The largest changes of unserved demand, and who took the room where it grew."""
+    lines = []
+    for change in changes[:4]:
+        line = (
+            f"Unserved {'up' if change['change_teu'] > 0 else 'down'} "
+            f"{abs(change['change_teu']):,.0f} TEU for {change['origin']} → "
+            f"{change['destination']} ({change['cargo_class']}; "
+            f"{change['unserved_teu_before']:,.0f} → {change['unserved_teu_after']:,.0f})"
+        )
+        if change["change_teu"] > 0 and change["full_services"]:
+            full = ", ".join(change["full_services"])
+            line += f": {full} {'is' if len(change['full_services']) == 1 else 'are'} full"
+            taken = [n for n in change["newly_routed"] if n["teu"] >= 0.5][:3]
+            if taken:
+                line += ", now also carrying " + ", ".join(
+                    f"{n['origin']} → {n['destination']} ({n['teu']:,.0f} TEU)" for n in taken
+                )
+        lines.append(line + ".")
     return lines
 
 

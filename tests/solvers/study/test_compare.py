@@ -30,17 +30,32 @@ def outcome(
         gateways=[{"location": k, "name": f"{k} (a port)", "teu": v} for k, v in gateways.items()],
         corridors=[],
         services=[],
-        legs=[{"leg": leg, "shadow_price_cny_per_teu": 3.0} for leg in binding],
+        legs=[
+            {"leg": leg, "service": leg.rsplit("-", 1)[0], "shadow_price_cny_per_teu": 3.0}
+            for leg in binding
+        ],
         pairs=list(pairs),
     )
 
 
-def pair(origin: str, route: str, corridor: str, cost: float, hours: float) -> dict[str, Any]:
+def pair(
+    origin: str,
+    route: str,
+    corridor: str,
+    cost: float,
+    hours: float,
+    unserved: float = 0.0,
+    destination: str = "SG",
+) -> dict[str, Any]:
     return {
         "origin": origin,
-        "destination": "SG",
+        "destination": destination,
         "cargo_class": "dry",
         "teu": 100.0,
+        "served_teu": 100.0 - unserved,
+        "unserved_teu": unserved,
+        "main_route_share": 1.0,
+        "services": route.upper().split("-"),
         "route": route,
         "gateway": corridor.split(" → ")[-2],
         "corridor": corridor,
@@ -99,3 +114,31 @@ def test_a_conclusion_is_robust_when_its_sign_holds_at_every_value_of_time() -> 
         "TEU served (TEU)", "mean cost (CNY per TEU)", "mean transit (hours)",
         "CO2e (kg per TEU)", "gateway HK (TEU)", "gateway QZ (TEU)",
     ]  # fmt: skip
+
+
+def test_a_comparison_says_whose_demand_is_left_behind_on_a_full_service_and_who_took_it() -> None:
+    """Opening a route can leave a pair behind: another pair now rides its full service."""
+    river = "river → HK → sea"
+    train = "rail → NN → rail"
+    before = outcome(
+        1000, 5000, 300, 600, {"HK": 500},
+        [pair("NN", "train", train, 1000, 20, unserved=10, destination="HN"),
+         pair("WZ", "barge-hk", river, 4000, 300, destination="HP")],
+    )  # fmt: skip
+    after = outcome(
+        980, 4800, 290, 600, {"HK": 400},
+        [pair("NN", "train", train, 1000, 20, unserved=30, destination="HN"),
+         pair("WZ", "barge-train", train, 3500, 250, destination="HP")],
+        binding=("TRAIN-1",),
+    )  # fmt: skip
+    compared = compare(before, after, value_of_time=5.0)
+    (change,) = compared["unserved_changes"]
+    assert (change["origin"], change["destination"], change["change_teu"]) == ("NN", "HN", 20)
+    assert change["full_services"] == ["TRAIN"]
+    assert change["newly_routed"] == [
+        {"origin": "WZ", "destination": "HP", "cargo_class": "dry", "teu": 100.0}
+    ]
+    assert (
+        "Unserved up 20 TEU for NN → HN (dry; 10 → 30): TRAIN is full, now also carrying "
+        "WZ → HP (100 TEU)."
+    ) in compared["explanation"]
