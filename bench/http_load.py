@@ -573,12 +573,18 @@ def main() -> None:
         report(run, solver_cpu_ms)
     print(f"quotes at {args.concurrency} concurrent callers, by workers:")
     for run in runs:
+        solver = run.quotes_inside.get("solver CPU")
+        # with several workers each /metrics reading is one worker's: two readings of different
+        # workers give no mean
+        solved = (
+            "n/a (/metrics read from different workers)"
+            if solver is None
+            else f"{solver:6.2f} ms" + ("" if run.workers == 1 else " (one worker's)")
+        )
         print(
             f"  {run.workers} worker(s): {run.quotes.rps:7.1f} quotes/s, "
             f"p99 {run.quotes.percentile_ms(99):8.1f} ms, service CPU per quote "
-            f"{run.server_cpu_ms(run.quotes):6.2f} ms, solver CPU per quote "
-            f"{run.quotes_inside.get('solver CPU', float('nan')):6.2f} ms"
-            + ("" if run.workers == 1 else " (one worker's)")
+            f"{run.server_cpu_ms(run.quotes):6.2f} ms, solver CPU per quote {solved}"
         )
 
 
