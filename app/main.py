@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine, text
 
 from app.api import allocations as allocations_api
@@ -40,7 +40,7 @@ from app.db.engine import make_engine
 from app.jobs.celery import CeleryRunner
 from app.jobs.registry import JobContext
 from app.jobs.runner import InProcessRunner, Runner
-from app.observability import Metrics, RequestContext, configure_logging
+from app.observability import Metrics, RequestContext, configure_logging, exposition
 from app.ratelimit import RateLimit
 from app.reload import Follower, record_network_version
 from app.resources import shared_resources
@@ -186,7 +186,7 @@ def create_app(settings: Settings | None = None, network: Network | None = None)
     @app.get("/metrics", tags=["health"], include_in_schema=False)
     def prometheus() -> Response:
         """Prometheus metrics: request latency by route, quote solve time, bookings."""
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(metrics), media_type=CONTENT_TYPE_LATEST)
 
     offline_docs(app)
     finish_openapi(app)

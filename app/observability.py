@@ -2,6 +2,9 @@
 
 The middleware is plain ASGI (no per-request task or body buffering), names each request by
 its route template so that metrics do not grow with ids, and logs one JSON line per request.
+Under ``serve --workers N`` every worker writes its metrics to files in one folder
+(prometheus_client's multiprocess mode, :func:`metrics_folder`) and /metrics adds them up
+(:func:`exposition`): a scrape sees the whole service, whichever worker answers it.
 """
 
 from __future__ import annotations
@@ -10,11 +13,17 @@ import contextvars
 import json
 import logging
 import math
+import os
 import secrets
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -56,6 +65,40 @@ class Metrics:
             ("outcome",),
             registry=self.registry,
         )
+
+
+#: Where prometheus_client's multiprocess mode keeps the workers' metric files.
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def metrics_folder() -> Iterator[None]:
+    """Worker processes started inside share their metrics through a new, empty folder.
+
+    prometheus_client chooses the mode when it is first imported, so the folder is set in the
+    environment before the workers start, and removed with its files when they have stopped.
+    A folder already given in the environment is used as it is.
+    """
+    if os.environ.get(MULTIPROC_DIR):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="corridor-metrics-")
+    os.environ[MULTIPROC_DIR] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_DIR]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def exposition(metrics: Metrics) -> bytes:
+    """The text /metrics answers: this process's metrics, or every worker's added up."""
+    folder = os.environ.get(MULTIPROC_DIR)
+    if not folder:
+        return generate_latest(metrics.registry)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=folder)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
 
 
 class JsonFormatter(logging.Formatter):

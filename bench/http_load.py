@@ -31,8 +31,8 @@ per request (/proc, Linux): the capacity a request takes, whatever the client do
 quote costs the service over the CPU its solve took is what the service adds to the search
 (parsing, authentication, the capacity read, the answer, the row written, threads); on a 2-core
 machine, where the load generator shares the cores, it is the figure that says whether more
-workers can turn cores into quotes. With several workers each has its own /metrics, so the
-solver's CPU per quote is the one-worker run's (the same quotes).
+workers can turn cores into quotes. With several workers /metrics adds up every worker's
+(app.observability), so each run reads its own solver CPU.
 
 The client shares the machine with the server, so it must be cheap: a few lines of HTTP/1.1 on
 asyncio streams rather than httpx.AsyncClient, which spent about 3.4 ms of CPU per request at 32
@@ -48,6 +48,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -461,12 +462,8 @@ async def measure(
     )
 
 
-def report(run: Run, solver_cpu_ms: float) -> None:
-    """The table, where a quote's time goes, and the targets.
-
-    ``solver_cpu_ms``: the solver's CPU per quote at ``--concurrency`` (with several workers,
-    the one-worker run's).
-    """
+def report(run: Run) -> None:
+    """The table, where a quote's time goes, and the targets."""
     workers = run.workers
     print(
         f"  {'endpoint':<30} {'conc':>4} {'reqs':>6} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} "
@@ -479,12 +476,11 @@ def report(run: Run, solver_cpu_ms: float) -> None:
     for phase in (run.warm, run.serial, run.quotes):
         for failure in phase.failures:
             print(f"  {phase.label} ({phase.concurrency} concurrent) failed: {failure}")
-    scope = "" if workers == 1 else " (one worker's /metrics)"
     print("where a quote's time goes, mean ms:")
     for phase, inside in ((run.quotes, run.quotes_inside), (run.serial, run.serial_inside)):
         print(
             f"  {phase.concurrency:>2} concurrent: client {phase.mean_ms:7.2f}; inside the "
-            f"service{scope}: {shown(inside)}; solver elapsed_ms in the answers "
+            f"service: {shown(inside)}; solver elapsed_ms in the answers "
             f"{statistics.fmean(phase.solver_ms or [float('nan')]):.2f}; service CPU "
             f"{run.server_cpu_ms(phase):.2f}"
         )
@@ -502,7 +498,7 @@ def report(run: Run, solver_cpu_ms: float) -> None:
     check(
         "http_load",
         f"quote CPU in the service / solver CPU{suffix}",
-        run.server_cpu_ms(run.quotes) / solver_cpu_ms,
+        run.server_cpu_ms(run.quotes) / run.quotes_inside.get("solver CPU", math.nan),
         "<=",
         CPU_RATIO_TARGET,
     )
@@ -565,26 +561,16 @@ def main() -> None:
     )
     args = parser.parse_args()
     runs = [run_service(args, workers) for workers in sorted(set(args.workers))]
-    # the solver's CPU per quote is read where /metrics is the whole service's: one worker
-    single = next((run for run in runs if run.workers == 1), None)
-    solver_cpu_ms = (single or runs[0]).quotes_inside.get("solver CPU", float("nan"))
     for run in runs:
         print(f"{run.workers} worker(s):")
-        report(run, solver_cpu_ms)
+        report(run)
     print(f"quotes at {args.concurrency} concurrent callers, by workers:")
     for run in runs:
-        solver = run.quotes_inside.get("solver CPU")
-        # with several workers each /metrics reading is one worker's: two readings of different
-        # workers give no mean
-        solved = (
-            "n/a (/metrics read from different workers)"
-            if solver is None
-            else f"{solver:6.2f} ms" + ("" if run.workers == 1 else " (one worker's)")
-        )
         print(
             f"  {run.workers} worker(s): {run.quotes.rps:7.1f} quotes/s, "
             f"p99 {run.quotes.percentile_ms(99):8.1f} ms, service CPU per quote "
-            f"{run.server_cpu_ms(run.quotes):6.2f} ms, solver CPU per quote {solved}"
+            f"{run.server_cpu_ms(run.quotes):6.2f} ms, solver CPU per quote "
+            f"{run.quotes_inside.get('solver CPU', math.nan):6.2f} ms"
         )
 
 

@@ -31,6 +31,7 @@ def serve(
 
     from app.db.engine import upgrade
     from app.main import create_app  # the web stack, for this command only
+    from app.observability import metrics_folder
     from app.settings import get_settings
 
     settings = get_settings()
@@ -57,19 +58,22 @@ def serve(
             f"-H 'Content-Type: application/json' -d '{json.dumps(example)}'\n"
         )
     if workers > 1:
-        # each worker process loads and validates the network itself, and may not answer the
-        # supervisor's pings meanwhile: on a busy machine that took longer than uvicorn's 5 s,
-        # and the supervisor killed and started workers in a loop
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=bind_host,
-            port=bind_port,
-            workers=workers,
-            log_level=settings.log_level,
-            access_log=False,
-            timeout_worker_healthcheck=WORKER_START_S,
-        )
+        # the workers write their metrics to files in one folder and /metrics adds them up, so
+        # a scrape sees the whole service whichever worker answers it (app.observability)
+        with metrics_folder():
+            # each worker process loads and validates the network itself, and may not answer
+            # the supervisor's pings meanwhile: on a busy machine that took longer than
+            # uvicorn's 5 s, and the supervisor killed and started workers in a loop
+            uvicorn.run(
+                "app.main:create_app",
+                factory=True,
+                host=bind_host,
+                port=bind_port,
+                workers=workers,
+                log_level=settings.log_level,
+                access_log=False,
+                timeout_worker_healthcheck=WORKER_START_S,
+            )
         return
     uvicorn.run(
         create_app(settings, network),

@@ -25,13 +25,14 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running(tmp_path: Path, **extra: str) -> Iterator[str]:
+def running(tmp_path: Path, workers: int = 1, **extra: str) -> Iterator[str]:
     """Serve until the block ends; yields the base URL. The log is ``tmp_path/serve.log``."""
     port = free_port()
     output = tmp_path / "serve.log"
     with output.open("wb") as log:
+        command = ["serve", "--port", str(port), "--workers", str(workers)]
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "app.cli", *command],
             cwd=ROOT,
             env=environment(tmp_path, **extra),
             stdout=log,

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +41,28 @@ def test_serve_migrates_and_answers(server: str, tmp_path: Path) -> None:
     assert (tmp_path / "serve.db").exists()
     assert httpx.get(f"{server}/openapi.json", timeout=10).json()["info"]["title"] == "Corridor"
     assert httpx.get(f"{server}/v1/locations/CNQZH", headers=headers, timeout=10).status_code == 200
+
+
+def test_serve_with_two_workers_scrapes_the_metrics_of_both(tmp_path: Path) -> None:
+    """Each worker writes its metrics to a shared folder: every scrape adds them up, whichever
+    worker answers it, and the folder goes when the service stops."""
+    healthz = re.compile(
+        r'corridor_http_request_duration_seconds_count\{method="GET",route="/healthz",'
+        r'status="200"\} (\S+)'
+    )
+    before = set(Path(tempfile.gettempdir()).glob("corridor-metrics-*"))
+    with running(tmp_path, workers=2) as base:
+        for _ in range(30):  # a new connection each: the workers share them out
+            assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+        counts = []
+        for _ in range(6):
+            found = healthz.search(httpx.get(f"{base}/metrics", timeout=10).text)
+            assert found
+            counts.append(float(found[1]))
+        assert len(set(counts)) == 1  # the start-up probes count too
+        assert counts[0] >= 30
+        assert len(set(Path(tempfile.gettempdir()).glob("corridor-metrics-*")) - before) == 1
+    assert set(Path(tempfile.gettempdir()).glob("corridor-metrics-*")) - before == set()
 
 
 def test_serve_refuses_an_invalid_network(tmp_path: Path) -> None:
