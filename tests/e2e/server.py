@@ -25,12 +25,15 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running(tmp_path: Path, workers: int = 1, **extra: str) -> Iterator[str]:
-    """Serve until the block ends; yields the base URL. The log is ``tmp_path/serve.log``."""
+def running(tmp_path: Path, *options: str, **extra: str) -> Iterator[str]:
+    """Serve until the block ends; yields the base URL. The log is ``tmp_path/serve.log``.
+
+    ``options`` go to ``corridor serve`` (``--workers 2``), ``extra`` into its environment.
+    """
     port = free_port()
     output = tmp_path / "serve.log"
     with output.open("wb") as log:
-        command = ["serve", "--port", str(port), "--workers", str(workers)]
+        command = ["serve", "--port", str(port), *options]
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", *command],
             cwd=ROOT,

@@ -51,7 +51,7 @@ def test_serve_with_two_workers_scrapes_the_metrics_of_both(tmp_path: Path) -> N
         r'status="200"\} (\S+)'
     )
     before = set(Path(tempfile.gettempdir()).glob("corridor-metrics-*"))
-    with running(tmp_path, workers=2) as base:
+    with running(tmp_path, "--workers", "2") as base:
         for _ in range(30):  # a new connection each: the workers share them out
             assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
         counts = []
