@@ -23,7 +23,16 @@ from graph.digest import FeatureText, digest
 from graph.emissions import EmissionFactors
 from graph.errors import UnknownLocation, UnknownService, UnknownServiceLeg
 from graph.geo import geodesic_km
-from graph.model import City, Closure, Congestion, Departure, Location, ServiceLeg
+from graph.model import (
+    City,
+    Closure,
+    Congestion,
+    Departure,
+    Location,
+    LocationKind,
+    Mode,
+    ServiceLeg,
+)
 from graph.schedule import DepartureIndex, from_minutes, to_minutes
 from graph.sources import Source
 from graph.tariffs import TariffCatalogue
@@ -242,6 +251,24 @@ class Network:
         """The leg a box staying aboard continues on, or ``None`` at the end of the service."""
         legs = self._services[leg.service]
         return legs[leg.seq] if leg.seq < len(legs) else None
+
+    def drives_on(self, arriving: ServiceLeg, leaving: ServiceLeg) -> bool:
+        """Whether a truck on ``arriving`` drives on over ``leaving``: one trip, no transfer.
+
+        Two on-demand road legs of different services that meet at a place that is not a border
+        crossing: the truck passes through, the box stays on it. At a crossing the box changes
+        truck (the two countries' trucks transload there); a scheduled road service is boarded
+        like any other.
+        """
+        return (
+            arriving.mode is Mode.ROAD
+            and leaving.mode is Mode.ROAD
+            and arriving.timetable.continuous
+            and leaving.timetable.continuous
+            and arriving.service != leaving.service
+            and arriving.destination == leaving.origin
+            and self._locations[leaving.origin].kind is not LocationKind.BORDER_CROSSING
+        )
 
     def legs_from(self, location_id: str) -> tuple[ServiceLeg, ...]:
         """Legs leaving ``location_id`` (operating or not), ordered by id."""

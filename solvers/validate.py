@@ -186,7 +186,9 @@ def _timetable(network: Network, itinerary: Itinerary) -> list[str]:
             )
             if real_before is None or real_after is None:
                 found.append(f"{after.leg_id} is not the next leg of {before.leg_id}'s service")
-            elif network.next_leg(real_before) != real_after:
+            elif network.next_leg(real_before) != real_after and not network.drives_on(
+                real_before, real_after
+            ):
                 found += _transshipment(network, legs, before, after)
             if after.departure < before.arrival:
                 found.append(f"{after.leg_id} leaves before {before.leg_id} arrives")
@@ -348,12 +350,15 @@ def _emissions(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
                 found.append(f"{leg.leg_id} emissions differ from its factor")
         wtt += leg.wtt_kg
         ttw += leg.ttw_kg
-    # every stop, and every change of ship inside a ride (a sea passage's transshipment)
+    # every stop, and every change of ship inside a ride (a sea passage's transshipment); a
+    # truck that drives on through a place lifts nothing there
     emitter = Emitter(factors, request.cargo)
     hubs = sum(hub.co2e_kg for hub in itinerary.hubs) + sum(
         emitter.hub_kg(network.locations[after.origin])
         for before, after in pairwise(itinerary.legs)
-        if before.ride == after.ride and before.service != after.service
+        if before.ride == after.ride
+        and before.service != after.service
+        and not _drives_on(network, before, after)
     )
     emissions = itinerary.emissions
     if not (
@@ -364,6 +369,16 @@ def _emissions(network: Network, request: QuoteRequest, itinerary: Itinerary) ->
     if not math.isclose(emissions.hubs_kg, hubs, abs_tol=TOLERANCE_KG):
         found.append("hub emissions do not add up")
     return found
+
+
+def _drives_on(network: Network, before: ItineraryLeg, after: ItineraryLeg) -> bool:
+    """Whether the truck of ``before`` drives on over ``after`` (see ``Network.drives_on``)."""
+    real_before, real_after = network.legs.get(before.leg_id), network.legs.get(after.leg_id)
+    return (
+        real_before is not None
+        and real_after is not None
+        and network.drives_on(real_before, real_after)
+    )
 
 
 def _borders(network: Network, itinerary: Itinerary) -> list[str]:

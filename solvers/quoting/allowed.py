@@ -1,4 +1,4 @@
-"""The rules that decide which legs, chains and sea passages a box may take at all.
+"""The rules that decide which legs, chains, truck trips and sea passages a box may take at all.
 
 They depend on the cargo and the filters only, not on the endpoints or dates, so quotes of one
 cargo under one set of filters share what they find (:class:`~solvers.quoting.caches.Allowed`).
@@ -16,6 +16,11 @@ from solvers.pricing import Pricer
 from solvers.quoting.caches import allowed
 from solvers.quoting.passages import Passage, is_passage, sea_km_from
 from solvers.types import Filters
+
+#: A truck trip drives at most this many road legs. A modelling rule, no published figure: the
+#: road legs are drayage links between neighbouring hubs, and three of them already make a day's
+#: drive at the network's truck speeds; it bounds the rides a place offers.
+TRUCK_TRIP_LEGS = 3
 
 
 class AllowedNetwork:
@@ -75,6 +80,73 @@ class AllowedNetwork:
             while (nxt := self.network.next_leg(chain[-1])) is not None and self.allows(nxt):
                 chain.append(nxt)
             found = known[leg.id] = tuple(chain)
+        return found
+
+    def trips(self, leg: ServiceLeg) -> tuple[tuple[ServiceLeg, ...], ...]:
+        """The truck trips boarding the allowed road ``leg`` that drive on beyond its end.
+
+        Each goes on over allowed road legs: its service's next, or another's the truck drives
+        on to (:meth:`~graph.network.Network.drives_on`), at least once; ``TRUCK_TRIP_LEGS`` at
+        most in all, entering no city twice (its boarding city included); in order of the legs'
+        ids. None for other modes: their rides stay aboard one service.
+        """
+        known = self.memo.trips
+        found = known.get(leg.id)
+        if found is None:
+            cities = {self._city(leg.origin), self._city(leg.destination)}
+            found = known[leg.id] = (
+                tuple(self._trips((leg,), cities, False)) if leg.mode is Mode.ROAD else ()
+            )
+        return found
+
+    def _trips(
+        self, trip: tuple[ServiceLeg, ...], cities: set[str], driven_on: bool
+    ) -> Iterator[tuple[ServiceLeg, ...]]:
+        """The trips longer than ``trip``; ``driven_on`` once it has left its first service."""
+        if len(trip) == TRUCK_TRIP_LEGS:
+            return
+        last = trip[-1]
+        aboard = self.network.next_leg(last)
+        for onward in self.legs_from(last.destination):
+            city = self._city(onward.destination)
+            if city in cities:
+                continue
+            if aboard is not None and onward.id == aboard.id:
+                changed = driven_on
+            elif self.network.drives_on(last, onward):
+                changed = True
+            else:
+                continue
+            longer = (*trip, onward)
+            if changed:
+                yield longer
+            yield from self._trips(longer, cities | {city}, changed)
+
+    def _city(self, location: str) -> str:
+        return self.network.city_of(location)
+
+    def trips_into(self, place: str) -> tuple[tuple[ServiceLeg, ...], ...]:
+        """The truck trips (:meth:`trips`) that end at ``place``."""
+        known = self.memo.trips_into
+        found = known.get(place)
+        if found is None:
+            firsts: dict[str, ServiceLeg] = {}  # the road legs a trip to ``place`` may board
+            ends = {place}
+            for _ in range(TRUCK_TRIP_LEGS):
+                steps = [
+                    step
+                    for end in sorted(ends)
+                    for step in self.network.legs_into(end)
+                    if step.mode is Mode.ROAD and self.allows(step)
+                ]
+                firsts.update((step.id, step) for step in steps)
+                ends = {step.origin for step in steps}
+            found = known[place] = tuple(
+                trip
+                for _, first in sorted(firsts.items())
+                for trip in self.trips(first)
+                if trip[-1].destination == place
+            )
         return found
 
     def boardings(self, last: ServiceLeg) -> Iterator[ServiceLeg]:

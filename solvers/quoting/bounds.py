@@ -1,9 +1,9 @@
 """Lower bounds on the time, price and CO2e still needed to reach the destination.
 
-Shortest paths backwards over every ride and sea passage the filters allow, each criterion on
-its own, ignoring waiting, handling and customs, so never too high: the search prunes a label
-whose bounds cannot beat what it already has, and the time-expanded model drops arcs the same
-way.
+Shortest paths backwards over every ride, sea passage and truck trip the filters allow, each
+criterion on its own, ignoring waiting, handling and customs, so never too high: the search
+prunes a label whose bounds cannot beat what it already has, and the time-expanded model drops
+arcs the same way.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def lower_bounds(model: QuoteModel) -> Bounds:
 
 
 class _Edges:
-    """Every allowed ride and passage as a lower-bound edge, by the place it alights at."""
+    """Every allowed ride, passage and truck trip as a lower-bound edge, by where it alights."""
 
     def __init__(self, model: QuoteModel) -> None:
         self.allowed = model.allowed
@@ -89,7 +89,11 @@ class _Edges:
         known = self.allowed.memo.edges_into
         found = known.get(alight)
         if found is None:
-            found = known[alight] = (*self._rides(alight), *self._passages(alight))
+            found = known[alight] = (
+                *self._rides(alight),
+                *self._passages(alight),
+                *self._trips(alight),
+            )
         return found
 
     def _rides(self, alight: str) -> Iterator[BoundEdge]:
@@ -111,6 +115,22 @@ class _Edges:
                     for pricer in self.pricers
                 )
                 yield (board.id, minutes, price, co2 + self.emitter.hub_g(board))
+
+    def _trips(self, alight: str) -> Iterator[BoundEdge]:
+        """One edge per truck trip alighting at ``alight``."""
+        locations = self.network.locations
+        there = locations[alight]
+        for legs in self.allowed.trips_into(alight):
+            board = locations[legs[0].origin]
+            price = min(
+                total_fen(pricer.handling(board, Mode.ROAD))
+                + self.ride_fen(legs, board.id, alight, pricer)
+                + total_fen(pricer.handling(there, Mode.ROAD))
+                for pricer in self.pricers
+            )
+            minutes = sum(self.index.transit_minutes(leg.id) for leg in legs)
+            co2 = sum(self.emitter.leg_g(leg) for leg in legs) + self.emitter.hub_g(board)
+            yield (board.id, minutes, price, co2)
 
     def _passages(self, alight: str) -> list[BoundEdge]:
         """One edge per port a sea passage alighting at ``alight`` boards at.

@@ -101,18 +101,20 @@ class Allowed:
     """The network as one cargo and one set of filters allow it, whatever the endpoints.
 
     Each part is found when a quote first reaches it and kept for the next: whether each leg is
-    allowed, the allowed legs by origin, the sea legs that reach each seaport, chains,
-    transshipments, sea passages and their lower-bound values by boarding leg, where the sea
-    legs from each port go and the shortest sea distances from it (passages are held to them),
-    the rides and passages alighting at each place as lower-bound edges, and the lower bounds to
-    each terminal or city already asked for. Only data: nothing here refers to the network (its
-    key in ``_ALLOWED``).
+    allowed, the allowed legs by origin, the sea legs that reach each seaport, chains, truck
+    trips by boarding leg and by the place they end at, transshipments, sea passages and their
+    lower-bound values by boarding leg, where the sea legs from each port go and the shortest sea
+    distances from it (passages are held to them), the rides and passages alighting at each
+    place as lower-bound edges, and the lower bounds to each terminal or city already asked for.
+    Only data: nothing here refers to the network (its key in ``_ALLOWED``).
     """
 
     legs: dict[str, bool] = field(default_factory=dict)
     legs_from: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
     sea_boardings: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
     chains: dict[str, tuple[ServiceLeg, ...]] = field(default_factory=dict)
+    trips: dict[str, tuple[tuple[ServiceLeg, ...], ...]] = field(default_factory=dict)
+    trips_into: dict[str, tuple[tuple[ServiceLeg, ...], ...]] = field(default_factory=dict)
     joins: dict[str, tuple[tuple[int, ServiceLeg], ...]] = field(default_factory=dict)
     passages: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
     passage_bounds: dict[str, Bounds] = field(default_factory=dict)

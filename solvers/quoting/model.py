@@ -387,7 +387,7 @@ class QuoteModel:
                 if template is None:
                     continue
                 calls = len(template.legs)
-                if template.joined:
+                if template.joined or template.trip:
                     slots = self.ride_slots(template, walk)
                     if slots is None:
                         continue
@@ -431,8 +431,11 @@ class QuoteModel:
 
         A sea passage connects at the transshipment port to the first departure of the second
         ship whose cut-off the box makes after the port's sea-to-sea handling, within
-        ``PASSAGE_MAX_WAIT_H``. ``None`` when the walk does not reach the alighting call.
+        ``PASSAGE_MAX_WAIT_H``. A truck trip drives on (:meth:`_drive`). ``None`` when the walk
+        does not reach the alighting call.
         """
+        if template.trip:
+            return self._drive(template.legs, walk[0])
         if not template.joined:
             index = len(template.legs) - 1
             return walk[: index + 1] if index < len(walk) else None
@@ -446,6 +449,20 @@ class QuoteModel:
         if second[0].departure - arrived > PASSAGE_MAX_WAIT_H * 60:
             return None  # too long a wait for one bill of lading
         return walk[: template.joined] + second[:rest]
+
+    def _drive(self, legs: tuple[ServiceLeg, ...], first: Slot) -> tuple[Slot, ...] | None:
+        """The departures of a truck trip that leaves at ``first``: each next leg on arrival.
+
+        No handling where the truck passes; it waits only for a closed road to reopen, as it
+        would at the start. ``None`` when a leg does not reopen inside the horizon.
+        """
+        slots = [first]
+        for leg in legs[1:]:
+            slot = self.index.first_boardable(leg.id, slots[-1].arrival, self.horizon_end)
+            if slot is None:
+                return None
+            slots.append(slot)
+        return tuple(slots)
 
     def _connection(self, onward: ServiceLeg, arrived: int) -> tuple[Slot, ...] | None:
         """The second ship's walk a box arriving at ``arrived`` connects to.
@@ -543,6 +560,7 @@ class QuoteModel:
         alight_clearance: Clearance | None,
         phase: int,
         joined: int = 0,
+        trip: bool = False,
     ) -> RideTemplate:
         """The date-free part of a ride: price (freight, handling, clearance fees) and CO2e.
 
@@ -579,6 +597,7 @@ class QuoteModel:
             enters=self.enters(board, alight),
             minutes=minutes,
             joined=joined,
+            trip=trip,
             **self._dated(prices, board),
         )
 
@@ -650,7 +669,8 @@ class QuoteModel:
     def alighting_groups(self, leg: ServiceLeg, phase: int) -> tuple[Group, ...]:
         """Ride templates per alighting call for boarding ``leg`` in ``phase``.
 
-        They are grouped by the minutes of clearance they need before the cut-off.
+        Staying aboard its service, a sea passage boarding it or a truck trip driving on from
+        it; grouped by the minutes of clearance they need before the cut-off.
         """
         key = (leg.id, phase)
         cached = self._groups.get(key)
@@ -671,7 +691,8 @@ class QuoteModel:
             before, (after, phase_after) = outcome
             template = self.template(board.id, chain[: index + 1], before, after, phase_after)
             groups.setdefault(template.clearance_before, []).append((index, template))
-        for legs, aboard in self.passages(leg):
+        joined = [(legs, aboard, False) for legs, aboard in self.passages(leg)]
+        for legs, aboard, trip in joined + [(legs, 0, True) for legs in self.allowed.trips(leg)]:
             stops = [self.network.locations[step.destination] for step in legs]
             if self._loops(board, stops):
                 continue
@@ -679,7 +700,7 @@ class QuoteModel:
             if outcome is None:
                 continue
             before, (after, phase_after) = outcome
-            template = self.template(board.id, legs, before, after, phase_after, aboard)
+            template = self.template(board.id, legs, before, after, phase_after, aboard, trip)
             groups.setdefault(template.clearance_before, []).append((len(legs) - 1, template))
         result = tuple((minutes, tuple(items)) for minutes, items in sorted(groups.items()))
         self._groups[key] = result

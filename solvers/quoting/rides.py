@@ -2,7 +2,10 @@
 
 A *ride* is boarding one service at a location and alighting at a later call of the same service;
 between its legs the box stays aboard (no handling, no cut-off). A sea passage on one bill of
-lading is a ride too (:mod:`solvers.quoting.passages`). A :class:`RideTemplate` is what a ride is
+lading is a ride too (:mod:`solvers.quoting.passages`), and so is one truck trip: a truck that
+drives on through places that are not border crossings over several road legs
+(:meth:`~solvers.quoting.allowed.AllowedNetwork.trips`), charged one trip's fixed part and no
+handling where it passes. A :class:`RideTemplate` is what a ride is
 whatever its date; a :class:`Ride` is one dated departure of it. All quantities are integers:
 minutes since the Unix epoch, fen (CNY cents), grams CO2e.
 """
@@ -43,6 +46,7 @@ class RideTemplate:
     enters: int  # the bit of the city it alights in, if that is not the city it boards in
     minutes: int  # aboard at least (transit of its legs, dwell not counted)
     joined: int = 0  # a sea passage: the legs aboard the first ship (0: one service)
+    trip: bool = False  # a truck trip driving on over road legs of several services
     prices: tuple[int, ...] = ()  # per validity period, when they differ
     starts: tuple[int, ...] = ()
     # worked out once from the fields above: searches read them for every template they weigh

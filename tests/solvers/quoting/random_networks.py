@@ -4,7 +4,9 @@ Three to six locations in two or three countries and time zones (some border cro
 customs; now and then two neighbours of one country are terminals of one city), two to seven
 services of one to three legs with weekly departures (road links continuous), random handling,
 cut-offs, capacities and cargo classes; prices and emissions come from the tiny fixture's
-catalogues, plus a lane-priced sea freight item.
+catalogues, plus a lane-priced sea freight item. With ``trucking`` most services are on-demand
+trucks both ways between two places and most places Chinese, so trucks often drive on through
+a place.
 """
 
 from __future__ import annotations
@@ -46,11 +48,12 @@ def _provenance(*names: str) -> MappingProxyType[str, Provenance]:
 
 
 @st.composite
-def locations(draw: st.DrawFn) -> list[Location]:
+def locations(draw: st.DrawFn, *, trucking: bool = False) -> list[Location]:
     count = draw(st.integers(3, 6))
     result: list[Location] = []
+    countries = ["CN", "CN", "CN", "VN"] if trucking else ["CN", "CN", "VN", "NL"]
     for index in range(count):
-        country = "CN" if index == 0 else draw(st.sampled_from(["CN", "CN", "VN", "NL"]))
+        country = "CN" if index == 0 else draw(st.sampled_from(countries))
         kind = draw(
             st.sampled_from(
                 [LocationKind.SEAPORT, LocationKind.SEAPORT, LocationKind.BORDER_CROSSING]
@@ -112,8 +115,8 @@ _cargo_classes = st.integers(0, 4).flatmap(
 
 
 @st.composite
-def networks(draw: st.DrawFn) -> Network:
-    places = draw(locations())
+def networks(draw: st.DrawFn, *, trucking: bool = False) -> Network:
+    places = draw(locations(trucking=trucking))
     legs: dict[str, ServiceLeg] = {}
     # now and then the rail box rate changes on a day inside the search window: a departure
     # after it may be cheaper (or dearer) than an earlier one
@@ -125,14 +128,14 @@ def networks(draw: st.DrawFn) -> Network:
                 places,
                 first=places[0] if number == 0 else None,
                 last=places[-1] if number == 1 else None,
+                calls=1 if trucking else 3,
             )
         )
         length = len(stops) - 1
         border = any(stop.kind is LocationKind.BORDER_CROSSING for stop in stops)
-        mode = draw(
-            st.sampled_from([Mode.ROAD, Mode.RAIL] if border else [Mode.SEA, Mode.RAIL, Mode.ROAD])
-        )
-        continuous = mode is Mode.ROAD and draw(st.booleans())
+        modes = [Mode.ROAD, Mode.RAIL] if border else [Mode.SEA, Mode.RAIL, Mode.ROAD]
+        mode = draw(st.sampled_from(modes + [Mode.ROAD] * (2 if trucking else 0)))
+        continuous = mode is Mode.ROAD and (trucking or draw(st.booleans()))
         transits = [float(draw(st.integers(1, 48))) for _ in range(length)]
         dwell = float(draw(st.sampled_from([0, 4, 20])))
         first = sorted(set(draw(st.lists(_weekly_times, min_size=1, max_size=3))))
@@ -172,6 +175,18 @@ def networks(draw: st.DrawFn) -> Network:
                 provenance=_provenance("geometry", "distance_km", "transit_hours"),
             )
             offset += transits[seq - 1] + dwell
+        if trucking and continuous:  # trucks run both ways between the places they link
+            forward = [legs[f"S{number}-{seq}"] for seq in range(1, len(stops))]
+            for seq, leg in enumerate(reversed(forward), start=1):
+                legs[f"S{number}R-{seq}"] = dataclasses.replace(
+                    leg,
+                    id=f"S{number}R-{seq}",
+                    service=f"S{number}R",
+                    seq=seq,
+                    origin=leg.destination,
+                    destination=leg.origin,
+                    geometry=leg.geometry[::-1],
+                )
     catalogue = _BASE.tariffs.with_item(
         TariffItem(
             code="SEA-LANE",
@@ -206,12 +221,16 @@ def networks(draw: st.DrawFn) -> Network:
 
 @st.composite
 def _stops(
-    draw: st.DrawFn, places: list[Location], first: Location | None, last: Location | None
+    draw: st.DrawFn,
+    places: list[Location],
+    first: Location | None,
+    last: Location | None,
+    calls: int,
 ) -> list[Location]:
-    """Two to four calls, no location twice in a row; the first service starts at the origin and
-    the second ends at the destination, so most instances have some way through."""
+    """Two to ``calls`` + 1 calls, no location twice in a row; the first service starts at the
+    origin and the second ends at the destination, so most instances have some way through."""
     stops = [first or draw(st.sampled_from(places))]
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(1, calls))):
         stops.append(draw(st.sampled_from([p for p in places if p is not stops[-1]])))
     if last is not None and stops[-1] is not last:
         stops.append(last)

@@ -3,9 +3,11 @@
 Would a forwarder send these quotes? Every ride's speed, freight per kilometre and CO2e per
 TEU-km lies inside bounds per mode taken from published figures
 (tests/fixtures/published/bounds.toml, each bound with its source and why the band is that wide);
-one ocean freight per sea passage, loading to discharge, transshipped or not; no option comes
-back to a city it left; no named option is dominated by another of the same answer; a reefer box
-pays more than a dry one on every sea and road ride, and never less on a whole trip.
+one ocean freight per sea passage, loading to discharge, transshipped or not; a truck that
+drives on through a place is one trip (the box changes truck only at a border crossing or where
+it clears customs); no option comes back to a city it left; no named option is dominated by
+another of the same answer; a reefer box pays more than a dry one on every sea and road ride,
+and never less on a whole trip.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -150,6 +153,34 @@ def test_one_ocean_freight_per_sea_passage_and_no_return_to_a_city(
     assert len(dry) > 4800
     assert options > len(dry)
     assert passages > 1000
+
+
+def test_the_box_changes_truck_only_at_a_border_crossing_or_customs(
+    real_network: Network, dry: Answers
+) -> None:
+    changes: list[str] = []
+    driven_on = 0
+    for result in dry.values():
+        for itinerary in result.pareto:
+            hubs = {hub.location: hub for hub in itinerary.hubs}
+            for before, after in pairwise(rides(itinerary)):
+                place = before[-1].destination
+                if (
+                    before[-1].mode is Mode.ROAD
+                    and after[0].mode is Mode.ROAD
+                    and real_network.drives_on(
+                        real_network.legs[before[-1].leg_id], real_network.legs[after[0].leg_id]
+                    )
+                    and not hubs[place].customs
+                ):
+                    changes.append(f"{itinerary}: a change of truck at {place}")
+            driven_on += sum(
+                real_network.drives_on(real_network.legs[a.leg_id], real_network.legs[b.leg_id])
+                for ride in rides(itinerary)
+                for a, b in pairwise(ride)
+            )
+    assert not changes, "\n".join(changes[:20])
+    assert driven_on > 0  # some trucks do drive on through a place
 
 
 def test_no_named_option_is_dominated_by_another_of_the_same_answer(dry: Answers) -> None:

@@ -21,6 +21,7 @@ from solvers.quoting import DEFAULT_VALIDITY, quote
 from solvers.quoting.assemble import build_itinerary
 from solvers.quoting.exact import Objective, SolverLimits, solve_exact
 from solvers.quoting.model import QuoteModel
+from solvers.quoting.rides import Ride
 from solvers.quoting.search import earliest_arrival, pareto_search
 from solvers.types import Endpoint, Filters, HubRule, QuoteRequest, SolveStatus
 from solvers.validate import violations
@@ -55,13 +56,16 @@ def instances(
     *,
     constrained: bool = True,
     transfers: st.SearchStrategy[int | None] = CAPS,
+    trucking: bool = False,
 ) -> Instance:
     """A random network and a request on it from the first location to the last.
+
+    With ``trucking`` the network is mostly on-demand trucks (see :func:`networks`).
 
     Constrained requests add filters, and a deadline, budget or CO2e cap drawn from the criteria
     of the unconstrained Pareto set (sometimes one unit under them), so that they bind.
     """
-    network = draw(networks())
+    network = draw(networks(trucking=trucking))
     ids = sorted(network.locations)
     origin, destination = ids[0], ids[-1]
     ready = datetime.combine(REFERENCE_MONDAY, datetime.min.time(), UTC) + timedelta(
@@ -280,6 +284,10 @@ def test_uncapped_pareto_set_equals_brute_force(instance: Instance) -> None:
 @PROPERTY
 @given(instances(transfers=st.none() | CAPS))
 def test_every_itinerary_passes_the_validator(instance: Instance) -> None:
+    _passes_the_validator(instance)
+
+
+def _passes_the_validator(instance: Instance) -> None:
     result = quote(instance.network, instance.request)
     assert (result.status is SolveStatus.OPTIMAL) == bool(result.pareto)
     for itinerary in result.pareto:
@@ -292,6 +300,26 @@ def test_every_itinerary_passes_the_validator(instance: Instance) -> None:
         assert result.reasons
 
 
+def _drives_on(arrival_rides: tuple[Ride, ...]) -> bool:
+    return any(ride.template.trip for ride in arrival_rides)
+
+
+@settings(PROPERTY, max_examples=600 * SCALE)
+@given(instances(trucking=True))
+def test_truck_trips_keep_the_pareto_set_equal_to_brute_force(instance: Instance) -> None:
+    """Mostly on-demand trucks: through trips priced, timed and bounded alike everywhere."""
+    model = QuoteModel(instance.network, instance.request)
+    found = pareto_search(model)
+    event("a truck drives on through a place", any(_drives_on(a.rides) for a in found.arrivals))
+    assert {a.criteria: len(a.rides) for a in found.arrivals} == brute_force(model)
+
+
+@settings(PROPERTY, max_examples=400 * SCALE)
+@given(instances(transfers=st.none() | CAPS, trucking=True))
+def test_truck_trips_pass_the_validator(instance: Instance) -> None:
+    _passes_the_validator(instance)
+
+
 EXACT = settings(PROPERTY, max_examples=200 * SCALE)
 LIMITS = SolverLimits(time_limit_s=30.0)
 
@@ -300,6 +328,10 @@ LIMITS = SolverLimits(time_limit_s=30.0)
 @given(instances(transfers=st.none() | CAPS), st.sampled_from(["price", "arrival"]))
 def test_the_search_optimum_equals_cp_sat(instance: Instance, objective: Objective) -> None:
     """Cheapest within the limits, and earliest within the limits, both ways."""
+    _search_agrees_with_cp_sat(instance, objective)
+
+
+def _search_agrees_with_cp_sat(instance: Instance, objective: Objective) -> None:
     model = QuoteModel(instance.network, instance.request)
     arrivals = pareto_search(model).arrivals
     exact = solve_exact(model, objective, LIMITS)
@@ -314,3 +346,11 @@ def test_the_search_optimum_equals_cp_sat(instance: Instance, objective: Objecti
     assert exact.finish_time is not None
     itinerary = build_itinerary(model, exact.rides, exact.finish_time, DEFAULT_VALIDITY)
     assert violations(instance.network, instance.request, itinerary) == []
+
+
+@settings(EXACT, max_examples=400 * SCALE)
+@given(instances(transfers=st.none() | CAPS, trucking=True), st.sampled_from(["price", "arrival"]))
+def test_truck_trips_keep_the_search_optimum_equal_to_cp_sat(
+    instance: Instance, objective: Objective
+) -> None:
+    _search_agrees_with_cp_sat(instance, objective)
