@@ -87,29 +87,34 @@ class AllowedNetwork:
 
         Each goes on over allowed road legs: its service's next, or another's the truck drives
         on to (:meth:`~graph.network.Network.drives_on`), at least once; ``TRUCK_TRIP_LEGS`` at
-        most in all, entering no city twice (its boarding city included); in order of the legs'
-        ids. None for other modes: their rides stay aboard one service.
+        most in all, never calling at a place twice nor coming back to a city it has left (it may
+        move between the terminals of the city it is in); in order of the legs' ids. None for
+        other modes: their rides stay aboard one service.
         """
         known = self.memo.trips
         found = known.get(leg.id)
         if found is None:
-            cities = {self._city(leg.origin), self._city(leg.destination)}
             found = known[leg.id] = (
-                tuple(self._trips((leg,), cities, False)) if leg.mode is Mode.ROAD else ()
+                tuple(self._trips((leg,), self._left((leg,)), False))
+                if leg.mode is Mode.ROAD
+                else ()
             )
         return found
 
     def _trips(
-        self, trip: tuple[ServiceLeg, ...], cities: set[str], driven_on: bool
+        self, trip: tuple[ServiceLeg, ...], left: frozenset[str], driven_on: bool
     ) -> Iterator[tuple[ServiceLeg, ...]]:
-        """The trips longer than ``trip``; ``driven_on`` once it has left its first service."""
+        """The trips longer than ``trip``, which has left the cities ``left``.
+
+        ``driven_on`` once it has gone on from one service to another.
+        """
         if len(trip) == TRUCK_TRIP_LEGS:
             return
         last = trip[-1]
         aboard = self.network.next_leg(last)
+        called = {trip[0].origin, *(step.destination for step in trip)}
         for onward in self.legs_from(last.destination):
-            city = self._city(onward.destination)
-            if city in cities:
+            if onward.destination in called or self._city(onward.destination) in left:
                 continue
             if aboard is not None and onward.id == aboard.id:
                 changed = driven_on
@@ -120,7 +125,16 @@ class AllowedNetwork:
             longer = (*trip, onward)
             if changed:
                 yield longer
-            yield from self._trips(longer, cities | {city}, changed)
+            yield from self._trips(longer, self._left(longer), changed)
+
+    def _left(self, trip: tuple[ServiceLeg, ...]) -> frozenset[str]:
+        """The cities ``trip`` has left: those it called at before the city it is in."""
+        here = self._city(trip[-1].destination)
+        return frozenset(
+            city
+            for city in (self._city(trip[0].origin), *(self._city(s.destination) for s in trip))
+            if city != here
+        )
 
     def _city(self, location: str) -> str:
         return self.network.city_of(location)

@@ -73,7 +73,13 @@ def test_qinzhou_fangchenggang_dongxing_is_one_trip(
 def test_at_the_border_crossing_the_box_changes_truck(
     real_network: Network, liuzhou_haiphong: tuple[QuoteRequest, Itinerary]
 ) -> None:
-    _, itinerary = liuzhou_haiphong
+    request, itinerary = liuzhou_haiphong
+    for option in quote(real_network, request).pareto:  # no truck drives through Dongxing
+        assert all(
+            before.ride != after.ride
+            for before, after in zip(option.legs, option.legs[1:], strict=False)
+            if before.destination == "CNDOX"
+        ), str(option)
     legs = {leg.leg_id: leg for leg in itinerary.legs}
     assert legs["ROAD-CNDOX-VNHPH-1"].ride == legs[COAST[1]].ride + 1
     fixed = [line.applies_to for line in itinerary.price.lines if line.code == FIXED]
