@@ -7,7 +7,8 @@ before the cut-off, a source and a sink. Arcs, each a boolean ``x``:
 - state -> the first slot of each (leg, clearance) whose cut-off the box can meet;
 - slot -> the next slot of the same leg and clearance (waiting for a later departure);
 - slot -> state for every ride that boards that departure (alighting at any later call);
-- continuous (road) legs: state -> state directly; the source -> origin state; destination
+- continuous (road) legs: state -> state directly, one arc per ride (a truck trip driving on
+  over several road legs among them); the source -> origin state; destination
   states -> sink when the box is cleared there.
 
 Constraints: one unit of flow from source to sink (flow conservation at every node); the path is

@@ -15,11 +15,11 @@ handling applies (the box is at the gate at the ready time); at the destination 
 available after any import clearance plus handling(a → end).
 
 Cities: an itinerary never alights in a city it has already left, its origin city included
-(staying aboard a service that calls there does not count, and moving between the terminals of
-the city it is in does not leave it); a ride that leaves its boarding city only to come back to
-it is no ride. Each ride template says which city it enters (``enters``, one bit per city, 0
-when it stays in its city); the solvers keep the cities a box has been in and refuse a ride
-that enters one of them again.
+(staying aboard a service that calls there, or on a truck that drives through it, does not
+count, and moving between the terminals of the city it is in does not leave it); a ride that
+leaves its boarding city only to come back to it is no ride. Each ride template says which city
+it enters (``enters``, one bit per city, 0 when it stays in its city); the solvers keep the
+cities a box has been in and refuse a ride that enters one of them again.
 """
 
 from __future__ import annotations
