@@ -88,18 +88,37 @@ class AllowedNetwork:
         Each goes on over allowed road legs: its service's next, or another's the truck drives
         on to (:meth:`~graph.network.Network.drives_on`), at least once; ``TRUCK_TRIP_LEGS`` at
         most in all, never calling at a place twice nor coming back to a city it has left (it may
-        move between the terminals of the city it is in); in order of the legs' ids. None for
-        other modes: their rides stay aboard one service.
+        move between the terminals of the city it is in); in order of the legs' ids. And a truck
+        takes the shortest way: a trip longer than another way by road from the same place to
+        the same end (a leg, a service's legs or a trip) is left out: it would be slower, dearer
+        and dirtier. None for other modes: their rides stay aboard one service.
         """
         known = self.memo.trips
         found = known.get(leg.id)
         if found is None:
-            found = known[leg.id] = (
-                tuple(self._trips((leg,), self._left((leg,)), False))
-                if leg.mode is Mode.ROAD
-                else ()
-            )
+            if leg.mode is Mode.ROAD:
+                self._find_trips(leg.origin)
+                found = known[leg.id]
+            else:
+                found = known[leg.id] = ()
         return found
+
+    def _find_trips(self, place: str) -> None:
+        """The trips of every allowed road leg from ``place`` (see :meth:`trips`)."""
+        roads = [leg for leg in self.legs_from(place) if leg.mode is Mode.ROAD]
+        every = {leg.id: tuple(self._trips((leg,), self._left((leg,)), False)) for leg in roads}
+        shortest: dict[str, float] = {}
+        aboard = [chain[:calls] for leg in roads for chain in [self.chain(leg)]
+                  for calls in range(1, len(chain) + 1)]  # fmt: skip
+        for way in aboard + [trip for trips in every.values() for trip in trips]:
+            end = way[-1].destination
+            shortest[end] = min(shortest.get(end, _km(way)), _km(way))
+        for leg in roads:
+            self.memo.trips[leg.id] = tuple(
+                trip
+                for trip in every[leg.id]
+                if _km(trip) <= shortest[trip[-1].destination] * (1 + 1e-9)
+            )
 
     def _trips(
         self, trip: tuple[ServiceLeg, ...], left: frozenset[str], driven_on: bool
@@ -262,3 +281,7 @@ class AllowedNetwork:
                 if leg.mode is Mode.SEA
             )
         return found
+
+
+def _km(legs: Sequence[ServiceLeg]) -> float:
+    return sum(leg.distance_km for leg in legs)
