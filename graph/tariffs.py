@@ -2,8 +2,9 @@
 
 A price is a list of catalogue items and nothing else ("no fee outside the list"). Each item has
 a code, a unit, an amount in a currency, an applies-to rule and a source or an estimate
-derivation. Locations and service legs reference items by code; the rule then says for which
-boxes, cargo classes and lanes the item applies.
+derivation. Locations, service legs and each country's customs (:class:`CountryCustoms`)
+reference items by code; the rule then says for which boxes, cargo classes and lanes the item
+applies.
 
 Units:
 

@@ -5,13 +5,16 @@ stops at the first problem, so a broken file is fixed in one round. The rules:
 
 - ``feature_type`` is ``location`` or ``service_leg``; ids are present, well-formed and unique;
 - locations: kind, ISO 3166 country, IANA ``tz``, Point geometry in range, handling hours per
-  mode pair (non-negative, known modes), fee codes and customs;
+  mode pair (non-negative, known modes), fee codes and customs hours (the fees are each
+  country's, in the fee catalogue);
 - service legs: mode, endpoints that exist (no dangling ends), a LineString that starts and ends
   at them, a weekly timetable or ``continuous``, positive transit and distance, non-negative
   cut-off, positive capacity (scheduled legs), cargo classes, status and validity dates, tariff
   codes and the emission class; which location kinds a mode may call at;
 - services: legs numbered 1..n that chain end to start, and a timetable on which a box staying
   aboard finds the next leg's departure within :data:`MAX_STAY_ABOARD_HOURS`;
+- customs: the fee catalogue has the customs fees of every country where a box may clear (of each
+  location with customs, and across each border crossing);
 - provenance: every feature cites known sources, and every quantitative value present is either
   published (``source``) or an estimate with its ``derivation``.
 """
