@@ -90,8 +90,8 @@ def min_cost_flow(
 
     The shadow prices are the second stage's duals: what one more TEU of a resource's capacity
     would save in arc costs and penalties, serving at least as many TEU as now. A capacity that
-    caps what is served is thus priced by the penalty a TEU more through it would save, less
-    that TEU's route cost (0 where the route costs more than the penalty), not by the TEU.
+    caps what is served is priced in cost too (a TEU more through it saves a penalty and pays
+    for a route; 0 where no route is cheaper than its penalty), not in the TEU it would add.
 
     Raises
     ------
