@@ -483,8 +483,10 @@ def test_f23c_ocean_freight_back_to_asia_is_the_backhaul_rate(
 
     out = ocean(ask(real_network, request(origin, destination)))
     back = ocean(ask(real_network, request(destination, origin)))
-    assert out and {code for code, _ in out} == {headhaul}, out
-    assert back and {code for code, _ in back} == {backhaul}, back
+    assert out, destination
+    assert {code for code, _ in out} == {headhaul}, out
+    assert back, origin
+    assert {code for code, _ in back} == {backhaul}, back
     assert max(amount for _, amount in back) < min(amount for _, amount in out) / 2
 
 
