@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import networkx as nx
 import pytest
@@ -112,12 +113,7 @@ def networkx_served_first(
 @settings(max_examples=80, deadline=None, derandomize=True)
 @given(priced(instances()))
 def test_one_origin_serves_the_maximum_flow_at_least_cost(instance: PricedInstance) -> None:
-    arcs, capacities, demand, penalties = instance
-    result = min_cost_flow(arcs, capacities, demand, penalties)
-    most, cost = networkx_served_first(arcs, capacities, demand, penalties)
-    assert served(demand, result) == pytest.approx(most, abs=1e-5)
-    assert result.cost == pytest.approx(cost, abs=1e-4)
-    check_feasible(arcs, capacities, demand, result)
+    check_served_first(instance, networkx_served_first)
 
 
 def networkx_cost(
@@ -139,6 +135,19 @@ def networkx_cost(
         graph.add_edge(arc.tail, arc.head, **attrs)
     cost, _ = nx.network_simplex(graph)
     return float(cost)
+
+
+def check_served_first(
+    instance: PricedInstance,
+    reference: Callable[..., tuple[float, float]],
+) -> None:
+    """min_cost_flow serves what ``reference`` finds most, at its least cost, feasibly."""
+    arcs, capacities, demand, penalties = instance
+    result = min_cost_flow(arcs, capacities, demand, penalties)
+    most, cost = reference(arcs, capacities, demand, penalties)
+    assert served(demand, result) == pytest.approx(most, abs=1e-5)
+    assert result.cost == pytest.approx(cost, abs=1e-4)
+    check_feasible(arcs, capacities, demand, result)
 
 
 def check_feasible(
@@ -371,12 +380,7 @@ def test_shadow_prices_of_shared_capacities(instance: Instance) -> None:
 @given(priced(shared_instances()))
 def test_shared_capacities_serve_the_most_then_cost_the_least(instance: PricedInstance) -> None:
     """Against the per-pair formulation solved in its two stages."""
-    arcs, capacities, demand, penalties = instance
-    result = min_cost_flow(arcs, capacities, demand, penalties)
-    most, cost = served_first(arcs, capacities, demand, penalties)
-    assert served(demand, result) == pytest.approx(most, abs=1e-5)
-    assert result.cost == pytest.approx(cost, abs=1e-4)
-    check_feasible(arcs, capacities, demand, result)
+    check_served_first(instance, served_first)
 
 
 @st.composite
