@@ -92,7 +92,12 @@ def stages(path: Path) -> tuple[float, float, float, int]:
     """Seconds to read, validate and build ``path``; and its feature count."""
     files = DataFiles.beside(path)
     network = load_files(files)  # catalogues, parsed once: they do not grow with the network
-    catalogues = Catalogues(frozenset(network.sources), network.tariffs, network.emission_factors)
+    catalogues = Catalogues(
+        frozenset(network.sources),
+        network.tariffs,
+        network.emission_factors,
+        frozenset(network.tariffs.customs),
+    )
     problems: list[Any] = []
     with bulk_allocation():  # as load_files does
         start = time.perf_counter()

@@ -41,7 +41,7 @@ from graph.fields import is_missing
 from graph.model import Location, ServiceLeg
 from graph.network import Network
 from graph.sources import Source, parse_sources
-from graph.tariffs import TariffCatalogue, parse_catalogue
+from graph.tariffs import TariffCatalogue, customs_countries, parse_catalogue
 
 if TYPE_CHECKING:
     # imported where the files are validated: a network read back from graph.kept needs none
@@ -129,10 +129,12 @@ def _built(files: DataFiles) -> Network:
         problems.extend(found)
 
     tariffs: TariffCatalogue | None = None
+    countries: frozenset[str] | None = None
     tariff_data = _read_toml(files.tariffs, "tariffs", problems)
     if tariff_data is not None:
         tariffs, found = parse_catalogue(tariff_data, sources)
         problems.extend(found)
+        countries = customs_countries(tariff_data)
 
     factors: EmissionFactors | None = None
     factor_data = _read_toml(files.emission_factors, "emission_factors", problems)
@@ -143,7 +145,7 @@ def _built(files: DataFiles) -> Network:
     with bulk_allocation():
         from graph.validate import Catalogues
 
-        catalogues = Catalogues(frozenset(sources), tariffs, factors)
+        catalogues = Catalogues(frozenset(sources), tariffs, factors, countries)
         locations, legs, found = _validated(files.network, catalogues, problems)
         problems.extend(found)
         if problems or tariffs is None or factors is None:

@@ -113,25 +113,19 @@ Provenances = Mapping[str, Provenance]
 
 @dataclass(frozen=True, slots=True)
 class Customs:
-    """Customs capability of a location: clearance hours and fee codes per direction.
+    """Customs capability of a location: clearance hours per direction.
 
     ``None`` hours mean the direction is not cleared here. At a border crossing both countries'
     agencies work at the crossing, so its hours cover leaving one country and entering the other.
+    The fees are the countries' (:class:`graph.tariffs.CountryCustoms`), not the location's.
     """
 
     export_hours: float | None
     import_hours: float | None
-    export_fees: tuple[str, ...] = ()
-    import_fees: tuple[str, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         """The file form."""
-        return {
-            "export_hours": self.export_hours,
-            "import_hours": self.import_hours,
-            "export_fees": list(self.export_fees),
-            "import_fees": list(self.import_fees),
-        }
+        return {"export_hours": self.export_hours, "import_hours": self.import_hours}
 
 
 @dataclass(frozen=True, slots=True)

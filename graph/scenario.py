@@ -584,17 +584,23 @@ class _State:
                 self.legs[leg_id] = dataclasses.replace(leg, tariff=also(leg.tariff))
         for location_id, location in self.locations.items():
             fees = {mode: also(codes) for mode, codes in location.fees.items()}
-            customs = location.customs
-            if customs is not None:
-                customs = dataclasses.replace(
-                    customs,
-                    export_fees=also(customs.export_fees),
-                    import_fees=also(customs.import_fees),
-                )
-            if fees != dict(location.fees) or customs != location.customs:
+            if fees != dict(location.fees):
                 self.locations[location_id] = dataclasses.replace(
-                    location, fees=MappingProxyType(fees), customs=customs
+                    location, fees=MappingProxyType(fees)
                 )
+        self.tariffs = dataclasses.replace(
+            self.tariffs,
+            customs=MappingProxyType(
+                {
+                    country: dataclasses.replace(
+                        customs,
+                        export_fees=also(customs.export_fees),
+                        import_fees=also(customs.import_fees),
+                    )
+                    for country, customs in self.tariffs.customs.items()
+                }
+            ),
+        )
 
     def _close(self, index: int, op: Close) -> None:
         target = op.target

@@ -2,8 +2,9 @@
 
 A price is a list of catalogue items and nothing else ("no fee outside the list"). Each item has
 a code, a unit, an amount in a currency, an applies-to rule and a source or an estimate
-derivation. Locations and service legs reference items by code; the rule then says for which
-boxes, cargo classes and lanes the item applies.
+derivation. Locations, service legs and each country's customs (:class:`CountryCustoms`)
+reference items by code; the rule then says for which boxes, cargo classes and lanes the item
+applies.
 
 Units:
 
@@ -275,14 +276,40 @@ class ValueOfTime:
 
 
 @dataclass(frozen=True, slots=True)
+class CountryCustoms:
+    """The items charged for clearing a box out of (export) or into (import) one country.
+
+    Wherever the box clears, a seaport, a dry port or a border crossing run by either side's
+    agencies, the fees are the country's: every figure found is national. An empty list is a
+    fee with no published figure, which a quote lists among what it does not include.
+    """
+
+    name: str
+    export_fees: tuple[str, ...] = ()
+    import_fees: tuple[str, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        """The file form."""
+        return {
+            "name": self.name,
+            "export_fees": list(self.export_fees),
+            "import_fees": list(self.import_fees),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TariffCatalogue:
-    """Every item that may appear in a price, by code; exchange rates; the value of time."""
+    """Every item that may appear in a price, by code; exchange rates; the value of time.
+
+    ``customs``: the clearance fees of each country, by ISO 3166 code.
+    """
 
     items: Mapping[str, TariffItem]
     rates: ReferenceRates
     name: str = "Corridor fee catalogue"
     gaps: tuple[Gap, ...] = ()
     value_of_time: ValueOfTime | None = None
+    customs: Mapping[str, CountryCustoms] = field(default_factory=lambda: MappingProxyType({}))
     #: The days an item's validity starts or ends on (the day after its ``valid_to``): they cut
     #: time into periods in which every item is charged or not throughout.
     boundaries: tuple[date, ...] = field(init=False, default=())
@@ -354,12 +381,24 @@ class TariffCatalogue:
 
     def to_data(self) -> dict[str, Any]:
         """The file form (also the content that the network version hashes)."""
-        return {
-            "name": self.name,
-            "gap": [gap.to_data() for gap in self.gaps],
-            "fx": self.rates.to_data(),
-            "item": [self.items[code].to_data() for code in sorted(self.items)],
-        } | ({"value_of_time": self.value_of_time.to_data()} if self.value_of_time else {})
+        return (
+            {
+                "name": self.name,
+                "gap": [gap.to_data() for gap in self.gaps],
+                "fx": self.rates.to_data(),
+                "item": [self.items[code].to_data() for code in sorted(self.items)],
+            }
+            | ({"value_of_time": self.value_of_time.to_data()} if self.value_of_time else {})
+            | (
+                {
+                    "customs": {
+                        country: self.customs[country].to_data() for country in sorted(self.customs)
+                    }
+                }
+                if self.customs
+                else {}
+            )
+        )
 
 
 def parse_catalogue(
@@ -367,7 +406,7 @@ def parse_catalogue(
 ) -> tuple[TariffCatalogue | None, list[Problem]]:
     """Read ``data/tariffs.toml`` (already parsed); return the catalogue and every problem."""
     problems: list[Problem] = []
-    fields = {"name", "gap", "fx", "item", "value_of_time"}
+    fields = {"name", "gap", "fx", "item", "value_of_time", "customs"}
     for key in sorted(set(data) - fields):
         problems.append(Problem("tariffs", "", key, f"unknown field ({', '.join(sorted(fields))})"))
     sources = frozenset(known_sources)
@@ -401,6 +440,7 @@ def parse_catalogue(
         if isinstance(raw, Mapping) and isinstance(code := raw.get("code"), str)
     }
     gaps = _parse_gaps(as_list(data.get("gap")) or [], codes, problems)
+    customs = _parse_customs(data.get("customs", {}), codes, problems)
     if rates is None or problems:
         return None, problems
     name = data.get("name")
@@ -410,7 +450,49 @@ def parse_catalogue(
         name=name if isinstance(name, str) and name else "Corridor fee catalogue",
         gaps=tuple(gaps),
         value_of_time=value_of_time,
+        customs=MappingProxyType(customs),
     ), problems
+
+
+def customs_countries(data: Mapping[str, Any]) -> frozenset[str]:
+    """The countries ``data/tariffs.toml`` gives customs fees for, whatever else is wrong in it.
+
+    Read apart from :func:`parse_catalogue` so that a country missing from the table is reported
+    along with the catalogue's own problems.
+    """
+    table = data.get("customs", {})
+    return frozenset(table) if isinstance(table, Mapping) else frozenset()
+
+
+def _parse_customs(
+    raw: object, codes: frozenset[str], problems: list[Problem]
+) -> dict[str, CountryCustoms]:
+    """The ``[customs.<country>]`` tables: a ``name`` and ``export_fees``/``import_fees`` codes."""
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("tariffs", "customs", "", "expected a table of countries"))
+        return {}
+    result: dict[str, CountryCustoms] = {}
+    for country, entry in raw.items():
+        label = f"customs.{country}"
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            problems.append(Problem("tariffs", label, "", "not an ISO 3166 country code"))
+        if not isinstance(entry, Mapping):
+            problems.append(Problem("tariffs", label, "", "expected a table of fields"))
+            continue
+        before = len(problems)
+        read = Reader("tariffs", label, entry, problems)
+        for key in sorted(set(entry) - {"name", "export_fees", "import_fees"}):
+            read.problem(key, "unknown field (name, export_fees, import_fees)")
+        name = read.text("name")
+        fees = {}
+        for direction in ("export_fees", "import_fees"):
+            fees[direction] = read.strings(direction, required=False) or ()
+            for code in fees[direction]:
+                if code not in codes:
+                    read.problem(direction, f"no item {code!r}")
+        if len(problems) == before and name is not None:
+            result[country] = CountryCustoms(name, fees["export_fees"], fees["import_fees"])
+    return result
 
 
 def _parse_value_of_time(

@@ -5,13 +5,16 @@ stops at the first problem, so a broken file is fixed in one round. The rules:
 
 - ``feature_type`` is ``location`` or ``service_leg``; ids are present, well-formed and unique;
 - locations: kind, ISO 3166 country, IANA ``tz``, Point geometry in range, handling hours per
-  mode pair (non-negative, known modes), fee codes and customs;
+  mode pair (non-negative, known modes), fee codes and customs hours (the fees are each
+  country's, in the fee catalogue);
 - service legs: mode, endpoints that exist (no dangling ends), a LineString that starts and ends
   at them, a weekly timetable or ``continuous``, positive transit and distance, non-negative
   cut-off, positive capacity (scheduled legs), cargo classes, status and validity dates, tariff
   codes and the emission class; which location kinds a mode may call at;
 - services: legs numbered 1..n that chain end to start, and a timetable on which a box staying
   aboard finds the next leg's departure within :data:`MAX_STAY_ABOARD_HOURS`;
+- customs: the fee catalogue has the customs fees of every country where a box may clear (of each
+  location with customs, and across each border crossing);
 - provenance: every feature cites known sources, and every quantitative value present is either
   published (``source``) or an estimate with its ``derivation``.
 """
@@ -107,11 +110,16 @@ _LEG_FIELDS = frozenset((
 
 @dataclass(frozen=True, slots=True)
 class Catalogues:
-    """What features are checked against: sources, fee catalogue, emission factors."""
+    """What features are checked against: sources, fee catalogue, emission factors.
+
+    ``customs_countries``: the countries the fee catalogue file gives customs fees for (``None``:
+    not checked), known even when the catalogue has problems of its own.
+    """
 
     sources: frozenset[str]
     tariffs: TariffCatalogue | None
     emission_factors: EmissionFactors | None
+    customs_countries: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +208,10 @@ def validate_features(
     problems.extend(check_services(whole, locations))
     if catalogues.tariffs is not None and location_ids:
         problems.extend(check_tariff_lanes(catalogues.tariffs, location_ids))
+    if catalogues.customs_countries is not None:
+        problems.extend(
+            check_customs_countries(catalogues.customs_countries, locations, legs.values())
+        )
     return locations, legs, problems
 
 
@@ -269,6 +281,41 @@ def check_tariff_lanes(tariffs: TariffCatalogue, location_ids: Iterable[str]) ->
                 )
             )
     return problems
+
+
+def check_customs_countries(
+    countries: Collection[str], locations: Mapping[str, Location], legs: Iterable[ServiceLeg]
+) -> list[Problem]:
+    """Every country whose fees a clearance may charge has customs fees in the catalogue.
+
+    That is the country of each location that clears customs and, at a border crossing, the
+    country across the border: of each call a leg from or to the crossing makes abroad.
+    """
+    needed: dict[str, set[str]] = defaultdict(set)  # country -> the locations that need it
+    for location in locations.values():
+        if location.customs is not None:
+            needed[location.country].add(location.id)
+    for leg in legs:
+        ends = (locations.get(leg.origin), locations.get(leg.destination))
+        for here, there in (ends, ends[::-1]):
+            if (
+                here is not None
+                and there is not None
+                and here.kind is LocationKind.BORDER_CROSSING
+                and here.customs is not None
+                and there.country != here.country
+            ):
+                needed[there.country].add(here.id)
+    return [
+        Problem(
+            WHERE,
+            min(needed[country]),
+            "customs",
+            f"no customs fees for country {country} in the fee catalogue "
+            f"(needed at {', '.join(sorted(needed[country]))})",
+        )
+        for country in sorted(set(needed) - set(countries))
+    ]
 
 
 def parse_location(
@@ -784,17 +831,14 @@ def _customs(read: Reader, catalogues: Catalogues) -> Customs | None:
     if table is None:
         return None
     sub = Reader(read.where, read.item, table, read.problems)
-    sub.unknown_fields(("export_hours", "import_hours", "export_fees", "import_fees"))
+    # the fees are each country's, in the fee catalogue (graph.tariffs.CountryCustoms)
+    sub.unknown_fields(("export_hours", "import_hours"))
     export_hours = sub.number("export_hours", required=False, minimum=0)
     import_hours = sub.number("import_hours", required=False, minimum=0)
-    export_fees = sub.strings("export_fees", required=False) or ()
-    import_fees = sub.strings("import_fees", required=False) or ()
-    _check_codes(read, "customs.export_fees", export_fees, catalogues)
-    _check_codes(read, "customs.import_fees", import_fees, catalogues)
     if export_hours is None and import_hours is None:
         read.problem("customs", "customs must clear exports, imports or both (give their hours)")
         return None
-    return Customs(export_hours, import_hours, tuple(export_fees), tuple(import_fees))
+    return Customs(export_hours, import_hours)
 
 
 def _check_codes(read: Reader, name: str, codes: Iterable[str], catalogues: Catalogues) -> None:

@@ -244,8 +244,6 @@ def _location_feature(entry: Mapping[str, Any], source: Mapping[str, Any]) -> di
     if customs is not None:
         customs = dict(customs)
         provenance["customs"] = customs.pop("provenance")
-        if "import_fees" in entry:
-            customs["import_fees"] = entry["import_fees"]
         properties["customs"] = customs
     properties["provenance"] = provenance
     properties["source"] = _cited(provenance.values())

@@ -9,7 +9,8 @@ What is charged where:
   box size, cargo class and the ride's origin-destination pair; per-km units use the distance of
   the legs that list the item; ``box``, ``teu``, ``tonne`` and ``shipment`` units once per ride;
 - a load or discharge at a location: the location's fee codes for that mode (THC);
-- a customs clearance: the location's export or import fee codes.
+- a customs clearance: the export fee codes of the country exited and the import fee codes of
+  the country entered (:mod:`solvers.quoting.customs`).
 
 An item with ``valid_from``/``valid_to`` is charged only for rides departing inside those dates:
 a pricer prices one validity period of the catalogue (:meth:`Pricer.at`).

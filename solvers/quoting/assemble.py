@@ -9,7 +9,7 @@ from graph.schedule import Slot, from_minutes
 from solvers.emissions import Emissions
 from solvers.itinerary import HubStop, Itinerary, ItineraryLeg, Price
 from solvers.pricing import PriceLine, total_fen
-from solvers.quoting.customs import Clearance, clearance_fees
+from solvers.quoting.customs import Clearance, clearance_fees, unpriced
 from solvers.quoting.drayage import ORIGIN
 from solvers.quoting.model import QuoteModel
 from solvers.quoting.rides import Ride
@@ -132,9 +132,9 @@ def _customs(clearance: Clearance | None) -> tuple[str, ...]:
     if clearance is None:
         return ()
     events = []
-    if clearance.exit:
+    if clearance.exits is not None:
         events.append("export")
-    if clearance.entry:
+    if clearance.enters is not None:
         events.append("import")
     return tuple(events)
 
@@ -152,6 +152,12 @@ def _price(
         network.find_location(legs[-1].destination)
     ]
     ends = [network.find_location(place) for ride in rides for place in (ride.board, ride.alight)]
+    clearances = [
+        clearance
+        for ride in rides
+        for clearance in (ride.template.board_clearance, ride.template.alight_clearance)
+        if clearance is not None
+    ]
     excluded = tuple(
         gap.text
         for gap in catalogue.gaps
@@ -162,7 +168,7 @@ def _price(
             cargo_class=model.cargo.cargo_class,
             codes=frozenset(line.code for line in lines),
         )
-    )
+    ) + unpriced(clearances, catalogue.customs)
     fen = total_fen(lines)
     usd = catalogue.rates.cny_per_unit.get("USD")
     valid = model.request.ready + validity

@@ -68,7 +68,9 @@ class Costs:
     rides: dict[tuple[str, tuple[str, ...], int], tuple[tuple[int, ...], int, int]] = field(
         default_factory=dict
     )
-    fees: dict[Clearance, tuple[int, ...]] = field(default_factory=dict)  # per validity period
+    #: a clearance's fees per validity period; the key holds what decides them (its countries
+    #: and fee codes), so quotes between other countries that clear alike share them
+    fees: dict[Clearance, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -124,7 +124,7 @@ class QuoteModel:
             raise InvalidRequest(problems)
         self.home = self._country(self.origins, first_mile)
         self.abroad = self._country(ends, last_mile)
-        self.customs = Customs(self.home, self.abroad)
+        self.customs = Customs(self.home, self.abroad, network.tariffs.customs)
         self.international = self.home != self.abroad
         self.start_phase = HOME if self.international else CLEARED
         self.required = {hub: 1 << i for i, hub in enumerate(request.filters.required_hubs)}
@@ -564,8 +564,9 @@ class QuoteModel:
     ) -> RideTemplate:
         """The date-free part of a ride: price (freight, handling, clearance fees) and CO2e.
 
-        What does not depend on customs (:meth:`_ride_costs_of`) and each clearance's fees are
-        worked out once per cargo (:class:`.caches.Costs`) and shared by every pair of countries.
+        What does not depend on customs (:meth:`_ride_costs_of`) is worked out once per cargo
+        (:class:`.caches.Costs`) and shared by every pair of countries; so are each clearance's
+        fees, by the clearance (which names its countries and fee codes).
         """
         alight = legs[-1].destination
         key = (board, tuple(leg.id for leg in legs), joined)

@@ -95,7 +95,10 @@ def run_scenario(
 def run_assignment(
     study: StudyNetwork, demand: Mapping[Pair, float], free: FlowResult | None = None
 ) -> FlowResult:
-    """The capacitated min-cost flow of ``demand`` (``free``: its all-or-nothing assignment)."""
+    """The capacitated assignment of ``demand``: the most TEU served, then the least cost.
+
+    ``free`` is its all-or-nothing assignment; pairs without a route there are left out.
+    """
     arcs = study.arcs
     if free is None:
         free = all_or_nothing(arcs, demand)

@@ -60,9 +60,11 @@ class StudyParameters:
     """What a study values and over which year.
 
     ``value_of_time`` is CNY per TEU-hour; ``co2_price`` CNY per tonne CO2e (0: emissions are
-    reported, not priced). The year starts on ``start`` (local days are read in UTC). In the
-    capacitated assignment a TEU left behind costs ``unserved_cost_factor`` times its pair's
-    cheapest uncapacitated route: the price of shipping it by some way the network leaves out.
+    reported, not priced). The year starts on ``start`` (local days are read in UTC). The
+    capacitated assignment serves the most TEU it can; a TEU it must leave behind costs
+    ``unserved_cost_factor`` times its pair's cheapest uncapacitated route (the price of
+    shipping it by some way the network leaves out), which decides whose demand that is and
+    what the shadow prices measure.
     """
 
     start: date

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from graph import CargoClass, LocationKind, Mode, Network, UnknownTariff
-from graph.tariffs import Gap, parse_catalogue
+from graph.tariffs import CountryCustoms, Gap, parse_catalogue
 from graph.validate import check_tariff_lanes
 
 
@@ -76,6 +76,31 @@ def test_a_broken_gap_is_reported_with_every_problem(tiny_network: Network) -> N
     assert ("gap #4", "when.items") in where
     assert ("gap #5", "text") in where
     assert len(problems) == 5
+
+
+def test_customs_fees_by_country_read_back_and_every_broken_one_is_reported(
+    tiny_network: Network,
+) -> None:
+    data = tiny_network.tariffs.to_data()
+    catalogue, problems = parse_catalogue(data, tiny_network.sources)
+    assert problems == []
+    assert catalogue is not None
+    assert catalogue.customs == tiny_network.tariffs.customs
+    assert catalogue.customs["VN"] == CountryCustoms("Vietnam", (), ("IMP-VN",))
+    data["customs"] = {
+        **data["customs"],
+        "XX": {"name": "Nowhere", "import_fees": ["NOPE"]},
+        "Laos": {"name": "Lao PDR"},
+        "YY": {"export_fees": ["CUSTOMS"], "hours": 3},
+    }
+    catalogue, problems = parse_catalogue(data, tiny_network.sources)
+    assert catalogue is None
+    assert sorted((p.item, p.field) for p in problems) == [
+        ("customs.Laos", ""),
+        ("customs.XX", "import_fees"),
+        ("customs.YY", "hours"),
+        ("customs.YY", "name"),
+    ]
 
 
 def test_a_gap_naming_an_unknown_place_fails_the_network(tiny_network: Network) -> None:

@@ -125,10 +125,33 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
     ),
     (
         "customs hours",
-        lambda p: edit(p, "BX", customs={"export_fees": []}),
+        lambda p: edit(p, "BX", customs={}),
         "BX",
         "customs",
         "exports, imports or both",
+    ),
+    (
+        "customs fees are the countries'",
+        lambda p: edit(p, "BX", customs={"export_hours": 1, "export_fees": ["CUSTOMS"]}),
+        "BX",
+        "export_fees",
+        "unknown field",
+    ),
+    (
+        "customs fee code",
+        lambda p: replace_text(
+            p.parent / "tariffs.toml", 'import_fees = ["IMP-VN"]', 'import_fees = ["IMP-XX"]'
+        ),
+        "customs.VN",
+        "import_fees",
+        "no item 'IMP-XX'",
+    ),
+    (
+        "customs country across a crossing",
+        lambda p: replace_text(p.parent / "tariffs.toml", "[customs.VN]", "[customs.LA]"),
+        "BX",
+        "customs",
+        "no customs fees for country VN in the fee catalogue (needed at BX)",
     ),
     (
         "unknown mode",
@@ -469,4 +492,30 @@ def test_every_planted_problem_in_the_real_file_is_reported_at_once(data_copy: P
         for _, _, item, field, fragment in PLANTED
         if not has_problem(problems, item, field, fragment)
     ]
+    assert missing == [], [str(p) for p in problems]
+
+
+def test_a_broken_customs_table_is_reported_with_every_other_problem(data_copy: Path) -> None:
+    """A fee code a crossing would charge is unknown, a country across two crossings has no
+    customs fees, a crossing still lists fees of its own, and a location has a bad time zone:
+    all four come out of one load."""
+    tariffs = data_copy.parent / "tariffs.toml"
+    replace_text(
+        tariffs, 'import_fees = ["IMP-DOC-VN"]', 'import_fees = ["IMP-DOC-VN", "IMP-VN-X"]'
+    )
+    replace_text(tariffs, '[customs.LA]\nname = "Lao PDR"\n', "")
+    data = load_features(data_copy)
+    by_id = {feature["properties"]["id"]: feature for feature in data["features"]}
+    by_id["CNYYG"]["properties"]["customs"]["import_fees"] = ["CUSTOMS-IMP-CN"]
+    by_id["CNQZH"]["properties"]["tz"] = "Asia/Qinzhou"
+    save_features(data_copy, data)
+    problems = problems_of(data_copy)
+    expected = [
+        ("customs.VN", "import_fees", "no item 'IMP-VN-X'"),
+        ("CNMHN", "customs", "no customs fees for country LA in the fee catalogue "
+         "(needed at CNMHN, LATHG, THNOK)"),
+        ("CNYYG", "import_fees", "unknown field"),
+        ("CNQZH", "tz", "not an IANA time zone"),
+    ]  # fmt: skip
+    missing = [case for case in expected if not has_problem(problems, *case)]
     assert missing == [], [str(p) for p in problems]

@@ -100,7 +100,7 @@ def test_study_run_from_another_folder_uses_the_calibrated_base_year(
         app, ["study", "run", "--scenario", "base", "--start", "2027-01-04"], env={"COLUMNS": "200"}
     )
     assert result.exit_code == 0, result.output
-    assert "base-year calibration (value of time 2.39 CNY/TEU-h)" in result.output
+    assert "base-year calibration (value of time 1 CNY/TEU-h)" in result.output
     assert "Wuzhou port container throughput" in result.output
     assert "unserved in base:" in result.output
     assert (tmp_path / "study-report.html").exists()

@@ -68,8 +68,6 @@ def locations(draw: st.DrawFn, *, trucking: bool = False) -> list[Location]:
                         [1.0, 12.0, 30.0, None] if index < count - 1 else [1.0, 12.0, 30.0]
                     )
                 ),
-                export_fees=("CUSTOMS",),
-                import_fees=("CUSTOMS",),
             )
             if customs.export_hours is None and customs.import_hours is None:
                 customs = None

@@ -462,6 +462,35 @@ def test_f23b_xian_to_rotterdam_by_china_europe_train_and_a_european_truck(
         assert voyage.arrival - first.departure > 2 * (first.arrival - first.departure)
 
 
+@pytest.mark.parametrize(
+    ("origin", "destination", "headhaul", "backhaul"),
+    [
+        ("CNSHG", "NLRTM", "SEA-EUROPE-40", "SEA-EUROPE-ASIA-40"),
+        ("CNSHG", "USLAX", "SEA-USWC-40", "SEA-USWC-ASIA-40"),
+    ],
+)
+def test_f23c_ocean_freight_back_to_asia_is_the_backhaul_rate(
+    real_network: Network, origin: str, destination: str, headhaul: str, backhaul: str
+) -> None:
+    # a box from Rotterdam or Los Angeles to Asia pays the published backhaul rate, a fraction
+    # of the Asia-outbound one (Drewry WCI), not the outbound rate again
+    def ocean(result: QuoteResult) -> list[tuple[str, int]]:
+        return [
+            (line.code, line.amount_fen)
+            for i in result.pareto
+            for line in i.price.lines
+            if line.code in (headhaul, backhaul)
+        ]
+
+    out = ocean(ask(real_network, request(origin, destination)))
+    back = ocean(ask(real_network, request(destination, origin)))
+    assert out, destination
+    assert {code for code, _ in out} == {headhaul}, out
+    assert back, origin
+    assert {code for code, _ in back} == {backhaul}, back
+    assert max(amount for _, amount in back) < min(amount for _, amount in out) / 2
+
+
 def test_f24_wuhan_to_singapore_by_the_yangtze_or_by_rail_via_qinzhou(
     real_network: Network,
 ) -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from graph import CargoClass, Mode, Network, apply_scenario, parse_scenario
+from graph import CargoClass, LocationKind, Mode, Network, apply_scenario, parse_scenario
 from graph.schedule import from_minutes
 from solvers.cargo import Cargo
 from solvers.quoting import DEFAULT_VALIDITY, quote
@@ -346,6 +346,13 @@ def _search_agrees_with_cp_sat(instance: Instance, objective: Objective) -> None
     assert exact.finish_time is not None
     itinerary = build_itinerary(model, exact.rides, exact.finish_time, DEFAULT_VALIDITY)
     assert violations(instance.network, instance.request, itinerary) == []
+    crossings = {
+        place.id
+        for place in instance.network.locations.values()
+        if place.kind is LocationKind.BORDER_CROSSING
+    }
+    if any(hub.customs and hub.location in crossings for hub in itinerary.hubs):
+        event("clears customs at a border crossing")
 
 
 @settings(EXACT, max_examples=400 * SCALE)

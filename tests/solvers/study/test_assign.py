@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from graph import Network
+from graph import DEFAULT_DEMAND_PATH, Network, load_demand
+from graph.base_year import base_year_beside, load_base_year
 from graph.scenario import apply_scenario, parse_scenario
 from solvers.study.assign import all_or_nothing, run_scenario
-from solvers.study.compare import route_changes
+from solvers.study.compare import compare, route_changes
 from solvers.study.flow import min_cost_flow
-from solvers.study.network import build_study_network, water_distance_to_sea
+from solvers.study.network import StudyParameters, build_study_network, water_distance_to_sea
+from tests.conftest import DATA
 from tests.solvers.study.test_network import YEAR
 
 CANAL = parse_scenario("canal open", [{"op": "enable", "tags": ["pinglu_canal"]}])
@@ -86,3 +90,25 @@ def test_the_canal_carries_xijiang_boxes_to_qinzhou(real_network: Network) -> No
     assert not any(r["teu"] for r in before["capacitated"].legs if "pinglu_canal" in r["tags"])
     changes = route_changes(before["capacitated"], after["capacitated"])
     assert any(c["gateway_after"] == "CNQZH" for c in changes)
+
+
+def test_opening_the_canal_serves_no_less_of_the_bundled_demand(real_network: Network) -> None:
+    """The canal only adds capacity, so the base-year study with it open serves at least the
+    TEU the base serves. (Left to the penalties, Nanning -> Yen Vien gave 3,198 TEU way on the
+    full China-Vietnam train to Wuzhou -> Haiphong, sent via Nanning by the canal's barge room.)"""
+    base_year = load_base_year(base_year_beside(DATA / "network.geojson"), real_network)
+    demand = load_demand(DEFAULT_DEMAND_PATH, real_network).by_key()
+    assert base_year.calibration is not None
+    parameters = StudyParameters(
+        start=date(2027, 1, 4), value_of_time=base_year.calibration.value_of_time
+    )
+    groups = {group for _, _, group in demand}
+    base, opened = (
+        run_scenario(build_study_network(network, parameters, groups, base_year.capacities), demand)
+        for network in (real_network, apply_scenario(real_network, CANAL))
+    )
+    compared = compare(base["capacitated"], opened["capacitated"])
+    served = compared["totals"]["served_teu"]
+    assert served["scenario"] >= served["reference"] - 1e-3
+    assert not [c for c in compared["unserved_changes"] if c["change_teu"] > 0]
+    assert not any(line.startswith("Unserved up") for line in compared["explanation"])
