@@ -59,15 +59,27 @@ def route_changes(base: ScenarioOutcome, other: ScenarioOutcome) -> list[dict[st
     return changes
 
 
+def _full(leg: Mapping[str, Any]) -> bool:
+    """Whether a leg's capacity is used up: a positive shadow price, or loaded to capacity.
+
+    The assignment serves the most TEU before it weighs cost, so a capacity that limits what is
+    served can carry a zero shadow price (no cheaper route runs through it); it is still full.
+    """
+    utilisation = leg.get("utilisation")
+    return bool(leg.get("shadow_price_cny_per_teu")) or (
+        utilisation is not None and utilisation >= 1 - 1e-6
+    )
+
+
 def unserved_changes(base: ScenarioOutcome, other: ScenarioOutcome) -> list[dict[str, Any]]:
     """Pairs whose unserved TEU changes, largest change first.
 
-    For each, the services on its main route that are full in ``other`` (a positive shadow
-    price), and the pairs whose main route takes one of those services in ``other`` but did not
-    in ``base``, with the TEU they carry on it.
+    For each, the services on its main route that are full in ``other`` (:func:`_full`), and
+    the pairs whose main route takes one of those services in ``other`` but did not in
+    ``base``, with the TEU they carry on it.
     """
     before = {_pair_key(p): p for p in base.pairs}
-    full = {row["service"] for row in other.legs if row.get("shadow_price_cny_per_teu")}
+    full = {row["service"] for row in other.legs if _full(row)}
     rows = []
     for pair in other.pairs:
         old = before.get(_pair_key(pair))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from solvers.study.compare import compare, robustness
 from solvers.study.indicators import ScenarioOutcome
 
@@ -16,6 +18,7 @@ def outcome(
     gateways: dict[str, float],
     pairs: list[dict[str, Any]] = (),  # type: ignore[assignment]
     binding: tuple[str, ...] = (),
+    loaded: tuple[str, ...] = (),
 ) -> ScenarioOutcome:
     return ScenarioOutcome(
         assignment="capacitated",
@@ -33,6 +36,15 @@ def outcome(
         legs=[
             {"leg": leg, "service": leg.rsplit("-", 1)[0], "shadow_price_cny_per_teu": 3.0}
             for leg in binding
+        ]
+        + [  # at capacity with no cheaper route through it: no shadow price
+            {
+                "leg": leg,
+                "service": leg.rsplit("-", 1)[0],
+                "shadow_price_cny_per_teu": 0.0,
+                "utilisation": 1.0,
+            }
+            for leg in loaded
         ],
         pairs=list(pairs),
     )
@@ -116,8 +128,14 @@ def test_a_conclusion_is_robust_when_its_sign_holds_at_every_value_of_time() -> 
     ]  # fmt: skip
 
 
-def test_a_comparison_says_whose_demand_is_left_behind_on_a_full_service_and_who_took_it() -> None:
-    """Opening a route can leave a pair behind: another pair now rides its full service."""
+@pytest.mark.parametrize("full", ["binding", "loaded"])
+def test_a_comparison_says_whose_demand_is_left_behind_on_a_full_service_and_who_took_it(
+    full: str,
+) -> None:
+    """Opening a route can leave a pair behind: another pair now rides its full service.
+
+    Full is a positive shadow price, or a load at capacity without one (served first).
+    """
     river = "river → HK → sea"
     train = "rail → NN → rail"
     before = outcome(
@@ -129,7 +147,8 @@ def test_a_comparison_says_whose_demand_is_left_behind_on_a_full_service_and_who
         980, 4800, 290, 600, {"HK": 400},
         [pair("NN", "train", train, 1000, 20, unserved=30, destination="HN"),
          pair("WZ", "barge-train", train, 3500, 250, destination="HP")],
-        binding=("TRAIN-1",),
+        binding=("TRAIN-1",) if full == "binding" else (),
+        loaded=("TRAIN-1",) if full == "loaded" else (),
     )  # fmt: skip
     compared = compare(before, after, value_of_time=5.0)
     (change,) = compared["unserved_changes"]
