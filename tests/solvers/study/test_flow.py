@@ -93,21 +93,31 @@ def networkx_served_first(
     for (_, d, _), teu in demand.items():
         reach.add_edge(d, sink, capacity=teu)
     most = float(nx.maximum_flow_value(reach, origin, sink))
-    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-    for node in [*NODES, gate]:
-        graph.add_node(node, demand=0)
+    graph = flow_graph(arcs, capacities, demand, gate)
     for (o, d, g), teu in demand.items():
-        graph.nodes[o]["demand"] -= int(teu)
-        graph.nodes[d]["demand"] += int(teu)
         graph.add_edge(gate, d, weight=int(penalties[o, d, g]), capacity=int(teu))
     graph.add_edge(origin, gate, weight=0, capacity=round(sum(demand.values()) - most))
+    cost, _ = nx.network_simplex(graph)
+    return most, float(cost)
+
+
+def flow_graph(
+    arcs: list[Arc], capacities: dict[str, float], demand: dict[Pair, float], *extra: str
+) -> nx.MultiDiGraph[str]:
+    """networkx's min-cost flow input: the arcs with their costs and capacities, and each
+    pair's TEU leaving its origin and reaching its destination (``extra`` nodes added)."""
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    for node in [*NODES, *extra]:
+        graph.add_node(node, demand=0)
+    for (o, d, _), teu in demand.items():
+        graph.nodes[o]["demand"] -= int(teu)
+        graph.nodes[d]["demand"] += int(teu)
     for arc in arcs:
         attrs = {"weight": int(arc.cost)}
         if arc.id in capacities:
             attrs["capacity"] = int(capacities[arc.id])
         graph.add_edge(arc.tail, arc.head, **attrs)
-    cost, _ = nx.network_simplex(graph)
-    return most, float(cost)
+    return graph
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
@@ -121,18 +131,9 @@ def networkx_cost(
 ) -> float:
     """One origin: networkx's min-cost flow, with an unserved arc from the origin to each
     destination at the penalty (what the LP's slack means)."""
-    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-    for node in NODES:
-        graph.add_node(node, demand=0)
-    for (o, d, _), teu in demand.items():
-        graph.nodes[o]["demand"] -= int(teu)
-        graph.nodes[d]["demand"] += int(teu)
+    graph = flow_graph(arcs, capacities, demand)
+    for o, d, _ in demand:
         graph.add_edge(o, d, weight=int(PENALTY))
-    for arc in arcs:
-        attrs = {"weight": int(arc.cost)}
-        if arc.id in capacities:
-            attrs["capacity"] = int(capacities[arc.id])
-        graph.add_edge(arc.tail, arc.head, **attrs)
     cost, _ = nx.network_simplex(graph)
     return float(cost)
 
